@@ -1,0 +1,159 @@
+#pragma once
+// The backend seam (DESIGN "Backends"): a small set of ops that the model
+// driver is written on, implemented once for the CPU (the reference, in
+// src/cpu/) and once for CUDA (src/cuda/, kernels/). All pointers passed to an
+// op live in the backend's memory ("device memory": host memory for the CPU
+// backend); matrices are dense and row-major. Ops on one backend run in issue
+// order; only download() and synchronize() wait for them.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+
+namespace wuxia {
+
+// Untyped memory of a backend.
+class Memory {
+ public:
+  virtual ~Memory() = default;
+  virtual void* allocate(std::size_t bytes) = 0;
+  virtual void deallocate(void* p) noexcept = 0;
+  // host -> device; `src` may be reused as soon as this returns.
+  virtual void upload(void* dst, const void* src, std::size_t bytes) = 0;
+  // device -> host; waits for all issued work first.
+  virtual void download(void* dst, const void* src, std::size_t bytes) = 0;
+  virtual void synchronize() = 0;
+};
+
+// An owning array of `n` elements of U in a backend's memory.
+template <class U>
+class Buffer {
+ public:
+  Buffer() = default;
+  Buffer(Memory& mem, std::size_t n) : mem_(&mem), n_(n) {
+    if (n) p_ = static_cast<U*>(mem.allocate(n * sizeof(U)));
+  }
+  ~Buffer() { reset(); }
+  Buffer(Buffer&& o) noexcept { *this = std::move(o); }
+  Buffer& operator=(Buffer&& o) noexcept {
+    if (this != &o) {
+      reset();
+      std::swap(mem_, o.mem_);
+      std::swap(p_, o.p_);
+      std::swap(n_, o.n_);
+    }
+    return *this;
+  }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+
+  U* data() { return p_; }
+  const U* data() const { return p_; }
+  std::size_t size() const { return n_; }
+  void upload(const U* host, std::size_t n, std::size_t offset = 0) { mem_->upload(p_ + offset, host, n * sizeof(U)); }
+  void download(U* host, std::size_t n, std::size_t offset = 0) const { mem_->download(host, p_ + offset, n * sizeof(U)); }
+
+ private:
+  void reset() noexcept {
+    if (p_) mem_->deallocate(p_);
+    p_ = nullptr;
+    n_ = 0;
+  }
+  Memory* mem_ = nullptr;
+  U* p_ = nullptr;
+  std::size_t n_ = 0;
+};
+
+// Hyper-parameters of one AdamW step (decoupled weight decay, as torch.optim.AdamW).
+struct AdamWArgs {
+  double lr = 1e-3;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+  long long step = 1;      // 1-based, for bias correction
+  double clip = 0.0;       // global-norm clip threshold; 0 = no clipping
+};
+
+template <class T>
+class Backend : public Memory {
+ public:
+  virtual std::string name() const = 0;
+
+  // C = alpha * op(A) * op(B) + beta * C, row-major. op(A) is [m, k], op(B) is
+  // [k, n], C is [m, n]. A is stored [m, k] (lda >= k) or, with trans_a,
+  // [k, m] (lda >= m); likewise B. C must not alias A or B.
+  virtual void gemm(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const T* a, int lda, const T* b,
+                    int ldb, T beta, T* c, int ldc) = 0;
+
+  // out[r, :] = weight[ids[r], :]. ids: [n] int32 in [0, v); weight: [v, e]; out: [n, e].
+  virtual void embedding_forward(int n, int e, const int32_t* ids, const T* weight, T* out) = 0;
+  // dweight[ids[r], :] += dout[r, :] for every r, summed in a fixed order so the
+  // result does not depend on scheduling. dweight: [v, e], accumulated into.
+  virtual void embedding_backward(int n, int e, int v, const int32_t* ids, const T* dout, T* dweight) = 0;
+
+  // out[r, c] = b1[c] + b2[c] (b2 may be null). b1, b2: [cols]; out: [rows, cols].
+  virtual void bias_rows(int rows, int cols, const T* b1, const T* b2, T* out) = 0;
+  // out[c] = sum_r in[r, c] (+ out[c] when accumulate), summed in a fixed order.
+  virtual void sum_rows(int rows, int cols, const T* in, T* out, bool accumulate) = 0;
+
+  // One LSTM step for b rows of hidden size h; gate blocks in PyTorch's order
+  // i, f, g, o along each row of 4h.
+  //   gates:  [b, 4h] in: pre-activations; out: i, f, g, o after sigmoid/tanh
+  //           (what backward needs).
+  //   c_prev: [b, h] previous cell state, or null for zeros. May alias c.
+  //   c, h_out: [b, h] out: new cell and hidden state.
+  virtual void lstm_cell_forward(int b, int h, T* gates, const T* c_prev, T* c, T* h_out) = 0;
+  // Backward of lstm_cell_forward.
+  //   gates: [b, 4h] activations saved by forward; c_prev (null = zeros), c: [b, h].
+  //   dh, dh_rec: [b, h] gradients reaching h_out from above and from step t+1;
+  //           either may be null (zero). Summed.
+  //   dc:     [b, h] in: gradient reaching c from step t+1; out: gradient to c_prev.
+  //   dgates: [b, 4h] out: gradient wrt the gate pre-activations. Must not alias.
+  virtual void lstm_cell_backward(int b, int h, const T* gates, const T* c_prev, const T* c, const T* dh,
+                                  const T* dh_rec, T* dc, T* dgates) = 0;
+
+  // Masked softmax cross-entropy over rows of logits [rows, v]; targets [rows]
+  // int32, -1 = padding (no loss, zero gradient).
+  //   loss:     [1] out: sum of -log p(target) over valid rows.
+  //   row_loss: [rows] out or null: per-row NLL (0 on padding).
+  //   dlogits:  [rows, v] out or null: (softmax - onehot) * scale; may alias logits.
+  virtual void softmax_xent(int rows, int v, const T* logits, const int32_t* targets, T scale, T* loss,
+                            T* row_loss, T* dlogits) = 0;
+
+  // Inverted dropout: out[i] = keep(i) ? in[i] / (1 - p) : 0 where keep(i) is
+  // rng::uniform(seed, purpose, step, i) >= p. The same call on a gradient is
+  // its backward. out may alias in. p in [0, 1).
+  virtual void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, uint64_t step, const T* in,
+                       T* out) = 0;
+
+  // out[0] = sqrt(sum x[i]^2), reduced in a fixed order. x: [n]; out: [1].
+  virtual void grad_norm(std::size_t n, const T* x, T* out) = 0;
+  // One AdamW step over flat buffers [n] (param, grad, m, v share a layout).
+  // norm: [1], the global gradient norm from grad_norm; the gradient is scaled
+  // by min(1, clip / (norm + 1e-6)) when args.clip > 0 (torch's clip_grad_norm_).
+  virtual void adamw_step(std::size_t n, T* param, const T* grad, T* m, T* v, const T* norm,
+                          const AdamWArgs& args) = 0;
+
+  virtual void scale(std::size_t n, T alpha, T* x) = 0;
+  virtual void fill(std::size_t n, T value, T* x) = 0;
+  virtual void copy(std::size_t n, const T* src, T* dst) = 0;  // src and dst must not overlap
+};
+
+enum class DeviceKind { Cpu, Cuda };
+
+// Picks the backend for --device cpu|cuda|auto. `auto` prefers a usable GPU
+// and otherwise returns the CPU backend, writing one line to `note` that says
+// why. `cuda` without a usable GPU throws wuxia::Error.
+struct BackendChoice {
+  std::unique_ptr<Backend<float>> backend;
+  DeviceKind kind;
+  std::string note;  // empty unless something needs saying
+};
+BackendChoice make_backend(const std::string& device, int threads);
+
+// Whether this binary has the CUDA backend and a GPU it can use (reason when not).
+bool cuda_available(std::string* why_not = nullptr);
+
+}  // namespace wuxia

@@ -1,0 +1,100 @@
+#pragma once
+// The model driver: Embedding -> L-layer LSTM -> Linear, forward and backward
+// written once over the backend ops (DESIGN "Backends"). Owns the flat
+// parameter, gradient and AdamW moment buffers and the activation workspace,
+// all in the backend's memory. The workspace grows to the largest T*B seen and
+// is reused after that: no allocation inside a step of a known shape.
+#include <cstdint>
+#include <vector>
+
+#include "wuxia/backend.hpp"
+#include "wuxia/batch.hpp"
+#include "wuxia/params.hpp"
+
+namespace wuxia {
+
+struct StepOptions {
+  bool train = false;     // dropout on (when cfg.dropout > 0)
+  bool backward = false;  // accumulate gradients into grads() (zeroed first)
+  uint64_t seed = 0;      // dropout key
+  uint64_t step = 0;      // dropout key
+};
+
+template <class T>
+class Model {
+ public:
+  Model(Backend<T>& backend, const ModelConfig& cfg);
+
+  const ModelConfig& config() const { return cfg_; }
+  const ParamLayout& layout() const { return layout_; }
+  Backend<T>& backend() { return be_; }
+
+  // Host copies of the flat buffers (any float type converts).
+  template <class U>
+  void set_params(const std::vector<U>& host);
+  std::vector<T> get_params() const;
+  std::vector<T> get_grads() const;
+  // AdamW moments, for checkpoints.
+  std::vector<T> get_moment(int which) const;  // 0 = m, 1 = v
+  template <class U>
+  void set_moment(int which, const std::vector<U>& host);
+
+  // Runs the batch; returns the summed NLL over valid targets (waits for the
+  // device). With opts.backward, grads() holds d(mean NLL)/d(params) afterwards.
+  // row_loss, when given, receives the NLL of each (t, b) position [T*B].
+  double forward(const Batch& batch, const StepOptions& opts, std::vector<T>* row_loss = nullptr);
+
+  // Global-norm clip + AdamW over the whole parameter buffer, on grads().
+  void optimizer_step(const AdamWArgs& args);
+  // Global gradient norm before clipping of the last optimizer_step.
+  double last_grad_norm() const;
+
+  // Logits of the last forward, [T*B, V] host copy (tests).
+  std::vector<T> get_logits() const;
+
+  // --- step-by-step inference (sampling, scoring) ---
+  // Starts `b` sequences with zero state.
+  void begin_inference(int b);
+  // Feeds one token per sequence [b]; returns logits [b, V] on the host.
+  const std::vector<T>& infer_step(const std::vector<int32_t>& tokens);
+
+  Buffer<T>& params() { return params_; }
+  Buffer<T>& grads() { return grads_; }
+
+ private:
+  const T* p(const std::string& name) const;
+  T* g(const std::string& name);
+  void ensure_workspace(int T_, int B);
+
+  Backend<T>& be_;
+  ModelConfig cfg_;
+  ParamLayout layout_;
+  Buffer<T> params_, grads_, m_, v_;
+  Buffer<T> norm_;  // [1]
+  Buffer<T> loss_;  // [1]
+
+  // Workspace for rows N = T*B (capacity cap_rows_, batch capacity cap_b_).
+  std::size_t cap_rows_ = 0, cap_b_ = 0;
+  int T_ = 0, B_ = 0;
+  Buffer<int32_t> tokens_, targets_;
+  Buffer<T> emb_;                  // [N, E] layer-0 input
+  std::vector<Buffer<T>> x_drop_;  // per layer l > 0: dropped input [N, H]
+  std::vector<Buffer<T>> gates_;   // per layer [N, 4H] activations
+  std::vector<Buffer<T>> cells_;   // per layer [N, H]
+  std::vector<Buffer<T>> hs_;      // per layer [N, H]
+  Buffer<T> y_drop_;               // [N, H] dropped top output
+  Buffer<T> logits_;               // [N, V], then d-logits
+  Buffer<T> row_loss_;             // [N]
+  Buffer<T> dgates_;               // [N, 4H]
+  Buffer<T> dh_a_, dh_b_;          // [N, max(E, H)] gradients wrt layer outputs/inputs
+  Buffer<T> dc_, dh_rec_;          // [B, H]
+
+  // Inference state.
+  int inf_b_ = 0;
+  std::vector<Buffer<T>> inf_h_, inf_c_;  // per layer [b, H]
+  Buffer<T> inf_gates_, inf_x_, inf_logits_;
+  Buffer<int32_t> inf_tokens_;
+  std::vector<T> inf_host_logits_;
+};
+
+}  // namespace wuxia

@@ -1,0 +1,43 @@
+#pragma once
+// Name lists: UTF-8 files, one name per line. Each file is one style (the
+// corpus a name came from). Loading is strict about encoding and honest about
+// what it drops: every skipped line is counted in the report.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace wuxia {
+
+// Longest name accepted, in code points; longer lines are an error, not a name.
+inline constexpr std::size_t kMaxNameLength = 64;
+
+struct NameFile {
+  std::string style;                // e.g. "jinyong"
+  std::string path;                 // where it was read from
+  std::vector<std::u32string> names;  // in file order, duplicates removed
+  std::size_t blank_lines = 0;
+  std::size_t comment_lines = 0;
+  std::size_t duplicates = 0;       // repeated names dropped (first kept)
+};
+
+// Parses "STYLE=PATH" or "PATH" (style = the file's stem).
+struct DataSpec {
+  std::string style;
+  std::string path;
+};
+DataSpec parse_data_spec(const std::string& arg);
+
+// Reads one name file. Strips a leading BOM, CR, and surrounding white space
+// (ASCII and U+3000); skips blank lines and lines starting with '#'.
+// Throws wuxia::Error naming file and line for invalid UTF-8, control
+// characters (NUL included), names longer than kMaxNameLength, an unreadable
+// path or a directory, and a file with no names at all.
+NameFile load_name_file(const std::string& path, const std::string& style);
+
+// Parses names from text already in memory; `where` names it in errors.
+NameFile parse_names(const std::string& text, const std::string& where, const std::string& style);
+
+// One line summary: "data/jinyong.txt: 912 names (3 duplicates dropped, 15 comment lines)".
+std::string describe(const NameFile& f);
+
+}  // namespace wuxia

@@ -1,0 +1,62 @@
+#pragma once
+// Sampling names from a trained model, a batch of sequences at a time.
+#include <cstdint>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "wuxia/model.hpp"
+#include "wuxia/vocab.hpp"
+
+namespace wuxia {
+
+struct SampleOptions {
+  int n = 20;                 // distinct names wanted
+  double temperature = 1.0;   // > 0
+  int top_k = 0;              // 0 = off; 1 = greedy
+  double top_p = 1.0;         // nucleus, in (0, 1]
+  std::u32string prefix;      // forced first characters
+  int style = 0;
+  int min_len = 1;            // name length in characters, prefix included
+  int max_len = 16;           // a sample that would run longer is discarded
+  bool novel = false;         // discard names in the training or validation set
+  uint64_t seed = 1;
+  int batch = 256;            // sequences decoded together
+  int64_t max_attempts = 0;   // 0 = 100 * n + 1000
+  void validate(const Vocab& vocab) const;  // throws wuxia::Error naming the flag
+};
+
+enum class NameOrigin { New, Train, Val };
+const char* origin_label(NameOrigin o);
+
+struct SampledName {
+  std::u32string name;
+  NameOrigin origin = NameOrigin::New;
+};
+
+struct SampleStats {
+  int64_t attempts = 0;        // sequences decoded
+  int64_t too_long = 0;        // ran past max_len
+  int64_t repeats = 0;         // already sampled
+  int64_t not_novel = 0;       // in train or val, with --novel
+};
+
+// Known names, to label samples and to enforce --novel.
+struct NameSets {
+  std::unordered_set<std::u32string> train, val;
+  NameOrigin origin(const std::u32string& n) const {
+    return train.count(n) ? NameOrigin::Train : val.count(n) ? NameOrigin::Val : NameOrigin::New;
+  }
+};
+
+// Picks a token from one row of logits [v]; `u` is uniform in [0, 1).
+// `allowed` (size v) masks tokens out. Applies temperature, top-k, top-p.
+int32_t pick_token(const float* logits, int v, const std::vector<char>& allowed, double temperature, int top_k,
+                   double top_p, double u);
+
+// Samples up to opts.n distinct names (fewer when max_attempts runs out;
+// stats says why). Deterministic in (model, opts).
+std::vector<SampledName> sample_names(Model<float>& model, const Vocab& vocab, const NameSets& known,
+                                      const SampleOptions& opts, SampleStats* stats = nullptr);
+
+}  // namespace wuxia

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of wuxia from Debian packages.
+# Safe to run twice. The CUDA toolkit (nvcc, cuBLAS) is not a Debian package
+# here: it is used when present (WUXIA_CUDA=AUTO) and skipped otherwise.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libcxxopts-dev          # command line
+  nlohmann-json3-dev      # checkpoint metadata, --json output
+  libgtest-dev            # tests
+  libopenblas-openmp-dev  # CBLAS for CPU GEMMs; the OpenMP build shares our thread pool
+  python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "setup: all dependencies installed"

@@ -1,0 +1,54 @@
+#include "cli.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "wuxia/error.hpp"
+
+namespace wuxia::cli {
+
+std::string default_data_path() {
+  namespace fs = std::filesystem;
+  if (fs::exists("data/jinyong.txt")) return "data/jinyong.txt";
+  return std::string(WUXIA_SOURCE_DATA_DIR) + "/jinyong.txt";
+}
+
+std::string default_checkpoint() { return std::string(kDefaultOut) + "/best.safetensors"; }
+
+Loaded load_model(const std::string& path, const std::string& device, int threads, std::ostream& err) {
+  Loaded l;
+  if (!std::filesystem::exists(path)) {
+    throw Error(path + ": no such checkpoint" +
+                (path == default_checkpoint() ? " (train one first: wuxia train)" : std::string()));
+  }
+  l.ck = load_checkpoint(path);
+  l.vocab = l.ck.vocab();
+  l.be = make_backend(device, threads);
+  if (!l.be.note.empty()) err << l.be.note << "\n";
+  l.model = std::make_unique<Model<float>>(*l.be.backend, l.ck.config);
+  l.model->set_params(l.ck.params);
+  return l;
+}
+
+bool parse(cxxopts::Options& opts, int argc, char** argv, cxxopts::ParseResult& out, bool allow_positional) {
+  opts.add_options()("h,help", "show this help");
+  try {
+    out = opts.parse(argc, argv);
+  } catch (const cxxopts::exceptions::exception& e) {
+    throw Error(std::string(e.what()) + " (see --help)");
+  }
+  if (out.count("help")) {
+    std::cout << opts.help() << std::flush;
+    return false;
+  }
+  if (!allow_positional && !out.unmatched().empty()) {
+    throw Error("unexpected argument '" + out.unmatched().front() + "' (see --help)");
+  }
+  return true;
+}
+
+bool stdout_is_tty() { return ::isatty(STDOUT_FILENO) == 1; }
+
+}  // namespace wuxia::cli

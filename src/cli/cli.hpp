@@ -1,0 +1,40 @@
+#pragma once
+// Shared pieces of the `wuxia` subcommands.
+#include <cxxopts.hpp>
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+#include "wuxia/backend.hpp"
+#include "wuxia/checkpoint.hpp"
+#include "wuxia/model.hpp"
+
+namespace wuxia::cli {
+
+inline constexpr const char* kDefaultOut = "runs/default";
+
+// data/jinyong.txt in the working folder, else the one in the source tree.
+std::string default_data_path();
+std::string default_checkpoint();  // runs/default/best.safetensors
+
+// A checkpoint loaded into a model on the chosen backend.
+struct Loaded {
+  Checkpoint ck;
+  Vocab vocab;
+  BackendChoice be;
+  std::unique_ptr<Model<float>> model;
+};
+Loaded load_model(const std::string& path, const std::string& device, int threads, std::ostream& err);
+
+// Parses argv with `opts`; prints help and returns false on --help.
+// Throws wuxia::Error on unknown flags, bad values and stray arguments
+// (unless allow_positional).
+bool parse(cxxopts::Options& opts, int argc, char** argv, cxxopts::ParseResult& out, bool allow_positional = false);
+
+int cmd_train(int argc, char** argv);
+int cmd_sample(int argc, char** argv);
+int cmd_eval(int argc, char** argv);
+
+bool stdout_is_tty();
+
+}  // namespace wuxia::cli

@@ -1,0 +1,103 @@
+#include <cmath>
+#include <iostream>
+
+#include "cli.hpp"
+#include "wuxia/error.hpp"
+#include "wuxia/names.hpp"
+#include "wuxia/trainer.hpp"
+
+namespace wuxia::cli {
+
+int cmd_train(int argc, char** argv) {
+  TrainOptions o;
+  const TrainSettings d;
+  cxxopts::Options opts("wuxia train", "Train a name model. With no flags: the bundled Jin Yong cast into runs/default.");
+  // clang-format off
+  opts.add_options()
+    ("data", "name file, as PATH (style = file stem) or STYLE=PATH; repeat for several styles", cxxopts::value<std::vector<std::string>>())
+    ("val", "validation names (default: min(1000, 10%) of the data, seeded)", cxxopts::value<std::string>())
+    ("out", "output folder for best.safetensors and last.safetensors", cxxopts::value<std::string>()->default_value(kDefaultOut))
+    ("embed", "embedding size E", cxxopts::value<int>()->default_value(std::to_string(o.model.embed)))
+    ("hidden", "LSTM hidden size H", cxxopts::value<int>()->default_value(std::to_string(o.model.hidden)))
+    ("layers", "LSTM layers L", cxxopts::value<int>()->default_value(std::to_string(o.model.layers)))
+    ("dropout", "dropout between layers and before the output layer", cxxopts::value<double>()->default_value(std::to_string(o.model.dropout)))
+    ("batch", "names per batch", cxxopts::value<int>()->default_value(std::to_string(d.batch)))
+    ("lr", "peak learning rate (AdamW)", cxxopts::value<double>()->default_value(std::to_string(d.lr)))
+    ("weight-decay", "AdamW decoupled weight decay", cxxopts::value<double>()->default_value(std::to_string(d.weight_decay)))
+    ("clip", "global gradient-norm clip (0 = off)", cxxopts::value<double>()->default_value(std::to_string(d.clip)))
+    ("warmup", "warm-up steps (-1 = min(100, steps/10))", cxxopts::value<int64_t>()->default_value("-1"))
+    ("decay-steps", "cosine decay horizon (0 = the run's step count)", cxxopts::value<int64_t>()->default_value("0"))
+    ("steps", "train until this step (default " + std::to_string(kDefaultSteps) + ")", cxxopts::value<int64_t>())
+    ("epochs", "train for this many epochs instead of --steps", cxxopts::value<double>())
+    ("eval-every", "evaluate and checkpoint every N steps", cxxopts::value<int64_t>()->default_value(std::to_string(o.eval_every)))
+    ("log-every", "plain log line every N steps (when not on a terminal)", cxxopts::value<int64_t>()->default_value(std::to_string(o.log_every)))
+    ("seed", "random seed (init, split, shuffling, dropout)", cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)))
+    ("threads", "CPU threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
+    ("device", "cpu, cuda or auto", cxxopts::value<std::string>()->default_value("auto"))
+    ("resume", "continue from a checkpoint (its names, config and settings)", cxxopts::value<std::string>())
+    ("metrics", "append metrics as JSON lines to this file", cxxopts::value<std::string>())
+    ("q,quiet", "print only errors and the final line");
+  // clang-format on
+  cxxopts::ParseResult r;
+  if (!parse(opts, argc, argv, r)) return 0;
+
+  if (r.count("data")) {
+    for (const auto& s : r["data"].as<std::vector<std::string>>()) o.data.push_back(parse_data_spec(s));
+  }
+  if (r.count("val")) o.val_path = r["val"].as<std::string>();
+  if (r.count("resume")) o.resume = r["resume"].as<std::string>();
+  if (o.data.empty() && o.resume.empty()) o.data.push_back({"jinyong", default_data_path()});
+  o.out_dir = r["out"].as<std::string>();
+  o.model.embed = r["embed"].as<int>();
+  o.model.hidden = r["hidden"].as<int>();
+  o.model.layers = r["layers"].as<int>();
+  o.model.dropout = r["dropout"].as<double>();
+  o.settings.batch = r["batch"].as<int>();
+  o.settings.lr = r["lr"].as<double>();
+  o.settings.weight_decay = r["weight-decay"].as<double>();
+  o.settings.clip = r["clip"].as<double>();
+  o.settings.warmup = r["warmup"].as<int64_t>();
+  o.settings.decay_steps = r["decay-steps"].as<int64_t>();
+  o.settings.seed = r["seed"].as<uint64_t>();
+  if (r.count("steps")) o.steps = r["steps"].as<int64_t>();
+  if (r.count("epochs")) o.epochs = r["epochs"].as<double>();
+  o.eval_every = r["eval-every"].as<int64_t>();
+  o.log_every = r["log-every"].as<int64_t>();
+  o.threads = r["threads"].as<int>();
+  o.device = r["device"].as<std::string>();
+  if (r.count("metrics")) o.metrics_path = r["metrics"].as<std::string>();
+  o.quiet = r.count("quiet") > 0;
+  o.tty = stdout_is_tty();
+
+  auto need = [](bool ok, const std::string& msg) {
+    if (!ok) throw Error(msg);
+  };
+  need(o.settings.batch >= 1, "--batch must be at least 1");
+  need(o.settings.lr > 0 && std::isfinite(o.settings.lr), "--lr must be greater than 0");
+  need(o.settings.weight_decay >= 0, "--weight-decay must be 0 or more");
+  need(o.settings.clip >= 0, "--clip must be 0 (off) or more");
+  need(o.settings.warmup >= -1, "--warmup must be -1 (auto) or more");
+  need(o.settings.decay_steps >= 0, "--decay-steps must be 0 (auto) or more");
+  need(!r.count("steps") || o.steps >= 1, "--steps must be at least 1");
+  need(!r.count("epochs") || o.epochs > 0, "--epochs must be greater than 0");
+  need(!(r.count("steps") && r.count("epochs")), "give --steps or --epochs, not both");
+  need(o.eval_every >= 1, "--eval-every must be at least 1");
+  need(o.log_every >= 1, "--log-every must be at least 1");
+  need(o.threads >= 0, "--threads must be 0 (all cores) or more");
+  need(o.model.embed >= 1 && o.model.hidden >= 1 && o.model.layers >= 1, "--embed, --hidden and --layers must be at least 1");
+  need(o.model.dropout >= 0 && o.model.dropout < 1, "--dropout must be in [0, 1)");
+  if (!o.resume.empty()) {
+    for (const char* f : {"embed", "hidden", "layers", "dropout", "batch", "lr", "weight-decay", "clip", "warmup",
+                          "decay-steps", "seed", "val"}) {
+      need(!r.count(f), std::string("--") + f + " cannot change on --resume: the checkpoint fixes it");
+    }
+  }
+
+  const TrainResult res = train(o, std::cout);
+  if (o.quiet) {
+    std::cout << "step " << res.steps << " val_loss " << res.final_val_loss << " best " << res.best_val_loss << "\n";
+  }
+  return 0;
+}
+
+}  // namespace wuxia::cli

@@ -1,0 +1,41 @@
+#include "wuxia/cpu_backend.hpp"
+
+#include <omp.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace wuxia::cpu {
+
+template <class T>
+void* CpuBackend<T>::allocate(std::size_t bytes) {
+  // 64-byte alignment: a cache line, and what AVX-512 loads like.
+  void* p = std::aligned_alloc(64, (bytes + 63) / 64 * 64);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+template <class T>
+void CpuBackend<T>::deallocate(void* p) noexcept {
+  std::free(p);
+}
+template <class T>
+void CpuBackend<T>::upload(void* dst, const void* src, std::size_t bytes) {
+  if (bytes) std::memcpy(dst, src, bytes);
+}
+template <class T>
+void CpuBackend<T>::download(void* dst, const void* src, std::size_t bytes) {
+  if (bytes) std::memcpy(dst, src, bytes);
+}
+
+template class CpuBackend<float>;
+template class CpuBackend<double>;
+
+void set_threads(int threads) {
+  // The BLAS is OpenBLAS built on OpenMP (scripts/setup.sh), so one call sets both.
+  if (threads > 0) omp_set_num_threads(threads);
+}
+
+int max_threads() { return omp_get_max_threads(); }
+
+}  // namespace wuxia::cpu

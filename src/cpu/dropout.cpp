@@ -1,0 +1,19 @@
+#include "wuxia/cpu_backend.hpp"
+#include "wuxia/rng.hpp"
+
+namespace wuxia::cpu {
+
+template <class T>
+void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, uint64_t step, const T* in, T* out) {
+  const float threshold = static_cast<float>(p);
+  const T keep_scale = T(1) / (T(1) - static_cast<T>(p));
+#pragma omp parallel for schedule(static) if (n > 16384)
+  for (std::size_t i = 0; i < n; ++i) {
+    out[i] = rng::uniform(seed, purpose, step, i) >= threshold ? in[i] * keep_scale : T(0);
+  }
+}
+
+template void dropout<float>(std::size_t, double, uint64_t, uint32_t, uint64_t, const float*, float*);
+template void dropout<double>(std::size_t, double, uint64_t, uint32_t, uint64_t, const double*, double*);
+
+}  // namespace wuxia::cpu

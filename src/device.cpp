@@ -1,0 +1,48 @@
+// Backend selection for --device. Lives outside wuxia_core so the core does
+// not depend on the CUDA library: this file is built into wuxia_device, which
+// links the CUDA backend when it was built.
+#include <memory>
+
+#include "wuxia/backend.hpp"
+#include "wuxia/cpu_backend.hpp"
+#include "wuxia/error.hpp"
+
+#if WUXIA_HAVE_CUDA
+#include "wuxia/cuda_backend.hpp"
+#endif
+
+namespace wuxia {
+
+bool cuda_available(std::string* why_not) {
+#if WUXIA_HAVE_CUDA
+  return cuda::device_usable(why_not);
+#else
+  if (why_not) *why_not = "this wuxia was built without the CUDA backend";
+  return false;
+#endif
+}
+
+BackendChoice make_backend(const std::string& device, int threads) {
+  cpu::set_threads(threads);
+  if (device != "cpu" && device != "cuda" && device != "auto") {
+    throw Error("--device " + device + ": expected cpu, cuda or auto");
+  }
+  BackendChoice c;
+  if (device != "cpu") {
+    std::string why;
+    if (cuda_available(&why)) {
+#if WUXIA_HAVE_CUDA
+      c.backend = cuda::make_backend();
+      c.kind = DeviceKind::Cuda;
+      return c;
+#endif
+    }
+    if (device == "cuda") throw Error("--device cuda: no usable GPU: " + why);
+    c.note = "device auto: no usable GPU (" + why + "); running on the CPU";
+  }
+  c.backend = std::make_unique<cpu::CpuBackend<float>>();
+  c.kind = DeviceKind::Cpu;
+  return c;
+}
+
+}  // namespace wuxia

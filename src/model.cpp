@@ -1,0 +1,292 @@
+#include "wuxia/model.hpp"
+
+#include <algorithm>
+
+#include "wuxia/error.hpp"
+#include "wuxia/rng.hpp"
+
+namespace wuxia {
+
+template <class T>
+Model<T>::Model(Backend<T>& backend, const ModelConfig& cfg) : be_(backend), cfg_(cfg), layout_(cfg) {
+  cfg_.validate();
+  const std::size_t n = layout_.total();
+  params_ = Buffer<T>(be_, n);
+  grads_ = Buffer<T>(be_, n);
+  m_ = Buffer<T>(be_, n);
+  v_ = Buffer<T>(be_, n);
+  norm_ = Buffer<T>(be_, 1);
+  loss_ = Buffer<T>(be_, 1);
+  be_.fill(n, T(0), params_.data());
+  be_.fill(n, T(0), grads_.data());
+  be_.fill(n, T(0), m_.data());
+  be_.fill(n, T(0), v_.data());
+  be_.fill(1, T(0), norm_.data());
+}
+
+template <class T>
+const T* Model<T>::p(const std::string& name) const {
+  return params_.data() + layout_.at(name).offset;
+}
+template <class T>
+T* Model<T>::g(const std::string& name) {
+  return grads_.data() + layout_.at(name).offset;
+}
+
+template <class T>
+template <class U>
+void Model<T>::set_params(const std::vector<U>& host) {
+  if (host.size() != layout_.total()) {
+    throw Error("parameter count " + std::to_string(host.size()) + " does not match the model's " +
+                std::to_string(layout_.total()));
+  }
+  std::vector<T> conv(host.begin(), host.end());
+  params_.upload(conv.data(), conv.size());
+}
+
+template <class T>
+std::vector<T> Model<T>::get_params() const {
+  std::vector<T> out(layout_.total());
+  params_.download(out.data(), out.size());
+  return out;
+}
+template <class T>
+std::vector<T> Model<T>::get_grads() const {
+  std::vector<T> out(layout_.total());
+  grads_.download(out.data(), out.size());
+  return out;
+}
+template <class T>
+std::vector<T> Model<T>::get_moment(int which) const {
+  std::vector<T> out(layout_.total());
+  (which == 0 ? m_ : v_).download(out.data(), out.size());
+  return out;
+}
+template <class T>
+template <class U>
+void Model<T>::set_moment(int which, const std::vector<U>& host) {
+  if (host.size() != layout_.total()) throw Error("optimizer moment size does not match the model");
+  std::vector<T> conv(host.begin(), host.end());
+  (which == 0 ? m_ : v_).upload(conv.data(), conv.size());
+}
+
+template <class T>
+void Model<T>::ensure_workspace(int Tn, int B) {
+  T_ = Tn;
+  B_ = B;
+  const std::size_t N = static_cast<std::size_t>(Tn) * B;
+  if (N <= cap_rows_ && static_cast<std::size_t>(B) <= cap_b_) return;
+  // Grow to the larger of what is asked and what we had, so a run's first
+  // few batches settle the workspace for good.
+  cap_rows_ = std::max(cap_rows_, N);
+  cap_b_ = std::max(cap_b_, static_cast<std::size_t>(B));
+  const std::size_t R = cap_rows_;
+  const std::size_t E = cfg_.embed, H = cfg_.hidden, V = cfg_.vocab, L = cfg_.layers;
+  tokens_ = Buffer<int32_t>(be_, R);
+  targets_ = Buffer<int32_t>(be_, R);
+  emb_ = Buffer<T>(be_, R * E);
+  x_drop_.clear();
+  gates_.clear();
+  cells_.clear();
+  hs_.clear();
+  for (std::size_t l = 0; l < L; ++l) {
+    x_drop_.emplace_back(be_, l > 0 && cfg_.dropout > 0 ? R * H : 0);
+    gates_.emplace_back(be_, R * 4 * H);
+    cells_.emplace_back(be_, R * H);
+    hs_.emplace_back(be_, R * H);
+  }
+  y_drop_ = Buffer<T>(be_, cfg_.dropout > 0 ? R * H : 0);
+  logits_ = Buffer<T>(be_, R * V);
+  row_loss_ = Buffer<T>(be_, R);
+  dgates_ = Buffer<T>(be_, R * 4 * H);
+  dh_a_ = Buffer<T>(be_, R * std::max(E, H));
+  dh_b_ = Buffer<T>(be_, R * std::max(E, H));
+  dc_ = Buffer<T>(be_, cap_b_ * H);
+  dh_rec_ = Buffer<T>(be_, cap_b_ * H);
+}
+
+template <class T>
+double Model<T>::forward(const Batch& batch, const StepOptions& opts, std::vector<T>* row_loss) {
+  const int Tn = batch.T, B = batch.B;
+  if (Tn < 1 || B < 1) throw Error("empty batch");
+  const int N = Tn * B, E = cfg_.embed, H = cfg_.hidden, V = cfg_.vocab, L = cfg_.layers, G4 = 4 * H;
+  const std::size_t BH = static_cast<std::size_t>(B) * H, BG = static_cast<std::size_t>(B) * G4;
+  const bool drop = opts.train && cfg_.dropout > 0;
+  ensure_workspace(Tn, B);
+  tokens_.upload(batch.tokens.data(), N);
+  targets_.upload(batch.targets.data(), N);
+
+  // ---- forward ----
+  be_.embedding_forward(N, E, tokens_.data(), p("embedding.weight"), emb_.data());
+  std::vector<const T*> layer_in(L);
+  for (int l = 0; l < L; ++l) {
+    const std::string s = std::to_string(l);
+    const int in = l == 0 ? E : H;
+    const T* x = emb_.data();
+    if (l > 0) {
+      x = hs_[l - 1].data();
+      if (drop) {
+        be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + l, opts.step, x,
+                    x_drop_[l].data());
+        x = x_drop_[l].data();
+      }
+    }
+    layer_in[l] = x;
+    T* G = gates_[l].data();
+    T* C = cells_[l].data();
+    T* Hs = hs_[l].data();
+    const T* w_hh = p("lstm.weight_hh_l" + s);
+    // Input projection of all T steps in one GEMM, on top of both biases.
+    be_.bias_rows(N, G4, p("lstm.bias_ih_l" + s), p("lstm.bias_hh_l" + s), G);
+    be_.gemm(false, true, N, G4, in, T(1), x, in, p("lstm.weight_ih_l" + s), in, T(1), G, G4);
+    for (int t = 0; t < Tn; ++t) {
+      T* Gt = G + t * BG;
+      if (t > 0) be_.gemm(false, true, B, G4, H, T(1), Hs + (t - 1) * BH, H, w_hh, H, T(1), Gt, G4);
+      be_.lstm_cell_forward(B, H, Gt, t > 0 ? C + (t - 1) * BH : nullptr, C + t * BH, Hs + t * BH);
+    }
+  }
+  const T* y = hs_[L - 1].data();
+  if (drop) {
+    be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + L, opts.step, y,
+                y_drop_.data());
+    y = y_drop_.data();
+  }
+  be_.bias_rows(N, V, p("fc.bias"), nullptr, logits_.data());
+  be_.gemm(false, true, N, V, H, T(1), y, H, p("fc.weight"), H, T(1), logits_.data(), V);
+
+  const T scale = opts.backward && batch.num_targets ? T(1) / static_cast<T>(batch.num_targets) : T(0);
+  be_.softmax_xent(N, V, logits_.data(), targets_.data(), scale, loss_.data(), row_loss ? row_loss_.data() : nullptr,
+                   opts.backward ? logits_.data() : nullptr);
+  if (row_loss) {
+    row_loss->resize(N);
+    row_loss_.download(row_loss->data(), N);
+  }
+
+  // ---- backward ----
+  if (opts.backward) {
+    const T* dlogits = logits_.data();
+    be_.fill(layout_.total(), T(0), grads_.data());
+    be_.gemm(true, false, V, H, N, T(1), dlogits, V, y, H, T(1), g("fc.weight"), H);
+    be_.sum_rows(N, V, dlogits, g("fc.bias"), false);
+    T* dout = dh_a_.data();   // gradient wrt the current layer's outputs [N, H]
+    T* dx = dh_b_.data();     // gradient wrt its inputs [N, in]
+    be_.gemm(false, false, N, H, V, T(1), dlogits, V, p("fc.weight"), H, T(0), dout, H);
+    if (drop) be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + L, opts.step, dout, dout);
+    for (int l = L - 1; l >= 0; --l) {
+      const std::string s = std::to_string(l);
+      const int in = l == 0 ? E : H;
+      const T* G = gates_[l].data();
+      const T* C = cells_[l].data();
+      const T* w_hh = p("lstm.weight_hh_l" + s);
+      T* dG = dgates_.data();
+      be_.fill(BH, T(0), dc_.data());
+      for (int t = Tn - 1; t >= 0; --t) {
+        be_.lstm_cell_backward(B, H, G + t * BG, t > 0 ? C + (t - 1) * BH : nullptr, C + t * BH, dout + t * BH,
+                               t < Tn - 1 ? dh_rec_.data() : nullptr, dc_.data(), dG + t * BG);
+        if (t > 0) be_.gemm(false, false, B, H, G4, T(1), dG + t * BG, G4, w_hh, H, T(0), dh_rec_.data(), H);
+      }
+      // Weight gradients over all steps at once: dW_ih = dG^T x, dW_hh = dG[1:]^T h[:-1].
+      be_.gemm(true, false, G4, in, N, T(1), dG, G4, layer_in[l], in, T(1), g("lstm.weight_ih_l" + s), in);
+      if (Tn > 1) {
+        be_.gemm(true, false, G4, H, N - B, T(1), dG + BG, G4, hs_[l].data(), H, T(1), g("lstm.weight_hh_l" + s),
+                 H);
+      }
+      be_.sum_rows(N, G4, dG, g("lstm.bias_ih_l" + s), false);
+      be_.copy(G4, g("lstm.bias_ih_l" + s), g("lstm.bias_hh_l" + s));
+      be_.gemm(false, false, N, in, G4, T(1), dG, G4, p("lstm.weight_ih_l" + s), in, T(0), dx, in);
+      if (l > 0) {
+        if (drop) be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + l, opts.step, dx, dx);
+        std::swap(dout, dx);
+      } else {
+        be_.embedding_backward(N, E, V, tokens_.data(), dx, g("embedding.weight"));
+      }
+    }
+  }
+  T loss = 0;
+  loss_.download(&loss, 1);
+  return static_cast<double>(loss);
+}
+
+template <class T>
+void Model<T>::optimizer_step(const AdamWArgs& args) {
+  const std::size_t n = layout_.total();
+  be_.grad_norm(n, grads_.data(), norm_.data());
+  be_.adamw_step(n, params_.data(), grads_.data(), m_.data(), v_.data(), norm_.data(), args);
+}
+
+template <class T>
+double Model<T>::last_grad_norm() const {
+  T n = 0;
+  norm_.download(&n, 1);
+  return static_cast<double>(n);
+}
+
+template <class T>
+std::vector<T> Model<T>::get_logits() const {
+  std::vector<T> out(static_cast<std::size_t>(T_) * B_ * cfg_.vocab);
+  logits_.download(out.data(), out.size());
+  return out;
+}
+
+template <class T>
+void Model<T>::begin_inference(int b) {
+  if (b < 1) throw Error("inference needs at least one sequence");
+  const std::size_t H = cfg_.hidden, E = cfg_.embed, V = cfg_.vocab;
+  if (b > inf_b_ || inf_h_.empty()) {
+    inf_h_.clear();
+    inf_c_.clear();
+    for (int l = 0; l < cfg_.layers; ++l) {
+      inf_h_.emplace_back(be_, b * H);
+      inf_c_.emplace_back(be_, b * H);
+    }
+    inf_gates_ = Buffer<T>(be_, b * 4 * H);
+    inf_x_ = Buffer<T>(be_, b * E);
+    inf_logits_ = Buffer<T>(be_, b * V);
+    inf_tokens_ = Buffer<int32_t>(be_, b);
+  }
+  inf_b_ = b;
+  for (int l = 0; l < cfg_.layers; ++l) {
+    be_.fill(b * H, T(0), inf_h_[l].data());
+    be_.fill(b * H, T(0), inf_c_[l].data());
+  }
+}
+
+template <class T>
+const std::vector<T>& Model<T>::infer_step(const std::vector<int32_t>& tokens) {
+  const int b = static_cast<int>(tokens.size());
+  if (b > inf_b_) throw Error("infer_step: more tokens than begin_inference sequences");
+  const int E = cfg_.embed, H = cfg_.hidden, V = cfg_.vocab, G4 = 4 * H;
+  inf_tokens_.upload(tokens.data(), b);
+  be_.embedding_forward(b, E, inf_tokens_.data(), p("embedding.weight"), inf_x_.data());
+  const T* x = inf_x_.data();
+  int in = E;
+  for (int l = 0; l < cfg_.layers; ++l) {
+    const std::string s = std::to_string(l);
+    T* G = inf_gates_.data();
+    T* h = inf_h_[l].data();
+    T* c = inf_c_[l].data();
+    be_.bias_rows(b, G4, p("lstm.bias_ih_l" + s), p("lstm.bias_hh_l" + s), G);
+    be_.gemm(false, true, b, G4, in, T(1), x, in, p("lstm.weight_ih_l" + s), in, T(1), G, G4);
+    be_.gemm(false, true, b, G4, H, T(1), h, H, p("lstm.weight_hh_l" + s), H, T(1), G, G4);
+    be_.lstm_cell_forward(b, H, G, c, c, h);
+    x = h;
+    in = H;
+  }
+  be_.bias_rows(b, V, p("fc.bias"), nullptr, inf_logits_.data());
+  be_.gemm(false, true, b, V, H, T(1), x, H, p("fc.weight"), H, T(1), inf_logits_.data(), V);
+  inf_host_logits_.resize(static_cast<std::size_t>(b) * V);
+  inf_logits_.download(inf_host_logits_.data(), inf_host_logits_.size());
+  return inf_host_logits_;
+}
+
+template class Model<float>;
+template class Model<double>;
+template void Model<float>::set_params<float>(const std::vector<float>&);
+template void Model<float>::set_params<double>(const std::vector<double>&);
+template void Model<double>::set_params<float>(const std::vector<float>&);
+template void Model<double>::set_params<double>(const std::vector<double>&);
+template void Model<float>::set_moment<float>(int, const std::vector<float>&);
+template void Model<double>::set_moment<double>(int, const std::vector<double>&);
+template void Model<double>::set_moment<float>(int, const std::vector<float>&);
+
+}  // namespace wuxia
