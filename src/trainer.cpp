@@ -143,10 +143,8 @@ Checkpoint fresh_run(const TrainOptions& o, std::ostream& log) {
 
 }  // namespace
 
-TrainResult train(const TrainOptions& o, std::ostream& log) {
+TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& log) {
   cpu::set_threads(o.threads);
-  BackendChoice be = make_backend(o.device, o.threads);
-  if (!be.note.empty()) log << be.note << "\n";
 
   const bool resuming = !o.resume.empty();
   Checkpoint ck;
@@ -173,7 +171,7 @@ TrainResult train(const TrainOptions& o, std::ostream& log) {
     if (ck.settings.decay_steps <= 0) ck.settings.decay_steps = total;
   }
 
-  Model<float> model(*be.backend, ck.config);
+  Model<float> model(backend, ck.config);
   model.set_params(ck.params);
   if (resuming && !ck.adam_m.empty()) {
     model.set_moment(0, ck.adam_m);
@@ -196,7 +194,7 @@ TrainResult train(const TrainOptions& o, std::ostream& log) {
     std::size_t nparams = model.layout().total();
     log << "model: V=" << ck.config.vocab << " E=" << ck.config.embed << " H=" << ck.config.hidden
         << " L=" << ck.config.layers << " dropout=" << ck.config.dropout << " (" << nparams << " parameters) on "
-        << be.backend->name() << "\n"
+        << backend.name() << "\n"
         << "train: " << train_ex.size() << " names, " << nb << " batches of " << ck.settings.batch
         << " per epoch; val: " << val_ex.size() << " names; steps " << ck.state.step << " -> " << total << "\n";
   }

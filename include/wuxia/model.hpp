@@ -49,7 +49,8 @@ class Model {
   // Global gradient norm before clipping of the last optimizer_step.
   double last_grad_norm() const;
 
-  // Logits of the last forward, [T*B, V] host copy (tests).
+  // Logits of the last forward, [T*B, V] host copy (tests). After a forward
+  // with backward they hold the d-logits instead: the buffer is reused.
   std::vector<T> get_logits() const;
 
   // --- step-by-step inference (sampling, scoring) ---

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "wuxia/backend.hpp"
 #include "wuxia/checkpoint.hpp"
 #include "wuxia/names.hpp"
 
@@ -23,7 +24,6 @@ struct TrainOptions {
   int64_t eval_every = 250;
   int64_t log_every = 50;       // plain log lines (not on a terminal)
   int threads = 0;              // 0 = all cores
-  std::string device = "auto";
   std::string resume;           // checkpoint to continue from
   std::string metrics_path;     // JSON lines, appended
   bool quiet = false;
@@ -50,8 +50,9 @@ double learning_rate(const TrainSettings& s, int64_t step);
 void split_names(const std::vector<NameFile>& files, uint64_t seed, std::vector<std::vector<std::u32string>>& train,
                  std::vector<std::vector<std::u32string>>& val);
 
-// Runs training; progress and notes go to `log`. Throws wuxia::Error on bad
-// input and on divergence (naming the step; best.safetensors untouched).
-TrainResult train(const TrainOptions& opts, std::ostream& log);
+// Runs training on `backend`; progress and notes go to `log`. Throws
+// wuxia::Error on bad input and on divergence (naming the step;
+// best.safetensors untouched).
+TrainResult train(const TrainOptions& opts, Backend<float>& backend, std::ostream& log);
 
 }  // namespace wuxia

@@ -64,7 +64,6 @@ int cmd_train(int argc, char** argv) {
   o.eval_every = r["eval-every"].as<int64_t>();
   o.log_every = r["log-every"].as<int64_t>();
   o.threads = r["threads"].as<int>();
-  o.device = r["device"].as<std::string>();
   if (r.count("metrics")) o.metrics_path = r["metrics"].as<std::string>();
   o.quiet = r.count("quiet") > 0;
   o.tty = stdout_is_tty();
@@ -93,7 +92,9 @@ int cmd_train(int argc, char** argv) {
     }
   }
 
-  const TrainResult res = train(o, std::cout);
+  BackendChoice be = make_backend(r["device"].as<std::string>(), o.threads);
+  if (!be.note.empty()) std::cerr << be.note << "\n";
+  const TrainResult res = train(o, *be.backend, std::cout);
   if (o.quiet) {
     std::cout << "step " << res.steps << " val_loss " << res.final_val_loss << " best " << res.best_val_loss << "\n";
   }

@@ -1,0 +1,151 @@
+// The model driver against the truth: a finite-difference gradient check in
+// double, and PyTorch's numbers for a tiny model (tests/golden/).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "test_util.hpp"
+#include "wuxia/cpu_backend.hpp"
+#include "wuxia/model.hpp"
+
+using namespace wuxia;
+
+namespace {
+
+// Three padded sequences, T = 5 (lengths 5, 2, 4): padding only at the end.
+Batch tiny_batch(int vocab) {
+  std::vector<Example> ex(3);
+  ex[0].seq = {1, 3, 4, 5, 6};
+  ex[1].seq = {2, 6};
+  ex[2].seq = {1, 6, 5, vocab - 1};
+  return make_batch(ex, {0, 1, 2});
+}
+
+// Largest |analytic - numeric| / max(1e-3, |numeric|) over every element of
+// every parameter tensor, reported per tensor on failure.
+void gradient_check(double dropout) {
+  ModelConfig cfg;
+  cfg.vocab = 7;
+  cfg.embed = 3;
+  cfg.hidden = 4;
+  cfg.layers = 2;
+  cfg.dropout = dropout;
+  cpu::CpuBackend<double> be;
+  Model<double> model(be, cfg);
+  const auto init = init_params(cfg, 42);
+  std::vector<double> params(init.begin(), init.end());
+  // Larger weights than the init so the gates leave their linear region.
+  for (auto& p : params) p *= 2.0;
+  model.set_params(params);
+  const Batch batch = tiny_batch(cfg.vocab);
+  StepOptions so;
+  so.train = dropout > 0;  // the mask is fixed by (seed, step): the same in every call
+  so.seed = 9;
+  so.step = 3;
+  so.backward = true;
+  model.forward(batch, so);
+  const std::vector<double> grads = model.get_grads();
+  so.backward = false;
+  const double n = static_cast<double>(batch.num_targets);
+  auto loss_at = [&](const std::vector<double>& p) {
+    model.set_params(p);
+    return model.forward(batch, so) / n;
+  };
+  const double eps = 1e-6;
+  for (const auto& t : model.layout().entries()) {
+    double worst = 0;
+    std::size_t worst_i = 0;
+    for (std::size_t i = t.offset; i < t.offset + t.size; ++i) {
+      std::vector<double> p = params;
+      p[i] += eps;
+      const double up = loss_at(p);
+      p[i] -= 2 * eps;
+      const double down = loss_at(p);
+      const double numeric = (up - down) / (2 * eps);
+      const double err = std::abs(grads[i] - numeric) / std::max(1e-3, std::abs(numeric));
+      if (err > worst) worst = err, worst_i = i;
+    }
+    EXPECT_LT(worst, 1e-5) << t.name << " element " << worst_i - t.offset << ": analytic " << grads[worst_i];
+  }
+}
+
+}  // namespace
+
+TEST(GradientCheck, EveryParameterMatchesFiniteDifferencesWithoutDropout) { gradient_check(0.0); }
+
+TEST(GradientCheck, EveryParameterMatchesFiniteDifferencesWithDropout) { gradient_check(0.4); }
+
+TEST(GradientCheck, DropoutChangesTheLossSoTheMaskIsReallyApplied) {
+  ModelConfig cfg{7, 3, 4, 2, 0.5};
+  cpu::CpuBackend<double> be;
+  Model<double> model(be, cfg);
+  model.set_params(init_params(cfg, 1));
+  const Batch b = tiny_batch(7);
+  StepOptions off, on;
+  on.train = true;
+  on.seed = 5;
+  EXPECT_NE(model.forward(b, off), model.forward(b, on));
+}
+
+TEST(Model, PaddingDoesNotChangeTheLossOfRealTokens) {
+  ModelConfig cfg{7, 3, 4, 2, 0.0};
+  cpu::CpuBackend<double> be;
+  Model<double> model(be, cfg);
+  model.set_params(init_params(cfg, 1));
+  std::vector<Example> ex(2);
+  ex[0].seq = {1, 3, 4, 5, 6};
+  ex[1].seq = {2, 6};
+  const double together = model.forward(make_batch(ex, {0, 1}), {});
+  const double alone = model.forward(make_batch(ex, {0}), {}) + model.forward(make_batch(ex, {1}), {});
+  EXPECT_NEAR(together, alone, 1e-12);
+}
+
+TEST(Golden, MatchesPyTorchLogitsLossAndGradients) {
+  const auto j = nlohmann::json::parse(test::read_file(std::string(WUXIA_TEST_DIR) + "/golden/tiny_lstm.json"));
+  ModelConfig cfg;
+  cfg.vocab = j["config"]["vocab"];
+  cfg.embed = j["config"]["embed"];
+  cfg.hidden = j["config"]["hidden"];
+  cfg.layers = j["config"]["layers"];
+  cpu::CpuBackend<float> be;
+  Model<float> model(be, cfg);
+  std::vector<float> params(model.layout().total());
+  for (const auto& e : model.layout().entries()) {
+    const auto& p = j["params"][e.name];
+    ASSERT_EQ(p["shape"].get<std::vector<int64_t>>(), e.shape) << e.name;
+    const auto data = p["data"].get<std::vector<double>>();
+    std::copy(data.begin(), data.end(), params.begin() + static_cast<std::ptrdiff_t>(e.offset));
+  }
+  model.set_params(params);
+  Batch b;
+  b.T = j["T"];
+  b.B = j["B"];
+  b.tokens = j["tokens"].get<std::vector<int32_t>>();
+  b.targets = j["targets"].get<std::vector<int32_t>>();
+  for (auto t : b.targets) b.num_targets += t >= 0;
+  const double loss = model.forward(b, {}) / static_cast<double>(b.num_targets);
+  EXPECT_NEAR(loss, j["loss"].get<double>(), 1e-5);
+  const auto logits = model.get_logits();  // backward turns them into d-logits in place
+  StepOptions so;
+  so.backward = true;
+  model.forward(b, so);
+
+  auto close = [](const std::vector<float>& got, const std::vector<double>& want, const std::string& what) {
+    ASSERT_EQ(got.size(), want.size()) << what;
+    int shown = 0;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      const double tol = 1e-5 + 1e-4 * std::abs(want[i]);
+      if (std::abs(got[i] - want[i]) > tol && shown++ < 5) {
+        ADD_FAILURE() << what << "[" << i << "]: got " << got[i] << ", PyTorch " << want[i];
+      }
+    }
+  };
+  close(logits, j["logits"].get<std::vector<double>>(), "logits");
+  const auto grads = model.get_grads();
+  for (const auto& e : model.layout().entries()) {
+    std::vector<float> g(grads.begin() + static_cast<std::ptrdiff_t>(e.offset),
+                         grads.begin() + static_cast<std::ptrdiff_t>(e.offset + e.size));
+    close(g, j["grads"][e.name].get<std::vector<double>>(), "grad " + e.name);
+  }
+}
