@@ -32,10 +32,27 @@ Loaded load_model(const std::string& path, const std::string& device, int thread
   return l;
 }
 
+// cxxopts names the bad value but not its flag; find the flag in argv.
+static std::string flag_of_bad_value(const std::string& what, int argc, char** argv) {
+  const std::string open = "\u2018", close = "\u2019";  // cxxopts quotes with ‘ ’
+  const auto a = what.find(open), b = what.find(close);
+  if (a == std::string::npos || b == std::string::npos || b < a) return "";
+  const std::string value = what.substr(a + open.size(), b - a - open.size());
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == value && i > 1 && argv[i - 1][0] == '-') return std::string(argv[i - 1]) + ": ";
+    const auto eq = arg.find('=');
+    if (arg[0] == '-' && eq != std::string::npos && arg.substr(eq + 1) == value) return arg.substr(0, eq) + ": ";
+  }
+  return "";
+}
+
 bool parse(cxxopts::Options& opts, int argc, char** argv, cxxopts::ParseResult& out, bool allow_positional) {
   opts.add_options()("h,help", "show this help");
   try {
     out = opts.parse(argc, argv);
+  } catch (const cxxopts::exceptions::incorrect_argument_type& e) {
+    throw Error(flag_of_bad_value(e.what(), argc, argv) + std::string(e.what()) + " (see --help)");
   } catch (const cxxopts::exceptions::exception& e) {
     throw Error(std::string(e.what()) + " (see --help)");
   }

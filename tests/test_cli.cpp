@@ -1,0 +1,145 @@
+// The `wuxia` program end to end, as a user runs it.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "test_util.hpp"
+#include "wuxia/backend.hpp"
+
+using wuxia::test::run_wuxia;
+
+namespace {
+
+const std::string kData = std::string(WUXIA_DATA_DIR) + "/jinyong.txt";
+
+// One small trained model shared by the tests of this file.
+class Cli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new wuxia::test::TempDir();
+    const auto r = run_wuxia("train --data " + kData + " --out " + out() +
+                             " --steps 30 --eval-every 15 --hidden 32 --embed 16 --layers 1 --batch 32 --threads 2"
+                             " --device cpu --metrics " + dir_->file("m.jsonl"));
+    ASSERT_EQ(r.code, 0) << r.out;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string out() { return dir_->file("run"); }
+  static std::string ckpt() { return out() + "/best.safetensors"; }
+  static wuxia::test::TempDir* dir_;
+};
+wuxia::test::TempDir* Cli::dir_ = nullptr;
+
+}  // namespace
+
+TEST_F(Cli, TrainWritesBestLastAndMetrics) {
+  EXPECT_TRUE(std::filesystem::exists(out() + "/best.safetensors"));
+  EXPECT_TRUE(std::filesystem::exists(out() + "/last.safetensors"));
+  const std::string metrics = wuxia::test::read_file(dir_->file("m.jsonl"));
+  const auto last = metrics.substr(metrics.rfind('{', metrics.size() - 2));
+  const auto j = nlohmann::json::parse(last);
+  EXPECT_EQ(j["step"], 30);
+  EXPECT_TRUE(j.contains("val_loss"));
+  EXPECT_GT(j["tokens_per_sec"].get<double>(), 0);
+}
+
+TEST_F(Cli, SamplePrintsTheAskedNumberOfLabelledNames) {
+  const auto r = run_wuxia("sample --checkpoint " + ckpt() + " -n 7 --label --seed 3");
+  ASSERT_EQ(r.code, 0) << r.out;
+  int lines = 0;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line); ++lines) {
+    const auto tab = line.find('\t');
+    ASSERT_NE(tab, std::string::npos) << line;
+    const std::string label = line.substr(tab + 1);
+    EXPECT_TRUE(label == "new" || label == "train" || label == "val") << line;
+  }
+  EXPECT_EQ(lines, 7);
+  EXPECT_EQ(run_wuxia("sample --checkpoint " + ckpt() + " -n 7 --label --seed 3").out, r.out);
+}
+
+TEST_F(Cli, SampleWithPrefixStartsEveryName) {
+  const auto r = run_wuxia("sample --checkpoint " + ckpt() + " -n 5 --prefix 张 --max-len 4");
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) EXPECT_EQ(line.rfind("张", 0), 0u) << line;
+}
+
+TEST_F(Cli, EvalJsonReportsLossTokensNamesAndSkipped) {
+  wuxia::test::write_file(dir_->file("e.txt"), "令狐冲\n郭靖\nzzz\n");
+  const auto r = run_wuxia("eval --checkpoint " + ckpt() + " --json " + dir_->file("e.txt"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  EXPECT_EQ(j["names"], 2);
+  EXPECT_EQ(j["tokens"], 7);  // 3 + 1 and 2 + 1 targets, END included
+  EXPECT_EQ(j["skipped"], 1);
+  EXPECT_GT(j["loss"].get<double>(), 0);
+}
+
+TEST_F(Cli, ResumeContinuesToTheAskedStep) {
+  const auto r = run_wuxia("train --resume " + out() + "/last.safetensors --out " + dir_->file("resumed") +
+                           " --steps 35 --eval-every 5 --threads 2 --device cpu");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("resume: "), std::string::npos);
+  EXPECT_NE(r.out.find("done: step 35"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, ResumeRefusesFlagsTheCheckpointFixes) {
+  const auto r = run_wuxia("train --resume " + out() + "/last.safetensors --hidden 64 --steps 40");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("--hidden cannot change on --resume"), std::string::npos) << r.out;
+}
+
+TEST(CliErrors, BadFlagsAndPathsGiveAMessageAndNonZeroExit) {
+  wuxia::test::TempDir dir;
+  struct Case {
+    std::string args, expect;
+  } cases[] = {
+      {"frobnicate", "unknown command"},
+      {"train --no-such-flag", "no-such-flag"},
+      {"train --data " + dir.file("missing.txt"), "missing.txt: cannot open"},
+      {"train --data " + dir.path().string(), "is a directory"},
+      {"train --data " + kData + " --hidden -3 --out " + dir.file("o"), "--hidden"},
+      {"train --data " + kData + " --batch 0 --out " + dir.file("o"), "--batch must be at least 1"},
+      {"train --data " + kData + " --lr abc", "--lr: "},
+      {"train --data " + kData + " --device tpu --out " + dir.file("o"), "expected cpu, cuda or auto"},
+      {"sample --checkpoint " + dir.file("none.safetensors"), "no such checkpoint"},
+      {"sample --checkpoint " + kData, "jinyong.txt: "},
+      {"sample --temperature 0", "--temperature must be greater than 0"},
+      {"sample --top-p 1.5", "--top-p must be in (0, 1]"},
+      {"sample -n -1", "-n must be 0 or more"},
+      {"eval", "give one or more name files"},
+  };
+  for (const auto& c : cases) {
+    const auto r = run_wuxia(c.args);
+    EXPECT_NE(r.code, 0) << c.args;
+    EXPECT_NE(r.out.find(c.expect), std::string::npos) << c.args << "\n" << r.out;
+  }
+}
+
+TEST(CliErrors, UnwritableOutIsAClearError) {
+  wuxia::test::TempDir dir;
+  wuxia::test::write_file(dir.file("file"), "x");
+  const auto r = run_wuxia("train --data " + kData + " --steps 1 --out " + dir.file("file") + "/sub");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("--out"), std::string::npos) << r.out;
+}
+
+TEST(CliDevice, AutoFallsBackToTheCpuAndSaysSo) {
+  if (wuxia::cuda_available()) GTEST_SKIP() << "a GPU is present: auto picks it";
+  wuxia::test::TempDir dir;
+  const auto r = run_wuxia("train --data " + kData + " --steps 2 --hidden 8 --embed 4 --layers 1 --device auto --out " +
+                           dir.file("o"));
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("running on the CPU"), std::string::npos) << r.out;
+  const auto c = run_wuxia("train --data " + kData + " --steps 2 --device cuda --out " + dir.file("o"));
+  EXPECT_NE(c.code, 0);
+  EXPECT_NE(c.out.find("--device cuda: no usable GPU"), std::string::npos) << c.out;
+}
+
+TEST(CliHelp, EverySubcommandHasHelp) {
+  for (const char* cmd : {"train", "sample", "eval"}) {
+    const auto r = run_wuxia(std::string(cmd) + " --help");
+    EXPECT_EQ(r.code, 0) << cmd;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd << r.out;
+  }
+}

@@ -1,0 +1,188 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "wuxia/cpu_backend.hpp"
+#include "wuxia/error.hpp"
+#include "wuxia/sampler.hpp"
+#include "wuxia/utf8.hpp"
+
+using namespace wuxia;
+
+namespace {
+
+// An untrained model over a small vocabulary: sampling rules do not need a
+// good model, only a deterministic one.
+struct Fixture {
+  Vocab vocab{{"jinyong", "gulong"}, {U'令', U'狐', U'冲', U'任', U'我', U'行', U'张', U'三'}};
+  ModelConfig cfg{vocab.size(), 6, 8, 2, 0.0};
+  cpu::CpuBackend<float> be;
+  Model<float> model{be, cfg};
+  NameSets known;
+  Fixture() {
+    auto p = init_params(cfg, 5);
+    // Make END likelier so names end at a reasonable length.
+    const ParamLayout layout(cfg);
+    p[layout.at("fc.bias").offset + kEnd] = 2.0f;
+    // Styles far apart, so a style visibly changes what is sampled.
+    const std::size_t emb = layout.at("embedding.weight").offset;
+    for (int e = 0; e < cfg.embed; ++e) {
+      p[emb + vocab.start_id(0) * cfg.embed + e] = 3.0f * (e % 2 ? 1 : -1);
+      p[emb + vocab.start_id(1) * cfg.embed + e] = -3.0f * (e % 2 ? 1 : -1);
+    }
+    model.set_params(p);
+  }
+};
+
+std::vector<std::string> strings(const std::vector<SampledName>& v) {
+  std::vector<std::string> out;
+  for (const auto& s : v) out.push_back(utf8::encode(s.name));
+  return out;
+}
+
+}  // namespace
+
+TEST(Sampler, SameSeedSameNamesOtherSeedOtherNames) {
+  Fixture f;
+  SampleOptions o;
+  o.n = 15;
+  const auto a = strings(sample_names(f.model, f.vocab, f.known, o));
+  const auto b = strings(sample_names(f.model, f.vocab, f.known, o));
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(a.size(), 15u);
+  o.seed = 2;
+  EXPECT_NE(strings(sample_names(f.model, f.vocab, f.known, o)), a);
+}
+
+TEST(Sampler, NamesAreDistinct) {
+  Fixture f;
+  SampleOptions o;
+  o.n = 30;
+  const auto a = strings(sample_names(f.model, f.vocab, f.known, o));
+  std::set<std::string> unique(a.begin(), a.end());
+  EXPECT_EQ(unique.size(), a.size());
+}
+
+TEST(Sampler, TopKOneIsGreedy) {
+  Fixture f;
+  SampleOptions o;
+  o.top_k = 1;
+  o.n = 1;
+  const auto a = sample_names(f.model, f.vocab, f.known, o);
+  ASSERT_EQ(a.size(), 1u);
+  // Rebuild the argmax path by hand from the model's logits.
+  std::u32string greedy;
+  f.model.begin_inference(1);
+  std::vector<int32_t> tok{f.vocab.start_id(0)};
+  for (int step = 0; step < o.max_len + 1; ++step) {
+    const auto& logits = f.model.infer_step(tok);
+    int best = -1;
+    for (int i = 0; i < f.vocab.size(); ++i) {
+      if (i >= 1 && i <= f.vocab.num_styles()) continue;  // START is never predicted
+      if (i == kEnd && step == 0) continue;                // min_len 1
+      if (best < 0 || logits[i] > logits[best]) best = i;
+    }
+    if (best == kEnd) break;
+    greedy.push_back(f.vocab.char_of(best));
+    tok[0] = best;
+  }
+  EXPECT_EQ(utf8::encode(a[0].name), utf8::encode(greedy));
+  // And greedy with another seed is the same name.
+  o.seed = 99;
+  EXPECT_EQ(sample_names(f.model, f.vocab, f.known, o)[0].name, a[0].name);
+}
+
+TEST(Sampler, PrefixStyleAndLengthLimitsAreHonoured) {
+  Fixture f;
+  SampleOptions o;
+  o.n = 10;
+  o.prefix = U"张";
+  o.style = 1;
+  o.min_len = 3;
+  o.max_len = 4;
+  o.max_attempts = 100000;
+  const auto names = sample_names(f.model, f.vocab, f.known, o);
+  EXPECT_EQ(names.size(), 10u);
+  for (const auto& s : names) {
+    EXPECT_EQ(s.name[0], U'张');
+    EXPECT_GE(s.name.size(), 3u);
+    EXPECT_LE(s.name.size(), 4u);
+  }
+  o.style = 0;
+  EXPECT_NE(strings(sample_names(f.model, f.vocab, f.known, o)), strings(names)) << "style had no effect";
+}
+
+TEST(Sampler, NovelExcludesTrainingAndValidationNames) {
+  Fixture f;
+  SampleOptions o;
+  o.n = 40;
+  o.max_len = 2;
+  o.max_attempts = 100000;
+  const auto all = sample_names(f.model, f.vocab, f.known, o);
+  ASSERT_GE(all.size(), 4u);
+  f.known.train.insert(all[0].name);
+  f.known.val.insert(all[1].name);
+  const auto labelled = sample_names(f.model, f.vocab, f.known, o);
+  bool saw_train = false, saw_val = false;
+  for (const auto& s : labelled) {
+    saw_train |= s.name == all[0].name && s.origin == NameOrigin::Train;
+    saw_val |= s.name == all[1].name && s.origin == NameOrigin::Val;
+  }
+  EXPECT_TRUE(saw_train && saw_val);
+  o.novel = true;
+  for (const auto& s : sample_names(f.model, f.vocab, f.known, o)) {
+    EXPECT_EQ(s.origin, NameOrigin::New);
+    EXPECT_NE(s.name, all[0].name);
+    EXPECT_NE(s.name, all[1].name);
+  }
+}
+
+TEST(Sampler, StopsWhenAttemptsRunOutAndSaysWhy) {
+  Fixture f;
+  SampleOptions o;
+  o.n = 1000;  // more distinct one-character names than the vocabulary has
+  o.max_len = 1;
+  o.max_attempts = 500;
+  SampleStats st;
+  const auto names = sample_names(f.model, f.vocab, f.known, o, &st);
+  EXPECT_LE(names.size(), 8u);
+  EXPECT_EQ(st.attempts, 500);
+  EXPECT_GT(st.repeats + st.too_long, 0);
+}
+
+TEST(Sampler, BadOptionsAreRejectedByName) {
+  Fixture f;
+  auto err = [&](SampleOptions o) {
+    try {
+      sample_names(f.model, f.vocab, f.known, o);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  SampleOptions o;
+  o.temperature = 0;
+  EXPECT_NE(err(o).find("--temperature"), std::string::npos);
+  o = {};
+  o.top_p = 1.5;
+  EXPECT_NE(err(o).find("--top-p"), std::string::npos);
+  o = {};
+  o.prefix = U"龙";
+  EXPECT_NE(err(o).find("not in the model's vocabulary"), std::string::npos);
+  o = {};
+  o.min_len = 5;
+  o.max_len = 3;
+  EXPECT_NE(err(o).find("--max-len"), std::string::npos);
+}
+
+TEST(PickToken, TopPKeepsTheSmallestNucleus) {
+  const float logits[4] = {std::log(0.5f), std::log(0.3f), std::log(0.15f), std::log(0.05f)};
+  std::vector<char> allowed(4, 1);
+  // With top_p = 0.75 only ids 0 and 1 remain; u near 1 must pick id 1, never 2 or 3.
+  EXPECT_EQ(pick_token(logits, 4, allowed, 1.0, 0, 0.75, 0.999), 1);
+  EXPECT_EQ(pick_token(logits, 4, allowed, 1.0, 0, 1.0, 0.999), 3);
+  EXPECT_EQ(pick_token(logits, 4, allowed, 1.0, 2, 1.0, 0.999), 1);
+  allowed[0] = 0;
+  EXPECT_EQ(pick_token(logits, 4, allowed, 1.0, 1, 1.0, 0.0), 1);
+}
