@@ -11,6 +11,7 @@ packages=(
   libgtest-dev            # tests
   libopenblas-openmp-dev  # CBLAS for CPU GEMMs; the OpenMP build shares our thread pool
   python3
+  clang libclang-rt-14-dev  # libFuzzer targets (tests/fuzz/)
 )
 
 missing=()

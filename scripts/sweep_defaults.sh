@@ -1,26 +1,20 @@
 #!/usr/bin/env bash
-# Chooses `wuxia train`'s defaults: trains a grid of configurations on the
-# bundled Jin Yong list and prints the best validation loss of each, sorted.
-# Usage: scripts/sweep_defaults.sh [BUILD_DIR] [THREADS]   (results: docs/defaults-sweep.txt)
+# Re-runs the last round of the search for `wuxia train`'s defaults
+# (docs/defaults-sweep.md has all rounds): trains each configuration on the
+# bundled Jin Yong list and prints its best validation loss, best first.
+# Usage: scripts/sweep_defaults.sh [BUILD_DIR=build] [THREADS=1]
 set -euo pipefail
 build=${1:-build}
 threads=${2:-1}
-data=data/jinyong.txt
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-results=()
-for hidden in 128 256; do
-  for layers in 1 2; do
-    for dropout in 0.0 0.2 0.4; do
-      for steps in 1500 3000; do
-        out="$tmp/h${hidden}-l${layers}-d${dropout}-s${steps}"
-        line=$("$build/wuxia" train --data "$data" --out "$out" --hidden "$hidden" --layers "$layers" \
-          --dropout "$dropout" --steps "$steps" --eval-every 250 --threads "$threads" --device cpu --quiet)
-        best=$(echo "$line" | awk '{print $6}')
-        results+=("$best hidden=$hidden layers=$layers dropout=$dropout steps=$steps")
-        echo "$best hidden=$hidden layers=$layers dropout=$dropout steps=$steps" >&2
-      done
+for hidden in 64 96; do
+  for embed in 64 128; do
+    for dropout in 0.6 0.7; do
+      line=$("$build/wuxia" train --data data/jinyong.txt --out "$tmp/run" --hidden "$hidden" --embed "$embed" \
+        --layers 1 --dropout "$dropout" --weight-decay 0.1 --steps 1500 --eval-every 250 --threads "$threads" \
+        --device cpu --quiet)
+      echo "$(echo "$line" | awk '{print $6}') hidden=$hidden embed=$embed layers=1 dropout=$dropout wd=0.1"
     done
   done
-done
-printf '%s\n' "${results[@]}" | sort -n
+done | sort -n

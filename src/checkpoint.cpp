@@ -70,6 +70,16 @@ std::vector<TensorRef> tensors_of(const Checkpoint& ck, const ParamLayout& layou
   return out;
 }
 
+// CRC-32 of the data section, continued over the header (without the
+// checksum itself) in nlohmann's canonical dump: a flipped bit anywhere, in
+// tensor bytes or in a header value, changes it.
+std::string checksum_of(const json& header_without_checksum, const void* data, std::size_t n) {
+  const std::string canon = header_without_checksum.dump();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "crc32:%08x", crc32(canon.data(), canon.size(), crc32(data, n)));
+  return buf;
+}
+
 [[noreturn]] void io_fail(const std::string& path, const std::string& what) {
   throw Error(path + ": " + what + ": " + std::strerror(errno));
 }
@@ -133,9 +143,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& ck) {
                       .dump();
   meta["names"] = json{{"train", names_json(ck.styles, ck.train_names)}, {"val", names_json(ck.styles, ck.val_names)}}
                       .dump();
-  char crc[32];
-  std::snprintf(crc, sizeof crc, "crc32:%08x", crc32(data.data(), data.size()));
-  meta["checksum"] = crc;
+  header["__metadata__"] = meta;
+  meta["checksum"] = checksum_of(header, data.data(), data.size());
   header["__metadata__"] = meta;
   std::string head = header.dump();
   while ((head.size() + 8) % 8) head.push_back(' ');  // safetensors pads the header to 8 bytes
@@ -188,6 +197,11 @@ struct Fields {
     return *it;
   }
   int64_t integer(const char* key) const { return get(key, json::value_t::number_integer).get<int64_t>(); }
+  int int32(const char* key) const {
+    const int64_t v = integer(key);
+    if (v < INT32_MIN || v > INT32_MAX) throw Error(where + ": field '" + key + "' is out of range");
+    return static_cast<int>(v);
+  }
   double number(const char* key) const { return get(key, json::value_t::number_float).get<double>(); }
   std::string string(const char* key) const { return get(key, json::value_t::string).get<std::string>(); }
 };
@@ -223,8 +237,12 @@ Checkpoint load_checkpoint(const std::string& path) {
   if (std::filesystem::is_directory(path, ec)) throw Error(path + ": is a directory, not a checkpoint");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open checkpoint");
-  std::vector<char> file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) throw Error(path + ": read error");
+  return parse_checkpoint(file, path);
+}
+
+Checkpoint parse_checkpoint(const std::string& file, const std::string& path) {
   if (file.size() < 8) throw Error(path + ": truncated: " + std::to_string(file.size()) + " bytes, shorter than the 8-byte header length");
   uint64_t hlen = 0;
   for (int i = 0; i < 8; ++i) hlen |= static_cast<uint64_t>(static_cast<unsigned char>(file[i])) << (8 * i);
@@ -253,10 +271,10 @@ Checkpoint load_checkpoint(const std::string& path) {
   {
     const json j = parse_meta_json(meta, "config", path);
     Fields f{j, path + ": config"};
-    ck.config.vocab = static_cast<int>(f.integer("vocab"));
-    ck.config.embed = static_cast<int>(f.integer("embed"));
-    ck.config.hidden = static_cast<int>(f.integer("hidden"));
-    ck.config.layers = static_cast<int>(f.integer("layers"));
+    ck.config.vocab = f.int32("vocab");
+    ck.config.embed = f.int32("embed");
+    ck.config.hidden = f.int32("hidden");
+    ck.config.layers = f.int32("layers");
     ck.config.dropout = f.number("dropout");
     try {
       ck.config.validate();
@@ -288,7 +306,7 @@ Checkpoint load_checkpoint(const std::string& path) {
   {
     const json j = parse_meta_json(meta, "settings", path);
     Fields f{j, path + ": settings"};
-    ck.settings.batch = static_cast<int>(f.integer("batch"));
+    ck.settings.batch = f.int32("batch");
     ck.settings.lr = f.number("lr");
     ck.settings.weight_decay = f.number("weight_decay");
     ck.settings.clip = f.number("clip");
@@ -327,6 +345,11 @@ Checkpoint load_checkpoint(const std::string& path) {
 
   // ---- tensors ----
   const ParamLayout layout(ck.config);
+  // Before allocating: a config whose tensors cannot fit in the file is damaged.
+  if (layout.total() > data_len / sizeof(float)) {
+    throw Error(path + ": config needs " + std::to_string(layout.total()) + " parameters but the data section holds " +
+                std::to_string(data_len / sizeof(float)) + " floats");
+  }
   std::map<std::string, const ParamInfo*> expected;
   for (const auto& e : layout.entries()) expected[e.name] = &e;
   struct Span {
@@ -409,11 +432,12 @@ Checkpoint load_checkpoint(const std::string& path) {
     throw Error(path + ": data section is " + std::to_string(data_len) + " bytes but the tensors cover " +
                 std::to_string(pos) + " (trailing garbage or truncation)");
   }
-  char crc[32];
-  std::snprintf(crc, sizeof crc, "crc32:%08x", crc32(data, data_len));
+  json unsigned_header = header;
+  unsigned_header["__metadata__"].erase("checksum");
+  const std::string crc = checksum_of(unsigned_header, data, data_len);
   if (meta["checksum"] != crc) {
-    throw Error(path + ": checksum mismatch (stored " + meta["checksum"] + ", data has " + crc +
-                "): the tensor data is damaged");
+    throw Error(path + ": checksum mismatch (stored " + meta["checksum"] + ", contents give " + crc +
+                "): the file is damaged");
   }
   for (float x : ck.params) {
     if (!std::isfinite(x)) throw Error(path + ": parameters hold NaN or Inf");

@@ -22,15 +22,17 @@ Model<T>::Model(Backend<T>& backend, const ModelConfig& cfg) : be_(backend), cfg
   be_.fill(n, T(0), m_.data());
   be_.fill(n, T(0), v_.data());
   be_.fill(1, T(0), norm_.data());
-}
-
-template <class T>
-const T* Model<T>::p(const std::string& name) const {
-  return params_.data() + layout_.at(name).offset;
-}
-template <class T>
-T* Model<T>::g(const std::string& name) {
-  return grads_.data() + layout_.at(name).offset;
+  off_.embedding = layout_.at("embedding.weight").offset;
+  off_.fc_weight = layout_.at("fc.weight").offset;
+  off_.fc_bias = layout_.at("fc.bias").offset;
+  for (int l = 0; l < cfg_.layers; ++l) {
+    const std::string s = std::to_string(l);
+    off_.w_ih.push_back(layout_.at("lstm.weight_ih_l" + s).offset);
+    off_.w_hh.push_back(layout_.at("lstm.weight_hh_l" + s).offset);
+    off_.b_ih.push_back(layout_.at("lstm.bias_ih_l" + s).offset);
+    off_.b_hh.push_back(layout_.at("lstm.bias_hh_l" + s).offset);
+  }
+  layer_in_.resize(cfg_.layers);
 }
 
 template <class T>
@@ -117,10 +119,8 @@ double Model<T>::forward(const Batch& batch, const StepOptions& opts, std::vecto
   targets_.upload(batch.targets.data(), N);
 
   // ---- forward ----
-  be_.embedding_forward(N, E, tokens_.data(), p("embedding.weight"), emb_.data());
-  std::vector<const T*> layer_in(L);
+  be_.embedding_forward(N, E, tokens_.data(), p(off_.embedding), emb_.data());
   for (int l = 0; l < L; ++l) {
-    const std::string s = std::to_string(l);
     const int in = l == 0 ? E : H;
     const T* x = emb_.data();
     if (l > 0) {
@@ -131,14 +131,14 @@ double Model<T>::forward(const Batch& batch, const StepOptions& opts, std::vecto
         x = x_drop_[l].data();
       }
     }
-    layer_in[l] = x;
+    layer_in_[l] = x;
     T* G = gates_[l].data();
     T* C = cells_[l].data();
     T* Hs = hs_[l].data();
-    const T* w_hh = p("lstm.weight_hh_l" + s);
+    const T* w_hh = p(off_.w_hh[l]);
     // Input projection of all T steps in one GEMM, on top of both biases.
-    be_.bias_rows(N, G4, p("lstm.bias_ih_l" + s), p("lstm.bias_hh_l" + s), G);
-    be_.gemm(false, true, N, G4, in, T(1), x, in, p("lstm.weight_ih_l" + s), in, T(1), G, G4);
+    be_.bias_rows(N, G4, p(off_.b_ih[l]), p(off_.b_hh[l]), G);
+    be_.gemm(false, true, N, G4, in, T(1), x, in, p(off_.w_ih[l]), in, T(1), G, G4);
     for (int t = 0; t < Tn; ++t) {
       T* Gt = G + t * BG;
       if (t > 0) be_.gemm(false, true, B, G4, H, T(1), Hs + (t - 1) * BH, H, w_hh, H, T(1), Gt, G4);
@@ -151,8 +151,8 @@ double Model<T>::forward(const Batch& batch, const StepOptions& opts, std::vecto
                 y_drop_.data());
     y = y_drop_.data();
   }
-  be_.bias_rows(N, V, p("fc.bias"), nullptr, logits_.data());
-  be_.gemm(false, true, N, V, H, T(1), y, H, p("fc.weight"), H, T(1), logits_.data(), V);
+  be_.bias_rows(N, V, p(off_.fc_bias), nullptr, logits_.data());
+  be_.gemm(false, true, N, V, H, T(1), y, H, p(off_.fc_weight), H, T(1), logits_.data(), V);
 
   const T scale = opts.backward && batch.num_targets ? T(1) / static_cast<T>(batch.num_targets) : T(0);
   be_.softmax_xent(N, V, logits_.data(), targets_.data(), scale, loss_.data(), row_loss ? row_loss_.data() : nullptr,
@@ -165,19 +165,21 @@ double Model<T>::forward(const Batch& batch, const StepOptions& opts, std::vecto
   // ---- backward ----
   if (opts.backward) {
     const T* dlogits = logits_.data();
-    be_.fill(layout_.total(), T(0), grads_.data());
-    be_.gemm(true, false, V, H, N, T(1), dlogits, V, y, H, T(1), g("fc.weight"), H);
-    be_.sum_rows(N, V, dlogits, g("fc.bias"), false);
+    // Every gradient is written whole below (beta = 0, sum_rows, copy)
+    // except the embedding's, which only gains the rows of this batch's
+    // tokens: zero just that, not the whole buffer.
+    be_.fill(static_cast<std::size_t>(V) * E, T(0), g(off_.embedding));
+    be_.gemm(true, false, V, H, N, T(1), dlogits, V, y, H, T(0), g(off_.fc_weight), H);
+    be_.sum_rows(N, V, dlogits, g(off_.fc_bias), false);
     T* dout = dh_a_.data();   // gradient wrt the current layer's outputs [N, H]
     T* dx = dh_b_.data();     // gradient wrt its inputs [N, in]
-    be_.gemm(false, false, N, H, V, T(1), dlogits, V, p("fc.weight"), H, T(0), dout, H);
+    be_.gemm(false, false, N, H, V, T(1), dlogits, V, p(off_.fc_weight), H, T(0), dout, H);
     if (drop) be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + L, opts.step, dout, dout);
     for (int l = L - 1; l >= 0; --l) {
-      const std::string s = std::to_string(l);
       const int in = l == 0 ? E : H;
       const T* G = gates_[l].data();
       const T* C = cells_[l].data();
-      const T* w_hh = p("lstm.weight_hh_l" + s);
+      const T* w_hh = p(off_.w_hh[l]);
       T* dG = dgates_.data();
       be_.fill(BH, T(0), dc_.data());
       for (int t = Tn - 1; t >= 0; --t) {
@@ -186,19 +188,20 @@ double Model<T>::forward(const Batch& batch, const StepOptions& opts, std::vecto
         if (t > 0) be_.gemm(false, false, B, H, G4, T(1), dG + t * BG, G4, w_hh, H, T(0), dh_rec_.data(), H);
       }
       // Weight gradients over all steps at once: dW_ih = dG^T x, dW_hh = dG[1:]^T h[:-1].
-      be_.gemm(true, false, G4, in, N, T(1), dG, G4, layer_in[l], in, T(1), g("lstm.weight_ih_l" + s), in);
+      be_.gemm(true, false, G4, in, N, T(1), dG, G4, layer_in_[l], in, T(0), g(off_.w_ih[l]), in);
       if (Tn > 1) {
-        be_.gemm(true, false, G4, H, N - B, T(1), dG + BG, G4, hs_[l].data(), H, T(1), g("lstm.weight_hh_l" + s),
-                 H);
+        be_.gemm(true, false, G4, H, N - B, T(1), dG + BG, G4, hs_[l].data(), H, T(0), g(off_.w_hh[l]), H);
+      } else {
+        be_.fill(static_cast<std::size_t>(G4) * H, T(0), g(off_.w_hh[l]));
       }
-      be_.sum_rows(N, G4, dG, g("lstm.bias_ih_l" + s), false);
-      be_.copy(G4, g("lstm.bias_ih_l" + s), g("lstm.bias_hh_l" + s));
-      be_.gemm(false, false, N, in, G4, T(1), dG, G4, p("lstm.weight_ih_l" + s), in, T(0), dx, in);
+      be_.sum_rows(N, G4, dG, g(off_.b_ih[l]), false);
+      be_.copy(G4, g(off_.b_ih[l]), g(off_.b_hh[l]));
+      be_.gemm(false, false, N, in, G4, T(1), dG, G4, p(off_.w_ih[l]), in, T(0), dx, in);
       if (l > 0) {
         if (drop) be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + l, opts.step, dx, dx);
         std::swap(dout, dx);
       } else {
-        be_.embedding_backward(N, E, V, tokens_.data(), dx, g("embedding.weight"));
+        be_.embedding_backward(N, E, V, tokens_.data(), dx, g(off_.embedding));
       }
     }
   }
@@ -232,17 +235,20 @@ template <class T>
 void Model<T>::begin_inference(int b) {
   if (b < 1) throw Error("inference needs at least one sequence");
   const std::size_t H = cfg_.hidden, E = cfg_.embed, V = cfg_.vocab;
-  if (b > inf_b_ || inf_h_.empty()) {
+  if (b > inf_cap_) {
     inf_h_.clear();
     inf_c_.clear();
     for (int l = 0; l < cfg_.layers; ++l) {
       inf_h_.emplace_back(be_, b * H);
       inf_c_.emplace_back(be_, b * H);
     }
+    inf_spare_ = Buffer<T>(be_, b * H);
     inf_gates_ = Buffer<T>(be_, b * 4 * H);
     inf_x_ = Buffer<T>(be_, b * E);
     inf_logits_ = Buffer<T>(be_, b * V);
     inf_tokens_ = Buffer<int32_t>(be_, b);
+    inf_rows_ = Buffer<int32_t>(be_, b);
+    inf_cap_ = b;
   }
   inf_b_ = b;
   for (int l = 0; l < cfg_.layers; ++l) {
@@ -252,28 +258,47 @@ void Model<T>::begin_inference(int b) {
 }
 
 template <class T>
+void Model<T>::infer_select(const std::vector<int32_t>& keep, int fresh) {
+  const int kept = static_cast<int>(keep.size()), b = kept + fresh;
+  if (fresh < 0 || b > inf_cap_) throw Error("infer_select: more sequences than begin_inference made room for");
+  for (int32_t r : keep) {
+    if (r < 0 || r >= inf_b_) throw Error("infer_select: no such sequence");
+  }
+  const std::size_t H = cfg_.hidden;
+  inf_rows_.upload(keep.data(), kept);
+  for (auto* state : {&inf_h_, &inf_c_}) {
+    for (auto& buf : *state) {
+      // A row gather is what embedding_forward does: new row j = old row keep[j].
+      be_.embedding_forward(kept, static_cast<int>(H), inf_rows_.data(), buf.data(), inf_spare_.data());
+      be_.fill(fresh * H, T(0), inf_spare_.data() + kept * H);
+      std::swap(buf, inf_spare_);
+    }
+  }
+  inf_b_ = b;
+}
+
+template <class T>
 const std::vector<T>& Model<T>::infer_step(const std::vector<int32_t>& tokens) {
   const int b = static_cast<int>(tokens.size());
   if (b > inf_b_) throw Error("infer_step: more tokens than begin_inference sequences");
   const int E = cfg_.embed, H = cfg_.hidden, V = cfg_.vocab, G4 = 4 * H;
   inf_tokens_.upload(tokens.data(), b);
-  be_.embedding_forward(b, E, inf_tokens_.data(), p("embedding.weight"), inf_x_.data());
+  be_.embedding_forward(b, E, inf_tokens_.data(), p(off_.embedding), inf_x_.data());
   const T* x = inf_x_.data();
   int in = E;
   for (int l = 0; l < cfg_.layers; ++l) {
-    const std::string s = std::to_string(l);
     T* G = inf_gates_.data();
     T* h = inf_h_[l].data();
     T* c = inf_c_[l].data();
-    be_.bias_rows(b, G4, p("lstm.bias_ih_l" + s), p("lstm.bias_hh_l" + s), G);
-    be_.gemm(false, true, b, G4, in, T(1), x, in, p("lstm.weight_ih_l" + s), in, T(1), G, G4);
-    be_.gemm(false, true, b, G4, H, T(1), h, H, p("lstm.weight_hh_l" + s), H, T(1), G, G4);
+    be_.bias_rows(b, G4, p(off_.b_ih[l]), p(off_.b_hh[l]), G);
+    be_.gemm(false, true, b, G4, in, T(1), x, in, p(off_.w_ih[l]), in, T(1), G, G4);
+    be_.gemm(false, true, b, G4, H, T(1), h, H, p(off_.w_hh[l]), H, T(1), G, G4);
     be_.lstm_cell_forward(b, H, G, c, c, h);
     x = h;
     in = H;
   }
-  be_.bias_rows(b, V, p("fc.bias"), nullptr, inf_logits_.data());
-  be_.gemm(false, true, b, V, H, T(1), x, H, p("fc.weight"), H, T(1), inf_logits_.data(), V);
+  be_.bias_rows(b, V, p(off_.fc_bias), nullptr, inf_logits_.data());
+  be_.gemm(false, true, b, V, H, T(1), x, H, p(off_.fc_weight), H, T(1), inf_logits_.data(), V);
   inf_host_logits_.resize(static_cast<std::size_t>(b) * V);
   inf_logits_.download(inf_host_logits_.data(), inf_host_logits_.size());
   return inf_host_logits_;

@@ -49,9 +49,7 @@ void split_names(const std::vector<NameFile>& files, uint64_t seed, std::vector<
   }
 }
 
-namespace {
-
-std::vector<Example> encode_all(const Vocab& vocab, const std::vector<std::vector<std::u32string>>& names) {
+std::vector<Example> encode_names(const Vocab& vocab, const std::vector<std::vector<std::u32string>>& names) {
   std::vector<Example> out;
   for (std::size_t s = 0; s < names.size(); ++s) {
     for (const auto& n : names[s]) {
@@ -64,6 +62,26 @@ std::vector<Example> encode_all(const Vocab& vocab, const std::vector<std::vecto
   }
   return out;
 }
+
+StepOptions train_step_options(const TrainSettings& s, int64_t step) {
+  StepOptions so;
+  so.train = true;
+  so.backward = true;
+  so.seed = s.seed;
+  so.step = static_cast<uint64_t>(step);
+  return so;
+}
+
+AdamWArgs adamw_args(const TrainSettings& s, int64_t step) {
+  AdamWArgs a;
+  a.lr = learning_rate(s, step);
+  a.weight_decay = s.weight_decay;
+  a.clip = s.clip;
+  a.step = step;
+  return a;
+}
+
+namespace {
 
 std::string format_duration(double s) {
   if (!std::isfinite(s) || s < 0) return "?";
@@ -84,8 +102,9 @@ std::string format_rate(double r) {
   return o.str();
 }
 
-// Builds the names, vocabulary and initial parameters of a fresh run.
-Checkpoint fresh_run(const TrainOptions& o, std::ostream& log) {
+}  // namespace
+
+Checkpoint prepare_fresh_run(const TrainOptions& o, std::ostream& log) {
   if (o.data.empty()) throw Error("no training data: give --data FILE");
   std::vector<NameFile> files;
   for (const auto& d : o.data) {
@@ -141,8 +160,6 @@ Checkpoint fresh_run(const TrainOptions& o, std::ostream& log) {
   return ck;
 }
 
-}  // namespace
-
 TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& log) {
   cpu::set_threads(o.threads);
 
@@ -153,12 +170,12 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
     if (!o.data.empty() && !o.quiet) log << "note: --resume trains on the names stored in the checkpoint; --data is not read\n";
     if (!o.quiet) log << "resume: " << o.resume << " at step " << ck.state.step << "\n";
   } else {
-    ck = fresh_run(o, log);
+    ck = prepare_fresh_run(o, log);
   }
   if (ck.settings.batch < 1) throw Error("--batch must be at least 1");
   const Vocab vocab = ck.vocab();
-  const std::vector<Example> train_ex = encode_all(vocab, ck.train_names);
-  const std::vector<Example> val_ex = encode_all(vocab, ck.val_names);
+  const std::vector<Example> train_ex = encode_names(vocab, ck.train_names);
+  const std::vector<Example> val_ex = encode_names(vocab, ck.val_names);
   if (train_ex.empty()) throw Error("no training names left after the validation split");
   Batcher batcher(train_ex, ck.settings.batch, ck.settings.seed);
   const std::size_t nb = batcher.batches_per_epoch();
@@ -182,6 +199,16 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
   if (!fs::is_directory(o.out_dir)) throw Error("--out " + o.out_dir + ": cannot create the folder" + (ec ? ": " + ec.message() : ""));
+  // A run killed mid-write leaves its temporary file behind; nothing else
+  // names files this way, so they are safe to clear.
+  std::size_t stale = 0;
+  for (const auto& e : fs::directory_iterator(o.out_dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() > 1 && name[0] == '.' && name.find(".safetensors.tmp-") != std::string::npos) {
+      stale += fs::remove(e.path(), ec);
+    }
+  }
+  if (stale && !o.quiet) log << "note: removed " << stale << " temporary file(s) left by an interrupted checkpoint write\n";
   const std::string best_path = (fs::path(o.out_dir) / "best.safetensors").string();
   const std::string last_path = (fs::path(o.out_dir) / "last.safetensors").string();
   std::ofstream metrics;
@@ -218,22 +245,13 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
   const int64_t first = ck.state.step + 1;
   for (int64_t step = first; step <= total; ++step) {
     const Batch batch = batcher.batch(static_cast<uint64_t>(step - 1));
-    StepOptions so;
-    so.train = true;
-    so.backward = true;
-    so.seed = ck.settings.seed;
-    so.step = static_cast<uint64_t>(step);
-    const double nll = model.forward(batch, so);
+    const double nll = model.forward(batch, train_step_options(ck.settings, step));
     const double loss = nll / static_cast<double>(batch.num_targets);
     if (!std::isfinite(loss)) {
       throw Error("training diverged at step " + std::to_string(step) + ": the loss is " +
                   (std::isnan(loss) ? "NaN" : "Inf") + " (try a lower --lr); " + best_path + " is untouched");
     }
-    AdamWArgs a;
-    a.lr = learning_rate(ck.settings, step);
-    a.weight_decay = ck.settings.weight_decay;
-    a.clip = ck.settings.clip;
-    a.step = step;
+    const AdamWArgs a = adamw_args(ck.settings, step);
     model.optimizer_step(a);
     ck.state.step = step;
     ck.state.epoch = (step - 1) / static_cast<int64_t>(nb);

@@ -1,6 +1,7 @@
 // The `wuxia` program end to end, as a user runs it.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "test_util.hpp"
@@ -141,5 +142,84 @@ TEST(CliHelp, EverySubcommandHasHelp) {
     const auto r = run_wuxia(std::string(cmd) + " --help");
     EXPECT_EQ(r.code, 0) << cmd;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd << r.out;
+  }
+}
+
+TEST(CliHostileInput, BadNameFilesGiveAMessageNamingTheFileAndLine) {
+  wuxia::test::TempDir dir;
+  wuxia::test::write_file(dir.file("latin1.txt"), "ok\ncaf\xE9\n");
+  wuxia::test::write_file(dir.file("empty.txt"), "");
+  wuxia::test::write_file(dir.file("comments.txt"), "# a\n# b\n\n");
+  wuxia::test::write_file(dir.file("nul.txt"), std::string("ab\0c\n", 5));
+  wuxia::test::write_file(dir.file("long.txt"), "x\n" + std::string(1 << 20, 'a') + "\n");
+  wuxia::test::write_file(dir.file("locked.txt"), "张三\n李四\n");
+  std::filesystem::permissions(dir.file("locked.txt"), std::filesystem::perms::none);
+  const bool root_reads_anyway = std::ifstream(dir.file("locked.txt")).good();
+  struct Case {
+    std::string file, expect;
+  } cases[] = {
+      {"latin1.txt", "latin1.txt:2: invalid UTF-8 at byte 3"},
+      {"empty.txt", "empty.txt: no names"},
+      {"comments.txt", "comments.txt: no names"},
+      {"nul.txt", "nul.txt:1: control character"},
+      {"long.txt", "long.txt:2: line is 1048576 characters long"},
+      {"locked.txt", "locked.txt: cannot open"},
+  };
+  for (const auto& c : cases) {
+    if (c.file == "locked.txt" && root_reads_anyway) continue;  // root ignores permissions
+    const auto r = run_wuxia("train --data " + dir.file(c.file) + " --steps 1 --out " + dir.file("o"));
+    EXPECT_EQ(r.code, 1) << c.file;
+    EXPECT_NE(r.out.find(c.expect), std::string::npos) << c.file << "\n" << r.out;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("o/best.safetensors")));
+}
+
+TEST(CliHostileInput, NonsenseFlagValuesAreRefused) {
+  struct Case {
+    std::string args, expect;
+  } cases[] = {
+      {"train --embed 0", "--embed, --hidden and --layers must be at least 1"},
+      {"train --layers -1", "at least 1"},
+      {"train --dropout 1", "--dropout must be in [0, 1)"},
+      {"train --lr -1", "--lr must be greater than 0"},
+      {"train --steps 0", "--steps must be at least 1"},
+      {"train --steps 5 --epochs 2", "not both"},
+      {"train --threads -2", "--threads must be 0"},
+      {"sample --temperature -1", "--temperature must be greater than 0"},
+      {"sample --top-p 0", "--top-p must be in (0, 1]"},
+      {"sample --top-k -1", "--top-k"},
+      {"eval --batch 0 x.txt", "--batch must be at least 1"},
+  };
+  for (const auto& c : cases) {
+    const auto r = run_wuxia(c.args);
+    EXPECT_NE(r.code, 0) << c.args;
+    EXPECT_NE(r.out.find(c.expect), std::string::npos) << c.args << "\n" << r.out;
+  }
+}
+
+// A full disk, simulated by a file-size limit (RLIMIT_FSIZE) on the process:
+// the checkpoint write fails with a clear error, and the checkpoint from the
+// earlier run is still there, whole.
+TEST(CliHostileInput, FullDiskFailsCleanlyAndKeepsThePreviousCheckpoint) {
+  wuxia::test::TempDir dir;
+  const std::string common = "train --data " + kData + " --steps 2 --hidden 16 --embed 8 --layers 1 --device cpu --out " +
+                             dir.file("o");
+  auto r = run_wuxia(common);
+  ASSERT_EQ(r.code, 0) << r.out;
+  const std::string before = wuxia::test::read_file(dir.file("o/last.safetensors"));
+  // ulimit -f counts 1024-byte blocks; SIGXFSZ is ignored so write() reports EFBIG.
+  const std::string cmd = "sh -c 'trap \"\" XFSZ; ulimit -f 8; exec " + std::string(WUXIA_BINARY) + " " + common +
+                          " --steps 4 --seed 3' 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string out;
+  char buf[512];
+  while (std::fgets(buf, sizeof buf, p)) out += buf;
+  const int status = ::pclose(p);
+  EXPECT_NE(WEXITSTATUS(status), 0) << out;
+  EXPECT_NE(out.find("write failed"), std::string::npos) << out;
+  EXPECT_EQ(wuxia::test::read_file(dir.file("o/last.safetensors")), before);
+  for (const auto& e : std::filesystem::directory_iterator(dir.file("o"))) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << "left behind: " << e.path();
   }
 }

@@ -3,7 +3,8 @@
 // parameters under PyTorch's names, the AdamW moments under optim.m.<name> /
 // optim.v.<name>, and __metadata__ with the model config, vocabulary, styles,
 // training settings and state, the training names (for --novel and exact
-// resume), a format version and a CRC-32 of the data section.
+// resume), a format version and a CRC-32 of the data section, continued over
+// the rest of the header so that damage anywhere is caught.
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -20,7 +21,7 @@ inline constexpr const char* kCheckpointFormat = "wuxia.checkpoint.v1";
 struct TrainSettings {
   int batch = 64;
   double lr = 3e-3;
-  double weight_decay = 0.01;
+  double weight_decay = 0.1;
   double clip = 1.0;
   int64_t warmup = -1;         // linear warm-up steps; -1 = min(100, steps/10)
   int64_t decay_steps = 0;     // cosine decay horizon; after it lr stays at lr * min_lr_ratio
@@ -55,6 +56,8 @@ void save_checkpoint(const std::string& path, const Checkpoint& ck);
 
 // Reads and validates everything; wuxia::Error names what is wrong.
 Checkpoint load_checkpoint(const std::string& path);
+// The same on a file's bytes already in memory; `path` names it in errors.
+Checkpoint parse_checkpoint(const std::string& bytes, const std::string& path);
 
 // CRC-32 (IEEE 802.3, as zlib's crc32) of `n` bytes, continuing from `crc`.
 uint32_t crc32(const void* data, std::size_t n, uint32_t crc = 0);

@@ -98,5 +98,7 @@ class CpuBackend final : public Backend<T> {
 // Sets the thread count of OpenMP and the BLAS (0 = leave the default).
 void set_threads(int threads);
 int max_threads();
+// The BLAS library and how it was built (OpenBLAS's config string), for benchmarks.
+std::string blas_info();
 
 }  // namespace wuxia::cpu

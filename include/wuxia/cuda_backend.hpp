@@ -9,15 +9,23 @@
 
 namespace wuxia::cuda {
 
-// True when a CUDA device can be used (driver present, a device visible);
-// otherwise false with the reason in why_not. Never throws.
+// True when a CUDA device can be used (driver present, a device visible, and
+// this binary holds kernel code that device runs); otherwise false with the
+// reason in why_not. Never throws.
 bool device_usable(std::string* why_not);
+
+// One line naming the current device (name, architecture, SMs, memory,
+// driver and runtime versions), or why there is none. Never throws.
+std::string device_description();
 
 struct Options {
   bool tf32 = false;  // tensor-core TF32 GEMMs (--tf32); off keeps full FP32
 };
 
 // The backend on the current device. Throws wuxia::Error when unusable.
+// All of its ops run in order on one stream of its own; they are
+// deterministic: the same inputs give the same bits on every run on a given
+// GPU (cuBLAS included, as it gets a workspace of its own).
 std::unique_ptr<Backend<float>> make_backend(const Options& opts = {});
 
 }  // namespace wuxia::cuda

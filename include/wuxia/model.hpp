@@ -58,18 +58,32 @@ class Model {
   void begin_inference(int b);
   // Feeds one token per sequence [b]; returns logits [b, V] on the host.
   const std::vector<T>& infer_step(const std::vector<int32_t>& tokens);
+  // Rearranges the sequences: row j continues from the state of row keep[j]
+  // (a row may be kept more than once: the copies go on from the same
+  // state; rows not kept are dropped), then `fresh` rows with zero state
+  // follow. A sampler retires finished names this way, and starts new ones
+  // from a shared first step, without computing rows nobody reads. At most
+  // the begin_inference count of rows in all.
+  void infer_select(const std::vector<int32_t>& keep, int fresh);
 
   Buffer<T>& params() { return params_; }
   Buffer<T>& grads() { return grads_; }
 
  private:
-  const T* p(const std::string& name) const;
-  T* g(const std::string& name);
+  // Where each tensor sits in the flat buffers, looked up by name once: a
+  // lookup is a string search, too slow for every op of every step.
+  struct Offsets {
+    std::size_t embedding = 0, fc_weight = 0, fc_bias = 0;
+    std::vector<std::size_t> w_ih, w_hh, b_ih, b_hh;  // per layer
+  };
+  const T* p(std::size_t offset) const { return params_.data() + offset; }
+  T* g(std::size_t offset) { return grads_.data() + offset; }
   void ensure_workspace(int T_, int B);
 
   Backend<T>& be_;
   ModelConfig cfg_;
   ParamLayout layout_;
+  Offsets off_;
   Buffer<T> params_, grads_, m_, v_;
   Buffer<T> norm_;  // [1]
   Buffer<T> loss_;  // [1]
@@ -89,12 +103,14 @@ class Model {
   Buffer<T> dgates_;               // [N, 4H]
   Buffer<T> dh_a_, dh_b_;          // [N, max(E, H)] gradients wrt layer outputs/inputs
   Buffer<T> dc_, dh_rec_;          // [B, H]
+  std::vector<const T*> layer_in_; // per layer: its input [N, E or H] in the last forward
 
   // Inference state.
-  int inf_b_ = 0;
+  int inf_b_ = 0, inf_cap_ = 0;            // sequences now, and room for
   std::vector<Buffer<T>> inf_h_, inf_c_;  // per layer [b, H]
+  Buffer<T> inf_spare_;                   // [cap, H]: infer_select gathers into it, then swaps
   Buffer<T> inf_gates_, inf_x_, inf_logits_;
-  Buffer<int32_t> inf_tokens_;
+  Buffer<int32_t> inf_tokens_, inf_rows_;
   std::vector<T> inf_host_logits_;
 };
 

@@ -23,7 +23,8 @@ struct SampleOptions {
   uint64_t seed = 1;
   int batch = 256;            // sequences decoded together
   int64_t max_attempts = 0;   // 0 = 100 * n + 1000
-  void validate(const Vocab& vocab) const;  // throws wuxia::Error naming the flag
+  void validate_flags() const;              // throws wuxia::Error naming the flag
+  void validate(const Vocab& vocab) const;  // the flags, then prefix and style against the vocabulary
 };
 
 enum class NameOrigin { New, Train, Val };

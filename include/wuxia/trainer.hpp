@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "wuxia/backend.hpp"
+#include "wuxia/batch.hpp"
 #include "wuxia/checkpoint.hpp"
+#include "wuxia/model.hpp"
 #include "wuxia/names.hpp"
 
 namespace wuxia {
@@ -30,7 +32,7 @@ struct TrainOptions {
   bool tty = false;             // redraw one progress line instead of printing log lines
 };
 
-inline constexpr int64_t kDefaultSteps = 3000;
+inline constexpr int64_t kDefaultSteps = 1500;
 
 struct TrainResult {
   int64_t steps = 0;           // final step
@@ -49,6 +51,20 @@ double learning_rate(const TrainSettings& s, int64_t step);
 // a permutation keyed by the seed. Returns per-style train and val lists.
 void split_names(const std::vector<NameFile>& files, uint64_t seed, std::vector<std::vector<std::u32string>>& train,
                  std::vector<std::vector<std::u32string>>& val);
+
+// The pieces of a training run that `wuxia bench` shares with train(), so a
+// benchmark times exactly the steps that training takes.
+//
+// A fresh run's names (split into train/val), vocabulary, config and initial
+// parameters, from o.data, o.val_path, o.model and o.settings. Notes go to
+// `log` unless o.quiet.
+Checkpoint prepare_fresh_run(const TrainOptions& o, std::ostream& log);
+// The training examples of per-style name lists; throws on a character
+// outside the vocabulary.
+std::vector<Example> encode_names(const Vocab& vocab, const std::vector<std::vector<std::u32string>>& names);
+// Forward/backward options and AdamW arguments of 1-based training step `step`.
+StepOptions train_step_options(const TrainSettings& s, int64_t step);
+AdamWArgs adamw_args(const TrainSettings& s, int64_t step);
 
 // Runs training on `backend`; progress and notes go to `log`. Throws
 // wuxia::Error on bad input and on divergence (naming the step;

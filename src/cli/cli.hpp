@@ -34,6 +34,11 @@ bool parse(cxxopts::Options& opts, int argc, char** argv, cxxopts::ParseResult& 
 int cmd_train(int argc, char** argv);
 int cmd_sample(int argc, char** argv);
 int cmd_eval(int argc, char** argv);
+int cmd_verify(int argc, char** argv);  // src/cli/verify_cmd.cpp: CPU vs GPU parity run
+int cmd_bench(int argc, char** argv);
+int cmd_score(int argc, char** argv);
+int cmd_classify(int argc, char** argv);
+int cmd_name(int argc, char** argv);
 
 bool stdout_is_tty();
 

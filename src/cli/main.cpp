@@ -16,7 +16,12 @@ const char* kUsage =
     "commands:\n"
     "  train    train a model on name lists (default: the bundled Jin Yong cast)\n"
     "  sample   invent names from a checkpoint\n"
-    "  eval     mean NLL per character of names under a checkpoint\n";
+    "  eval     mean NLL per character of names under a checkpoint\n"
+    "  verify   train on the CPU and the GPU side by side and compare them step by step\n"
+    "  bench    training speed: tokens/s, step time and peak memory on a fixed workload\n"
+    "  score    log-likelihood of names and their percentile among the model's samples\n"
+    "  classify which style (corpus) a name most likely comes from\n"
+    "  name     the likeliest new names for a surname (a naming helper)\n";
 
 }  // namespace
 
@@ -31,6 +36,11 @@ int main(int argc, char** argv) {
     if (cmd == "train") return wuxia::cli::cmd_train(argc - 1, argv + 1);
     if (cmd == "sample") return wuxia::cli::cmd_sample(argc - 1, argv + 1);
     if (cmd == "eval") return wuxia::cli::cmd_eval(argc - 1, argv + 1);
+    if (cmd == "verify") return wuxia::cli::cmd_verify(argc - 1, argv + 1);
+    if (cmd == "bench") return wuxia::cli::cmd_bench(argc - 1, argv + 1);
+    if (cmd == "score") return wuxia::cli::cmd_score(argc - 1, argv + 1);
+    if (cmd == "classify") return wuxia::cli::cmd_classify(argc - 1, argv + 1);
+    if (cmd == "name") return wuxia::cli::cmd_name(argc - 1, argv + 1);
     std::cerr << "wuxia: unknown command '" << cmd << "'\n\n" << kUsage;
     return 2;
   } catch (const wuxia::Error& e) {

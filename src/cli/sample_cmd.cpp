@@ -1,4 +1,9 @@
+#include <iomanip>
 #include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <unordered_set>
 
 #include "cli.hpp"
 #include "wuxia/error.hpp"
@@ -6,6 +11,50 @@
 #include "wuxia/utf8.hpp"
 
 namespace wuxia::cli {
+
+namespace {
+
+// How the samples compare with the training names.
+void print_report(const std::vector<SampledName>& names, const std::vector<std::vector<std::u32string>>& train,
+                  std::ostream& out) {
+  if (names.empty()) return;
+  const double n = static_cast<double>(names.size());
+  std::map<NameOrigin, int> origin;
+  std::map<std::size_t, int> len_sampled, len_train;
+  std::unordered_set<char32_t> first_chars;
+  std::size_t n_train = 0;
+  for (const auto& style : train) {
+    for (const auto& t : style) {
+      ++len_train[t.size()];
+      first_chars.insert(t[0]);
+      ++n_train;
+    }
+  }
+  int first_known = 0;
+  for (const auto& s : names) {
+    ++origin[s.origin];
+    ++len_sampled[s.name.size()];
+    first_known += first_chars.count(s.name[0]) > 0;
+  }
+  auto pct = [](double x) {
+    std::ostringstream o;
+    o << std::fixed << std::setprecision(1) << 100.0 * x << "%";
+    return o.str();
+  };
+  out << "\nreport: " << names.size() << " names: new " << pct(origin[NameOrigin::New] / n) << ", train "
+      << pct(origin[NameOrigin::Train] / n) << ", val " << pct(origin[NameOrigin::Val] / n) << "\n"
+      << "length\tsampled\ttraining\n";
+  std::set<std::size_t> lengths;
+  for (const auto& [k, v] : len_sampled) lengths.insert(k);
+  for (const auto& [k, v] : len_train) lengths.insert(k);
+  for (auto k : lengths) {
+    out << k << "\t" << pct(len_sampled[k] / n) << "\t"
+        << pct(n_train ? len_train[k] / static_cast<double>(n_train) : 0.0) << "\n";
+  }
+  out << "first character begins a training name: " << pct(first_known / n) << "\n";
+}
+
+}  // namespace
 
 int cmd_sample(int argc, char** argv) {
   const SampleOptions d;
@@ -23,6 +72,8 @@ int cmd_sample(int argc, char** argv) {
     ("max-len", "longest name, in characters", cxxopts::value<int>()->default_value(std::to_string(d.max_len)))
     ("novel", "only names not in the training or validation data")
     ("label", "add a column: new, train or val")
+    ("report", "after the names: new/train/val fractions, length histogram against the training names, "
+               "how often the first character begins a training name")
     ("seed", "random seed", cxxopts::value<uint64_t>()->default_value("1"))
     ("device", "cpu, cuda or auto", cxxopts::value<std::string>()->default_value("cpu"))
     ("threads", "CPU threads (0 = all cores)", cxxopts::value<int>()->default_value("1"));
@@ -41,9 +92,7 @@ int cmd_sample(int argc, char** argv) {
   o.seed = r["seed"].as<uint64_t>();
   const int threads = r["threads"].as<int>();
   if (threads < 0) throw Error("--threads must be 0 (all cores) or more");
-  if (o.n < 0) throw Error("-n must be 0 or more");
-  if (!(o.temperature > 0)) throw Error("--temperature must be greater than 0");
-  if (!(o.top_p > 0 && o.top_p <= 1)) throw Error("--top-p must be in (0, 1]");
+  o.validate_flags();  // before the (slow) checkpoint load
 
   Loaded l = load_model(r["checkpoint"].as<std::string>(), r["device"].as<std::string>(), threads, std::cerr);
   if (r.count("style")) {
@@ -65,6 +114,7 @@ int cmd_sample(int argc, char** argv) {
     if (label) std::cout << "\t" << origin_label(s.origin);
     std::cout << "\n";
   }
+  if (r.count("report")) print_report(names, l.ck.train_names, std::cout);
   if (static_cast<int>(names.size()) < o.n) {
     std::cerr << "wuxia sample: only " << names.size() << " of " << o.n << " names after " << stats.attempts
               << " attempts (" << stats.too_long << " too long, " << stats.repeats << " repeats, " << stats.not_novel

@@ -1,10 +1,12 @@
 #include "wuxia/cpu_backend.hpp"
 
+#include <cblas.h>
 #include <omp.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <string>
 
 namespace wuxia::cpu {
 
@@ -37,5 +39,12 @@ void set_threads(int threads) {
 }
 
 int max_threads() { return omp_get_max_threads(); }
+
+std::string blas_info() {
+  // The core is OpenBLAS's choice for this CPU, or the OPENBLAS_CORETYPE environment variable's.
+  const char* forced = std::getenv("OPENBLAS_CORETYPE");
+  return std::string(openblas_get_config()) + " (core " + openblas_get_corename() +
+         (forced ? std::string(", set by OPENBLAS_CORETYPE") : std::string()) + ")";
+}
 
 }  // namespace wuxia::cpu

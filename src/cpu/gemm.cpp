@@ -1,9 +1,55 @@
 #include <cblas.h>
+#include <omp.h>
+
+#include <algorithm>
 
 #include "wuxia/cpu_backend.hpp"
 
 namespace wuxia::cpu {
 
+namespace {
+
+template <class T>
+void blas_gemm(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb, T beta, T* c,
+               int ldc) {
+  const auto opa = ta ? CblasTrans : CblasNoTrans;
+  const auto opb = tb ? CblasTrans : CblasNoTrans;
+  if constexpr (std::is_same_v<T, float>) {
+    cblas_sgemm(CblasRowMajor, opa, opb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else {
+    cblas_dgemm(CblasRowMajor, opa, opb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+}
+
+// The blocks a product is cut into: at least kMacsPerBlock multiply-adds
+// each (20-40 us of single-core GEMM, well above a fork/join and a second
+// packing of the shared operand), at most kMaxBlocks, a power of two so that
+// 2, 4 or 8 threads share them evenly (more, smaller blocks cost a single
+// thread a few per cent in repacking). The per-step recurrent GEMM of a small
+// model (B = 64, H = 128: 4.2M) is one block; a medium model's (B = 256,
+// H = 256: 67M) and the output layer's are cut.
+constexpr double kMacsPerBlock = 1 << 22;
+constexpr int kMaxBlocks = 8;
+
+int blocks_for(double macs) {
+  int blocks = 1;
+  while (blocks * 2 <= kMaxBlocks && macs >= 2.0 * blocks * kMacsPerBlock) blocks *= 2;
+  return blocks;
+}
+
+}  // namespace
+
+// Threads: OpenBLAS (the OpenMP build) would split any product above ~0.26M
+// multiply-adds over all threads, and on a busy machine the per-step fork and
+// join of the small recurrent GEMM cost more than the product itself. And
+// how it splits depends on the thread count, while with some of its kernels
+// (Haswell's) an element's last bit depends on where its tile falls (a row
+// of a 128-row call can differ from the same row of a 256-row call), so the
+// bits could depend on the thread count. So wuxia cuts a product itself, by
+// its shape alone: into
+// contiguous blocks of C rows (or columns, whichever is longer), each one
+// single-threaded BLAS call, shared out over the threads (or run in turn on
+// one). The same calls happen for any thread count, so the same bits come out.
 template <class T>
 void gemm(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb, T beta, T* c,
           int ldc) {
@@ -14,13 +60,32 @@ void gemm(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, int lda, c
     }
     return;
   }
-  const auto opa = ta ? CblasTrans : CblasNoTrans;
-  const auto opb = tb ? CblasTrans : CblasNoTrans;
-  if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, opa, opb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  } else {
-    cblas_dgemm(CblasRowMajor, opa, opb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  const bool by_rows = m >= n;
+  const int len = by_rows ? m : n;
+  const int blocks = std::min(blocks_for(static_cast<double>(m) * n * k), (len + 15) / 16);
+  const int block = ((len + blocks - 1) / blocks + 15) / 16 * 16;  // whole 16-wide kernel tiles
+  auto run_block = [&](int p) {
+    const int lo = std::min(len, p * block), hi = std::min(len, lo + block);
+    if (lo >= hi) return;
+    if (by_rows) {  // rows lo..hi of op(A) and C
+      const T* ap = ta ? a + lo : a + static_cast<std::size_t>(lo) * lda;
+      blas_gemm(ta, tb, hi - lo, n, k, alpha, ap, lda, b, ldb, beta, c + static_cast<std::size_t>(lo) * ldc, ldc);
+    } else {  // columns lo..hi of op(B) and C
+      const T* bp = tb ? b + static_cast<std::size_t>(lo) * ldb : b + lo;
+      blas_gemm(ta, tb, m, hi - lo, k, alpha, a, lda, bp, ldb, beta, c + lo, ldc);
+    }
+  };
+  const int threads = omp_in_parallel() ? 1 : std::min(blocks, omp_get_max_threads());
+  if (threads > 1) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int p = 0; p < blocks; ++p) run_block(p);  // inside the region OpenBLAS runs single-threaded
+    return;
   }
+  // OpenBLAS uses as many threads as OpenMP would start here: make that one.
+  const int before = omp_get_max_threads();
+  if (before > 1) omp_set_num_threads(1);
+  for (int p = 0; p < blocks; ++p) run_block(p);
+  if (before > 1) omp_set_num_threads(before);
 }
 
 template void gemm<float>(bool, bool, int, int, int, float, const float*, int, const float*, int, float, float*, int);

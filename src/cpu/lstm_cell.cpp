@@ -1,54 +1,105 @@
-#include <cmath>
-
+#include "simd_math.hpp"
 #include "wuxia/cpu_backend.hpp"
 
 namespace wuxia::cpu {
 
+namespace {
+
+// A row of zeros standing in for an absent input (c_prev at t = 0, dh_rec at
+// the last step): the loops then have no null checks, whose branches around
+// loads would stop the compiler from vectorising them. Zero-initialised
+// static storage, so untouched pages cost no memory. 65536 = the largest
+// hidden size ModelConfig accepts.
 template <class T>
-static inline T sigmoid(T x) {
-  return T(1) / (T(1) + std::exp(-x));
+const T* zeros() {
+  alignas(64) static const T kZeros[65536] = {};
+  return kZeros;
+}
+
+// One row (one sequence) of the cell, h units: plain loops over j that the
+// compiler vectorises (simd:: math has no calls or branches). __restrict
+// marks the buffers that never overlap another argument, which keeps the
+// vectoriser's run-time overlap checks few enough that it still vectorises;
+// c_prev may be c (inference updates the state in place), so those two are
+// left unmarked.
+template <class T>
+WUXIA_CPU_INLINE void forward_row(int h, T* __restrict g, const T* cp, T* c, T* __restrict h_out) {
+  for (int j = 0; j < h; ++j) {
+    const T i = simd::sigmoid(g[j]);
+    const T f = simd::sigmoid(g[h + j]);
+    const T gg = simd::tanh(g[2 * h + j]);
+    const T o = simd::sigmoid(g[3 * h + j]);
+    g[j] = i, g[h + j] = f, g[2 * h + j] = gg, g[3 * h + j] = o;
+    const T cn = f * cp[j] + i * gg;
+    c[j] = cn;
+    h_out[j] = o * simd::tanh(cn);
+  }
 }
 
 template <class T>
+WUXIA_CPU_INLINE void backward_row(int h, const T* g, const T* cp, const T* c, const T* dh, const T* dh_rec,
+                                   T* __restrict dc, T* __restrict dg) {
+  for (int j = 0; j < h; ++j) {
+    const T i = g[j], f = g[h + j], gg = g[2 * h + j], o = g[3 * h + j];
+    const T tc = simd::tanh(c[j]);
+    const T dhj = dh[j] + dh_rec[j];
+    const T dcj = dc[j] + dhj * o * (T(1) - tc * tc);
+    dg[j] = dcj * gg * i * (T(1) - i);
+    dg[h + j] = dcj * cp[j] * f * (T(1) - f);
+    dg[2 * h + j] = dcj * i * (T(1) - gg * gg);
+    dg[3 * h + j] = dhj * tc * o * (T(1) - o);
+    dc[j] = dcj * f;
+  }
+}
+
+// The float rows, built per ISA level (simd_math.hpp); double uses the
+// templates as they are.
+WUXIA_CPU_CLONES void forward_row_f32(int h, float* g, const float* cp, float* c, float* h_out) {
+  forward_row(h, g, cp, c, h_out);
+}
+WUXIA_CPU_CLONES void backward_row_f32(int h, const float* g, const float* cp, const float* c, const float* dh,
+                                       const float* dh_rec, float* dc, float* dg) {
+  backward_row(h, g, cp, c, dh, dh_rec, dc, dg);
+}
+inline void forward_row_best(int h, float* g, const float* cp, float* c, float* h_out) {
+  forward_row_f32(h, g, cp, c, h_out);
+}
+inline void forward_row_best(int h, double* g, const double* cp, double* c, double* h_out) {
+  forward_row(h, g, cp, c, h_out);
+}
+inline void backward_row_best(int h, const float* g, const float* cp, const float* c, const float* dh,
+                              const float* dh_rec, float* dc, float* dg) {
+  backward_row_f32(h, g, cp, c, dh, dh_rec, dc, dg);
+}
+inline void backward_row_best(int h, const double* g, const double* cp, const double* c, const double* dh,
+                              const double* dh_rec, double* dc, double* dg) {
+  backward_row(h, g, cp, c, dh, dh_rec, dc, dg);
+}
+
+// A step's cell is about a nanosecond per unit once vectorised; below this
+// many units a parallel region's fork/join costs more than it saves.
+constexpr long kParallelUnits = 1 << 15;
+
+}  // namespace
+
+template <class T>
 void lstm_cell_forward(int b, int h, T* gates, const T* c_prev, T* c, T* h_out) {
-#pragma omp parallel for schedule(static) if (static_cast<long>(b) * h > 4096)
+#pragma omp parallel for schedule(static) if (static_cast<long>(b) * h >= kParallelUnits)
   for (int r = 0; r < b; ++r) {
-    T* g = gates + static_cast<std::size_t>(r) * 4 * h;
     const std::size_t row = static_cast<std::size_t>(r) * h;
-    for (int j = 0; j < h; ++j) {
-      const T i = sigmoid(g[j]);
-      const T f = sigmoid(g[h + j]);
-      const T gg = std::tanh(g[2 * h + j]);
-      const T o = sigmoid(g[3 * h + j]);
-      g[j] = i, g[h + j] = f, g[2 * h + j] = gg, g[3 * h + j] = o;
-      const T cp = c_prev ? c_prev[row + j] : T(0);
-      const T cn = f * cp + i * gg;
-      c[row + j] = cn;
-      h_out[row + j] = o * std::tanh(cn);
-    }
+    forward_row_best(h, gates + 4 * row, c_prev ? c_prev + row : zeros<T>(), c + row, h_out + row);
   }
 }
 
 template <class T>
 void lstm_cell_backward(int b, int h, const T* gates, const T* c_prev, const T* c, const T* dh, const T* dh_rec, T* dc,
                         T* dgates) {
-#pragma omp parallel for schedule(static) if (static_cast<long>(b) * h > 4096)
+#pragma omp parallel for schedule(static) if (static_cast<long>(b) * h >= kParallelUnits)
   for (int r = 0; r < b; ++r) {
-    const T* g = gates + static_cast<std::size_t>(r) * 4 * h;
-    T* dg = dgates + static_cast<std::size_t>(r) * 4 * h;
     const std::size_t row = static_cast<std::size_t>(r) * h;
-    for (int j = 0; j < h; ++j) {
-      const T i = g[j], f = g[h + j], gg = g[2 * h + j], o = g[3 * h + j];
-      const T tc = std::tanh(c[row + j]);
-      const T dhj = (dh ? dh[row + j] : T(0)) + (dh_rec ? dh_rec[row + j] : T(0));
-      const T dcj = dc[row + j] + dhj * o * (T(1) - tc * tc);
-      const T cp = c_prev ? c_prev[row + j] : T(0);
-      dg[j] = dcj * gg * i * (T(1) - i);
-      dg[h + j] = dcj * cp * f * (T(1) - f);
-      dg[2 * h + j] = dcj * i * (T(1) - gg * gg);
-      dg[3 * h + j] = dhj * tc * o * (T(1) - o);
-      dc[row + j] = dcj * f;
-    }
+    backward_row_best(h, gates + 4 * row, c_prev ? c_prev + row : zeros<T>(), c + row,
+                      dh ? dh + row : zeros<T>(), dh_rec ? dh_rec + row : zeros<T>(), dc + row,
+                      dgates + 4 * row);
   }
 }
 

@@ -1,0 +1,104 @@
+// The optimizer: global gradient norm (two passes, deterministic) and the
+// AdamW update (one pass over the flat parameter buffer).
+#include <cmath>
+
+#include "adamw.cuh"
+#include "common.cuh"
+#include "cuda_check.hpp"
+
+namespace wuxia::cuda::kern {
+namespace {
+
+constexpr int kThreads = 256;
+
+// Pass 1: block b sums x^2 over its grid-stride slice in double. Squares of
+// floats are exact in double, so only the summation order can differ from the
+// CPU, and that order is fixed by n (the grid size depends on n alone).
+__global__ void __launch_bounds__(kThreads)
+    sum_squares(std::size_t n, const float* __restrict__ x, double* __restrict__ partials) {
+  __shared__ double smem[kThreads / 32 + 1];
+  double s = 0.0;
+  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(kThreads) + threadIdx.x; i < n;
+       i += static_cast<std::size_t>(gridDim.x) * kThreads) {
+    const double xi = x[i];
+    s += xi * xi;
+  }
+  s = block_sum<kThreads>(s, smem);
+  if (threadIdx.x == 0) partials[blockIdx.x] = s;
+}
+
+constexpr int kReduceThreads = 1024;
+
+// Pass 2: one block sums the partials in a fixed tree.
+__global__ void __launch_bounds__(kReduceThreads)
+    finish_norm(int count, const double* __restrict__ partials, float* __restrict__ out) {
+  __shared__ double smem[kReduceThreads / 32 + 1];
+  double s = 0.0;
+  for (int i = threadIdx.x; i < count; i += kReduceThreads) s += partials[i];
+  s = block_sum<kReduceThreads>(s, smem);
+  if (threadIdx.x == 0) out[0] = static_cast<float>(sqrt(s));
+}
+
+struct AdamWConsts {
+  float b1, b2, one_minus_b1, one_minus_b2, decay, step_size, bc2_sqrt, eps;
+  double clip;  // <= 0: no clipping
+};
+
+// The explicit _rn intrinsics keep nvcc from fusing a*b + c into one FMA, so
+// every product and sum is rounded on its own, as the CPU reference's source
+// reads: given the same norm, the step matches a CPU build that does not
+// contract to FMA bit for bit (the CPU's AVX2/AVX-512 clones do contract, and
+// differ from it by an ulp of the terms).
+__global__ void __launch_bounds__(kThreads)
+    adamw_kernel(std::size_t n, float* __restrict__ param, const float* __restrict__ grad, float* __restrict__ m,
+                 float* __restrict__ v, const float* __restrict__ norm, AdamWConsts k) {
+  // torch.nn.utils.clip_grad_norm_'s factor, in double as cpu::clip_factor.
+  float gscale = 1.0f;
+  if (k.clip > 0.0) {
+    const double f = k.clip / (static_cast<double>(norm[0]) + 1e-6);
+    gscale = static_cast<float>(f < 1.0 ? f : 1.0);
+  }
+  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(kThreads) + threadIdx.x; i < n;
+       i += static_cast<std::size_t>(gridDim.x) * kThreads) {
+    const float g = __fmul_rn(grad[i], gscale);
+    float p = __fmul_rn(param[i], k.decay);
+    const float mi = __fadd_rn(__fmul_rn(k.b1, m[i]), __fmul_rn(k.one_minus_b1, g));
+    const float vi = __fadd_rn(__fmul_rn(k.b2, v[i]), __fmul_rn(__fmul_rn(k.one_minus_b2, g), g));
+    const float denom = __fadd_rn(__fdiv_rn(__fsqrt_rn(vi), k.bc2_sqrt), k.eps);
+    p = __fsub_rn(p, __fdiv_rn(__fmul_rn(k.step_size, mi), denom));
+    m[i] = mi;
+    v[i] = vi;
+    param[i] = p;
+  }
+}
+
+}  // namespace
+
+void grad_norm(std::size_t n, const float* x, float* out, double* partials, cudaStream_t stream) {
+  // Enough blocks to fill the GPU for a large model, but a count set by n.
+  const unsigned blocks = blocks_for(n, kThreads * 8, kMaxPartials);
+  sum_squares<<<blocks, kThreads, 0, stream>>>(n, x, partials);
+  CUDA_CHECK_LAUNCH();
+  finish_norm<<<1, kReduceThreads, 0, stream>>>(static_cast<int>(blocks), partials, out);
+  CUDA_CHECK_LAUNCH();
+}
+
+void adamw_step(std::size_t n, float* param, const float* grad, float* m, float* v, const float* norm,
+                const AdamWArgs& a, cudaStream_t stream) {
+  if (!n) return;
+  // Rounded to float on the host exactly where src/cpu/adamw.cpp rounds them.
+  AdamWConsts k;
+  k.b1 = static_cast<float>(a.beta1);
+  k.b2 = static_cast<float>(a.beta2);
+  k.one_minus_b1 = 1.0f - k.b1;
+  k.one_minus_b2 = 1.0f - k.b2;
+  k.decay = static_cast<float>(1.0 - a.lr * a.weight_decay);
+  k.step_size = static_cast<float>(a.lr / (1.0 - std::pow(a.beta1, static_cast<double>(a.step))));
+  k.bc2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(a.beta2, static_cast<double>(a.step))));
+  k.eps = static_cast<float>(a.eps);
+  k.clip = a.clip;
+  adamw_kernel<<<blocks_for(n, kThreads), kThreads, 0, stream>>>(n, param, grad, m, v, norm, k);
+  CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace wuxia::cuda::kern

@@ -1,0 +1,61 @@
+#pragma once
+// Pieces shared by the kernel files: launch sizing and deterministic block
+// reductions. Every reduction here combines values in an order fixed by the
+// thread and block indices alone, so a result does not change from run to run
+// or with scheduling (DESIGN "Backends": no order-dependent float atomics).
+#include <cuda_runtime.h>
+
+#include <cstddef>
+
+namespace wuxia::cuda::kern {
+
+// Capacity of the per-block partial sums that multi-block reductions write
+// (the backend owns one buffer of this many doubles). Grid sizes of those
+// reductions depend only on the problem size, never on the GPU, so the
+// summation order, and the result, is the same on every card.
+inline constexpr int kMaxPartials = 1024;
+
+// Blocks for a grid-stride loop over n items; capped because each thread
+// loops, and a huge grid only adds scheduling work.
+inline unsigned blocks_for(std::size_t n, int threads, std::size_t cap = 65535) {
+  std::size_t b = (n + static_cast<std::size_t>(threads) - 1) / static_cast<std::size_t>(threads);
+  if (b < 1) b = 1;
+  return static_cast<unsigned>(b < cap ? b : cap);
+}
+
+#if defined(__CUDACC__)
+
+// Sum over a warp; the total is valid in lane 0 only. shfl_down pairs lanes
+// in a fixed tree. (An xor butterfly would leave every lane with the total,
+// but summed in a different order per lane, so lanes could disagree.)
+template <class T>
+__device__ __forceinline__ T warp_sum_to_lane0(T v) {
+  for (int off = 16; off > 0; off >>= 1) v += __shfl_down_sync(0xffffffffu, v, off);
+  return v;
+}
+
+// Sum over the block (kThreads a multiple of 32, at most 1024); every thread
+// gets the same total. `smem` holds kThreads / 32 + 1 elements. Ends with a
+// barrier so the caller may call it again right away.
+template <int kThreads, class T>
+__device__ __forceinline__ T block_sum(T v, T* smem) {
+  static_assert(kThreads % 32 == 0 && kThreads <= 1024, "block size");
+  constexpr int kWarps = kThreads / 32;
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  v = warp_sum_to_lane0(v);
+  if (lane == 0) smem[warp] = v;
+  __syncthreads();
+  if (warp == 0) {
+    T w = lane < kWarps ? smem[lane] : T(0);
+    w = warp_sum_to_lane0(w);
+    if (lane == 0) smem[kWarps] = w;
+  }
+  __syncthreads();
+  const T total = smem[kWarps];
+  __syncthreads();
+  return total;
+}
+
+#endif  // __CUDACC__
+
+}  // namespace wuxia::cuda::kern

@@ -1,0 +1,38 @@
+// Inverted dropout from the counter-based generator: element i's mask bit is a
+// pure function of (seed, purpose, step, i), so the forward pass, its
+// backward (the same call on the gradient) and the CPU reference all draw the
+// same mask without storing it.
+#include "common.cuh"
+#include "cuda_check.hpp"
+#include "dropout.cuh"
+#include "wuxia/rng.hpp"
+
+namespace wuxia::cuda::kern {
+namespace {
+
+constexpr int kThreads = 256;
+
+__global__ void __launch_bounds__(kThreads)
+    dropout_kernel(std::size_t n, float threshold, float keep_scale, uint64_t seed, uint32_t purpose, uint64_t step,
+                   const float* in, float* out) {
+  // in and out are not __restrict__: the backward pass runs in place.
+  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
+    out[i] = rng::uniform(seed, purpose, step, i) >= threshold ? in[i] * keep_scale : 0.0f;
+  }
+}
+
+}  // namespace
+
+void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, uint64_t step, const float* in, float* out,
+             cudaStream_t stream) {
+  if (!n) return;
+  // Rounded on the host exactly as src/cpu/dropout.cpp rounds them.
+  const float threshold = static_cast<float>(p);
+  const float keep_scale = 1.0f / (1.0f - static_cast<float>(p));
+  dropout_kernel<<<blocks_for(n, kThreads), kThreads, 0, stream>>>(n, threshold, keep_scale, seed, purpose, step, in,
+                                                                   out);
+  CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace wuxia::cuda::kern

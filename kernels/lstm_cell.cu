@@ -1,0 +1,119 @@
+// The fused LSTM cell: one thread per (row, hidden unit) reads that unit's
+// four gate pre-activations, applies the non-linearities and updates c and h
+// in registers, so a step costs one pass over the gates instead of five
+// separate element-wise kernels. The arithmetic follows src/cpu/lstm_cell.cpp
+// expression by expression, so the two differ only by their exp/tanh
+// (CUDA's expf/tanhf: 2 ulp; the CPU's vectorised ones: ~3e-7 absolute).
+#include "common.cuh"
+#include "cuda_check.hpp"
+#include "lstm_cell.cuh"
+
+namespace wuxia::cuda::kern {
+namespace {
+
+constexpr int kThreads = 256;
+
+__device__ __forceinline__ float sigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
+
+// c_prev present or not is a template flag: the forward of step 0 has none,
+// and a per-element branch on a null pointer is avoidable work in the hottest
+// kernel of the model.
+template <bool kHasCPrev>
+__global__ void __launch_bounds__(kThreads)
+    lstm_forward_kernel(int b, int h, float* __restrict__ gates, const float* c_prev, float* c, float* __restrict__ h_out) {
+  // c_prev and c are not __restrict__: inference passes the same buffer.
+  const std::size_t total = static_cast<std::size_t>(b) * h;
+  for (std::size_t idx = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; idx < total;
+       idx += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
+    const std::size_t r = idx / static_cast<std::size_t>(h), j = idx % static_cast<std::size_t>(h);
+    float* g = gates + r * 4 * static_cast<std::size_t>(h);
+    const float i = sigmoid(g[j]);
+    const float f = sigmoid(g[h + j]);
+    const float gg = tanhf(g[2 * h + j]);
+    const float o = sigmoid(g[3 * h + j]);
+    g[j] = i;
+    g[h + j] = f;
+    g[2 * h + j] = gg;
+    g[3 * h + j] = o;
+    const float cp = kHasCPrev ? c_prev[idx] : 0.0f;
+    const float cn = f * cp + i * gg;
+    c[idx] = cn;
+    h_out[idx] = o * tanhf(cn);
+  }
+}
+
+template <bool kHasCPrev, bool kHasDh, bool kHasDhRec>
+__global__ void __launch_bounds__(kThreads)
+    lstm_backward_kernel(int b, int h, const float* __restrict__ gates, const float* __restrict__ c_prev,
+                         const float* __restrict__ c, const float* __restrict__ dh, const float* __restrict__ dh_rec,
+                         float* __restrict__ dc, float* __restrict__ dgates) {
+  const std::size_t total = static_cast<std::size_t>(b) * h;
+  for (std::size_t idx = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; idx < total;
+       idx += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
+    const std::size_t r = idx / static_cast<std::size_t>(h), j = idx % static_cast<std::size_t>(h);
+    const float* g = gates + r * 4 * static_cast<std::size_t>(h);
+    float* dg = dgates + r * 4 * static_cast<std::size_t>(h);
+    const float i = g[j], f = g[h + j], gg = g[2 * h + j], o = g[3 * h + j];
+    const float tc = tanhf(c[idx]);
+    const float dhj = (kHasDh ? dh[idx] : 0.0f) + (kHasDhRec ? dh_rec[idx] : 0.0f);
+    const float dcj = dc[idx] + dhj * o * (1.0f - tc * tc);
+    const float cp = kHasCPrev ? c_prev[idx] : 0.0f;
+    dg[j] = dcj * gg * i * (1.0f - i);
+    dg[h + j] = dcj * cp * f * (1.0f - f);
+    dg[2 * h + j] = dcj * i * (1.0f - gg * gg);
+    dg[3 * h + j] = dhj * tc * o * (1.0f - o);
+    dc[idx] = dcj * f;
+  }
+}
+
+template <bool kHasCPrev, bool kHasDh>
+void launch_backward_dhrec(unsigned blocks, cudaStream_t stream, bool has_dh_rec, int b, int h, const float* gates,
+                           const float* c_prev, const float* c, const float* dh, const float* dh_rec, float* dc,
+                           float* dgates) {
+  if (has_dh_rec) {
+    lstm_backward_kernel<kHasCPrev, kHasDh, true><<<blocks, kThreads, 0, stream>>>(b, h, gates, c_prev, c, dh, dh_rec,
+                                                                                   dc, dgates);
+  } else {
+    lstm_backward_kernel<kHasCPrev, kHasDh, false><<<blocks, kThreads, 0, stream>>>(b, h, gates, c_prev, c, dh,
+                                                                                    dh_rec, dc, dgates);
+  }
+}
+
+template <bool kHasCPrev>
+void launch_backward_dh(unsigned blocks, cudaStream_t stream, int b, int h, const float* gates, const float* c_prev,
+                        const float* c, const float* dh, const float* dh_rec, float* dc, float* dgates) {
+  if (dh) {
+    launch_backward_dhrec<kHasCPrev, true>(blocks, stream, dh_rec != nullptr, b, h, gates, c_prev, c, dh, dh_rec, dc,
+                                           dgates);
+  } else {
+    launch_backward_dhrec<kHasCPrev, false>(blocks, stream, dh_rec != nullptr, b, h, gates, c_prev, c, dh, dh_rec, dc,
+                                            dgates);
+  }
+}
+
+}  // namespace
+
+void lstm_cell_forward(int b, int h, float* gates, const float* c_prev, float* c, float* h_out, cudaStream_t stream) {
+  if (b <= 0 || h <= 0) return;
+  const unsigned blocks = blocks_for(static_cast<std::size_t>(b) * h, kThreads);
+  if (c_prev) {
+    lstm_forward_kernel<true><<<blocks, kThreads, 0, stream>>>(b, h, gates, c_prev, c, h_out);
+  } else {
+    lstm_forward_kernel<false><<<blocks, kThreads, 0, stream>>>(b, h, gates, nullptr, c, h_out);
+  }
+  CUDA_CHECK_LAUNCH();
+}
+
+void lstm_cell_backward(int b, int h, const float* gates, const float* c_prev, const float* c, const float* dh,
+                        const float* dh_rec, float* dc, float* dgates, cudaStream_t stream) {
+  if (b <= 0 || h <= 0) return;
+  const unsigned blocks = blocks_for(static_cast<std::size_t>(b) * h, kThreads);
+  if (c_prev) {
+    launch_backward_dh<true>(blocks, stream, b, h, gates, c_prev, c, dh, dh_rec, dc, dgates);
+  } else {
+    launch_backward_dh<false>(blocks, stream, b, h, gates, c_prev, c, dh, dh_rec, dc, dgates);
+  }
+  CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace wuxia::cuda::kern

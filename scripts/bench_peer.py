@@ -1,0 +1,384 @@
+#!/usr/bin/env python3
+"""The PyTorch peer of `wuxia bench`: the same model, data, batches and
+optimiser, timed the same way, printing the same JSON keys.
+
+  bench_peer.py train  --data F [--embed --hidden --layers --batch --dropout
+                       --steps --warmup --threads --seed --device] [--json]
+  bench_peer.py sample --checkpoint CKPT [-n 10000 --batch 256 --max-len 16
+                       --threads 1 --seed 1] [--json]
+
+train: Embedding -> nn.LSTM (time-major) -> Linear, F.cross_entropy with
+ignore_index=-1 (mean over valid targets), clip_grad_norm_, AdamW with
+wuxia's warm-up/cosine schedule. The names are read as wuxia reads them
+(UTF-8, stripped, blank and # lines skipped, duplicates dropped), split,
+batched and initialised with wuxia's counter-based generator (Philox4x32-10,
+include/wuxia/rng.hpp, re-implemented below), so both programs train on the
+very same batches from the very same weights: `tokens` and `first_loss` must
+agree with `wuxia bench --json`. A step (the timed part) is zero_grad,
+forward, backward, clipping and the AdamW step on a batch already in memory.
+
+sample: loads a wuxia checkpoint by name (the README's snippet) and samples
+N distinct names in batches as `wuxia sample` does (temperature 1, no START
+token, END allowed from the first character, names longer than --max-len
+discarded); reports names/s excluding the checkpoint load.
+
+Prints which torch it uses (version, pip wheel or Debian package, BLAS).
+"""
+import argparse
+import importlib.metadata
+import json
+import math
+import os
+import re
+import resource
+import statistics
+import sys
+import time
+
+import numpy as np
+
+try:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+except ImportError as e:  # bench.sh reports the row as skipped
+    print(f"bench_peer.py: PyTorch is not installed ({e})", file=sys.stderr)
+    sys.exit(77)
+
+
+# ---- which torch ------------------------------------------------------------
+
+def torch_info():
+    """Version, how it was installed and its BLAS, from torch itself."""
+    where = os.path.dirname(torch.__file__)
+    try:
+        installer = importlib.metadata.distribution("torch").read_text("INSTALLER") or ""
+    except importlib.metadata.PackageNotFoundError:
+        installer = ""
+    if "/dist-packages/" in where and where.startswith("/usr/lib/python3"):
+        origin = "Debian package"
+    elif installer.strip() == "pip":
+        origin = "PyPI wheel (pip)"
+    else:
+        origin = (installer.strip() or "unknown installer")
+    config = torch.__config__.show()
+    found = re.search(r"BLAS_INFO=([^,\s]+)", config)
+    blas = found.group(1) if found else "?"
+    extras = []
+    if "Math Kernel Library Version" in config:
+        extras.append(config.split("Math Kernel Library Version")[1].split("-")[0].strip().join(["MKL ", ""]))
+    if torch.backends.mkldnn.is_available():
+        extras.append("oneDNN")
+    cap = torch.backends.cpu.get_cpu_capability()
+    return (f"torch {torch.__version__} ({origin}, {where}), BLAS_INFO={blas}"
+            + (" [" + ", ".join(extras) + "]" if extras else "") + f", CPU capability {cap}")
+
+
+# ---- wuxia's counter-based generator (include/wuxia/rng.hpp) ----------------
+
+M32 = np.uint64(0xFFFFFFFF)
+K_INIT, K_SHUFFLE, K_BATCH_ORDER, K_VAL_SPLIT = 1, 2, 3, 4
+
+
+def draw64(seed, purpose, step, index):
+    """Philox4x32-10 of (index, step, purpose) under key seed; index: uint64 array."""
+    index = np.asarray(index, dtype=np.uint64)
+    c0 = index & M32
+    c1 = index >> np.uint64(32)
+    c2 = np.full_like(index, np.uint64(step & 0xFFFFFFFF))
+    c3 = np.full_like(index, np.uint64(((step >> 32) ^ ((purpose * 0x9E3779B9) & 0xFFFFFFFF)) & 0xFFFFFFFF))
+    k0, k1 = seed & 0xFFFFFFFF, (seed >> 32) & 0xFFFFFFFF
+    for _ in range(10):
+        p0 = np.uint64(0xD2511F53) * c0
+        p1 = np.uint64(0xCD9E8D57) * c2
+        c0, c1, c2, c3 = ((p1 >> np.uint64(32)) ^ c1 ^ np.uint64(k0), p1 & M32,
+                          (p0 >> np.uint64(32)) ^ c3 ^ np.uint64(k1), p0 & M32)
+        k0 = (k0 + 0x9E3779B9) & 0xFFFFFFFF
+        k1 = (k1 + 0xBB67AE85) & 0xFFFFFFFF
+    return (c1 << np.uint64(32)) | c0
+
+
+def uniform_double(seed, purpose, step, index):
+    return (draw64(seed, purpose, step, index) >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
+def permutation(n, seed, purpose, step):
+    """wuxia::permutation: Fisher-Yates with rng::below(i, seed, purpose, step, i)."""
+    p = list(range(n))
+    if n < 2:
+        return p
+    i = np.arange(2, n + 1, dtype=np.uint64)
+    j = (((draw64(seed, purpose, step, i) >> np.uint64(32)) * i) >> np.uint64(32)).tolist()
+    for k in range(n - 2, -1, -1):  # i = n .. 2
+        ii = k + 2
+        jj = j[k]
+        p[ii - 1], p[jj] = p[jj], p[ii - 1]
+    return p
+
+
+# ---- names, split, vocabulary, batches (src/names.cpp, trainer.cpp, batch.cpp)
+
+SPACE = " \t\r\v\f\u3000\u00a0"
+
+
+def read_names(path):
+    with open(path, "rb") as f:
+        text = f.read().decode("utf-8")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    names, seen = [], set()
+    for line in text.split("\n"):
+        name = line.strip(SPACE)
+        if not name or name.startswith("#") or name in seen:
+            continue
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def split_names(names, seed):
+    n_val = max(1, min(1000, len(names) // 10))
+    perm = permutation(len(names), seed, K_VAL_SPLIT, 0)
+    is_val = bytearray(len(names))
+    for k in perm[:n_val]:
+        is_val[k] = 1
+    return [n for k, n in enumerate(names) if not is_val[k]], [n for k, n in enumerate(names) if is_val[k]]
+
+
+class Batcher:
+    """wuxia::Batcher: per epoch shuffle, stable sort by length, cut, shuffle the batch order."""
+
+    def __init__(self, seqs, batch, seed):
+        self.seqs, self.batch_size, self.seed = seqs, batch, seed
+        self.nb = (len(seqs) + batch - 1) // batch
+        self.epoch = None
+
+    def batch(self, k):
+        epoch = k // self.nb
+        if epoch != self.epoch:
+            order = permutation(len(self.seqs), self.seed, K_SHUFFLE, epoch)
+            order.sort(key=lambda i: len(self.seqs[i]))  # stable, as std::stable_sort
+            self.order, self.batch_order, self.epoch = order, permutation(self.nb, self.seed, K_BATCH_ORDER, epoch), epoch
+        begin = self.batch_order[k % self.nb] * self.batch_size
+        idx = self.order[begin:begin + self.batch_size]
+        T, B = max(len(self.seqs[i]) for i in idx), len(idx)
+        tokens = np.zeros((T, B), dtype=np.int64)  # padding token: END
+        targets = np.full((T, B), -1, dtype=np.int64)
+        for j, i in enumerate(idx):
+            s = self.seqs[i]
+            tokens[:len(s), j] = s
+            targets[:len(s) - 1, j] = s[1:]
+            targets[len(s) - 1, j] = 0
+        return tokens, targets, sum(len(self.seqs[i]) for i in idx)
+
+
+# ---- the model ----------------------------------------------------------------
+
+class NameLSTM(nn.Module):  # as in the README, plus wuxia's dropout sites
+    def __init__(self, vocab, embed, hidden, layers, dropout):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, embed)
+        self.lstm = nn.LSTM(embed, hidden, num_layers=layers, dropout=dropout if layers > 1 else 0.0)
+        self.fc = nn.Linear(hidden, vocab)
+        self.dropout = dropout
+
+    def forward(self, tokens):
+        h, _ = self.lstm(self.embedding(tokens))
+        return self.fc(F.dropout(h, self.dropout, self.training))
+
+
+def wuxia_init(model, cfg, seed):
+    """wuxia's init_params (src/params.cpp): the same numbers, drawn by name order."""
+    bound = 1.0 / math.sqrt(cfg["hidden"])
+    names = ["embedding.weight"]
+    for k in range(cfg["layers"]):
+        names += [f"lstm.weight_ih_l{k}", f"lstm.weight_hh_l{k}", f"lstm.bias_ih_l{k}", f"lstm.bias_hh_l{k}"]
+    names += ["fc.weight", "fc.bias"]
+    state = model.state_dict()
+    with torch.no_grad():
+        for t, name in enumerate(names):
+            n = state[name].numel()
+            if name == "embedding.weight":
+                i = np.arange(n, dtype=np.uint64)
+                u1 = uniform_double(seed, K_INIT, t, 2 * i)
+                u2 = uniform_double(seed, K_INIT, t, 2 * i + 1)
+                x = np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(6.283185307179586 * u2)
+            else:
+                x = (2.0 * uniform_double(seed, K_INIT, t, np.arange(n, dtype=np.uint64)) - 1.0) * bound
+            state[name].copy_(torch.from_numpy(x.astype(np.float32)).view_as(state[name]))
+
+
+def learning_rate(step, lr, warmup, decay_steps, min_lr_ratio=0.1):
+    if warmup > 0 and step <= warmup:
+        return lr * step / warmup
+    span = max(1, decay_steps - warmup)
+    progress = min(1.0, (step - max(0, warmup)) / span)
+    return lr * (min_lr_ratio + (1 - min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def peak_rss_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def summary(times):
+    s = sorted(times)
+    rank = lambda q: s[min(len(s) - 1, max(0, math.ceil(q * len(s)) - 1))]
+    return {"step_ms_median": 1e3 * statistics.median(s), "step_ms_p10": 1e3 * rank(0.10),
+            "step_ms_p90": 1e3 * rank(0.90), "step_ms_min": 1e3 * s[0], "step_ms_max": 1e3 * s[-1]}
+
+
+def cmd_train(a):
+    device = torch.device(a.device)
+    names = read_names(a.data)
+    train_names, val_names = split_names(names, a.seed)
+    chars = sorted(set("".join(names)))
+    ids = {c: 2 + i for i, c in enumerate(chars)}  # 0 END, 1 START (one style)
+    seqs = [[1] + [ids[c] for c in n] for n in train_names]
+    cfg = {"vocab": 2 + len(chars), "embed": a.embed, "hidden": a.hidden, "layers": a.layers, "dropout": a.dropout}
+    model = NameLSTM(**cfg)
+    wuxia_init(model, cfg, a.seed)
+    model.to(device).train()
+    params = list(model.parameters())
+    lr, wd, clip = 3e-3, 0.01, 1.0  # wuxia's TrainSettings defaults
+    opt = torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=wd)
+    total = a.warmup + a.steps
+    warm, decay = min(100, total // 10), total
+    batcher = Batcher(seqs, a.batch, a.seed)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+
+    times, tokens, first_loss, last_loss = [], 0, 0.0, 0.0
+    for step in range(1, total + 1):
+        tok, tgt, n_tgt = batcher.batch(step - 1)
+        tok = torch.from_numpy(tok).to(device)
+        tgt = torch.from_numpy(tgt).to(device)
+        for g in opt.param_groups:
+            g["lr"] = learning_rate(step, lr, warm, decay)
+        sync()
+        t0 = time.perf_counter()
+        opt.zero_grad(set_to_none=True)
+        logits = model(tok)
+        loss = F.cross_entropy(logits.view(-1, cfg["vocab"]), tgt.view(-1), ignore_index=-1)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, clip)
+        opt.step()
+        loss_value = loss.item()  # waits for the device
+        sync()
+        dt = time.perf_counter() - t0
+        if not math.isfinite(loss_value):
+            sys.exit(f"bench_peer.py: the loss is not finite at step {step}")
+        if step == 1:
+            first_loss = loss_value
+        last_loss = loss_value
+        if step > a.warmup:
+            times.append(dt)
+            tokens += n_tgt
+    seconds = sum(times)
+    out = {"impl": "pytorch", "device": device.type,
+           "threads": torch.get_num_threads() if device.type == "cpu" else 0,
+           "runtime": torch_info(), "data": a.data, "names": len(seqs), "vocab": cfg["vocab"], "embed": a.embed,
+           "hidden": a.hidden, "layers": a.layers, "batch": a.batch, "params": sum(p.numel() for p in params),
+           "warmup": a.warmup, "steps": a.steps, "tokens": tokens, "seconds": seconds,
+           "tokens_per_sec": tokens / seconds if seconds > 0 else 0.0, **summary(times),
+           "first_loss": first_loss, "last_loss": last_loss, "peak_rss_mib": peak_rss_mib(),
+           "peak_device_mib": torch.cuda.max_memory_allocated() / 2**20 if device.type == "cuda" else None}
+    emit(out, a.json)
+
+
+def cmd_sample(a):
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    t_load = time.perf_counter()
+    with safe_open(a.checkpoint, "pt") as f:
+        meta = f.metadata()
+    cfg = json.loads(meta["config"])
+    vocab = json.loads(meta["vocab"])
+    model = NameLSTM(**cfg)
+    model.load_state_dict({k: v for k, v in load_file(a.checkpoint).items() if not k.startswith("optim.")})
+    model.eval()
+    S, V, L, H = len(vocab["styles"]), cfg["vocab"], cfg["layers"], cfg["hidden"]
+    chars = vocab["chars"]
+    load_s = time.perf_counter() - t_load
+
+    gen = torch.Generator().manual_seed(a.seed)
+    start_mask = torch.zeros(V, dtype=torch.bool)
+    start_mask[1:S + 1] = True  # no START token is ever a prediction
+    seen, attempts = set(), 0
+    t0 = time.perf_counter()
+    with torch.inference_mode():
+        while len(seen) < a.n and attempts < 100 * a.n + 1000:
+            b = min(a.batch, max(2 * (a.n - len(seen)), 16))
+            attempts += b
+            tok = torch.full((1, b), 1, dtype=torch.long)  # START of style 0
+            state = (torch.zeros(L, b, H), torch.zeros(L, b, H))
+            rows = torch.arange(b)  # which sequence each live row is
+            out = [[] for _ in range(b)]
+            too_long = [False] * b
+            for pos in range(a.max_len + 1):
+                h, state = model.lstm(model.embedding(tok), state)
+                logits = model.fc(h[0]).masked_fill_(start_mask, -math.inf)
+                pick = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=gen).squeeze(1)
+                live = pick != 0
+                pl, rl = pick.tolist(), rows.tolist()
+                for r, p in zip(rl, pl):
+                    if p:
+                        if pos >= a.max_len:
+                            too_long[r] = True
+                        else:
+                            out[r].append(chars[p - S - 1])
+                if pos >= a.max_len or not bool(live.any()):
+                    break
+                keep = live.nonzero().squeeze(1)  # drop finished rows
+                rows, tok = rows[keep], pick[keep].unsqueeze(0)
+                state = (state[0][:, keep], state[1][:, keep])
+            for r in range(b):
+                if not too_long[r] and out[r] and len(seen) < a.n:
+                    seen.add("".join(out[r]))
+    seconds = time.perf_counter() - t0
+    emit({"impl": "pytorch", "threads": torch.get_num_threads(), "runtime": torch_info(),
+          "checkpoint": a.checkpoint, "hidden": H, "layers": L, "vocab": V, "names": len(seen),
+          "attempts": attempts, "seconds": seconds, "load_seconds": load_s,
+          "names_per_sec": len(seen) / seconds if seconds > 0 else 0.0, "peak_rss_mib": peak_rss_mib()}, a.json)
+
+
+def emit(out, as_json):
+    if as_json:
+        print(json.dumps(out))
+    else:
+        for k, v in out.items():
+            print(f"{k:>16}: {v}")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="cmd", required=True)
+    t = sub.add_parser("train", help="training throughput, as `wuxia bench`")
+    t.add_argument("--data", required=True)
+    t.add_argument("--embed", type=int, default=64)
+    t.add_argument("--hidden", type=int, default=256)
+    t.add_argument("--layers", type=int, default=2)
+    t.add_argument("--dropout", type=float, default=0.0)
+    t.add_argument("--batch", type=int, default=64)
+    t.add_argument("--steps", type=int, default=50)
+    t.add_argument("--warmup", type=int, default=5)
+    t.add_argument("--seed", type=int, default=1)
+    t.add_argument("--device", default="cpu")
+    s = sub.add_parser("sample", help="names/s, as `wuxia sample -n N`")
+    s.add_argument("--checkpoint", required=True)
+    s.add_argument("-n", type=int, default=10000)
+    s.add_argument("--batch", type=int, default=256)
+    s.add_argument("--max-len", type=int, default=16)
+    s.add_argument("--seed", type=int, default=1)
+    for q in (t, s):
+        q.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0 = torch's default)")
+        q.add_argument("--json", action="store_true")
+    a = p.parse_args()
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
+    torch.set_num_interop_threads(1)
+    print(f"bench_peer.py: {torch_info()}", file=sys.stderr)
+    cmd_train(a) if a.cmd == "train" else cmd_sample(a)
+
+
+if __name__ == "__main__":
+    main()

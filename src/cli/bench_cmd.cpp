@@ -1,0 +1,198 @@
+// wuxia bench: training throughput on a fixed workload. Runs the steps that
+// `wuxia train` runs (same names, split, vocabulary, Batcher, Model, AdamW and
+// schedule: the shared pieces of src/trainer.cpp), times each step after a
+// warm-up, and reports target tokens per second, the step-time distribution
+// and peak memory. scripts/bench_peer.py prints the same JSON keys for the
+// same model in PyTorch; scripts/bench.sh puts the two side by side.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+
+#include "cli.hpp"
+#include "wuxia/batch.hpp"
+#include "wuxia/cpu_backend.hpp"
+#include "wuxia/error.hpp"
+#include "wuxia/names.hpp"
+#include "wuxia/trainer.hpp"
+
+namespace wuxia::cli {
+
+namespace {
+
+// Peak resident set of this process (getrusage; Linux reports KiB).
+double peak_rss_mib() {
+  rusage u{};
+  if (::getrusage(RUSAGE_SELF, &u) != 0) return 0;
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
+// Peak device memory in MiB, where the backend can say. Hook for the CUDA
+// backend (e.g. its allocator's high-water mark); the CPU backend's memory is
+// the process's and shows in peak_rss_mib().
+std::optional<double> peak_device_mib(const BackendChoice& be) {
+  (void)be;
+  return std::nullopt;
+}
+
+// Nearest-rank percentile of sorted values, q in [0, 1].
+double percentile(const std::vector<double>& sorted, double q) {
+  const std::size_t n = sorted.size();
+  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(n)));
+  return sorted[std::min(n - 1, rank > 0 ? rank - 1 : 0)];
+}
+
+double median(const std::vector<double>& sorted) {
+  const std::size_t n = sorted.size();
+  return n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+}
+
+}  // namespace
+
+int cmd_bench(int argc, char** argv) {
+  TrainOptions o;
+  cxxopts::Options opts("wuxia bench",
+                        "Training throughput: time --steps training steps after --warmup untimed ones.\n"
+                        "A step is forward, backward, gradient clipping and AdamW on one batch\n"
+                        "(the batch is built before the clock starts).");
+  // clang-format off
+  opts.add_options()
+    ("data", "name file, as PATH or STYLE=PATH (default: the bundled Jin Yong cast)", cxxopts::value<std::string>())
+    ("embed", "embedding size E", cxxopts::value<int>()->default_value(std::to_string(o.model.embed)))
+    ("hidden", "LSTM hidden size H", cxxopts::value<int>()->default_value(std::to_string(o.model.hidden)))
+    ("layers", "LSTM layers L", cxxopts::value<int>()->default_value(std::to_string(o.model.layers)))
+    ("dropout", "dropout between layers and before the output layer", cxxopts::value<double>()->default_value("0"))
+    ("batch", "names per batch", cxxopts::value<int>()->default_value(std::to_string(o.settings.batch)))
+    ("steps", "timed steps", cxxopts::value<int64_t>()->default_value("50"))
+    ("warmup", "untimed steps first", cxxopts::value<int64_t>()->default_value("5"))
+    ("device", "cpu, cuda or auto", cxxopts::value<std::string>()->default_value("cpu"))
+    ("threads", "CPU threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
+    ("seed", "random seed (init, split, batches)", cxxopts::value<uint64_t>()->default_value("1"))
+    ("json", "print one JSON object instead of text");
+  // clang-format on
+  cxxopts::ParseResult r;
+  if (!parse(opts, argc, argv, r)) return 0;
+
+  o.data.push_back(r.count("data") ? parse_data_spec(r["data"].as<std::string>())
+                                   : DataSpec{"jinyong", default_data_path()});
+  o.model.embed = r["embed"].as<int>();
+  o.model.hidden = r["hidden"].as<int>();
+  o.model.layers = r["layers"].as<int>();
+  o.model.dropout = r["dropout"].as<double>();
+  o.settings.batch = r["batch"].as<int>();
+  o.settings.seed = r["seed"].as<uint64_t>();
+  o.threads = r["threads"].as<int>();
+  o.quiet = true;
+  const int64_t steps = r["steps"].as<int64_t>();
+  const int64_t warmup = r["warmup"].as<int64_t>();
+  const bool json = r.count("json") > 0;
+  auto need = [](bool ok, const std::string& msg) {
+    if (!ok) throw Error(msg);
+  };
+  need(steps >= 1, "--steps must be at least 1");
+  need(warmup >= 0, "--warmup must be 0 or more");
+  need(o.settings.batch >= 1, "--batch must be at least 1");
+  need(o.threads >= 0, "--threads must be 0 (all cores) or more");
+  need(o.model.embed >= 1 && o.model.hidden >= 1 && o.model.layers >= 1,
+       "--embed, --hidden and --layers must be at least 1");
+  need(o.model.dropout >= 0 && o.model.dropout < 1, "--dropout must be in [0, 1)");
+
+  BackendChoice be = make_backend(r["device"].as<std::string>(), o.threads);
+  if (!be.note.empty()) std::cerr << be.note << "\n";
+  const int threads = be.kind == DeviceKind::Cpu ? cpu::max_threads() : 0;
+
+  // The training run's schedule over warm-up + timed steps, as train() sets it.
+  const int64_t total = warmup + steps;
+  o.settings.warmup = std::min<int64_t>(100, total / 10);
+  o.settings.decay_steps = total;
+  std::ostringstream quiet_log;
+  Checkpoint ck = prepare_fresh_run(o, quiet_log);
+  const Vocab vocab = ck.vocab();
+  const std::vector<Example> train_ex = encode_names(vocab, ck.train_names);
+  Batcher batcher(train_ex, ck.settings.batch, ck.settings.seed);
+  Model<float> model(*be.backend, ck.config);
+  model.set_params(ck.params);
+
+  using clock = std::chrono::steady_clock;
+  std::vector<double> step_s;
+  std::size_t tokens = 0;
+  double first_loss = 0, last_loss = 0;
+  for (int64_t step = 1; step <= total; ++step) {
+    const Batch batch = batcher.batch(static_cast<uint64_t>(step - 1));
+    const auto t0 = clock::now();
+    const double nll = model.forward(batch, train_step_options(ck.settings, step));
+    model.optimizer_step(adamw_args(ck.settings, step));
+    be.backend->synchronize();
+    const double dt = std::chrono::duration<double>(clock::now() - t0).count();
+    const double loss = nll / static_cast<double>(batch.num_targets);
+    if (!std::isfinite(loss)) throw Error("the loss is not finite at step " + std::to_string(step));
+    if (step == 1) first_loss = loss;
+    last_loss = loss;
+    if (step > warmup) {
+      step_s.push_back(dt);
+      tokens += batch.num_targets;
+    }
+  }
+  double seconds = 0;
+  for (double s : step_s) seconds += s;
+  std::sort(step_s.begin(), step_s.end());
+  const double tps = seconds > 0 ? static_cast<double>(tokens) / seconds : 0;
+  const std::optional<double> dev_mib = peak_device_mib(be);
+  const char* device = be.kind == DeviceKind::Cuda ? "cuda" : "cpu";
+
+  if (json) {
+    nlohmann::json j{{"impl", "wuxia"},
+                     {"device", device},
+                     {"threads", threads},
+                     {"runtime", be.kind == DeviceKind::Cpu ? cpu::blas_info() : std::string()},
+                     {"data", o.data[0].path},
+                     {"names", train_ex.size()},
+                     {"vocab", ck.config.vocab},
+                     {"embed", ck.config.embed},
+                     {"hidden", ck.config.hidden},
+                     {"layers", ck.config.layers},
+                     {"batch", ck.settings.batch},
+                     {"params", model.layout().total()},
+                     {"warmup", warmup},
+                     {"steps", steps},
+                     {"tokens", tokens},
+                     {"seconds", seconds},
+                     {"tokens_per_sec", tps},
+                     {"step_ms_median", 1e3 * median(step_s)},
+                     {"step_ms_p10", 1e3 * percentile(step_s, 0.10)},
+                     {"step_ms_p90", 1e3 * percentile(step_s, 0.90)},
+                     {"step_ms_min", 1e3 * step_s.front()},
+                     {"step_ms_max", 1e3 * step_s.back()},
+                     {"first_loss", first_loss},
+                     {"last_loss", last_loss},
+                     {"peak_rss_mib", peak_rss_mib()},
+                     {"peak_device_mib", dev_mib ? nlohmann::json(*dev_mib) : nlohmann::json(nullptr)}};
+    std::cout << j.dump() << "\n";
+    return 0;
+  }
+  std::cout << std::fixed << std::setprecision(2) << "bench: " << o.data[0].path << " (" << train_ex.size()
+            << " training names), V=" << ck.config.vocab << " E=" << ck.config.embed << " H=" << ck.config.hidden
+            << " L=" << ck.config.layers << " B=" << ck.settings.batch << ", " << model.layout().total()
+            << " parameters\n"
+            << "device:    " << device;
+  if (be.kind == DeviceKind::Cpu) std::cout << ", " << threads << " thread(s), " << cpu::blas_info();
+  std::cout << "\n"
+            << "steps:     " << steps << " timed after " << warmup << " warm-up, " << tokens << " target tokens, loss "
+            << first_loss << " -> " << last_loss << "\n"
+            << "tokens/s:  " << std::setprecision(0) << tps << "\n"
+            << std::setprecision(3) << "step time: median " << 1e3 * median(step_s) << " ms (p10 "
+            << 1e3 * percentile(step_s, 0.10) << ", p90 " << 1e3 * percentile(step_s, 0.90) << ", min "
+            << 1e3 * step_s.front() << ", max " << 1e3 * step_s.back() << ")\n"
+            << std::setprecision(1) << "memory:    peak RSS " << peak_rss_mib() << " MiB";
+  if (dev_mib) std::cout << ", peak device " << *dev_mib << " MiB";
+  std::cout << "\n";
+  return 0;
+}
+
+}  // namespace wuxia::cli

@@ -1,0 +1,282 @@
+// wuxia verify: the same model, seed and batches on the CPU (the reference)
+// and the GPU; per training step, how far apart the two backends are.
+//
+// Exit status: 0 every figure within tolerance; 1 an error (bad flag,
+// unreadable data, a CUDA failure); 2 no usable GPU, nothing compared;
+// 3 compared, and something is above tolerance.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+#include "wuxia/backend.hpp"
+#include "wuxia/batch.hpp"
+#include "wuxia/checkpoint.hpp"
+#include "wuxia/cpu_backend.hpp"
+#include "wuxia/error.hpp"
+#include "wuxia/model.hpp"
+#include "wuxia/names.hpp"
+#include "wuxia/params.hpp"
+#include "wuxia/vocab.hpp"
+
+#if WUXIA_BUILT_WITH_CUDA
+#include "wuxia/cuda_backend.hpp"
+#endif
+
+namespace wuxia::cli {
+namespace {
+
+constexpr int kExitNoGpu = 2;
+constexpr int kExitMismatch = 3;
+
+// How far a GPU tensor is from the CPU's. The error is measured against the
+// tensor's own scale (its largest |value| on the CPU): element-wise relative
+// errors blow up on entries that are ~0 up to rounding, which every gradient
+// has, and say nothing about the backend.
+struct Diff {
+  double max_abs = 0;  // max |gpu - cpu|
+  double scale = 0;    // max |cpu|
+  bool nan = false;    // a NaN or Inf on either side where the other has none
+  double rel() const { return nan ? INFINITY : (scale > 0 ? max_abs / scale : max_abs); }
+};
+
+Diff diff(const float* gpu, const float* cpu, std::size_t n) {
+  Diff d;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double g = gpu[i], c = cpu[i];
+    if (!std::isfinite(g) || !std::isfinite(c)) {
+      if (!(g == c) && !(std::isnan(g) && std::isnan(c))) d.nan = true;
+      continue;
+    }
+    d.max_abs = std::max(d.max_abs, std::fabs(g - c));
+    d.scale = std::max(d.scale, std::fabs(c));
+  }
+  return d;
+}
+
+struct Tolerance {
+  double atol, rtol;
+  bool ok(const Diff& d) const { return !d.nan && d.max_abs <= atol + rtol * d.scale; }
+};
+
+std::string sci(double x) {
+  if (std::isinf(x)) return "inf/nan";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2e", x);
+  return buf;
+}
+
+std::string shape_of(const ParamInfo& p) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < p.shape.size(); ++i) s += (i ? ", " : "") + std::to_string(p.shape[i]);
+  return s + "]";
+}
+
+std::unique_ptr<Backend<float>> gpu_backend(bool tf32, int threads) {
+#if WUXIA_BUILT_WITH_CUDA
+  (void)threads;
+  cuda::Options o;
+  o.tf32 = tf32;
+  return cuda::make_backend(o);
+#else
+  (void)tf32;
+  return make_backend("cuda", threads).backend;  // throws: this build has no CUDA backend
+#endif
+}
+
+std::string gpu_description() {
+#if WUXIA_BUILT_WITH_CUDA
+  return cuda::device_description();
+#else
+  return "no CUDA backend";
+#endif
+}
+
+}  // namespace
+
+int cmd_verify(int argc, char** argv) {
+  const TrainSettings d;
+  ModelConfig m;
+  m.dropout = 0.1;
+  cxxopts::Options opts("wuxia verify",
+                        "Train the same model on the CPU and the GPU, step by step on the same batches, and report how "
+                        "far apart the two are.\n\n"
+                        "Each step starts the GPU model from the CPU model's parameters and optimizer moments, and the\n"
+                        "GPU optimizer steps on the CPU's gradients, so each figure is one step's disagreement and\n"
+                        "errors do not compound (--free-run lets the GPU run on its own instead).\n"
+                        "An error is max|gpu - cpu| over a tensor, relative to the tensor's max|cpu|; a tensor passes\n"
+                        "when max|gpu - cpu| <= atol + rtol * max|cpu|.\n\n"
+                        "Exit status: 0 all within tolerance, 1 error, 2 no usable GPU (nothing compared),\n"
+                        "3 something above tolerance.");
+  // clang-format off
+  opts.add_options()
+    ("data", "name file, as PATH or STYLE=PATH (default: the bundled Jin Yong cast)", cxxopts::value<std::string>())
+    ("steps", "training steps to compare", cxxopts::value<int>()->default_value("3"))
+    ("embed", "embedding size E", cxxopts::value<int>()->default_value(std::to_string(m.embed)))
+    ("hidden", "LSTM hidden size H", cxxopts::value<int>()->default_value(std::to_string(m.hidden)))
+    ("layers", "LSTM layers L", cxxopts::value<int>()->default_value(std::to_string(m.layers)))
+    ("batch", "names per batch", cxxopts::value<int>()->default_value(std::to_string(d.batch)))
+    ("dropout", "dropout (on in every step, so the masks are compared too)", cxxopts::value<double>()->default_value("0.1"))
+    ("seed", "random seed (init, batches, dropout)", cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)))
+    ("lr", "learning rate of every step (no schedule)", cxxopts::value<double>()->default_value(std::to_string(d.lr)))
+    ("rtol", "relative tolerance, against each tensor's max|cpu|", cxxopts::value<double>()->default_value("1e-3"))
+    ("atol", "absolute tolerance", cxxopts::value<double>()->default_value("1e-6"))
+    ("tf32", "let cuBLAS use TF32 tensor cores (expect errors near 1e-3: raise --rtol)")
+    ("free-run", "do not re-align the GPU model with the CPU's each step (errors compound)")
+    ("threads", "CPU threads (0 = all cores)", cxxopts::value<int>()->default_value("0"));
+  // clang-format on
+  cxxopts::ParseResult r;
+  if (!parse(opts, argc, argv, r)) return 0;
+
+  const int steps = r["steps"].as<int>();
+  m.embed = r["embed"].as<int>();
+  m.hidden = r["hidden"].as<int>();
+  m.layers = r["layers"].as<int>();
+  m.dropout = r["dropout"].as<double>();
+  const int batch_size = r["batch"].as<int>();
+  const uint64_t seed = r["seed"].as<uint64_t>();
+  const double lr = r["lr"].as<double>();
+  const Tolerance tol{r["atol"].as<double>(), r["rtol"].as<double>()};
+  const bool tf32 = r.count("tf32") > 0, free_run = r.count("free-run") > 0;
+  const int threads = r["threads"].as<int>();
+  if (steps < 1) throw Error("--steps must be at least 1");
+  if (batch_size < 1) throw Error("--batch must be at least 1");
+  if (!(tol.atol >= 0) || !(tol.rtol >= 0)) throw Error("--atol and --rtol must be 0 or more");
+  if (!(lr > 0)) throw Error("--lr must be greater than 0");
+  if (threads < 0) throw Error("--threads must be 0 (all cores) or more");
+
+  std::string why;
+  if (!cuda_available(&why)) {
+    std::cerr << "wuxia verify: no usable GPU: " << why << "\n"
+              << "verify compares the CUDA backend with the CPU one and needs both; nothing was compared.\n";
+    return kExitNoGpu;
+  }
+
+  // The data, vocabulary and batches, as a training run builds them (without
+  // the validation split: every name may be in a batch).
+  const DataSpec spec = r.count("data") ? parse_data_spec(r["data"].as<std::string>())
+                                        : DataSpec{"jinyong", default_data_path()};
+  const NameFile names = load_name_file(spec.path, spec.style);
+  std::vector<const std::u32string*> all;
+  for (const auto& n : names.names) all.push_back(&n);
+  const Vocab vocab = Vocab::build({names.style}, all);
+  std::vector<Example> examples;
+  for (const auto& n : names.names) {
+    Example e;
+    if (encode_name(vocab, 0, n, e)) examples.push_back(std::move(e));
+  }
+  m.vocab = vocab.size();
+  m.validate();
+  Batcher batcher(examples, batch_size, seed);
+
+  cpu::set_threads(threads);
+  cpu::CpuBackend<float> cpu_be;
+  const std::unique_ptr<Backend<float>> gpu_be = gpu_backend(tf32, threads);
+  Model<float> cm(cpu_be, m), gm(*gpu_be, m);
+  const std::vector<float> init = init_params(m, seed);
+  cm.set_params(init);
+  gm.set_params(init);
+  const ParamLayout& layout = cm.layout();
+
+  std::cout << "wuxia verify: CPU (" << cpu::max_threads() << " threads) vs " << gpu_description()
+            << (tf32 ? ", TF32 GEMMs" : "") << "\n"
+            << "data: " << describe(names) << "\n"
+            << "model: V=" << m.vocab << " E=" << m.embed << " H=" << m.hidden << " L=" << m.layers
+            << " dropout=" << m.dropout << " (" << layout.total() << " parameters); batch " << batch_size << ", seed "
+            << seed << ", lr " << lr << "\n"
+            << "tolerance per tensor: max|gpu - cpu| <= " << tol.atol << " + " << tol.rtol << " * max|cpu|; "
+            << (free_run ? "free run (errors compound)" : "GPU re-aligned with the CPU each step") << "\n";
+
+  double worst = 0;
+  std::string worst_what;
+  bool all_ok = true;
+  // One line per figure; `ok` comes from the caller when a line sums up
+  // several tensors.
+  auto report = [&](const std::string& what, const Diff& df, int step, bool ok, const std::string& extra = "") {
+    all_ok = all_ok && ok;
+    if (worst_what.empty() || df.rel() > worst) {
+      worst = df.rel();
+      worst_what = what + " at step " + std::to_string(step);
+    }
+    std::cout << "  " << std::left << std::setw(36) << what << std::right << " rel " << sci(df.rel())
+              << "  max|diff| " << sci(df.max_abs) << extra << (ok ? "" : "   <-- above tolerance") << "\n";
+  };
+  auto check = [&](const std::string& what, const Diff& df, int step) { report(what, df, step, tol.ok(df)); };
+
+  for (int step = 1; step <= steps; ++step) {
+    const Batch batch = batcher.batch(static_cast<uint64_t>(step - 1));
+    if (!free_run && step > 1) {
+      gm.set_params(cm.get_params());
+      gm.set_moment(0, cm.get_moment(0));
+      gm.set_moment(1, cm.get_moment(1));
+    }
+    StepOptions so;
+    so.train = true;
+    so.seed = seed;
+    so.step = static_cast<uint64_t>(step);
+
+    // Logits first: the backward pass overwrites them with their gradient.
+    cm.forward(batch, so);
+    gm.forward(batch, so);
+    const std::vector<float> lc = cm.get_logits(), lg = gm.get_logits();
+
+    so.backward = true;
+    const double nll_c = cm.forward(batch, so), nll_g = gm.forward(batch, so);
+    const double loss_c = nll_c / static_cast<double>(batch.num_targets);
+    const double loss_g = nll_g / static_cast<double>(batch.num_targets);
+    Diff dl;
+    dl.max_abs = std::fabs(loss_g - loss_c);
+    dl.scale = std::fabs(loss_c);
+    dl.nan = !std::isfinite(loss_g) || !std::isfinite(loss_c);
+    std::cout << "step " << step << "/" << steps << "  T=" << batch.T << " B=" << batch.B << "  loss cpu "
+              << std::fixed << std::setprecision(6) << loss_c << " gpu " << loss_g << std::defaultfloat << "\n";
+    check("loss", dl, step);
+    check("logits", diff(lg.data(), lc.data(), lc.size()), step);
+
+    const std::vector<float> gc = cm.get_grads(), gg = gm.get_grads();
+    for (const auto& e : layout.entries()) {
+      check("grad " + e.name + " " + shape_of(e), diff(gg.data() + e.offset, gc.data() + e.offset, e.size), step);
+    }
+
+    AdamWArgs a;
+    a.lr = lr;
+    a.weight_decay = d.weight_decay;
+    a.clip = d.clip;
+    a.step = step;
+    if (!free_run) gm.grads().upload(gc.data(), gc.size());
+    cm.optimizer_step(a);
+    gm.optimizer_step(a);
+    const double nc = cm.last_grad_norm(), ng = gm.last_grad_norm();
+    Diff dn;
+    dn.max_abs = std::fabs(ng - nc);
+    dn.scale = std::fabs(nc);
+    dn.nan = !std::isfinite(ng) || !std::isfinite(nc);
+    check("gradient norm", dn, step);
+
+    const std::vector<float> pc = cm.get_params(), pg = gm.get_params();
+    Diff pw;
+    std::string pw_name;
+    bool params_ok = true;
+    for (const auto& e : layout.entries()) {
+      const Diff de = diff(pg.data() + e.offset, pc.data() + e.offset, e.size);
+      params_ok = params_ok && tol.ok(de);
+      if (pw_name.empty() || de.rel() > pw.rel()) {
+        pw = de;
+        pw_name = e.name;
+      }
+    }
+    report("params after the step", pw, step, params_ok, "  (worst tensor: " + pw_name + ")");
+  }
+
+  std::cout << (all_ok ? "PASS" : "FAIL") << ": largest relative error " << sci(worst) << " (" << worst_what << ")"
+            << (all_ok ? ", all within tolerance" : "; above tolerance, see the marked lines") << "\n";
+  return all_ok ? 0 : kExitMismatch;
+}
+
+}  // namespace wuxia::cli

@@ -1,0 +1,265 @@
+// The CUDA backend: Backend<float> on one GPU. Everything runs on one
+// non-blocking stream owned by the backend, in issue order; only download()
+// and synchronize() wait for it. GEMMs go to cuBLAS, the rest to the fused
+// kernels in kernels/.
+#include "wuxia/cuda_backend.hpp"
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <cstdio>
+#include <sstream>
+#include <utility>
+
+#include "adamw.cuh"
+#include "common.cuh"
+#include "cuda_check.hpp"
+#include "dropout.cuh"
+#include "elementwise.cuh"
+#include "embedding.cuh"
+#include "lstm_cell.cuh"
+#include "softmax_xent.cuh"
+
+namespace wuxia::cuda {
+namespace {
+
+// Owning handles. Each destructor runs only for a fully created resource, so
+// a constructor that throws half-way releases what it had made.
+class Stream {
+ public:
+  Stream() { CUDA_CHECK(cudaStreamCreateWithFlags(&s_, cudaStreamNonBlocking)); }
+  ~Stream() {
+    if (s_) cudaStreamDestroy(s_);
+  }
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+  cudaStream_t get() const { return s_; }
+
+ private:
+  cudaStream_t s_ = nullptr;
+};
+
+class BlasHandle {
+ public:
+  BlasHandle() { CUBLAS_CHECK(cublasCreate(&h_)); }
+  ~BlasHandle() {
+    if (h_) cublasDestroy(h_);
+  }
+  BlasHandle(const BlasHandle&) = delete;
+  BlasHandle& operator=(const BlasHandle&) = delete;
+  cublasHandle_t get() const { return h_; }
+
+ private:
+  cublasHandle_t h_ = nullptr;
+};
+
+class DeviceBytes {
+ public:
+  explicit DeviceBytes(std::size_t bytes) : bytes_(bytes) { CUDA_CHECK(cudaMalloc(&p_, bytes)); }
+  ~DeviceBytes() {
+    if (p_) cudaFree(p_);
+  }
+  DeviceBytes(const DeviceBytes&) = delete;
+  DeviceBytes& operator=(const DeviceBytes&) = delete;
+  void* get() const { return p_; }
+  std::size_t size() const { return bytes_; }
+
+ private:
+  void* p_ = nullptr;
+  std::size_t bytes_;
+};
+
+// cuBLAS's recommended workspace on Hopper. Giving the handle its own
+// workspace also keeps cuBLAS from picking one from a shared pool, which is
+// what makes its results reproducible from run to run on one stream.
+constexpr std::size_t kBlasWorkspaceBytes = 32u << 20;
+
+std::string mib(std::size_t bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+  return buf;
+}
+
+class CudaBackend final : public Backend<float> {
+ public:
+  explicit CudaBackend(const Options& opts)
+      : workspace_(kBlasWorkspaceBytes), partials_(sizeof(double) * kern::kMaxPartials) {
+    CUBLAS_CHECK(cublasSetStream(blas_.get(), stream_.get()));
+    CUBLAS_CHECK(cublasSetWorkspace(blas_.get(), workspace_.get(), workspace_.size()));
+    // DEFAULT_MATH keeps SGEMM in full FP32 (no TF32 unless asked for).
+    CUBLAS_CHECK(cublasSetMathMode(blas_.get(), opts.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+    CUBLAS_CHECK(cublasSetPointerMode(blas_.get(), CUBLAS_POINTER_MODE_HOST));
+    name_ = opts.tf32 ? "cuda (tf32)" : "cuda";
+  }
+
+  ~CudaBackend() override {
+    // Work still queued may use the buffers the members free; errors here
+    // have nowhere to go, and a destructor must not throw.
+    cudaStreamSynchronize(stream_.get());
+  }
+
+  std::string name() const override { return name_; }
+
+  // ---- memory ----
+  void* allocate(std::size_t bytes) override {
+    void* p = nullptr;
+    const cudaError_t e = cudaMalloc(&p, bytes);
+    if (e == cudaErrorMemoryAllocation) {
+      cudaGetLastError();
+      std::size_t free_b = 0, total_b = 0;
+      cudaMemGetInfo(&free_b, &total_b);
+      throw Error("out of GPU memory: asked for " + mib(bytes) + ", " + mib(free_b) + " free of " + mib(total_b));
+    }
+    CUDA_CHECK(e);
+    return p;
+  }
+  void deallocate(void* p) noexcept override {
+    // Kernels still queued may read or write p. Waiting here, not in a step,
+    // costs nothing in training (buffers are freed when a workspace grows or
+    // a model goes away) and does not lean on cudaFree's own implicit sync.
+    cudaStreamSynchronize(stream_.get());
+    cudaFree(p);
+  }
+  void upload(void* dst, const void* src, std::size_t bytes) override {
+    // From pageable memory the call returns once `src` has been staged, so the
+    // caller may reuse it at once, as the contract asks.
+    if (bytes) CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_.get()));
+  }
+  void download(void* dst, const void* src, std::size_t bytes) override {
+    if (bytes) CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream_.get()));
+    synchronize();
+  }
+  void synchronize() override { CUDA_CHECK(cudaStreamSynchronize(stream_.get())); }
+
+  // ---- ops ----
+  void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
+            int ldb, float beta, float* c, int ldc) override {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+      // cuBLAS would scale C too, but rejects lda/ldb < 1 on the way; match
+      // the CPU reference, which multiplies (NaN * 0 stays NaN).
+      kern::scale_matrix(m, n, beta, c, ldc, stream_.get());
+      return;
+    }
+    // cuBLAS is column-major. A row-major [r, s] matrix with leading dimension
+    // ld is, read column-major, its transpose [s, r] with the same ld. So the
+    // row-major product C = op(A) op(B) is, in cuBLAS's view, the product
+    // C^T = op(B)^T op(A)^T: pass B first and A second, swap m and n, and keep
+    // each operand's own transpose flag (a stored, not-transposed B already
+    // reads as B^T). Leading dimensions carry over unchanged.
+    const cublasOperation_t op_b = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+    const cublasOperation_t op_a = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
+    CUBLAS_CHECK(cublasSgemm(blas_.get(), op_b, op_a, n, m, k, &alpha, b, ldb, a, lda, &beta, c, ldc));
+  }
+
+  void embedding_forward(int n, int e, const int32_t* ids, const float* weight, float* out) override {
+    kern::embedding_forward(n, e, ids, weight, out, stream_.get());
+  }
+  void embedding_backward(int n, int e, int v, const int32_t* ids, const float* dout, float* dweight) override {
+    kern::embedding_backward(n, e, v, ids, dout, dweight, stream_.get());
+  }
+  void bias_rows(int rows, int cols, const float* b1, const float* b2, float* out) override {
+    kern::bias_rows(rows, cols, b1, b2, out, stream_.get());
+  }
+  void sum_rows(int rows, int cols, const float* in, float* out, bool accumulate) override {
+    kern::sum_rows(rows, cols, in, out, accumulate, stream_.get());
+  }
+  void lstm_cell_forward(int b, int h, float* gates, const float* c_prev, float* c, float* h_out) override {
+    kern::lstm_cell_forward(b, h, gates, c_prev, c, h_out, stream_.get());
+  }
+  void lstm_cell_backward(int b, int h, const float* gates, const float* c_prev, const float* c, const float* dh,
+                          const float* dh_rec, float* dc, float* dgates) override {
+    kern::lstm_cell_backward(b, h, gates, c_prev, c, dh, dh_rec, dc, dgates, stream_.get());
+  }
+  void softmax_xent(int rows, int v, const float* logits, const int32_t* targets, float scale, float* loss,
+                    float* row_loss, float* dlogits) override {
+    kern::softmax_xent(rows, v, logits, targets, scale, loss, row_loss, dlogits, partials(), stream_.get());
+  }
+  void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, uint64_t step, const float* in,
+               float* out) override {
+    kern::dropout(n, p, seed, purpose, step, in, out, stream_.get());
+  }
+  void grad_norm(std::size_t n, const float* x, float* out) override {
+    kern::grad_norm(n, x, out, partials(), stream_.get());
+  }
+  void adamw_step(std::size_t n, float* param, const float* grad, float* m, float* v, const float* norm,
+                  const AdamWArgs& args) override {
+    kern::adamw_step(n, param, grad, m, v, norm, args, stream_.get());
+  }
+  void scale(std::size_t n, float alpha, float* x) override { kern::scale(n, alpha, x, stream_.get()); }
+  void fill(std::size_t n, float value, float* x) override { kern::fill(n, value, x, stream_.get()); }
+  void copy(std::size_t n, const float* src, float* dst) override { kern::copy(n, src, dst, stream_.get()); }
+
+ private:
+  // Shared by softmax_xent and grad_norm: both use it only between their own
+  // launches, and ops on the one stream never overlap.
+  double* partials() { return static_cast<double*>(partials_.get()); }
+
+  // Members are destroyed in reverse order: the cuBLAS handle goes before the
+  // workspace it was given, and the stream outlives everything queued on it.
+  Stream stream_;
+  DeviceBytes workspace_;
+  DeviceBytes partials_;
+  BlasHandle blas_;
+  std::string name_;
+};
+
+}  // namespace
+
+bool device_usable(std::string* why_not) {
+  try {
+    int count = 0;
+    const cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess) {
+      cudaGetLastError();
+      int driver = 0;
+      // With no driver at all the runtime says "insufficient driver", which
+      // reads like a version problem; say what it is.
+      if (e == cudaErrorInsufficientDriver && cudaDriverGetVersion(&driver) == cudaSuccess && driver == 0) {
+        if (why_not) *why_not = "no NVIDIA driver is installed (no GPU on this machine?)";
+        return false;
+      }
+      if (why_not) *why_not = std::string("CUDA reports ") + cudaGetErrorName(e) + ": " + cudaGetErrorString(e);
+      return false;
+    }
+    if (count == 0) {
+      if (why_not) *why_not = "no CUDA device is visible";
+      return false;
+    }
+    return kern::kernel_image_loads(why_not);
+  } catch (...) {  // std::bad_alloc from the strings, at worst
+    if (why_not) *why_not = "unexpected error while probing for a CUDA device";
+    return false;
+  }
+}
+
+std::string device_description() {
+  try {
+    std::string why;
+    if (!device_usable(&why)) return "no usable CUDA device (" + why + ")";
+    int dev = 0;
+    cudaDeviceProp p{};
+    if (cudaGetDevice(&dev) != cudaSuccess || cudaGetDeviceProperties(&p, dev) != cudaSuccess) {
+      cudaGetLastError();
+      return "CUDA device (properties unavailable)";
+    }
+    int driver = 0, runtime = 0;
+    cudaDriverGetVersion(&driver);
+    cudaRuntimeGetVersion(&runtime);
+    std::ostringstream o;
+    o << p.name << " (device " << dev << ", sm_" << p.major << p.minor << ", " << p.multiProcessorCount << " SMs, "
+      << mib(p.totalGlobalMem) << "; driver " << driver / 1000 << "." << (driver % 1000) / 10 << ", runtime "
+      << runtime / 1000 << "." << (runtime % 1000) / 10 << ")";
+    return o.str();
+  } catch (...) {
+    return "CUDA device (description failed)";
+  }
+}
+
+std::unique_ptr<Backend<float>> make_backend(const Options& opts) {
+  std::string why;
+  if (!device_usable(&why)) throw Error("no usable CUDA device: " + why);
+  return std::make_unique<CudaBackend>(opts);
+}
+
+}  // namespace wuxia::cuda

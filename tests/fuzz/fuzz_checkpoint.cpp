@@ -1,0 +1,19 @@
+// Any bytes given to the checkpoint loader either load or raise wuxia::Error:
+// never a crash, a hang, a sanitizer report or another exception.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "wuxia/checkpoint.hpp"
+#include "wuxia/error.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string bytes(reinterpret_cast<const char*>(data), size);
+  try {
+    const wuxia::Checkpoint ck = wuxia::parse_checkpoint(bytes, "fuzz");
+    // What loads must be usable: the vocabulary agrees with the config.
+    if (ck.vocab().size() != ck.config.vocab) std::abort();
+  } catch (const wuxia::Error&) {
+  }
+  return 0;
+}

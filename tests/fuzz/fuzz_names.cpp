@@ -1,0 +1,25 @@
+// Any bytes given to the name-file parser either parse or raise wuxia::Error,
+// and what parses holds only clean names.
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "wuxia/error.hpp"
+#include "wuxia/names.hpp"
+#include "wuxia/utf8.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  try {
+    const wuxia::NameFile f = wuxia::parse_names(text, "fuzz", "s");
+    for (const auto& n : f.names) {
+      if (n.empty() || n.size() > wuxia::kMaxNameLength || n[0] == U'#') std::abort();
+      for (char32_t c : n) {
+        if (c < 0x20) std::abort();
+      }
+      if (wuxia::utf8::decode(wuxia::utf8::encode(n)) != n) std::abort();
+    }
+  } catch (const wuxia::Error&) {
+  }
+  return 0;
+}

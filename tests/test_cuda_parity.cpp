@@ -1,0 +1,634 @@
+// The CUDA backend against the CPU reference: every op on random inputs at an
+// odd size (B=3, H=33, V=101: nothing a multiple of a warp or a tile) and a
+// typical one (B=64, H=256, V=900), then whole-model training steps. Needs a
+// GPU; without one every test here is skipped, with the reason.
+#include <gtest/gtest.h>
+
+#if WUXIA_BUILT_WITH_CUDA
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "wuxia/backend.hpp"
+#include "wuxia/batch.hpp"
+#include "wuxia/cpu_backend.hpp"
+#include "wuxia/cuda_backend.hpp"
+#include "wuxia/model.hpp"
+#include "wuxia/params.hpp"
+
+using namespace wuxia;
+
+namespace {
+
+struct Size {
+  const char* name;
+  int B, H, V, E, T;
+};
+const Size kSmall{"Small", 3, 33, 101, 17, 5};
+const Size kTypical{"Typical", 64, 256, 900, 64, 12};
+
+std::string size_name(const ::testing::TestParamInfo<Size>& info) { return info.param.name; }
+void PrintTo(const Size& s, std::ostream* os) {
+  *os << s.name << " (B=" << s.B << " H=" << s.H << " V=" << s.V << " E=" << s.E << " T=" << s.T << ")";
+}
+
+// |got - ref| <= atol + rtol * |ref| everywhere; otherwise the first few
+// offenders and a count. NaN on either side is a mismatch.
+::testing::AssertionResult all_close(const std::vector<float>& got, const std::vector<float>& ref, double atol,
+                                     double rtol) {
+  if (got.size() != ref.size()) {
+    return ::testing::AssertionFailure() << "sizes differ: " << got.size() << " vs " << ref.size();
+  }
+  std::ostringstream msg;
+  std::size_t bad = 0;
+  double worst = 0;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const double d = std::fabs(static_cast<double>(got[i]) - ref[i]);
+    if (!(d <= atol + rtol * std::fabs(static_cast<double>(ref[i])))) {
+      if (bad < 6) msg << "\n  [" << i << "] gpu " << got[i] << " cpu " << ref[i] << " (|diff| " << d << ")";
+      ++bad;
+      worst = std::isnan(d) ? d : std::max(worst, d);
+    }
+  }
+  if (!bad) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << bad << " of " << got.size() << " elements off (atol " << atol << ", rtol "
+                                       << rtol << ", worst |diff| " << worst << ")" << msg.str();
+}
+
+::testing::AssertionResult bit_equal(const std::vector<float>& a, const std::vector<float>& b) {
+  if (a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0)) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "not bit-identical" << (a.size() == b.size() ? "" : " (sizes differ)");
+}
+
+double max_abs(const std::vector<float>& v) {
+  double m = 0;
+  for (float x : v) m = std::max(m, std::fabs(static_cast<double>(x)));
+  return m;
+}
+
+std::vector<float> uniform(std::size_t n, float lo, float hi, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> d(lo, hi);
+  std::vector<float> v(n);
+  for (auto& x : v) x = d(gen);
+  return v;
+}
+
+std::vector<int32_t> ints(std::size_t n, int lo, int hi, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::uniform_int_distribution<int> d(lo, hi);
+  std::vector<int32_t> v(n);
+  for (auto& x : v) x = d(gen);
+  return v;
+}
+
+template <class U>
+Buffer<U> to_device(Backend<float>& be, const std::vector<U>& host) {
+  Buffer<U> b(be, host.size());
+  b.upload(host.data(), host.size());
+  return b;
+}
+
+template <class U>
+std::vector<U> to_host(const Buffer<U>& b) {
+  std::vector<U> h(b.size());
+  b.download(h.data(), h.size());
+  return h;
+}
+
+bool have_gpu(std::string* why) { return cuda::device_usable(why); }
+
+class CudaOps : public ::testing::TestWithParam<Size> {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!have_gpu(&why)) GTEST_SKIP() << "no usable CUDA device: " << why;
+    gpu_ = cuda::make_backend();
+  }
+  Backend<float>& gpu() { return *gpu_; }
+  std::unique_ptr<Backend<float>> gpu_;
+};
+
+// ---------------------------------------------------------------- GEMM
+
+void check_gemm(Backend<float>& be, bool ta, bool tb, int m, int n, int k, double atol, double rtol, uint32_t seed) {
+  SCOPED_TRACE(::testing::Message() << "gemm ta=" << ta << " tb=" << tb << " m=" << m << " n=" << n << " k=" << k);
+  // Leading dimensions past the minimum, so a swapped ld or m/n shows.
+  const int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2;
+  const int rows_a = ta ? k : m, rows_b = tb ? n : k;
+  const auto a = uniform(static_cast<std::size_t>(rows_a) * lda, -1, 1, seed);
+  const auto b = uniform(static_cast<std::size_t>(rows_b) * ldb, -1, 1, seed + 1);
+  auto c = uniform(static_cast<std::size_t>(m) * ldc, -1, 1, seed + 2);
+  const float alpha = 0.75f, beta = 0.5f;
+  auto da = to_device(be, a);
+  auto db = to_device(be, b);
+  auto dc = to_device(be, c);
+  be.gemm(ta, tb, m, n, k, alpha, da.data(), lda, db.data(), ldb, beta, dc.data(), ldc);
+  cpu::gemm(ta, tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, c.data(), ldc);
+  EXPECT_TRUE(all_close(to_host(dc), c, atol, rtol));  // padding columns of C included: must be untouched
+}
+
+TEST_P(CudaOps, Gemm) {
+  const Size s = GetParam();
+  const int N = s.B * s.T;
+  for (bool ta : {false, true}) {
+    for (bool tb : {false, true}) {
+      check_gemm(gpu(), ta, tb, N, 4 * s.H, s.H, 1e-4, 1e-4, 10);   // recurrent / input projection
+      check_gemm(gpu(), ta, tb, s.V, s.H, N, 1e-4, 1e-4, 20);       // dW of the output layer: k = all rows
+      check_gemm(gpu(), ta, tb, s.B, s.H, 4 * s.H, 1e-4, 1e-4, 30);  // dh_rec
+    }
+  }
+}
+
+TEST_P(CudaOps, GemmWithKZeroScalesC) {
+  const Size s = GetParam();
+  const int m = s.B, n = s.H, ldc = n + 1;
+  auto c = uniform(static_cast<std::size_t>(m) * ldc, -1, 1, 5);
+  auto dc = to_device(gpu(), c);
+  gpu().gemm(false, true, m, n, 0, 1.0f, nullptr, 1, nullptr, 1, 0.25f, dc.data(), ldc);
+  cpu::gemm<float>(false, true, m, n, 0, 1.0f, nullptr, 1, nullptr, 1, 0.25f, c.data(), ldc);
+  EXPECT_TRUE(bit_equal(to_host(dc), c));
+}
+
+TEST_P(CudaOps, GemmTf32IsCloseButLooser) {
+  auto tf32 = cuda::make_backend(cuda::Options{true});
+  const Size s = GetParam();
+  // TF32 keeps 10 mantissa bits of each input: errors of ~1e-3 relative per
+  // product, summed over k terms.
+  check_gemm(*tf32, false, true, s.B * s.T, 4 * s.H, s.H, 5e-2, 1e-2, 40);
+  check_gemm(*tf32, true, false, s.V, s.H, s.B * s.T, 5e-2, 1e-2, 50);
+}
+
+// ---------------------------------------------------------------- embedding
+
+TEST_P(CudaOps, EmbeddingForward) {
+  const Size s = GetParam();
+  const int n = s.B * s.T;
+  const auto ids = ints(n, 0, s.V - 1, 1);
+  const auto w = uniform(static_cast<std::size_t>(s.V) * s.E, -1, 1, 2);
+  std::vector<float> out(static_cast<std::size_t>(n) * s.E);
+  cpu::embedding_forward(n, s.E, ids.data(), w.data(), out.data());
+  auto dids = to_device(gpu(), ids);
+  auto dw = to_device(gpu(), w);
+  Buffer<float> dout(gpu(), out.size());
+  gpu().embedding_forward(n, s.E, dids.data(), dw.data(), dout.data());
+  EXPECT_TRUE(bit_equal(to_host(dout), out));
+}
+
+TEST_P(CudaOps, EmbeddingBackwardMatchesBitForBitAndRepeats) {
+  const Size s = GetParam();
+  const int n = s.B * s.T;
+  // Many repeats (a few hot ids, as START and END are in real batches) and
+  // the last id, to hit the edges.
+  auto ids = ints(n, 0, s.V - 1, 3);
+  const auto hot = ints(n, 0, 4, 4);
+  for (int r = 0; r < n; r += 2) ids[r] = hot[r];
+  ids[n - 1] = s.V - 1;
+  const auto dout = uniform(static_cast<std::size_t>(n) * s.E, -1, 1, 5);
+  const auto dw0 = uniform(static_cast<std::size_t>(s.V) * s.E, -1, 1, 6);
+  auto ref = dw0;
+  cpu::embedding_backward(n, s.E, s.V, ids.data(), dout.data(), ref.data());
+
+  auto dids = to_device(gpu(), ids);
+  auto ddout = to_device(gpu(), dout);
+  auto dw = to_device(gpu(), dw0);
+  gpu().embedding_backward(n, s.E, s.V, dids.data(), ddout.data(), dw.data());
+  const auto first = to_host(dw);
+  // The kernel adds each vocabulary row's contributions in row order, starting
+  // from dweight: the very additions the CPU makes, hence exact equality.
+  EXPECT_TRUE(bit_equal(first, ref));
+
+  dw.upload(dw0.data(), dw0.size());
+  gpu().embedding_backward(n, s.E, s.V, dids.data(), ddout.data(), dw.data());
+  EXPECT_TRUE(bit_equal(to_host(dw), first)) << "second run differs from the first";
+}
+
+// ---------------------------------------------------------------- element-wise
+
+TEST_P(CudaOps, BiasRows) {
+  const Size s = GetParam();
+  const int rows = s.B * s.T, cols = 4 * s.H;
+  const auto b1 = uniform(cols, -1, 1, 1), b2 = uniform(cols, -1, 1, 2);
+  auto db1 = to_device(gpu(), b1);
+  auto db2 = to_device(gpu(), b2);
+  Buffer<float> dout(gpu(), static_cast<std::size_t>(rows) * cols);
+  std::vector<float> ref(dout.size());
+  for (bool with_b2 : {true, false}) {
+    SCOPED_TRACE(with_b2 ? "b1 + b2" : "b1 only");
+    cpu::bias_rows(rows, cols, b1.data(), with_b2 ? b2.data() : nullptr, ref.data());
+    gpu().bias_rows(rows, cols, db1.data(), with_b2 ? db2.data() : nullptr, dout.data());
+    EXPECT_TRUE(all_close(to_host(dout), ref, 0, 0));
+  }
+}
+
+TEST_P(CudaOps, SumRows) {
+  const Size s = GetParam();
+  const int rows = s.B * s.T;
+  for (int cols : {4 * s.H, s.V}) {
+    const auto in = uniform(static_cast<std::size_t>(rows) * cols, -1, 1, cols);
+    const auto out0 = uniform(cols, -1, 1, cols + 1);
+    auto din = to_device(gpu(), in);
+    for (bool acc : {false, true}) {
+      SCOPED_TRACE(::testing::Message() << "cols " << cols << (acc ? " accumulate" : " overwrite"));
+      auto ref = out0;
+      cpu::sum_rows(rows, cols, in.data(), ref.data(), acc);
+      auto dout = to_device(gpu(), out0);
+      gpu().sum_rows(rows, cols, din.data(), dout.data(), acc);
+      const auto got = to_host(dout);
+      // Float sums of `rows` terms in two different orders.
+      EXPECT_TRUE(all_close(got, ref, 2e-6 * rows, 1e-5));
+      gpu().sum_rows(rows, cols, din.data(), dout.data(), false);
+      auto again = to_host(dout);
+      if (!acc) EXPECT_TRUE(bit_equal(again, got)) << "sum_rows is not deterministic";
+    }
+  }
+}
+
+TEST_P(CudaOps, ScaleFillCopy) {
+  const Size s = GetParam();
+  const std::size_t n = static_cast<std::size_t>(s.B) * s.T * s.H + 3;
+  auto x = uniform(n, -2, 2, 9);
+  auto dx = to_device(gpu(), x);
+  gpu().scale(n, -0.375f, dx.data());
+  cpu::scale(n, -0.375f, x.data());
+  EXPECT_TRUE(bit_equal(to_host(dx), x));
+
+  Buffer<float> dy(gpu(), n);
+  gpu().copy(n, dx.data(), dy.data());
+  EXPECT_TRUE(bit_equal(to_host(dy), x));
+
+  gpu().fill(n - 1, 2.5f, dy.data());
+  cpu::fill(n - 1, 2.5f, x.data());
+  EXPECT_TRUE(bit_equal(to_host(dy), x));  // the last element keeps its value
+}
+
+// ---------------------------------------------------------------- LSTM cell
+
+TEST_P(CudaOps, LstmCellForward) {
+  const Size s = GetParam();
+  const int b = s.B, h = s.H;
+  const std::size_t bh = static_cast<std::size_t>(b) * h;
+  const auto gates0 = uniform(4 * bh, -4, 4, 1);
+  const auto cprev = uniform(bh, -2, 2, 2);
+  // The CPU's vectorised sigmoid/tanh are within 3e-7 absolute, the GPU's
+  // tanhf/expf within 2 ulp; through 1 - tanh^2 and a few products that
+  // grows to ~1e-6 absolute.
+  enum Mode { kNoPrev, kPrev, kAliased };
+  for (Mode mode : {kNoPrev, kPrev, kAliased}) {
+    SCOPED_TRACE(mode == kNoPrev ? "c_prev null" : mode == kPrev ? "c_prev given" : "c_prev aliases c");
+    auto g_ref = gates0;
+    std::vector<float> c_ref = mode == kAliased ? cprev : std::vector<float>(bh, 0.0f), h_ref(bh);
+    cpu::lstm_cell_forward(b, h, g_ref.data(), mode == kNoPrev ? nullptr : mode == kPrev ? cprev.data() : c_ref.data(),
+                           c_ref.data(), h_ref.data());
+
+    auto dg = to_device(gpu(), gates0);
+    auto dcp = to_device(gpu(), cprev);
+    Buffer<float> dc(gpu(), bh), dh(gpu(), bh);
+    if (mode == kAliased) dc.upload(cprev.data(), bh);
+    const float* cp = mode == kNoPrev ? nullptr : mode == kPrev ? dcp.data() : dc.data();
+    gpu().lstm_cell_forward(b, h, dg.data(), cp, dc.data(), dh.data());
+    EXPECT_TRUE(all_close(to_host(dg), g_ref, 5e-6, 1e-5)) << "gates";
+    EXPECT_TRUE(all_close(to_host(dc), c_ref, 5e-6, 1e-5)) << "c";
+    EXPECT_TRUE(all_close(to_host(dh), h_ref, 5e-6, 1e-5)) << "h";
+  }
+}
+
+TEST_P(CudaOps, LstmCellBackward) {
+  const Size s = GetParam();
+  const int b = s.B, h = s.H;
+  const std::size_t bh = static_cast<std::size_t>(b) * h;
+  // Activations as forward leaves them: sigmoids in (0, 1), tanh in (-1, 1).
+  auto gates = uniform(4 * bh, 0.02f, 0.98f, 1);
+  const auto tg = uniform(bh, -0.98f, 0.98f, 2);
+  for (int r = 0; r < b; ++r) {
+    for (int j = 0; j < h; ++j) gates[static_cast<std::size_t>(r) * 4 * h + 2 * h + j] = tg[static_cast<std::size_t>(r) * h + j];
+  }
+  const auto cprev = uniform(bh, -2, 2, 3), c = uniform(bh, -2, 2, 4);
+  const auto dh = uniform(bh, -1, 1, 5), dhr = uniform(bh, -1, 1, 6), dc0 = uniform(bh, -1, 1, 7);
+  auto dgates_d = to_device(gpu(), gates);
+  auto dcprev = to_device(gpu(), cprev);
+  auto dcd = to_device(gpu(), c);
+  auto ddh = to_device(gpu(), dh);
+  auto ddhr = to_device(gpu(), dhr);
+  for (int mask = 0; mask < 8; ++mask) {
+    const bool has_cp = mask & 1, has_dh = mask & 2, has_dhr = mask & 4;
+    SCOPED_TRACE(::testing::Message() << "c_prev " << has_cp << " dh " << has_dh << " dh_rec " << has_dhr);
+    auto dc_ref = dc0;
+    std::vector<float> dg_ref(4 * bh);
+    cpu::lstm_cell_backward(b, h, gates.data(), has_cp ? cprev.data() : nullptr, c.data(), has_dh ? dh.data() : nullptr,
+                            has_dhr ? dhr.data() : nullptr, dc_ref.data(), dg_ref.data());
+    auto ddc = to_device(gpu(), dc0);
+    Buffer<float> ddg(gpu(), 4 * bh);
+    gpu().lstm_cell_backward(b, h, dgates_d.data(), has_cp ? dcprev.data() : nullptr, dcd.data(),
+                             has_dh ? ddh.data() : nullptr, has_dhr ? ddhr.data() : nullptr, ddc.data(), ddg.data());
+    EXPECT_TRUE(all_close(to_host(ddc), dc_ref, 5e-6, 1e-5)) << "dc";
+    EXPECT_TRUE(all_close(to_host(ddg), dg_ref, 5e-6, 1e-5)) << "dgates";
+  }
+}
+
+// ---------------------------------------------------------------- softmax cross-entropy
+
+TEST_P(CudaOps, SoftmaxXent) {
+  const Size s = GetParam();
+  const int rows = s.B * s.T, v = s.V;
+  auto logits = uniform(static_cast<std::size_t>(rows) * v, -6, 6, 1);
+  for (int j = 0; j < v; ++j) logits[j] += 90.0f;  // exp would overflow without the max shift
+  auto targets = ints(rows, 0, v - 1, 2);
+  const auto pad = ints(rows, 0, 4, 3);
+  for (int r = 1; r < rows; ++r) {
+    if (pad[r] == 0) targets[r] = -1;
+  }
+  targets[0] = v - 1;
+  int valid = 0;
+  for (int t : targets) valid += t >= 0;
+  const float scale = 1.0f / static_cast<float>(valid);
+  auto dlog = to_device(gpu(), logits);
+  auto dtg = to_device(gpu(), targets);
+  Buffer<float> dloss(gpu(), 1), drow(gpu(), rows), dgrad(gpu(), logits.size());
+
+  float loss_ref = 0;
+  std::vector<float> row_ref(rows), grad_ref(logits.size());
+  cpu::softmax_xent(rows, v, logits.data(), targets.data(), scale, &loss_ref, row_ref.data(), grad_ref.data());
+  // Both sides compute exp(x - max) / sum, with exps that differ in the last
+  // bits and sums in different orders: a few ulps.
+  const double grad_atol = 1e-6 * scale, grad_rtol = 1e-5;
+
+  enum Mode { kLossOnly, kRowsAndGrad, kGradInPlace };
+  for (Mode mode : {kLossOnly, kRowsAndGrad, kGradInPlace}) {
+    SCOPED_TRACE(mode == kLossOnly ? "loss only" : mode == kRowsAndGrad ? "row_loss + dlogits" : "dlogits in place");
+    if (mode == kGradInPlace) dlog.upload(logits.data(), logits.size());
+    float* rl = mode == kRowsAndGrad ? drow.data() : nullptr;
+    float* dl = mode == kLossOnly ? nullptr : mode == kRowsAndGrad ? dgrad.data() : dlog.data();
+    gpu().softmax_xent(rows, v, dlog.data(), dtg.data(), scale, dloss.data(), rl, dl);
+    const float loss = to_host(dloss)[0];
+    EXPECT_NEAR(loss, loss_ref, 1e-5 * std::fabs(loss_ref));
+    if (mode == kRowsAndGrad) {
+      EXPECT_TRUE(all_close(to_host(drow), row_ref, 3e-5, 1e-5)) << "row_loss";
+      EXPECT_TRUE(all_close(to_host(dgrad), grad_ref, grad_atol, grad_rtol)) << "dlogits";
+    }
+    if (mode == kGradInPlace) EXPECT_TRUE(all_close(to_host(dlog), grad_ref, grad_atol, grad_rtol)) << "dlogits in place";
+  }
+
+  // The total is reduced in a fixed order: the same bits every time.
+  dlog.upload(logits.data(), logits.size());
+  gpu().softmax_xent(rows, v, dlog.data(), dtg.data(), scale, dloss.data(), nullptr, nullptr);
+  const float a = to_host(dloss)[0];
+  gpu().softmax_xent(rows, v, dlog.data(), dtg.data(), scale, dloss.data(), nullptr, nullptr);
+  const float b = to_host(dloss)[0];
+  EXPECT_EQ(std::memcmp(&a, &b, sizeof a), 0) << a << " vs " << b;
+}
+
+TEST_P(CudaOps, SoftmaxXentAllPadding) {
+  const Size s = GetParam();
+  const int rows = s.B, v = s.V;
+  const auto logits = uniform(static_cast<std::size_t>(rows) * v, -1, 1, 1);
+  const std::vector<int32_t> targets(rows, -1);
+  auto dlog = to_device(gpu(), logits);
+  auto dtg = to_device(gpu(), targets);
+  Buffer<float> dloss(gpu(), 1), drow(gpu(), rows);
+  gpu().softmax_xent(rows, v, dlog.data(), dtg.data(), 1.0f, dloss.data(), drow.data(), dlog.data());
+  EXPECT_EQ(to_host(dloss)[0], 0.0f);
+  EXPECT_TRUE(bit_equal(to_host(drow), std::vector<float>(rows, 0.0f)));
+  EXPECT_TRUE(bit_equal(to_host(dlog), std::vector<float>(logits.size(), 0.0f)));
+}
+
+// ---------------------------------------------------------------- dropout
+
+TEST_P(CudaOps, DropoutMasksMatchTheCpuBitForBit) {
+  const Size s = GetParam();
+  const std::size_t n = static_cast<std::size_t>(s.B) * s.T * s.H + 7;
+  const auto in = uniform(n, -1, 1, 1);
+  auto din = to_device(gpu(), in);
+  Buffer<float> dout(gpu(), n);
+  for (double p : {0.0, 0.1, 0.5, 0.9}) {
+    SCOPED_TRACE(::testing::Message() << "p " << p);
+    const uint64_t seed = 0xDEADBEEFCAFEF00DULL, step = 123456789012ULL;
+    std::vector<float> ref(n);
+    cpu::dropout(n, p, seed, 17u, step, in.data(), ref.data());
+    gpu().dropout(n, p, seed, 17u, step, din.data(), dout.data());
+    EXPECT_TRUE(bit_equal(to_host(dout), ref));
+    // In place, as backward runs it.
+    auto dinplace = to_device(gpu(), in);
+    gpu().dropout(n, p, seed, 17u, step, dinplace.data(), dinplace.data());
+    EXPECT_TRUE(bit_equal(to_host(dinplace), ref)) << "in place";
+  }
+}
+
+// ---------------------------------------------------------------- optimizer
+
+TEST_P(CudaOps, GradNorm) {
+  const Size s = GetParam();
+  Buffer<float> dout(gpu(), 1);
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, static_cast<std::size_t>(4) * s.H * (s.H + s.E) + 13,
+                        static_cast<std::size_t>(s.V) * s.H * 9 + 1}) {
+    SCOPED_TRACE(::testing::Message() << "n " << n);
+    const auto x = uniform(n, -1e-2f, 1e-2f, static_cast<uint32_t>(n));
+    float ref = -1;
+    cpu::grad_norm(n, x.data(), &ref);
+    auto dx = to_device(gpu(), x);
+    gpu().grad_norm(n, dx.data(), dout.data());
+    const float a = to_host(dout)[0];
+    EXPECT_NEAR(a, ref, 1e-6 * ref);
+    gpu().grad_norm(n, dx.data(), dout.data());
+    const float b = to_host(dout)[0];
+    EXPECT_EQ(std::memcmp(&a, &b, sizeof a), 0) << "not deterministic: " << a << " vs " << b;
+  }
+}
+
+TEST_P(CudaOps, AdamWStep) {
+  const Size s = GetParam();
+  const std::size_t n = static_cast<std::size_t>(4) * s.H * (s.H + s.E) + 11;
+  const auto p0 = uniform(n, -0.5f, 0.5f, 1), g = uniform(n, -0.1f, 0.1f, 2), m0 = uniform(n, -0.01f, 0.01f, 3);
+  const auto v0 = uniform(n, 0.0f, 1e-3f, 4);
+  struct Case {
+    double clip;
+    float norm;
+  };
+  for (const Case c : {Case{0.0, 7.0f}, Case{1.0, 7.0f}, Case{1.0, 0.25f}}) {
+    SCOPED_TRACE(::testing::Message() << "clip " << c.clip << " norm " << c.norm);
+    AdamWArgs a;
+    a.lr = 3e-3;
+    a.weight_decay = 0.01;
+    a.step = 7;
+    a.clip = c.clip;
+    auto p = p0, m = m0, v = v0;
+    cpu::adamw_step(n, p.data(), g.data(), m.data(), v.data(), &c.norm, a);
+    auto dp = to_device(gpu(), p0), dm = to_device(gpu(), m0), dv = to_device(gpu(), v0);
+    auto dg = to_device(gpu(), g);
+    auto dnorm = to_device(gpu(), std::vector<float>{c.norm});
+    gpu().adamw_step(n, dp.data(), dg.data(), dm.data(), dv.data(), dnorm.data(), a);
+    // The kernel rounds every product and sum on its own; the CPU's AVX2 and
+    // AVX-512 builds fuse some into FMAs. That is a last-bit difference in
+    // each term, which b1 * m + (1 - b1) * g can cancel down to: hence
+    // absolute floors at about an ulp of the terms (m ~ 1e-2, p ~ 0.5).
+    EXPECT_TRUE(all_close(to_host(dp), p, 1e-7, 1e-6)) << "param";
+    EXPECT_TRUE(all_close(to_host(dm), m, 2e-9, 1e-6)) << "m";
+    EXPECT_TRUE(all_close(to_host(dv), v, 1e-12, 1e-6)) << "v";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, CudaOps, ::testing::Values(kSmall, kTypical), size_name);
+
+// ---------------------------------------------------------------- whole model
+
+class CudaModel : public ::testing::TestWithParam<Size> {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!have_gpu(&why)) GTEST_SKIP() << "no usable CUDA device: " << why;
+    gpu_ = cuda::make_backend();
+  }
+  std::unique_ptr<Backend<float>> gpu_;
+  cpu::CpuBackend<float> cpu_;
+};
+
+// A padded batch: lengths 1..T (one of each extreme), random tokens.
+Batch random_batch(const Size& s, uint32_t seed) {
+  Batch b;
+  b.T = s.T;
+  b.B = s.B;
+  const auto len = ints(s.B, 1, s.T, seed);
+  const auto tok = ints(static_cast<std::size_t>(s.T) * s.B, 0, s.V - 1, seed + 1);
+  const auto tgt = ints(static_cast<std::size_t>(s.T) * s.B, 0, s.V - 1, seed + 2);
+  b.tokens.assign(static_cast<std::size_t>(s.T) * s.B, 0);
+  b.targets.assign(b.tokens.size(), -1);
+  b.lengths = len;
+  b.lengths[0] = s.T;
+  if (s.B > 1) b.lengths[1] = 1;
+  for (int j = 0; j < s.B; ++j) {
+    for (int t = 0; t < b.lengths[j]; ++t) {
+      const std::size_t k = static_cast<std::size_t>(t) * s.B + j;
+      b.tokens[k] = tok[k];
+      b.targets[k] = tgt[k];
+    }
+    b.num_targets += b.lengths[j];
+  }
+  return b;
+}
+
+ModelConfig config_for(const Size& s) {
+  ModelConfig c;
+  c.vocab = s.V;
+  c.embed = s.E;
+  c.hidden = s.H;
+  c.layers = 2;
+  c.dropout = 0.25;
+  return c;
+}
+
+// Gradients compared against the size of the tensor they belong to: an
+// element-wise relative test is meaningless for entries that cancel to ~0.
+void expect_grads_close(const ParamLayout& layout, const std::vector<float>& got, const std::vector<float>& ref,
+                        double rel) {
+  for (const auto& e : layout.entries()) {
+    const std::vector<float> g(got.begin() + e.offset, got.begin() + e.offset + e.size);
+    const std::vector<float> r(ref.begin() + e.offset, ref.begin() + e.offset + e.size);
+    EXPECT_TRUE(all_close(g, r, rel * max_abs(r) + 1e-9, 1e-3)) << "gradient of " << e.name;
+  }
+}
+
+TEST_P(CudaModel, TrainingStepMatchesTheCpu) {
+  const Size s = GetParam();
+  const ModelConfig cfg = config_for(s);
+  Model<float> cm(cpu_, cfg), gm(*gpu_, cfg);
+  const auto init = init_params(cfg, 7);
+  cm.set_params(init);
+  gm.set_params(init);
+  // Mid-training moments: with v well above the gradient noise, an update is
+  // a smooth function of the gradient, so rounding-level gradient differences
+  // stay rounding-level in the parameters (at step 1 with v = 0 an update is
+  // lr * sign(g), which flips on gradients that are ~0 up to rounding).
+  const std::vector<float> m0(cm.layout().total(), 0.0f), v0(cm.layout().total(), 1e-4f);
+  for (auto* mdl : {&cm, &gm}) {
+    mdl->set_moment(0, m0);
+    mdl->set_moment(1, v0);
+  }
+  const Batch batch = random_batch(s, 11);
+  StepOptions so;
+  so.train = true;
+  so.seed = 99;
+  so.step = 3;
+
+  // Logits first (backward overwrites them with their gradient).
+  const double nll_c0 = cm.forward(batch, so);
+  const double nll_g0 = gm.forward(batch, so);
+  EXPECT_NEAR(nll_g0, nll_c0, 1e-5 * std::fabs(nll_c0));
+  const auto lc = cm.get_logits();
+  EXPECT_TRUE(all_close(gm.get_logits(), lc, 1e-4 * max_abs(lc), 1e-4)) << "logits";
+
+  so.backward = true;
+  const double nll_c = cm.forward(batch, so);
+  const double nll_g = gm.forward(batch, so);
+  EXPECT_NEAR(nll_g, nll_c, 1e-5 * std::fabs(nll_c));
+  EXPECT_NEAR(nll_g, nll_g0, 0.0) << "the same dropout masks on a second forward";
+  expect_grads_close(cm.layout(), gm.get_grads(), cm.get_grads(), 1e-4);
+
+  AdamWArgs a;
+  a.lr = 1e-2;
+  a.weight_decay = 0.01;
+  a.clip = 1.0;
+  a.step = 5;
+  cm.optimizer_step(a);
+  gm.optimizer_step(a);
+  EXPECT_NEAR(gm.last_grad_norm(), cm.last_grad_norm(), 1e-4 * cm.last_grad_norm());
+  EXPECT_TRUE(all_close(gm.get_params(), cm.get_params(), 1e-6, 1e-5)) << "parameters after the step";
+  const auto mc = cm.get_moment(0);
+  EXPECT_TRUE(all_close(gm.get_moment(0), mc, 1e-4 * max_abs(mc), 1e-3)) << "first moment";
+}
+
+TEST_P(CudaModel, StepIsDeterministic) {
+  const Size s = GetParam();
+  const ModelConfig cfg = config_for(s);
+  const Batch batch = random_batch(s, 21);
+  StepOptions so;
+  so.train = true;
+  so.backward = true;
+  so.seed = 5;
+  so.step = 1;
+  std::vector<float> grads[2];
+  double nll[2];
+  for (int run = 0; run < 2; ++run) {
+    Model<float> gm(*gpu_, cfg);
+    gm.set_params(init_params(cfg, 3));
+    nll[run] = gm.forward(batch, so);
+    grads[run] = gm.get_grads();
+  }
+  EXPECT_EQ(nll[0], nll[1]);
+  EXPECT_TRUE(bit_equal(grads[0], grads[1]));
+}
+
+TEST_P(CudaModel, InferenceStepsMatchTheCpu) {
+  const Size s = GetParam();
+  const ModelConfig cfg = config_for(s);
+  Model<float> cm(cpu_, cfg), gm(*gpu_, cfg);
+  const auto init = init_params(cfg, 13);
+  cm.set_params(init);
+  gm.set_params(init);
+  cm.begin_inference(s.B);
+  gm.begin_inference(s.B);
+  for (int t = 0; t < 4; ++t) {
+    SCOPED_TRACE(::testing::Message() << "step " << t);
+    const auto tokens = ints(s.B, 0, s.V - 1, 100 + t);
+    const auto lc = cm.infer_step(tokens);
+    const auto lg = gm.infer_step(tokens);
+    EXPECT_TRUE(all_close(lg, lc, 1e-4 * max_abs(lc), 1e-4));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, CudaModel, ::testing::Values(kSmall, kTypical), size_name);
+
+}  // namespace
+
+#else  // !WUXIA_BUILT_WITH_CUDA
+
+TEST(CudaParity, SkippedWithoutCuda) { GTEST_SKIP() << "built without CUDA: the GPU parity tests are not compiled in"; }
+
+#endif
