@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wuxia/error.hpp"
+#include "wuxia/file_io.hpp"
 #include "wuxia/utf8.hpp"
 
 namespace wuxia {
@@ -233,13 +234,7 @@ std::vector<std::vector<std::u32string>> parse_names(const json& j, const std::v
 }  // namespace
 
 Checkpoint load_checkpoint(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw Error(path + ": is a directory, not a checkpoint");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open checkpoint");
-  const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error(path + ": read error");
-  return parse_checkpoint(file, path);
+  return parse_checkpoint(read_whole_file(path), path);
 }
 
 Checkpoint parse_checkpoint(const std::string& file, const std::string& path) {

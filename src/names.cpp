@@ -2,11 +2,10 @@
 
 #include <cctype>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <unordered_set>
 
 #include "wuxia/error.hpp"
+#include "wuxia/file_io.hpp"
 #include "wuxia/utf8.hpp"
 
 namespace wuxia {
@@ -77,14 +76,7 @@ NameFile parse_names(const std::string& text, const std::string& where, const st
 }
 
 NameFile load_name_file(const std::string& path, const std::string& style) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw Error(path + ": is a directory, not a name file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open for reading");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw Error(path + ": read error");
-  return parse_names(ss.str(), path, style);
+  return parse_names(read_whole_file(path), path, style);
 }
 
 std::string describe(const NameFile& f) {
