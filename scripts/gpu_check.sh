@@ -14,7 +14,8 @@
 #   mkdir -p local-data && cp ../shared/data/ancient_names.txt local-data/
 #
 # Environment: WUXIA_CUDA_ARCHITECTURES (default 90), WUXIA_GPU_BUILD (default
-# build-gpu); when OUT names a folder (a lent device machine), the report and
+# build-gpu; a folder made by scripts/make_gpu_bundle.sh is run without
+# building, for device images that lack this project's dependencies); when OUT names a folder (a lent device machine), the report and
 # a tarball of the logs are copied there. Meant to take about 5 minutes on an
 # H100 with 16 cores, most of it the build; every step has a time limit.
 # Needs the packages of scripts/setup.sh (gtest, OpenBLAS, cxxopts,
@@ -98,7 +99,22 @@ fail_if_skipped() {
 
 # ---- build -------------------------------------------------------------------
 built=0
-if [[ -f $build/CMakeCache.txt ]]; then
+if [[ -f $build/PREBUILT ]]; then
+  # A bundle from scripts/make_gpu_bundle.sh: binaries built elsewhere for
+  # sm_90 with the shared libraries the device image lacks beside them. cuBLAS
+  # comes from the device: the toolkit's, or else the one PyTorch's wheels ship.
+  echo "==> using the prebuilt bundle $build (built from commit $(cat "$build/PREBUILT"))"
+  libs=$root/$build/lib
+  if ! ldconfig -p 2>/dev/null | grep -q 'libcublas\.so\.13'; then
+    pylibs=$(python3 -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib"))' 2>/dev/null || true)
+    [[ -n $pylibs ]] && libs=$libs:$pylibs
+  fi
+  export LD_LIBRARY_PATH=$libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  if ! "$build/wuxia" --help >/dev/null 2>&1; then  # the device's C++ runtime is older than ours
+    export LD_LIBRARY_PATH=$root/$build/lib/fallback:$LD_LIBRARY_PATH
+  fi
+  run_step "prebuilt binaries start" build 60 "$build/wuxia" --help && built=1
+elif [[ -f $build/CMakeCache.txt ]]; then
   echo "==> reusing $build (cmake --build re-runs configure if CMakeLists changed)"
   run_step "build (incremental)" build 480 cmake --build "$build" -j "$jobs" && built=1
 else
