@@ -27,18 +27,6 @@ __global__ void __launch_bounds__(kThreads)
   if (threadIdx.x == 0) partials[blockIdx.x] = s;
 }
 
-constexpr int kReduceThreads = 1024;
-
-// Pass 2: one block sums the partials in a fixed tree.
-__global__ void __launch_bounds__(kReduceThreads)
-    finish_norm(int count, const double* __restrict__ partials, float* __restrict__ out) {
-  __shared__ double smem[kReduceThreads / 32 + 1];
-  double s = 0.0;
-  for (int i = threadIdx.x; i < count; i += kReduceThreads) s += partials[i];
-  s = block_sum<kReduceThreads>(s, smem);
-  if (threadIdx.x == 0) out[0] = static_cast<float>(sqrt(s));
-}
-
 struct AdamWConsts {
   float b1, b2, one_minus_b1, one_minus_b2, decay, step_size, bc2_sqrt, eps;
   double clip;  // <= 0: no clipping
@@ -79,7 +67,7 @@ void grad_norm(std::size_t n, const float* x, float* out, double* partials, cuda
   const unsigned blocks = blocks_for(n, kThreads * 8, kMaxPartials);
   sum_squares<<<blocks, kThreads, 0, stream>>>(n, x, partials);
   CUDA_CHECK_LAUNCH();
-  finish_norm<<<1, kReduceThreads, 0, stream>>>(static_cast<int>(blocks), partials, out);
+  finish_partials<true><<<1, kReduceThreads, 0, stream>>>(static_cast<int>(blocks), partials, out);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -56,6 +56,21 @@ __device__ __forceinline__ T block_sum(T v, T* smem) {
   return total;
 }
 
+// Second pass of the deterministic two-pass reductions (the loss of
+// softmax_xent, grad_norm): one block sums the `count` per-block partials of
+// the first pass in a fixed tree into out[0], or its square root with kSqrt.
+constexpr int kReduceThreads = 1024;
+
+template <bool kSqrt>
+__global__ void __launch_bounds__(kReduceThreads)
+    finish_partials(int count, const double* __restrict__ partials, float* __restrict__ out) {
+  __shared__ double smem[kReduceThreads / 32 + 1];
+  double s = 0.0;
+  for (int i = threadIdx.x; i < count; i += kReduceThreads) s += partials[i];
+  s = block_sum<kReduceThreads>(s, smem);
+  if (threadIdx.x == 0) out[0] = static_cast<float>(kSqrt ? sqrt(s) : s);
+}
+
 #endif  // __CUDACC__
 
 }  // namespace wuxia::cuda::kern

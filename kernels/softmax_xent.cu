@@ -113,17 +113,6 @@ __global__ void __launch_bounds__(kThreads)
   if (threadIdx.x == 0) partials[blockIdx.x] = block_nll;
 }
 
-constexpr int kReduceThreads = 1024;
-
-__global__ void __launch_bounds__(kReduceThreads)
-    sum_partials(int count, const double* __restrict__ partials, float* __restrict__ loss) {
-  __shared__ double smem[kReduceThreads / 32 + 1];
-  double s = 0.0;
-  for (int i = threadIdx.x; i < count; i += kReduceThreads) s += partials[i];
-  s = block_sum<kReduceThreads>(s, smem);
-  if (threadIdx.x == 0) loss[0] = static_cast<float>(s);
-}
-
 }  // namespace
 
 void softmax_xent(int rows, int v, const float* logits, const int32_t* targets, float scale, float* loss,
@@ -150,7 +139,7 @@ void softmax_xent(int rows, int v, const float* logits, const int32_t* targets, 
     }
     CUDA_CHECK_LAUNCH();
   }
-  sum_partials<<<1, kReduceThreads, 0, stream>>>(blocks, partials, loss);
+  finish_partials<false><<<1, kReduceThreads, 0, stream>>>(blocks, partials, loss);
   CUDA_CHECK_LAUNCH();
 }
 
