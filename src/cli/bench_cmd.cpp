@@ -64,10 +64,6 @@ int cmd_bench(int argc, char** argv) {
   // clang-format off
   opts.add_options()
     ("data", "name file, as PATH or STYLE=PATH (default: the bundled Jin Yong cast)", cxxopts::value<std::string>())
-    ("embed", "embedding size E", cxxopts::value<int>()->default_value(std::to_string(o.model.embed)))
-    ("hidden", "LSTM hidden size H", cxxopts::value<int>()->default_value(std::to_string(o.model.hidden)))
-    ("layers", "LSTM layers L", cxxopts::value<int>()->default_value(std::to_string(o.model.layers)))
-    ("dropout", "dropout between layers and before the output layer", cxxopts::value<double>()->default_value("0"))
     ("batch", "names per batch", cxxopts::value<int>()->default_value(std::to_string(o.settings.batch)))
     ("steps", "timed steps", cxxopts::value<int64_t>()->default_value("50"))
     ("warmup", "untimed steps first", cxxopts::value<int64_t>()->default_value("5"))
@@ -76,15 +72,15 @@ int cmd_bench(int argc, char** argv) {
     ("seed", "random seed (init, split, batches)", cxxopts::value<uint64_t>()->default_value("1"))
     ("json", "print one JSON object instead of text");
   // clang-format on
+  ModelConfig shape = o.model;
+  shape.dropout = 0;  // a benchmark of the plain model unless asked
+  add_model_flags(opts, shape, "dropout between layers and before the output layer");
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
 
   o.data.push_back(r.count("data") ? parse_data_spec(r["data"].as<std::string>())
                                    : DataSpec{"jinyong", default_data_path()});
-  o.model.embed = r["embed"].as<int>();
-  o.model.hidden = r["hidden"].as<int>();
-  o.model.layers = r["layers"].as<int>();
-  o.model.dropout = r["dropout"].as<double>();
+  read_model_flags(r, o.model);
   o.settings.batch = r["batch"].as<int>();
   o.settings.seed = r["seed"].as<uint64_t>();
   o.threads = r["threads"].as<int>();

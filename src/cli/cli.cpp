@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "wuxia/error.hpp"
 
@@ -67,5 +68,24 @@ bool parse(cxxopts::Options& opts, int argc, char** argv, cxxopts::ParseResult& 
 }
 
 bool stdout_is_tty() { return ::isatty(STDOUT_FILENO) == 1; }
+
+void add_model_flags(cxxopts::Options& opts, const ModelConfig& d, const std::string& dropout_help) {
+  std::ostringstream dropout;  // "0.7", not std::to_string's "0.700000"
+  dropout << d.dropout;
+  // clang-format off
+  opts.add_options()
+    ("embed", "embedding size E", cxxopts::value<int>()->default_value(std::to_string(d.embed)))
+    ("hidden", "LSTM hidden size H", cxxopts::value<int>()->default_value(std::to_string(d.hidden)))
+    ("layers", "LSTM layers L", cxxopts::value<int>()->default_value(std::to_string(d.layers)))
+    ("dropout", dropout_help, cxxopts::value<double>()->default_value(dropout.str()));
+  // clang-format on
+}
+
+void read_model_flags(const cxxopts::ParseResult& r, ModelConfig& cfg) {
+  cfg.embed = r["embed"].as<int>();
+  cfg.hidden = r["hidden"].as<int>();
+  cfg.layers = r["layers"].as<int>();
+  cfg.dropout = r["dropout"].as<double>();
+}
 
 }  // namespace wuxia::cli

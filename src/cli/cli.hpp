@@ -42,4 +42,10 @@ int cmd_name(int argc, char** argv);
 
 bool stdout_is_tty();
 
+// The model-shape flags shared by train, bench and verify: --embed, --hidden,
+// --layers, --dropout, with `defaults` shown as their defaults.
+void add_model_flags(cxxopts::Options& opts, const ModelConfig& defaults, const std::string& dropout_help);
+// Reads them back into `cfg` (vocab untouched).
+void read_model_flags(const cxxopts::ParseResult& r, ModelConfig& cfg);
+
 }  // namespace wuxia::cli

@@ -17,10 +17,6 @@ int cmd_train(int argc, char** argv) {
     ("data", "name file, as PATH (style = file stem) or STYLE=PATH; repeat for several styles", cxxopts::value<std::vector<std::string>>())
     ("val", "validation names (default: min(1000, 10%) of the data, seeded)", cxxopts::value<std::string>())
     ("out", "output folder for best.safetensors and last.safetensors", cxxopts::value<std::string>()->default_value(kDefaultOut))
-    ("embed", "embedding size E", cxxopts::value<int>()->default_value(std::to_string(o.model.embed)))
-    ("hidden", "LSTM hidden size H", cxxopts::value<int>()->default_value(std::to_string(o.model.hidden)))
-    ("layers", "LSTM layers L", cxxopts::value<int>()->default_value(std::to_string(o.model.layers)))
-    ("dropout", "dropout between layers and before the output layer", cxxopts::value<double>()->default_value(std::to_string(o.model.dropout)))
     ("batch", "names per batch", cxxopts::value<int>()->default_value(std::to_string(d.batch)))
     ("lr", "peak learning rate (AdamW)", cxxopts::value<double>()->default_value(std::to_string(d.lr)))
     ("weight-decay", "AdamW decoupled weight decay", cxxopts::value<double>()->default_value(std::to_string(d.weight_decay)))
@@ -38,6 +34,7 @@ int cmd_train(int argc, char** argv) {
     ("metrics", "append metrics as JSON lines to this file", cxxopts::value<std::string>())
     ("q,quiet", "print only errors and the final line");
   // clang-format on
+  add_model_flags(opts, o.model, "dropout between layers and before the output layer");
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
 
@@ -48,10 +45,7 @@ int cmd_train(int argc, char** argv) {
   if (r.count("resume")) o.resume = r["resume"].as<std::string>();
   if (o.data.empty() && o.resume.empty()) o.data.push_back({"jinyong", default_data_path()});
   o.out_dir = r["out"].as<std::string>();
-  o.model.embed = r["embed"].as<int>();
-  o.model.hidden = r["hidden"].as<int>();
-  o.model.layers = r["layers"].as<int>();
-  o.model.dropout = r["dropout"].as<double>();
+  read_model_flags(r, o.model);
   o.settings.batch = r["batch"].as<int>();
   o.settings.lr = r["lr"].as<double>();
   o.settings.weight_decay = r["weight-decay"].as<double>();

@@ -118,11 +118,7 @@ int cmd_verify(int argc, char** argv) {
   opts.add_options()
     ("data", "name file, as PATH or STYLE=PATH (default: the bundled Jin Yong cast)", cxxopts::value<std::string>())
     ("steps", "training steps to compare", cxxopts::value<int>()->default_value("3"))
-    ("embed", "embedding size E", cxxopts::value<int>()->default_value(std::to_string(m.embed)))
-    ("hidden", "LSTM hidden size H", cxxopts::value<int>()->default_value(std::to_string(m.hidden)))
-    ("layers", "LSTM layers L", cxxopts::value<int>()->default_value(std::to_string(m.layers)))
     ("batch", "names per batch", cxxopts::value<int>()->default_value(std::to_string(d.batch)))
-    ("dropout", "dropout (on in every step, so the masks are compared too)", cxxopts::value<double>()->default_value("0.1"))
     ("seed", "random seed (init, batches, dropout)", cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)))
     ("lr", "learning rate of every step (no schedule)", cxxopts::value<double>()->default_value(std::to_string(d.lr)))
     ("rtol", "relative tolerance, against each tensor's max|cpu|", cxxopts::value<double>()->default_value("1e-3"))
@@ -131,14 +127,14 @@ int cmd_verify(int argc, char** argv) {
     ("free-run", "do not re-align the GPU model with the CPU's each step (errors compound)")
     ("threads", "CPU threads (0 = all cores)", cxxopts::value<int>()->default_value("0"));
   // clang-format on
+  ModelConfig shape = m;
+  shape.dropout = 0.1;  // on, so the dropout masks are compared too
+  add_model_flags(opts, shape, "dropout (on in every step, so the masks are compared too)");
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
 
   const int steps = r["steps"].as<int>();
-  m.embed = r["embed"].as<int>();
-  m.hidden = r["hidden"].as<int>();
-  m.layers = r["layers"].as<int>();
-  m.dropout = r["dropout"].as<double>();
+  read_model_flags(r, m);
   const int batch_size = r["batch"].as<int>();
   const uint64_t seed = r["seed"].as<uint64_t>();
   const double lr = r["lr"].as<double>();
