@@ -1,7 +1,5 @@
 // The optimizer: global gradient norm (two passes, deterministic) and the
 // AdamW update (one pass over the flat parameter buffer).
-#include <cmath>
-
 #include "adamw.cuh"
 #include "common.cuh"
 #include "cuda_check.hpp"
@@ -27,11 +25,6 @@ __global__ void __launch_bounds__(kThreads)
   if (threadIdx.x == 0) partials[blockIdx.x] = s;
 }
 
-struct AdamWConsts {
-  float b1, b2, one_minus_b1, one_minus_b2, decay, step_size, bc2_sqrt, eps;
-  double clip;  // <= 0: no clipping
-};
-
 // The explicit _rn intrinsics keep nvcc from fusing a*b + c into one FMA, so
 // every product and sum is rounded on its own, as the CPU reference's source
 // reads: given the same norm, the step matches a CPU build that does not
@@ -39,7 +32,9 @@ struct AdamWConsts {
 // differ from it by an ulp of the terms).
 __global__ void __launch_bounds__(kThreads)
     adamw_kernel(std::size_t n, float* __restrict__ param, const float* __restrict__ grad, float* __restrict__ m,
-                 float* __restrict__ v, const float* __restrict__ norm, AdamWConsts k) {
+                 float* __restrict__ v, const float* __restrict__ norm, const AdamWScalars<float>* __restrict__ s) {
+  const AdamWScalars<float> k = *s;
+  const float one_minus_b1 = 1.0f - k.b1, one_minus_b2 = 1.0f - k.b2;
   // torch.nn.utils.clip_grad_norm_'s factor, in double as cpu::clip_factor.
   float gscale = 1.0f;
   if (k.clip > 0.0) {
@@ -50,8 +45,8 @@ __global__ void __launch_bounds__(kThreads)
        i += static_cast<std::size_t>(gridDim.x) * kThreads) {
     const float g = __fmul_rn(grad[i], gscale);
     float p = __fmul_rn(param[i], k.decay);
-    const float mi = __fadd_rn(__fmul_rn(k.b1, m[i]), __fmul_rn(k.one_minus_b1, g));
-    const float vi = __fadd_rn(__fmul_rn(k.b2, v[i]), __fmul_rn(__fmul_rn(k.one_minus_b2, g), g));
+    const float mi = __fadd_rn(__fmul_rn(k.b1, m[i]), __fmul_rn(one_minus_b1, g));
+    const float vi = __fadd_rn(__fmul_rn(k.b2, v[i]), __fmul_rn(__fmul_rn(one_minus_b2, g), g));
     const float denom = __fadd_rn(__fdiv_rn(__fsqrt_rn(vi), k.bc2_sqrt), k.eps);
     p = __fsub_rn(p, __fdiv_rn(__fmul_rn(k.step_size, mi), denom));
     m[i] = mi;
@@ -72,20 +67,9 @@ void grad_norm(std::size_t n, const float* x, float* out, double* partials, cuda
 }
 
 void adamw_step(std::size_t n, float* param, const float* grad, float* m, float* v, const float* norm,
-                const AdamWArgs& a, cudaStream_t stream) {
+                const AdamWScalars<float>* s, cudaStream_t stream) {
   if (!n) return;
-  // Rounded to float on the host exactly where src/cpu/adamw.cpp rounds them.
-  AdamWConsts k;
-  k.b1 = static_cast<float>(a.beta1);
-  k.b2 = static_cast<float>(a.beta2);
-  k.one_minus_b1 = 1.0f - k.b1;
-  k.one_minus_b2 = 1.0f - k.b2;
-  k.decay = static_cast<float>(1.0 - a.lr * a.weight_decay);
-  k.step_size = static_cast<float>(a.lr / (1.0 - std::pow(a.beta1, static_cast<double>(a.step))));
-  k.bc2_sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(a.beta2, static_cast<double>(a.step))));
-  k.eps = static_cast<float>(a.eps);
-  k.clip = a.clip;
-  adamw_kernel<<<blocks_for(n, kThreads), kThreads, 0, stream>>>(n, param, grad, m, v, norm, k);
+  adamw_kernel<<<blocks_for(n, kThreads), kThreads, 0, stream>>>(n, param, grad, m, v, norm, s);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -15,11 +15,12 @@ namespace wuxia::cuda::kern {
 void grad_norm(std::size_t n, const float* x, float* out, double* partials, cudaStream_t stream);
 
 // One AdamW step over flat buffers, with torch's global-norm clipping: the
-// gradient is scaled by min(1, clip / (norm[0] + 1e-6)) when args.clip > 0.
+// gradient is scaled by min(1, clip / (norm[0] + 1e-6)) when s->clip > 0.
 // The factor is computed on the device from `norm`, so no host sync.
 //   param: [n] in/out.   grad: [n] in.   m, v: [n] in/out (moments).
-//   norm:  [1] in (from grad_norm). All device; none may alias another.
+//   norm:  [1] in (from grad_norm).   s: [1] in, this step's scalars.
+//   All device; none may alias another.
 void adamw_step(std::size_t n, float* param, const float* grad, float* m, float* v, const float* norm,
-                const AdamWArgs& args, cudaStream_t stream);
+                const AdamWScalars<float>* s, cudaStream_t stream);
 
 }  // namespace wuxia::cuda::kern

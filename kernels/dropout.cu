@@ -13,9 +13,10 @@ namespace {
 constexpr int kThreads = 256;
 
 __global__ void __launch_bounds__(kThreads)
-    dropout_kernel(std::size_t n, float threshold, float keep_scale, uint64_t seed, uint32_t purpose, uint64_t step,
-                   const float* in, float* out) {
+    dropout_kernel(std::size_t n, float threshold, float keep_scale, uint64_t seed, uint32_t purpose,
+                   const uint64_t* __restrict__ step_ptr, const float* in, float* out) {
   // in and out are not __restrict__: the backward pass runs in place.
+  const uint64_t step = *step_ptr;
   for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < n;
        i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
     out[i] = rng::uniform(seed, purpose, step, i) >= threshold ? in[i] * keep_scale : 0.0f;
@@ -24,7 +25,7 @@ __global__ void __launch_bounds__(kThreads)
 
 }  // namespace
 
-void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, uint64_t step, const float* in, float* out,
+void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, const uint64_t* step, const float* in, float* out,
              cudaStream_t stream) {
   if (!n) return;
   // Rounded on the host exactly as src/cpu/dropout.cpp rounds them.

@@ -62,8 +62,10 @@ __device__ __forceinline__ MaxSum block_merge(MaxSum v, MaxSum* smem /*[kWarps +
 template <bool kHasRowLoss, bool kHasDlogits>
 __global__ void __launch_bounds__(kThreads)
     softmax_xent_rows(int rows, int v, int rows_per_block, const float* logits, const int32_t* __restrict__ targets,
-                      float scale, float* __restrict__ row_loss, float* dlogits, double* __restrict__ partials) {
+                      const float* __restrict__ scale_ptr, float* __restrict__ row_loss, float* dlogits,
+                      double* __restrict__ partials) {
   // logits and dlogits are not __restrict__: they may be the same buffer.
+  const float scale = kHasDlogits ? *scale_ptr : 0.0f;
   __shared__ MaxSum smem[kWarps + 1];
   const int r0 = blockIdx.x * rows_per_block;
   const int r1 = min(rows, r0 + rows_per_block);
@@ -115,7 +117,7 @@ __global__ void __launch_bounds__(kThreads)
 
 }  // namespace
 
-void softmax_xent(int rows, int v, const float* logits, const int32_t* targets, float scale, float* loss,
+void softmax_xent(int rows, int v, const float* logits, const int32_t* targets, const float* scale, float* loss,
                   float* row_loss, float* dlogits, double* partials, cudaStream_t stream) {
   if (rows < 0) rows = 0;
   // As many blocks as the partial buffer holds: about what an H100 keeps
@@ -135,7 +137,7 @@ void softmax_xent(int rows, int v, const float* logits, const int32_t* targets, 
                                                                       nullptr, dlogits, partials);
     } else {
       softmax_xent_rows<false, false><<<blocks, kThreads, 0, stream>>>(rows, v, rows_per_block, logits, targets,
-                                                                       scale, nullptr, nullptr, partials);
+                                                                       nullptr, nullptr, nullptr, partials);
     }
     CUDA_CHECK_LAUNCH();
   }

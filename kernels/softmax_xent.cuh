@@ -10,7 +10,8 @@ namespace wuxia::cuda::kern {
 // Loss and d-logits of `rows` rows of `v` logits in one pass over each row.
 //   logits:   [rows, v] in, row-major, device.
 //   targets:  [rows] int32 in, device; -1 = padding (zero loss, zero gradient row).
-//   scale:    multiplies the gradient (1 / number of valid targets for a mean).
+//   scale:    [1] in, device: multiplies the gradient (1 / number of valid
+//             targets for a mean); read only when dlogits is given.
 //   loss:     [1] out, device: sum of the per-row NLL, reduced in a fixed order.
 //   row_loss: [rows] out or null, device: per-row NLL (0 on padding).
 //   dlogits:  [rows, v] out or null, device: (softmax - onehot) * scale. May
@@ -18,7 +19,7 @@ namespace wuxia::cuda::kern {
 //   partials: [kMaxPartials] doubles of scratch, device, owned by the caller;
 //             nothing else may use it until this op has run (same stream).
 // Enqueues on `stream`; throws wuxia::Error when a launch fails.
-void softmax_xent(int rows, int v, const float* logits, const int32_t* targets, float scale, float* loss,
+void softmax_xent(int rows, int v, const float* logits, const int32_t* targets, const float* scale, float* loss,
                   float* row_loss, float* dlogits, double* partials, cudaStream_t stream);
 
 }  // namespace wuxia::cuda::kern

@@ -5,7 +5,10 @@
 # and keeps each side's best tokens/s: on a shared machine other work only
 # ever slows a run down, so the best run is the least disturbed one.
 #
-#   scripts/bench.sh [WUXIA_BINARY]      (default: build/wuxia)
+#   scripts/bench.sh [WUXIA_BINARY]        (default: build/wuxia)
+#   scripts/bench.sh --gpu [WUXIA_BINARY]  the GPU rows instead: against
+#       PyTorch/cuDNN on this machine's GPU (scripts/bench_gpu.py says which;
+#       scripts/gpu_check.sh runs them on a device machine)
 #
 # Environment: ROUNDS (2), SMALL_STEPS (100), MEDIUM_STEPS (12), SAMPLE_N
 # (10000), THREADS_ALL (nproc), OUT (a scratch folder, default a temp dir).
@@ -17,6 +20,10 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [ "${1:-}" = "--gpu" ]; then
+  shift
+  exec python3 "$root/scripts/bench_gpu.py" "${1:-$root/build/wuxia}" ${OUT:+--out "$OUT"}
+fi
 wuxia="${1:-$root/build/wuxia}"
 peer="$root/scripts/bench_peer.py"
 rounds="${ROUNDS:-2}"

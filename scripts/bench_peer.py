@@ -6,6 +6,7 @@ optimiser, timed the same way, printing the same JSON keys.
                        --steps --warmup --threads --seed --device] [--json]
   bench_peer.py sample --checkpoint CKPT [-n 10000 --batch 256 --max-len 16
                        --threads 1 --seed 1] [--json]
+  bench_peer.py xent   --rows R --vocab V [--iters 50 --device cuda] [--json]
 
 train: Embedding -> nn.LSTM (time-major) -> Linear, F.cross_entropy with
 ignore_index=-1 (mean over valid targets), clip_grad_norm_, AdamW with
@@ -16,6 +17,15 @@ include/wuxia/rng.hpp, re-implemented below), so both programs train on the
 very same batches from the very same weights: `tokens` and `first_loss` must
 agree with `wuxia bench --json`. A step (the timed part) is zero_grad,
 forward, backward, clipping and the AdamW step on a batch already in memory.
+On a GPU the loop is what a tuned PyTorch loop is: batches moved to the device
+before the clock starts, no per-step host sync (each loss is read after the
+last step), cuDNN's LSTM; a step's time is the interval between successive
+step issues, and the total includes draining the queue, as `wuxia bench`
+times it. The cuDNN RNN kernels that ran are logged (torch.profiler).
+
+xent: F.cross_entropy (ignore_index=-1, mean) forward and backward on the
+same logits as `wuxia bench --op xent` (uniform in [-4, 4], one row in 16
+padding): time per call and the device memory allocated beyond the inputs.
 
 sample: loads a wuxia checkpoint by name (the README's snippet) and samples
 N distinct names in batches as `wuxia sample` does (temperature 1, no START
@@ -227,6 +237,28 @@ def summary(times):
             "step_ms_p90": 1e3 * rank(0.90), "step_ms_min": 1e3 * s[0], "step_ms_max": 1e3 * s[-1]}
 
 
+def cudnn_info(model, tok, tgt, vocab):
+    """cuDNN's version and the kernels one forward+backward of the LSTM ran,
+    from torch.profiler: which RNN algorithm cuDNN used shows in their names
+    (PyTorch asks for CUDNN_RNN_ALGO_STANDARD with float32 inputs)."""
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        logits = model(tok)
+        F.cross_entropy(logits.view(-1, vocab), tgt.view(-1), ignore_index=-1).backward()
+        torch.cuda.synchronize()
+    kernels = {}
+    for e in prof.events():
+        if getattr(e, "device_type", None) != torch.autograd.DeviceType.CUDA:
+            continue
+        t = getattr(e, "device_time_total", None)
+        if t is None:
+            t = getattr(e, "cuda_time_total", 0.0)
+        kernels[e.name] = kernels.get(e.name, 0.0) + float(t)
+    top = sorted(kernels.items(), key=lambda kv: -kv[1])[:8]
+    return {"cudnn_version": torch.backends.cudnn.version(), "cudnn_enabled": torch.backends.cudnn.enabled,
+            "gpu": torch.cuda.get_device_name(), "top_kernels_us": [[k[:90], round(v, 1)] for k, v in top]}
+
+
 def cmd_train(a):
     device = torch.device(a.device)
     names = read_names(a.data)
@@ -239,12 +271,16 @@ def cmd_train(a):
     wuxia_init(model, cfg, a.seed)
     model.to(device).train()
     params = list(model.parameters())
-    lr, wd, clip = 3e-3, 0.01, 1.0  # wuxia's TrainSettings defaults
+    lr, wd, clip = 3e-3, 0.1, 1.0  # wuxia's TrainSettings defaults
     opt = torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=wd)
     total = a.warmup + a.steps
     warm, decay = min(100, total // 10), total
     batcher = Batcher(seqs, a.batch, a.seed)
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = a.tf32
+        torch.backends.cudnn.allow_tf32 = a.tf32
+        return train_gpu(a, device, model, opt, params, cfg, batcher, total, lr, warm, decay, clip, len(seqs))
+    sync = lambda: None
 
     times, tokens, first_loss, last_loss = [], 0, 0.0, 0.0
     for step in range(1, total + 1):
@@ -282,6 +318,92 @@ def cmd_train(a):
            "first_loss": first_loss, "last_loss": last_loss, "peak_rss_mib": peak_rss_mib(),
            "peak_device_mib": torch.cuda.max_memory_allocated() / 2**20 if device.type == "cuda" else None}
     emit(out, a.json)
+
+
+def train_gpu(a, device, model, opt, params, cfg, batcher, total, lr, warm, decay, clip, n_names):
+    batches = []
+    for step in range(1, total + 1):
+        tok, tgt, n_tgt = batcher.batch(step - 1)
+        batches.append((torch.from_numpy(tok).to(device), torch.from_numpy(tgt).to(device), n_tgt))
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+
+    def step_fn(step):
+        tok, tgt, _ = batches[step - 1]
+        for g in opt.param_groups:
+            g["lr"] = learning_rate(step, lr, warm, decay)
+        opt.zero_grad(set_to_none=True)
+        logits = model(tok)
+        loss = F.cross_entropy(logits.view(-1, cfg["vocab"]), tgt.view(-1), ignore_index=-1)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, clip)
+        opt.step()
+        return loss.detach()
+
+    losses = [step_fn(step) for step in range(1, a.warmup + 1)]
+    torch.cuda.synchronize()
+    times, tokens = [], 0
+    t_begin = t_prev = time.perf_counter()
+    for step in range(a.warmup + 1, total + 1):
+        losses.append(step_fn(step))
+        now = time.perf_counter()
+        times.append(now - t_prev)
+        t_prev = now
+        tokens += batches[step - 1][2]
+    torch.cuda.synchronize()
+    seconds = time.perf_counter() - t_begin
+    values = [l.item() for l in losses]
+    bad = [i + 1 for i, v in enumerate(values) if not math.isfinite(v)]
+    if bad:
+        sys.exit(f"bench_peer.py: the loss is not finite at step {bad[0]}")
+    peak = torch.cuda.max_memory_allocated() / 2**20
+    try:
+        info = cudnn_info(model, batches[0][0], batches[0][1], cfg["vocab"])
+    except Exception as e:  # logging only: never lose the measurement to it
+        info = {"cudnn_version": torch.backends.cudnn.version(), "top_kernels_us": f"profiler failed: {e}"}
+    out = {"impl": "pytorch", "device": "cuda", "threads": 0, "runtime": torch_info(), "tf32": a.tf32,
+           "data": a.data, "names": n_names, "vocab": cfg["vocab"], "embed": a.embed, "hidden": a.hidden,
+           "layers": a.layers, "batch": a.batch, "params": sum(p.numel() for p in params), "warmup": a.warmup,
+           "steps": a.steps, "tokens": tokens, "seconds": seconds,
+           "tokens_per_sec": tokens / seconds if seconds > 0 else 0.0, **summary(times),
+           "first_loss": values[0], "last_loss": values[-1], "peak_rss_mib": peak_rss_mib(),
+           "peak_device_mib": peak, **info}
+    emit(out, a.json)
+
+
+def cmd_xent(a):
+    device = torch.device(a.device)
+    g = torch.Generator().manual_seed(a.seed)
+    logits = (torch.rand(a.rows, a.vocab, generator=g) * 8 - 4).to(device)
+    tgt = torch.randint(0, a.vocab - 1, (a.rows,), generator=g)
+    tgt[15::16] = -1
+    tgt = tgt.to(device)
+    logits.requires_grad_(True)
+    cuda = device.type == "cuda"
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+
+    def call():
+        logits.grad = None
+        F.cross_entropy(logits, tgt, ignore_index=-1).backward()
+
+    for _ in range(3):
+        call()
+    sync()
+    if cuda:
+        logits.grad = None
+        torch.cuda.synchronize()
+        base = torch.cuda.memory_allocated()
+        torch.cuda.reset_peak_memory_stats()
+    t0 = time.perf_counter()
+    for _ in range(a.iters):
+        call()
+    sync()
+    s = (time.perf_counter() - t0) / a.iters
+    extra = (torch.cuda.max_memory_allocated() - base) / 2**20 if cuda else None
+    inputs = (logits.numel() * 4 + tgt.numel() * 8) / 2**20
+    emit({"impl": "pytorch", "op": "xent", "device": device.type, "rows": a.rows, "vocab": a.vocab,
+          "iters": a.iters, "ms": 1e3 * s, "gbps": 3.0 * logits.numel() * 4 / s / 1e9, "input_mib": inputs,
+          "extra_mib": extra, "runtime": torch_info()}, a.json)
 
 
 def cmd_sample(a):
@@ -363,13 +485,20 @@ def main():
     t.add_argument("--warmup", type=int, default=5)
     t.add_argument("--seed", type=int, default=1)
     t.add_argument("--device", default="cpu")
+    t.add_argument("--tf32", action="store_true", help="TF32 matmuls and cuDNN (GPU)")
+    x = sub.add_parser("xent", help="F.cross_entropy alone, as `wuxia bench --op xent`")
+    x.add_argument("--rows", type=int, default=32768)
+    x.add_argument("--vocab", type=int, default=4096)
+    x.add_argument("--iters", type=int, default=50)
+    x.add_argument("--seed", type=int, default=1)
+    x.add_argument("--device", default="cuda")
     s = sub.add_parser("sample", help="names/s, as `wuxia sample -n N`")
     s.add_argument("--checkpoint", required=True)
     s.add_argument("-n", type=int, default=10000)
     s.add_argument("--batch", type=int, default=256)
     s.add_argument("--max-len", type=int, default=16)
     s.add_argument("--seed", type=int, default=1)
-    for q in (t, s):
+    for q in (t, s, x):
         q.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0 = torch's default)")
         q.add_argument("--json", action="store_true")
     a = p.parse_args()
@@ -377,7 +506,7 @@ def main():
         torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
     print(f"bench_peer.py: {torch_info()}", file=sys.stderr)
-    cmd_train(a) if a.cmd == "train" else cmd_sample(a)
+    {"train": cmd_train, "sample": cmd_sample, "xent": cmd_xent}[a.cmd](a)
 
 
 if __name__ == "__main__":

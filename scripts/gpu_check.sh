@@ -6,8 +6,12 @@
 # Builds wuxia with the CUDA backend into build-gpu/ (or just rebuilds an
 # existing build-gpu/), runs the GPU parity tests, runs compute-sanitizer
 # (memcheck, racecheck, initcheck, synccheck) over the small-size GPU tests,
-# runs `wuxia verify` at two model sizes and a short `wuxia train --device cuda`
-# on DATA, and writes a report to docs/gpu-reports/<date>-<card>.md.
+# runs `wuxia verify` at two model sizes, a short `wuxia train --device cuda`
+# on DATA, and the GPU benchmarks against PyTorch/cuDNN (`scripts/bench.sh
+# --gpu`, i.e. scripts/bench_gpu.py), and writes a report to
+# docs/gpu-reports/<date>-<card>.md. GPU_CHECK_STEPS picks the parts (default
+# "tests,sanitizers,verify,train,bench"), so that a short device lease can
+# split them over two calls.
 #
 # DATA defaults to local-data/ancient_names.txt, a git-ignored copy of the
 # shared scale data set; make it with
@@ -47,7 +51,7 @@ fi
 card=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1)
 slug=$(printf '%s' "$card" | tr '[:upper:]' '[:lower:]' | sed -E 's/[^a-z0-9]+/-/g; s/^-+//; s/-+$//')
 day=$(date +%F)
-report=docs/gpu-reports/$day-${slug:-gpu}.md
+report=docs/gpu-reports/$day-${slug:-gpu}${GPU_CHECK_STEPS:+-${GPU_CHECK_STEPS//,/-}}.md
 logs=$build/gpu-check-logs
 mkdir -p "$logs" docs/gpu-reports
 t_start=$(date +%s)
@@ -132,11 +136,18 @@ tests=$build/tests/wuxia_tests
 wuxia=$build/wuxia
 small_filter='Sizes/CudaOps.*/Small:Sizes/CudaModel.*/Small'
 
-if ((built)); then
-  run_step "GPU parity tests (*Cuda*)" gpu-tests 240 "$tests" --gtest_filter='*Cuda*' --gtest_color=no
-  fail_if_skipped "$logs/gpu-tests.log"
+steps=",${GPU_CHECK_STEPS:-tests,sanitizers,verify,train,bench},"
+want() { [[ $steps == *",$1,"* ]]; }
 
-  if command -v compute-sanitizer >/dev/null; then
+if ((built)); then
+  if want tests; then
+    run_step "GPU parity tests (*Cuda*)" gpu-tests 240 "$tests" --gtest_filter='*Cuda*' --gtest_color=no
+    fail_if_skipped "$logs/gpu-tests.log"
+  fi
+
+  if ! want sanitizers; then
+    :
+  elif command -v compute-sanitizer >/dev/null; then
     for tool in memcheck racecheck initcheck synccheck; do
       extra=()
       [[ $tool == memcheck ]] && extra=(--leak-check full)
@@ -149,15 +160,29 @@ if ((built)); then
     skip_step "compute-sanitizer" "not on PATH"
   fi
 
-  run_step "wuxia verify, odd sizes (E=17 H=33 L=1 B=3)" verify-small 120 \
-    "$wuxia" verify --data "$data" --steps 3 --embed 17 --hidden 33 --layers 1 --batch 3 --dropout 0.2
-  run_step "wuxia verify, typical sizes (E=64 H=256 L=2 B=64)" verify-typical 180 \
-    "$wuxia" verify --data "$data" --steps 3 --embed 64 --hidden 256 --layers 2 --batch 64 --dropout 0.1
+  if want verify; then
+    run_step "wuxia verify, odd sizes (E=17 H=33 L=1 B=3)" verify-small 120 \
+      "$wuxia" verify --data "$data" --steps 3 --embed 17 --hidden 33 --layers 1 --batch 3 --dropout 0.2
+    run_step "wuxia verify, typical sizes (E=64 H=256 L=2 B=64)" verify-typical 180 \
+      "$wuxia" verify --data "$data" --steps 3 --embed 64 --hidden 256 --layers 2 --batch 64 --dropout 0.1
+  fi
 
-  rm -rf "$build/gpu-check-run"
-  run_step "wuxia train --device cuda (300 steps)" train 240 \
-    "$wuxia" train --device cuda --data "$data" --steps 300 --eval-every 100 --log-every 50 \
-    --out "$build/gpu-check-run"
+  if want train; then
+    rm -rf "$build/gpu-check-run"
+    run_step "wuxia train --device cuda (300 steps)" train 240 \
+      "$wuxia" train --device cuda --data "$data" --steps 300 --eval-every 100 --log-every 50 \
+      --out "$build/gpu-check-run"
+  fi
+
+  if want bench; then
+    if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
+      run_step "benchmarks vs PyTorch/cuDNN (scripts/bench.sh --gpu)" bench 420 \
+        python3 scripts/bench_gpu.py "$wuxia" --data-large "$data" --out "$build/gpu-bench"
+    else
+      run_step "benchmarks, wuxia only (no PyTorch with CUDA here)" bench 420 \
+        python3 scripts/bench_gpu.py "$wuxia" --data-large "$data" --rounds 1 --out "$build/gpu-bench"
+    fi
+  fi
 else
   skip_step "GPU tests, sanitizers, verify, train" "the build failed"
 fi
@@ -194,6 +219,7 @@ fence='```'
     echo
     case $log in
       *verify-*.log) echo "$fence"; cat "$log"; echo "$fence" ;;
+      *bench.log) cat "$log" ;;  # markdown already
       *gpu-tests.log) echo "$fence"; grep -E '^\[ *(OK|FAILED|SKIPPED|PASSED) *\]|Failure|Skipped|^\[=+\]' "$log" | tail -n 80; echo "$fence" ;;
       *) echo "$fence"; tail -n 30 "$log"; echo "$fence" ;;
     esac
@@ -202,7 +228,10 @@ fence='```'
 
 # On a lent device machine only what lands in $OUT comes back.
 if [[ -n ${OUT:-} && -d ${OUT:-} ]]; then
-  cp "$report" "$OUT/" && tar -czf "$OUT/gpu-check-logs.tar.gz" -C "$build" gpu-check-logs
+  bench_dir=()
+  [[ -d $build/gpu-bench ]] && bench_dir=(gpu-bench)
+  cp "$report" "$OUT/" && tar -czf "$OUT/gpu-check-logs.tar.gz" --exclude='*.safetensors' --exclude='*.nsys-rep' \
+    --exclude='*.sqlite' -C "$build" gpu-check-logs "${bench_dir[@]}"
 fi
 
 echo

@@ -56,6 +56,7 @@ Batcher::Batcher(const std::vector<Example>& examples, int batch_size, uint64_t 
   if (examples.empty()) throw Error("no training examples");
   if (batch_size < 1) throw Error("batch size must be at least 1");
   nb_ = (examples.size() + batch_size - 1) / batch_size;
+  for (const Example& e : examples) max_steps_ = std::max(max_steps_, e.steps());
 }
 
 void Batcher::plan_epoch(uint64_t epoch) {

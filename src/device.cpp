@@ -22,7 +22,15 @@ bool cuda_available(std::string* why_not) {
 #endif
 }
 
-BackendChoice make_backend(const std::string& device, int threads) {
+std::string gpu_description() {
+#if WUXIA_HAVE_CUDA
+  return cuda::device_description();
+#else
+  return "no CUDA backend in this build";
+#endif
+}
+
+BackendChoice make_backend(const std::string& device, int threads, bool tf32) {
   cpu::set_threads(threads);
   if (device != "cpu" && device != "cuda" && device != "auto") {
     throw Error("--device " + device + ": expected cpu, cuda or auto");
@@ -32,7 +40,9 @@ BackendChoice make_backend(const std::string& device, int threads) {
     std::string why;
     if (cuda_available(&why)) {
 #if WUXIA_HAVE_CUDA
-      c.backend = cuda::make_backend();
+      cuda::Options o;
+      o.tf32 = tf32;
+      c.backend = cuda::make_backend(o);
       c.kind = DeviceKind::Cuda;
       return c;
 #endif
@@ -40,6 +50,7 @@ BackendChoice make_backend(const std::string& device, int threads) {
     if (device == "cuda") throw Error("--device cuda: no usable GPU: " + why);
     c.note = "device auto: no usable GPU (" + why + "); running on the CPU";
   }
+  if (tf32) c.note += std::string(c.note.empty() ? "" : "\n") + "--tf32 only changes GPU GEMMs: no effect on the CPU";
   c.backend = std::make_unique<cpu::CpuBackend<float>>();
   c.kind = DeviceKind::Cpu;
   return c;

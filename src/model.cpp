@@ -17,6 +17,10 @@ Model<T>::Model(Backend<T>& backend, const ModelConfig& cfg) : be_(backend), cfg
   v_ = Buffer<T>(be_, n);
   norm_ = Buffer<T>(be_, 1);
   loss_ = Buffer<T>(be_, 1);
+  xent_scale_ = Buffer<T>(be_, 1);
+  dropout_step_ = Buffer<uint64_t>(be_, 1);
+  adamw_ = Buffer<AdamWScalars<T>>(be_, 1);
+  step_log_ = Buffer<T>(be_, 2 * kLogSteps);
   be_.fill(n, T(0), params_.data());
   be_.fill(n, T(0), grads_.data());
   be_.fill(n, T(0), m_.data());
@@ -78,6 +82,7 @@ void Model<T>::ensure_workspace(int Tn, int B) {
   B_ = B;
   const std::size_t N = static_cast<std::size_t>(Tn) * B;
   if (N <= cap_rows_ && static_cast<std::size_t>(B) <= cap_b_) return;
+  recordings_.clear();  // they hold the addresses of the buffers about to move
   // Grow to the larger of what is asked and what we had, so a run's first
   // few batches settle the workspace for good.
   cap_rows_ = std::max(cap_rows_, N);
@@ -108,16 +113,48 @@ void Model<T>::ensure_workspace(int Tn, int B) {
 }
 
 template <class T>
+void Model<T>::reserve(int Tn, int B) {
+  if (Tn < 1 || B < 1) throw Error("reserve: empty shape");
+  const int t = T_, b = B_;
+  ensure_workspace(Tn, B);
+  T_ = t;
+  B_ = b;
+}
+
+template <class T>
+void Model<T>::stage_batch(const Batch& batch, const StepOptions& opts) {
+  if (batch.T < 1 || batch.B < 1) throw Error("empty batch");
+  ensure_workspace(batch.T, batch.B);
+  const std::size_t N = static_cast<std::size_t>(batch.T) * batch.B;
+  tokens_.upload(batch.tokens.data(), N);
+  targets_.upload(batch.targets.data(), N);
+  if (opts.backward) {
+    const T scale = batch.num_targets ? T(1) / static_cast<T>(batch.num_targets) : T(0);
+    xent_scale_.upload(&scale, 1);
+  }
+  if (opts.train && cfg_.dropout > 0) dropout_step_.upload(&opts.step, 1);
+}
+
+template <class T>
 double Model<T>::forward(const Batch& batch, const StepOptions& opts, std::vector<T>* row_loss) {
-  const int Tn = batch.T, B = batch.B;
-  if (Tn < 1 || B < 1) throw Error("empty batch");
+  stage_batch(batch, opts);
+  issue_forward_backward(opts, row_loss != nullptr);
+  if (row_loss) {
+    row_loss->resize(static_cast<std::size_t>(T_) * B_);
+    row_loss_.download(row_loss->data(), row_loss->size());
+  }
+  T loss = 0;
+  loss_.download(&loss, 1);
+  return static_cast<double>(loss);
+}
+
+template <class T>
+void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_loss) {
+  const int Tn = T_, B = B_;
   const int N = Tn * B, E = cfg_.embed, H = cfg_.hidden, V = cfg_.vocab, L = cfg_.layers, G4 = 4 * H;
   const std::size_t BH = static_cast<std::size_t>(B) * H, BG = static_cast<std::size_t>(B) * G4;
   const bool drop = opts.train && cfg_.dropout > 0;
-  ensure_workspace(Tn, B);
-  tokens_.upload(batch.tokens.data(), N);
-  targets_.upload(batch.targets.data(), N);
-
+  const uint64_t* dstep = dropout_step_.data();
   // ---- forward ----
   be_.embedding_forward(N, E, tokens_.data(), p(off_.embedding), emb_.data());
   for (int l = 0; l < L; ++l) {
@@ -126,7 +163,7 @@ double Model<T>::forward(const Batch& batch, const StepOptions& opts, std::vecto
     if (l > 0) {
       x = hs_[l - 1].data();
       if (drop) {
-        be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + l, opts.step, x,
+        be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + l, dstep, x,
                     x_drop_[l].data());
         x = x_drop_[l].data();
       }
@@ -147,20 +184,15 @@ double Model<T>::forward(const Batch& batch, const StepOptions& opts, std::vecto
   }
   const T* y = hs_[L - 1].data();
   if (drop) {
-    be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + L, opts.step, y,
+    be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + L, dstep, y,
                 y_drop_.data());
     y = y_drop_.data();
   }
   be_.bias_rows(N, V, p(off_.fc_bias), nullptr, logits_.data());
   be_.gemm(false, true, N, V, H, T(1), y, H, p(off_.fc_weight), H, T(1), logits_.data(), V);
 
-  const T scale = opts.backward && batch.num_targets ? T(1) / static_cast<T>(batch.num_targets) : T(0);
-  be_.softmax_xent(N, V, logits_.data(), targets_.data(), scale, loss_.data(), row_loss ? row_loss_.data() : nullptr,
-                   opts.backward ? logits_.data() : nullptr);
-  if (row_loss) {
-    row_loss->resize(N);
-    row_loss_.download(row_loss->data(), N);
-  }
+  be_.softmax_xent(N, V, logits_.data(), targets_.data(), xent_scale_.data(), loss_.data(),
+                   want_row_loss ? row_loss_.data() : nullptr, opts.backward ? logits_.data() : nullptr);
 
   // ---- backward ----
   if (opts.backward) {
@@ -174,7 +206,7 @@ double Model<T>::forward(const Batch& batch, const StepOptions& opts, std::vecto
     T* dout = dh_a_.data();   // gradient wrt the current layer's outputs [N, H]
     T* dx = dh_b_.data();     // gradient wrt its inputs [N, in]
     be_.gemm(false, false, N, H, V, T(1), dlogits, V, p(off_.fc_weight), H, T(0), dout, H);
-    if (drop) be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + L, opts.step, dout, dout);
+    if (drop) be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + L, dstep, dout, dout);
     for (int l = L - 1; l >= 0; --l) {
       const int in = l == 0 ? E : H;
       const T* G = gates_[l].data();
@@ -198,23 +230,79 @@ double Model<T>::forward(const Batch& batch, const StepOptions& opts, std::vecto
       be_.copy(G4, g(off_.b_ih[l]), g(off_.b_hh[l]));
       be_.gemm(false, false, N, in, G4, T(1), dG, G4, p(off_.w_ih[l]), in, T(0), dx, in);
       if (l > 0) {
-        if (drop) be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + l, opts.step, dx, dx);
+        if (drop) be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + l, dstep, dx, dx);
         std::swap(dout, dx);
       } else {
         be_.embedding_backward(N, E, V, tokens_.data(), dx, g(off_.embedding));
       }
     }
   }
-  T loss = 0;
-  loss_.download(&loss, 1);
-  return static_cast<double>(loss);
 }
 
 template <class T>
 void Model<T>::optimizer_step(const AdamWArgs& args) {
+  const AdamWScalars<T> s = AdamWScalars<T>::from(args);
+  adamw_.upload(&s, 1);
+  issue_optimizer();
+}
+
+template <class T>
+void Model<T>::issue_optimizer() {
   const std::size_t n = layout_.total();
   be_.grad_norm(n, grads_.data(), norm_.data());
-  be_.adamw_step(n, params_.data(), grads_.data(), m_.data(), v_.data(), norm_.data(), args);
+  be_.adamw_step(n, params_.data(), grads_.data(), m_.data(), v_.data(), norm_.data(), adamw_.data());
+}
+
+template <class T>
+void Model<T>::train_step(const Batch& batch, const StepOptions& opts_in, const AdamWArgs& args) {
+  StepOptions opts = opts_in;
+  opts.backward = true;
+  stage_batch(batch, opts);
+  const AdamWScalars<T> s = AdamWScalars<T>::from(args);
+  adamw_.upload(&s, 1);
+  auto issue = [&] {
+    issue_forward_backward(opts, false);
+    issue_optimizer();
+  };
+  const bool drop = opts.train && cfg_.dropout > 0;
+  const auto key = std::make_tuple(T_, B_, drop, drop ? opts.seed : 0);
+  const auto it = recordings_.find(key);
+  if (it != recordings_.end()) {
+    be_.replay(*it->second);
+  } else if (backend_records_ && recordings_.size() < kMaxRecordings) {
+    std::unique_ptr<Recording> r = be_.record(issue);
+    if (r) {
+      be_.replay(*r);
+      recordings_.emplace(key, std::move(r));
+    } else {
+      backend_records_ = false;
+      issue();
+    }
+  } else {
+    issue();
+  }
+  // Outside the recording: the slot moves on every step.
+  be_.copy(1, loss_.data(), step_log_.data() + 2 * step_log_n_);
+  be_.copy(1, norm_.data(), step_log_.data() + 2 * step_log_n_ + 1);
+  if (++step_log_n_ == kLogSteps) drain_step_log();
+}
+
+template <class T>
+void Model<T>::drain_step_log() {
+  std::vector<T> host(2 * static_cast<std::size_t>(step_log_n_));
+  step_log_.download(host.data(), host.size());
+  for (int i = 0; i < step_log_n_; ++i) {
+    step_log_host_.push_back({static_cast<double>(host[2 * i]), static_cast<double>(host[2 * i + 1])});
+  }
+  step_log_n_ = 0;
+}
+
+template <class T>
+std::vector<typename Model<T>::StepLog> Model<T>::take_step_log() {
+  drain_step_log();
+  std::vector<StepLog> out;
+  out.swap(step_log_host_);
+  return out;
 }
 
 template <class T>

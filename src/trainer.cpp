@@ -189,6 +189,12 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
   }
 
   Model<float> model(backend, ck.config);
+  // The workspace for the largest training and evaluation batch at once: a
+  // workspace that grows mid-run moves, and the recorded steps go with it.
+  const int eval_batch = std::max(ck.settings.batch, 256);
+  int longest = batcher.max_steps();
+  for (const Example& e : val_ex) longest = std::max(longest, e.steps());
+  model.reserve(longest, eval_batch);
   model.set_params(ck.params);
   if (resuming && !ck.adam_m.empty()) {
     model.set_moment(0, ck.adam_m);
@@ -232,7 +238,6 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
     ck.adam_v = model.get_moment(1);
     return ck;
   };
-  const int eval_batch = std::max(ck.settings.batch, 256);
   TrainResult res;
   res.best_val_loss = ck.state.best_val_loss;
   res.best_step = ck.state.best_step;
@@ -243,25 +248,48 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
   std::size_t loss_tokens = 0;
   double last_val = std::numeric_limits<double>::quiet_NaN();
   const int64_t first = ck.state.step + 1;
+  // Steps run ahead of the host (on a GPU nothing in a step waits for it);
+  // their losses are read back, which waits, only when a line is logged, an
+  // evaluation is due, or, on a terminal, for the progress line every
+  // kRefresh. Until then pending_targets holds each step's target count.
+  constexpr auto kRefresh = std::chrono::milliseconds(250);
+  std::vector<std::size_t> pending_targets;
+  auto last_refresh = clock::now();
+  double loss = std::numeric_limits<double>::quiet_NaN();  // of the last step read back
+  auto read_back = [&](int64_t step) {
+    const std::vector<Model<float>::StepLog> logged = model.take_step_log();
+    if (logged.size() != pending_targets.size()) throw Error("internal: the step log lost steps");
+    const int64_t first_pending = step - static_cast<int64_t>(logged.size()) + 1;
+    for (std::size_t i = 0; i < logged.size(); ++i) {
+      loss = logged[i].nll / static_cast<double>(pending_targets[i]);
+      if (!std::isfinite(loss)) {
+        throw Error("training diverged at step " + std::to_string(first_pending + static_cast<int64_t>(i)) +
+                    ": the loss is " + (std::isnan(loss) ? "NaN" : "Inf") + " (try a lower --lr); " + best_path +
+                    " is untouched");
+      }
+      loss_acc += logged[i].nll;
+      loss_tokens += pending_targets[i];
+    }
+    pending_targets.clear();
+  };
   for (int64_t step = first; step <= total; ++step) {
     const Batch batch = batcher.batch(static_cast<uint64_t>(step - 1));
-    const double nll = model.forward(batch, train_step_options(ck.settings, step));
-    const double loss = nll / static_cast<double>(batch.num_targets);
-    if (!std::isfinite(loss)) {
-      throw Error("training diverged at step " + std::to_string(step) + ": the loss is " +
-                  (std::isnan(loss) ? "NaN" : "Inf") + " (try a lower --lr); " + best_path + " is untouched");
-    }
     const AdamWArgs a = adamw_args(ck.settings, step);
-    model.optimizer_step(a);
+    model.train_step(batch, train_step_options(ck.settings, step), a);
+    pending_targets.push_back(batch.num_targets);
     ck.state.step = step;
     ck.state.epoch = (step - 1) / static_cast<int64_t>(nb);
     tokens += batch.num_targets;
-    loss_acc += nll;
-    loss_tokens += batch.num_targets;
 
+    const bool do_eval = (o.eval_every > 0 && step % o.eval_every == 0) || step == total;
+    const bool do_log = do_eval || (o.log_every > 0 && step % o.log_every == 0);
+    const bool refresh = o.tty && clock::now() - last_refresh >= kRefresh;
+    if (do_log || refresh) {
+      read_back(step);  // before any checkpoint: a diverged step must not reach one
+      last_refresh = clock::now();
+    }
     const double elapsed = std::chrono::duration<double>(clock::now() - t0).count();
     const double rate = elapsed > 0 ? static_cast<double>(tokens) / elapsed : 0;
-    const bool do_eval = (o.eval_every > 0 && step % o.eval_every == 0) || step == total;
     if (do_eval) {
       const EvalResult ev = evaluate(model, val_ex, eval_batch);
       last_val = ev.loss();
@@ -276,8 +304,7 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
       }
       save_checkpoint(last_path, snapshot());
     }
-    const bool do_log = do_eval || (o.log_every > 0 && step % o.log_every == 0);
-    if (do_log || o.tty) {
+    if (do_log || refresh) {
       const double avg = loss_tokens ? loss_acc / static_cast<double>(loss_tokens) : loss;
       const double eta = (step > first && elapsed > 0) ? elapsed / static_cast<double>(step - first + 1) * static_cast<double>(total - step) : NAN;
       std::ostringstream line;

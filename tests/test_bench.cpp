@@ -66,6 +66,45 @@ TEST(BenchCli, JsonReportsThroughputStepTimesAndMemory) {
   EXPECT_TRUE(j["peak_device_mib"].is_null());  // the CPU's memory is the process's: peak_rss_mib
   EXPECT_TRUE(std::isfinite(j["first_loss"].get<double>()));
   EXPECT_FALSE(j["runtime"].get<std::string>().empty());
+  EXPECT_EQ(j["recorded_shapes"], 0) << "the CPU backend does not record steps";
+}
+
+TEST(BenchCli, OpXentTimesTheFusedLossAloneAndCountsItsInputs) {
+  const auto r = run_wuxia("bench --op xent --rows 64 --vocab 33 --iters 2 --threads 1 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = last_json_line(r.out);
+  EXPECT_EQ(j["op"], "xent");
+  EXPECT_GT(j["ms"].get<double>(), 0);
+  EXPECT_NEAR(j["input_mib"].get<double>(), (64.0 * 33 * 4 + 64 * 4 + 8) / (1024.0 * 1024.0), 1e-12);
+  EXPECT_TRUE(j["extra_mib"].is_null()) << "only a backend that tracks its allocations can say";
+}
+
+TEST(BenchCli, OpRecurrentReportsTheShareOfTheGemmsRateAlone) {
+  const auto r = run_wuxia("bench --op recurrent --batch 8 --hidden 16 --steps 3 --iters 2 --threads 1 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = last_json_line(r.out);
+  EXPECT_EQ(j["steps"], 3);
+  for (const char* k : {"fwd_gemm_ms", "fwd_step_ms", "bwd_gemm_ms", "bwd_step_ms"}) EXPECT_GT(j[k].get<double>(), 0) << k;
+  EXPECT_DOUBLE_EQ(j["fwd_fraction_of_gemm_alone"].get<double>(),
+                   j["fwd_gemm_ms"].get<double>() / j["fwd_step_ms"].get<double>());
+  EXPECT_DOUBLE_EQ(j["bwd_fraction_of_gemm_alone"].get<double>(),
+                   j["bwd_gemm_ms"].get<double>() / j["bwd_step_ms"].get<double>());
+}
+
+TEST(BenchCli, OpPeakReportsGemmRateAndCopyBandwidth) {
+  const auto r = run_wuxia("bench --op peak --size 64 --iters 2 --threads 1 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = last_json_line(r.out);
+  EXPECT_EQ(j["size"], 64);
+  EXPECT_GT(j["gemm_tflops"].get<double>(), 0);
+  EXPECT_GT(j["copy_gbps"].get<double>(), 0);
+}
+
+TEST(BenchCli, Tf32OnTheCpuSaysItChangesNothing) {
+  const auto r = run_wuxia("bench --data " + kData + kSmall + " --steps 1 --warmup 0 --tf32 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("--tf32 only changes GPU GEMMs"), std::string::npos) << r.out;
+  EXPECT_EQ(last_json_line(r.out)["tf32"], false);
 }
 
 TEST(BenchCli, TextOutputNamesTheFigures) {
@@ -88,6 +127,9 @@ TEST(BenchCli, BadFlagsAreErrorsNamingTheFlag) {
                                          {"--device tpu", "--device"},
                                          {"--dropout 1.5", "--dropout"},
                                          {"--no-such-flag", "no-such-flag"},
+                                         {"--op fly", "--op fly"},
+                                         {"--op xent --rows 0", "--rows"},
+                                         {"--op peak --size 0", "--size"},
                                          {"--data /no/such/names.txt", "/no/such/names.txt"}}) {
     const auto r = run_wuxia("bench --data " + kData + kSmall + " --steps 2 --warmup 0 " + c.args);
     EXPECT_NE(r.code, 0) << c.args;

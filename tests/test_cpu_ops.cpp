@@ -54,7 +54,7 @@ TEST(CpuOps, AdamWMatchesTorchOnAHandWorkedStep) {
   a.lr = 0.1;
   a.weight_decay = 0.01;
   a.step = 1;
-  cpu::adamw_step<double>(1, p.data(), g.data(), m.data(), v.data(), norm.data(), a);
+  cpu::adamw_step<double>(1, p.data(), g.data(), m.data(), v.data(), norm.data(), AdamWScalars<double>::from(a));
   EXPECT_NEAR(p[0], 0.999 - 0.1, 1e-7);
   EXPECT_DOUBLE_EQ(m[0], 0.05);
   EXPECT_DOUBLE_EQ(v[0], 0.00025);
@@ -65,6 +65,6 @@ TEST(CpuOps, ClippingScalesTheGradientByClipOverNorm) {
   AdamWArgs a;
   a.clip = 1.0;
   a.beta1 = 0.0;  // m = g' directly
-  cpu::adamw_step<double>(1, p.data(), g.data(), m.data(), v.data(), norm.data(), a);
+  cpu::adamw_step<double>(1, p.data(), g.data(), m.data(), v.data(), norm.data(), AdamWScalars<double>::from(a));
   EXPECT_NEAR(m[0], 1.0, 1e-6);  // 4 * 1 / (4 + 1e-6)
 }

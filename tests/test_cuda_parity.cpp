@@ -19,10 +19,13 @@
 #include "wuxia/batch.hpp"
 #include "wuxia/cpu_backend.hpp"
 #include "wuxia/cuda_backend.hpp"
+#include "wuxia/error.hpp"
 #include "wuxia/model.hpp"
 #include "wuxia/params.hpp"
+#include "test_util.hpp"
 
 using namespace wuxia;
+using test::bit_equal;
 
 namespace {
 
@@ -59,13 +62,6 @@ void PrintTo(const Size& s, std::ostream* os) {
   if (!bad) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << bad << " of " << got.size() << " elements off (atol " << atol << ", rtol "
                                        << rtol << ", worst |diff| " << worst << ")" << msg.str();
-}
-
-::testing::AssertionResult bit_equal(const std::vector<float>& a, const std::vector<float>& b) {
-  if (a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0)) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure() << "not bit-identical" << (a.size() == b.size() ? "" : " (sizes differ)");
 }
 
 double max_abs(const std::vector<float>& v) {
@@ -352,6 +348,7 @@ TEST_P(CudaOps, SoftmaxXent) {
   const float scale = 1.0f / static_cast<float>(valid);
   auto dlog = to_device(gpu(), logits);
   auto dtg = to_device(gpu(), targets);
+  auto dscale = to_device(gpu(), std::vector<float>{scale});
   Buffer<float> dloss(gpu(), 1), drow(gpu(), rows), dgrad(gpu(), logits.size());
 
   float loss_ref = 0;
@@ -367,7 +364,7 @@ TEST_P(CudaOps, SoftmaxXent) {
     if (mode == kGradInPlace) dlog.upload(logits.data(), logits.size());
     float* rl = mode == kRowsAndGrad ? drow.data() : nullptr;
     float* dl = mode == kLossOnly ? nullptr : mode == kRowsAndGrad ? dgrad.data() : dlog.data();
-    gpu().softmax_xent(rows, v, dlog.data(), dtg.data(), scale, dloss.data(), rl, dl);
+    gpu().softmax_xent(rows, v, dlog.data(), dtg.data(), dscale.data(), dloss.data(), rl, dl);
     const float loss = to_host(dloss)[0];
     EXPECT_NEAR(loss, loss_ref, 1e-5 * std::fabs(loss_ref));
     if (mode == kRowsAndGrad) {
@@ -379,9 +376,9 @@ TEST_P(CudaOps, SoftmaxXent) {
 
   // The total is reduced in a fixed order: the same bits every time.
   dlog.upload(logits.data(), logits.size());
-  gpu().softmax_xent(rows, v, dlog.data(), dtg.data(), scale, dloss.data(), nullptr, nullptr);
+  gpu().softmax_xent(rows, v, dlog.data(), dtg.data(), dscale.data(), dloss.data(), nullptr, nullptr);
   const float a = to_host(dloss)[0];
-  gpu().softmax_xent(rows, v, dlog.data(), dtg.data(), scale, dloss.data(), nullptr, nullptr);
+  gpu().softmax_xent(rows, v, dlog.data(), dtg.data(), dscale.data(), dloss.data(), nullptr, nullptr);
   const float b = to_host(dloss)[0];
   EXPECT_EQ(std::memcmp(&a, &b, sizeof a), 0) << a << " vs " << b;
 }
@@ -394,7 +391,8 @@ TEST_P(CudaOps, SoftmaxXentAllPadding) {
   auto dlog = to_device(gpu(), logits);
   auto dtg = to_device(gpu(), targets);
   Buffer<float> dloss(gpu(), 1), drow(gpu(), rows);
-  gpu().softmax_xent(rows, v, dlog.data(), dtg.data(), 1.0f, dloss.data(), drow.data(), dlog.data());
+  auto one = to_device(gpu(), std::vector<float>{1.0f});
+  gpu().softmax_xent(rows, v, dlog.data(), dtg.data(), one.data(), dloss.data(), drow.data(), dlog.data());
   EXPECT_EQ(to_host(dloss)[0], 0.0f);
   EXPECT_TRUE(bit_equal(to_host(drow), std::vector<float>(rows, 0.0f)));
   EXPECT_TRUE(bit_equal(to_host(dlog), std::vector<float>(logits.size(), 0.0f)));
@@ -411,13 +409,14 @@ TEST_P(CudaOps, DropoutMasksMatchTheCpuBitForBit) {
   for (double p : {0.0, 0.1, 0.5, 0.9}) {
     SCOPED_TRACE(::testing::Message() << "p " << p);
     const uint64_t seed = 0xDEADBEEFCAFEF00DULL, step = 123456789012ULL;
+    auto dstep = to_device(gpu(), std::vector<uint64_t>{step});
     std::vector<float> ref(n);
     cpu::dropout(n, p, seed, 17u, step, in.data(), ref.data());
-    gpu().dropout(n, p, seed, 17u, step, din.data(), dout.data());
+    gpu().dropout(n, p, seed, 17u, dstep.data(), din.data(), dout.data());
     EXPECT_TRUE(bit_equal(to_host(dout), ref));
     // In place, as backward runs it.
     auto dinplace = to_device(gpu(), in);
-    gpu().dropout(n, p, seed, 17u, step, dinplace.data(), dinplace.data());
+    gpu().dropout(n, p, seed, 17u, dstep.data(), dinplace.data(), dinplace.data());
     EXPECT_TRUE(bit_equal(to_host(dinplace), ref)) << "in place";
   }
 }
@@ -460,11 +459,13 @@ TEST_P(CudaOps, AdamWStep) {
     a.step = 7;
     a.clip = c.clip;
     auto p = p0, m = m0, v = v0;
-    cpu::adamw_step(n, p.data(), g.data(), m.data(), v.data(), &c.norm, a);
+    const auto scalars = AdamWScalars<float>::from(a);
+    cpu::adamw_step(n, p.data(), g.data(), m.data(), v.data(), &c.norm, scalars);
     auto dp = to_device(gpu(), p0), dm = to_device(gpu(), m0), dv = to_device(gpu(), v0);
     auto dg = to_device(gpu(), g);
     auto dnorm = to_device(gpu(), std::vector<float>{c.norm});
-    gpu().adamw_step(n, dp.data(), dg.data(), dm.data(), dv.data(), dnorm.data(), a);
+    auto dscalars = to_device(gpu(), std::vector<AdamWScalars<float>>{scalars});
+    gpu().adamw_step(n, dp.data(), dg.data(), dm.data(), dv.data(), dnorm.data(), dscalars.data());
     // The kernel rounds every product and sum on its own; the CPU's AVX2 and
     // AVX-512 builds fuse some into FMAs. That is a last-bit difference in
     // each term, which b1 * m + (1 - b1) * g can cancel down to: hence
@@ -621,6 +622,107 @@ TEST_P(CudaModel, InferenceStepsMatchTheCpu) {
     const auto lg = gm.infer_step(tokens);
     EXPECT_TRUE(all_close(lg, lc, 1e-4 * max_abs(lc), 1e-4));
   }
+}
+
+// The recorded (CUDA Graph) training step against the same ops issued one by
+// one on the same GPU: the same kernels on the same data, so the same bits.
+// Batches of two shapes alternate, so each recording is replayed with other
+// tokens, another dropout step and other AdamW scalars than it was recorded
+// with: a value baked into a recording shows as a difference here.
+TEST_P(CudaModel, RecordedStepsReplayWithEachStepsValues) {
+  const Size s = GetParam();
+  const ModelConfig cfg = config_for(s);
+  Model<float> direct(*gpu_, cfg), recorded(*gpu_, cfg);
+  const auto init = init_params(cfg, 17);
+  direct.set_params(init);
+  recorded.set_params(init);
+  Size other = s;
+  other.T = s.T + 2;
+  std::vector<double> nll, norms;
+  for (int step = 1; step <= 6; ++step) {
+    const Batch batch = random_batch(step % 2 ? s : other, 40 + step);
+    StepOptions so;
+    so.train = true;
+    so.backward = true;
+    so.seed = 5;
+    so.step = static_cast<uint64_t>(step);
+    AdamWArgs a;
+    a.lr = 1e-3 * step;
+    a.weight_decay = 0.01;
+    a.clip = 1.0;
+    a.step = step;
+    nll.push_back(direct.forward(batch, so));
+    direct.optimizer_step(a);
+    norms.push_back(direct.last_grad_norm());
+    recorded.train_step(batch, so, a);
+  }
+  EXPECT_EQ(recorded.recorded_steps(), 2u) << "one recording per batch shape";
+  const auto log = recorded.take_step_log();
+  ASSERT_EQ(log.size(), nll.size());
+  for (std::size_t i = 0; i < log.size(); ++i) {
+    EXPECT_EQ(log[i].nll, static_cast<double>(static_cast<float>(nll[i]))) << "step " << i + 1;
+    EXPECT_EQ(log[i].grad_norm, norms[i]) << "step " << i + 1;
+  }
+  EXPECT_TRUE(bit_equal(recorded.get_params(), direct.get_params())) << "parameters";
+  EXPECT_TRUE(bit_equal(recorded.get_moment(0), direct.get_moment(0))) << "first moment";
+  EXPECT_TRUE(bit_equal(recorded.get_moment(1), direct.get_moment(1))) << "second moment";
+}
+
+// A larger batch than any before moves the workspace; the recordings, which
+// hold its old addresses, must go with it rather than replay into freed memory.
+TEST_P(CudaModel, GrowingTheWorkspaceDropsStaleRecordings) {
+  const Size s = GetParam();
+  const ModelConfig cfg = config_for(s);
+  Model<float> direct(*gpu_, cfg), recorded(*gpu_, cfg);
+  const auto init = init_params(cfg, 19);
+  direct.set_params(init);
+  recorded.set_params(init);
+  Size big = s;
+  big.B = s.B + 5;
+  int step = 0;
+  for (const Size& shape : {s, big, s}) {
+    ++step;
+    const Batch batch = random_batch(shape, 60 + step);
+    StepOptions so;
+    so.backward = true;
+    AdamWArgs a;
+    a.step = step;
+    direct.forward(batch, so);
+    direct.optimizer_step(a);
+    recorded.train_step(batch, so, a);
+  }
+  recorded.take_step_log();
+  EXPECT_EQ(recorded.recorded_steps(), 2u) << "the first shape recorded again after the move";
+  EXPECT_TRUE(bit_equal(recorded.get_params(), direct.get_params()));
+}
+
+// Recording is for enqueuing ops only; anything else in it is a bug the
+// backend names, and the backend stays usable afterwards.
+TEST(CudaBackend, RecordingRejectsCopiesToTheHostAndStaysUsable) {
+  std::string why;
+  if (!have_gpu(&why)) GTEST_SKIP() << "no usable CUDA device: " << why;
+  auto gpu = cuda::make_backend();
+  Buffer<float> x(*gpu, 4);
+  float host[4] = {1, 2, 3, 4};
+  try {
+    gpu->record([&] { x.download(host, 4); });
+    ADD_FAILURE() << "a download inside a recording went through";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("while recording"), std::string::npos) << e.what();
+  }
+  x.upload(host, 4);
+  gpu->scale(4, 2.0f, x.data());
+  EXPECT_EQ(to_host(x), (std::vector<float>{2, 4, 6, 8}));
+}
+
+TEST(CudaBackend, PeakAllocatedCountsLiveBuffers) {
+  std::string why;
+  if (!have_gpu(&why)) GTEST_SKIP() << "no usable CUDA device: " << why;
+  auto gpu = cuda::make_backend();
+  const std::size_t base = gpu->peak_allocated();
+  { Buffer<float> a(*gpu, 1 << 20); }
+  Buffer<float> b(*gpu, 1 << 18);
+  EXPECT_EQ(gpu->peak_allocated(), base + (4u << 20)) << "the high-water mark, not what is live now";
 }
 
 INSTANTIATE_TEST_SUITE_P(Sizes, CudaModel, ::testing::Values(kSmall, kTypical), size_name);

@@ -149,3 +149,65 @@ TEST(Golden, MatchesPyTorchLogitsLossAndGradients) {
     close(g, j["grads"][e.name].get<std::vector<double>>(), "grad " + e.name);
   }
 }
+
+// train_step is the training loop's fast path (recorded and replayed on a
+// GPU); it must be exactly forward + backward + optimizer_step, and its log
+// must hold what those return.
+TEST(Model, TrainStepIsForwardBackwardAndOptimizerStepBitForBit) {
+  ModelConfig cfg{7, 3, 4, 2, 0.5};
+  cpu::CpuBackend<float> be;
+  Model<float> a(be, cfg), b(be, cfg);
+  a.set_params(init_params(cfg, 3));
+  b.set_params(init_params(cfg, 3));
+  const Batch batch = tiny_batch(7);
+  std::vector<double> nll, norms;
+  for (uint64_t step = 1; step <= 4; ++step) {
+    StepOptions so;
+    so.train = true;
+    so.backward = true;
+    so.seed = 11;
+    so.step = step;
+    AdamWArgs args;
+    args.lr = 0.05 * static_cast<double>(step);  // a schedule: the scalars change every step
+    args.step = static_cast<long long>(step);
+    args.weight_decay = 0.1;
+    args.clip = 0.5;
+    nll.push_back(a.forward(batch, so));
+    a.optimizer_step(args);
+    norms.push_back(a.last_grad_norm());
+    so.backward = false;  // train_step implies it
+    b.train_step(batch, so, args);
+  }
+  EXPECT_TRUE(test::bit_equal(a.get_params(), b.get_params()));
+  EXPECT_TRUE(test::bit_equal(a.get_moment(0), b.get_moment(0)));
+  EXPECT_TRUE(test::bit_equal(a.get_moment(1), b.get_moment(1)));
+  const auto log = b.take_step_log();
+  ASSERT_EQ(log.size(), 4u);
+  for (std::size_t i = 0; i < log.size(); ++i) {
+    EXPECT_EQ(log[i].nll, static_cast<double>(static_cast<float>(nll[i]))) << "step " << i + 1;
+    EXPECT_EQ(log[i].grad_norm, norms[i]) << "step " << i + 1;
+  }
+  EXPECT_TRUE(b.take_step_log().empty()) << "a log is handed out once";
+  EXPECT_EQ(b.recorded_steps(), 0u) << "the CPU backend does not record";
+}
+
+// The device-side log holds 1024 steps; more must spill to the host, not wrap.
+TEST(Model, StepLogKeepsEveryStepPastItsDeviceCapacity) {
+  ModelConfig cfg{7, 3, 4, 1, 0.0};
+  cpu::CpuBackend<float> be;
+  Model<float> m(be, cfg);
+  m.set_params(init_params(cfg, 3));
+  const Batch batch = tiny_batch(7);
+  AdamWArgs args;
+  args.lr = 0;  // the same loss every step
+  std::vector<Model<float>::StepLog> all;
+  for (int step = 1; step <= 2500; ++step) {
+    args.step = step;
+    m.train_step(batch, {}, args);
+    if (step == 1500) all = m.take_step_log();
+  }
+  const auto rest = m.take_step_log();
+  all.insert(all.end(), rest.begin(), rest.end());
+  ASSERT_EQ(all.size(), 2500u);
+  for (const auto& l : all) EXPECT_EQ(l.nll, all.front().nll);
+}

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -9,6 +10,7 @@
 #include "wuxia/checkpoint.hpp"
 #include "wuxia/cpu_backend.hpp"
 #include "wuxia/error.hpp"
+#include "wuxia/names.hpp"
 #include "wuxia/scoring.hpp"
 #include "wuxia/trainer.hpp"
 #include "wuxia/utf8.hpp"
@@ -22,11 +24,52 @@ namespace {
 // the classifier needs a real model, the other tests only a cheap one.
 class BothCastsBase : public ::testing::Test {
  protected:
-  static void train_both(int hidden, int embed, double dropout, int64_t steps) {
+  // Trains on both bundled casts less every eighth name whose characters all
+  // occur in other names too: those are held out of the files the model is
+  // trained from, so neither training nor the choice of checkpoint (the
+  // validation split) ever sees them. `checkpoint` is best or last.
+  static void train_both(int hidden, int embed, double dropout, int64_t steps, const std::string& checkpoint) {
     dir_ = new test::TempDir();
+    const std::vector<std::string> styles{"jinyong", "gulong"};
+    std::vector<NameFile> files;
+    std::map<char32_t, int> uses;  // how many names hold the character
+    for (const auto& style : styles) {
+      files.push_back(load_name_file(std::string(WUXIA_DATA_DIR) + "/" + style + ".txt", style));
+      for (const auto& n : files.back().names) {
+        for (char32_t c : std::set<char32_t>(n.begin(), n.end())) ++uses[c];
+      }
+    }
+    // Candidates: every eighth name whose characters all occur in other
+    // names; held out are those whose characters the kept names still cover
+    // (else the model could not score them).
+    std::vector<std::vector<bool>> candidate(styles.size());
+    std::set<char32_t> covered;
+    for (std::size_t s = 0; s < styles.size(); ++s) {
+      std::size_t i = 0;
+      for (const auto& n : files[s].names) {
+        bool common = true;
+        for (char32_t c : n) common = common && uses[c] > 1;
+        candidate[s].push_back(common && ++i % 8 == 0);
+        if (!candidate[s].back()) covered.insert(n.begin(), n.end());
+      }
+    }
     TrainOptions o;
-    o.data = {{"jinyong", std::string(WUXIA_DATA_DIR) + "/jinyong.txt"},
-              {"gulong", std::string(WUXIA_DATA_DIR) + "/gulong.txt"}};
+    for (std::size_t s = 0; s < styles.size(); ++s) {
+      std::string kept;
+      for (std::size_t k = 0; k < files[s].names.size(); ++k) {
+        const auto& n = files[s].names[k];
+        bool scorable = true;
+        for (char32_t c : n) scorable = scorable && covered.count(c);
+        if (candidate[s][k] && scorable) {
+          held_out_.push_back(n);
+          held_out_style_.push_back(static_cast<int>(s));
+        } else {
+          kept += utf8::encode(n) + "\n";
+        }
+      }
+      test::write_file(dir_->file(styles[s] + ".txt"), kept);
+      o.data.push_back({styles[s], dir_->file(styles[s] + ".txt")});
+    }
     o.out_dir = dir_->file("run");
     o.model.embed = embed;
     o.model.hidden = hidden;
@@ -40,7 +83,7 @@ class BothCastsBase : public ::testing::Test {
     o.quiet = true;
     std::ostringstream log;
     train(o, be_, log);
-    ck_ = new Checkpoint(load_checkpoint(dir_->file("run/best.safetensors")));
+    ck_ = new Checkpoint(load_checkpoint(dir_->file("run/" + checkpoint + ".safetensors")));
     model_ = new Model<float>(be_, ck_->config);
     model_->set_params(ck_->params);
   }
@@ -48,56 +91,70 @@ class BothCastsBase : public ::testing::Test {
     delete model_;
     delete ck_;
     delete dir_;
+    model_ = nullptr;
+    ck_ = nullptr;
+    dir_ = nullptr;
+    held_out_.clear();
+    held_out_style_.clear();
   }
   static inline cpu::CpuBackend<float> be_;
   static inline test::TempDir* dir_ = nullptr;
   static inline Checkpoint* ck_ = nullptr;
   static inline Model<float>* model_ = nullptr;
+  static inline std::vector<std::u32string> held_out_;
+  static inline std::vector<int> held_out_style_;
 };
 
+// The classifier's setting: the last checkpoint of a longer run, not the one
+// with the lowest validation loss, which comes before the model has learned
+// the smaller cast (docs/classify.md).
 class BothCasts : public BothCastsBase {
  protected:
-  static void SetUpTestSuite() { train_both(128, 32, 0.5, 800); }
+  static void SetUpTestSuite() { train_both(128, 32, 0.5, 800, "last"); }
 };
 
 class QuickBothCasts : public BothCastsBase {
  protected:
-  static void SetUpTestSuite() { train_both(32, 16, 0.0, 150); }
+  static void SetUpTestSuite() { train_both(32, 16, 0.0, 150, "best"); }
 };
 
 }  // namespace
 
-// The two casts share most characters and naming habits: on the ~125
-// held-out names a character naive Bayes only matches always-the-majority
-// (0.744). The model must do better than that rule on both counts: raw
-// accuracy, and balanced accuracy, where always-the-majority scores 0.5.
-TEST_F(BothCasts, ClassifyBeatsAlwaysTheMajorityOnHeldOutNames) {
+// The two casts share most characters and naming habits, and Jin Yong's is
+// 2.7 times the larger: cross-validated, the best accuracy found is about
+// 0.77 against 0.725 for always answering Jin Yong (docs/classify.md), so
+// beating that rule on ~125 names is within the noise either way. What the
+// model does reliably is tell the casts apart better than chance: balanced
+// accuracy (the mean of the per-cast recalls; 0.5 for any constant answer)
+// of 0.67 +- 0.015 across folds. That is asserted; the accuracy is printed.
+TEST_F(BothCasts, ClassifySeparatesTheCastsOnNamesItNeverSaw) {
   const Vocab vocab = ck_->vocab();
-  std::vector<std::u32string> names;
-  std::vector<int> truth;
-  for (int s = 0; s < 2; ++s) {
-    for (const auto& n : ck_->val_names[s]) names.push_back(n), truth.push_back(s);
-  }
-  const auto guesses = classify_names(*model_, vocab, names, style_priors(ck_->train_names));
-  int right = 0, majority = 0;
+  ASSERT_GE(held_out_.size(), 100u);
+  const auto guesses = classify_names(*model_, vocab, held_out_, style_priors(ck_->train_names));
+  int right = 0, majority = 0, unscored = 0;
   int per_style_right[2] = {0, 0}, per_style_total[2] = {0, 0};
   const int major = ck_->train_names[0].size() >= ck_->train_names[1].size() ? 0 : 1;
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    ASSERT_EQ(guesses[i].posterior.size(), 2u);
-    EXPECT_NEAR(guesses[i].posterior[0] + guesses[i].posterior[1], 1.0, 1e-9);
-    right += guesses[i].best == truth[i];
-    majority += truth[i] == major;
-    per_style_right[truth[i]] += guesses[i].best == truth[i];
-    ++per_style_total[truth[i]];
+  for (std::size_t i = 0; i < held_out_.size(); ++i) {
+    const int truth = held_out_style_[i];
+    if (guesses[i].best < 0) {
+      ++unscored;
+    } else {
+      ASSERT_EQ(guesses[i].posterior.size(), 2u);
+      EXPECT_NEAR(guesses[i].posterior[0] + guesses[i].posterior[1], 1.0, 1e-9);
+    }
+    right += guesses[i].best == truth;
+    majority += truth == major;
+    per_style_right[truth] += guesses[i].best == truth;
+    ++per_style_total[truth];
   }
-  const double acc = static_cast<double>(right) / names.size();
-  const double base = static_cast<double>(majority) / names.size();
+  const double n = static_cast<double>(held_out_.size());
+  const double acc = right / n, base = majority / n;
   const double balanced = 0.5 * (static_cast<double>(per_style_right[0]) / per_style_total[0] +
                                  static_cast<double>(per_style_right[1]) / per_style_total[1]);
-  std::cout << "held-out names: " << names.size() << ", accuracy " << acc << ", majority baseline " << base
-            << ", balanced accuracy " << balanced << "\n";
-  EXPECT_GT(acc, base);
+  std::cout << "held-out names: " << held_out_.size() << " (" << per_style_total[1] << " Gu Long), accuracy " << acc << ", always-Jin-Yong " << base << ", balanced accuracy " << balanced
+            << "\n";
   EXPECT_GT(balanced, 0.6);
+  EXPECT_EQ(unscored, 0) << "the kept names cover every held-out character";
 }
 
 TEST_F(QuickBothCasts, NameHelperGivesDistinctNovelNamesOfTheAskedShapeRankedByLikelihood) {

@@ -3,13 +3,26 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <array>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace wuxia::test {
+
+// Same size and the same bytes (NaN == NaN, -0 != +0): "the same computation".
+template <class U>
+::testing::AssertionResult bit_equal(const std::vector<U>& a, const std::vector<U>& b) {
+  if (a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(U)) == 0)) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "not bit-identical" << (a.size() == b.size() ? "" : " (sizes differ)");
+}
 
 // A fresh folder under the system temp dir, removed when the object dies.
 class TempDir {

@@ -5,8 +5,16 @@
 // op live in the backend's memory ("device memory": host memory for the CPU
 // backend); matrices are dense and row-major. Ops on one backend run in issue
 // order; only download() and synchronize() wait for them.
+//
+// What changes from one training step to the next (the dropout key's step,
+// the loss scale, AdamW's learning rate and bias corrections) reaches the
+// ops through pointers into backend memory, not by value: a backend that
+// records a step once and replays it (CUDA Graphs, record()/replay() below)
+// then replays it with this step's values, which the caller upload()s first.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -24,6 +32,10 @@ class Memory {
   // device -> host; waits for all issued work first.
   virtual void download(void* dst, const void* src, std::size_t bytes) = 0;
   virtual void synchronize() = 0;
+  // High-water mark of the bytes allocate() has handed out and not yet taken
+  // back, where the backend keeps one (0 where it does not: the CPU's memory
+  // is the process's and shows in its resident set).
+  virtual std::size_t peak_allocated() const { return 0; }
 };
 
 // An owning array of `n` elements of U in a backend's memory.
@@ -76,6 +88,36 @@ struct AdamWArgs {
   double clip = 0.0;       // global-norm clip threshold; 0 = no clipping
 };
 
+// One AdamW step's scalars as the update uses them, rounded to T once, on the
+// host, where torch.optim.AdamW rounds them: both backends then use exactly
+// these values. Lives in backend memory (see the top of this file).
+template <class T>
+struct AdamWScalars {
+  T b1, b2, eps;
+  T decay;      // 1 - lr * weight_decay
+  T step_size;  // lr / (1 - beta1^step)
+  T bc2_sqrt;   // sqrt(1 - beta2^step)
+  double clip;  // global-norm clip threshold; <= 0: no clipping
+
+  static AdamWScalars from(const AdamWArgs& a) {
+    AdamWScalars s;
+    s.b1 = static_cast<T>(a.beta1);
+    s.b2 = static_cast<T>(a.beta2);
+    s.eps = static_cast<T>(a.eps);
+    s.decay = static_cast<T>(1.0 - a.lr * a.weight_decay);
+    s.step_size = static_cast<T>(a.lr / (1.0 - std::pow(a.beta1, static_cast<double>(a.step))));
+    s.bc2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(a.beta2, static_cast<double>(a.step))));
+    s.clip = a.clip;
+    return s;
+  }
+};
+
+// A sequence of ops recorded by Backend::record, replayable (a CUDA Graph).
+class Recording {
+ public:
+  virtual ~Recording() = default;
+};
+
 template <class T>
 class Backend : public Memory {
  public:
@@ -116,44 +158,65 @@ class Backend : public Memory {
 
   // Masked softmax cross-entropy over rows of logits [rows, v]; targets [rows]
   // int32, -1 = padding (no loss, zero gradient).
+  //   scale:    [1] the gradient's factor (1 / valid targets for a mean);
+  //             read only when dlogits is given.
   //   loss:     [1] out: sum of -log p(target) over valid rows.
   //   row_loss: [rows] out or null: per-row NLL (0 on padding).
   //   dlogits:  [rows, v] out or null: (softmax - onehot) * scale; may alias logits.
-  virtual void softmax_xent(int rows, int v, const T* logits, const int32_t* targets, T scale, T* loss,
+  virtual void softmax_xent(int rows, int v, const T* logits, const int32_t* targets, const T* scale, T* loss,
                             T* row_loss, T* dlogits) = 0;
 
   // Inverted dropout: out[i] = keep(i) ? in[i] / (1 - p) : 0 where keep(i) is
-  // rng::uniform(seed, purpose, step, i) >= p. The same call on a gradient is
-  // its backward. out may alias in. p in [0, 1).
-  virtual void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, uint64_t step, const T* in,
+  // rng::uniform(seed, purpose, *step, i) >= p. The same call on a gradient
+  // is its backward. step: [1] in backend memory. out may alias in. p in [0, 1).
+  virtual void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, const uint64_t* step, const T* in,
                        T* out) = 0;
 
   // out[0] = sqrt(sum x[i]^2), reduced in a fixed order. x: [n]; out: [1].
   virtual void grad_norm(std::size_t n, const T* x, T* out) = 0;
   // One AdamW step over flat buffers [n] (param, grad, m, v share a layout).
   // norm: [1], the global gradient norm from grad_norm; the gradient is scaled
-  // by min(1, clip / (norm + 1e-6)) when args.clip > 0 (torch's clip_grad_norm_).
+  // by min(1, clip / (norm + 1e-6)) when s->clip > 0 (torch's clip_grad_norm_).
+  // s: [1] in backend memory.
   virtual void adamw_step(std::size_t n, T* param, const T* grad, T* m, T* v, const T* norm,
-                          const AdamWArgs& args) = 0;
+                          const AdamWScalars<T>* s) = 0;
 
   virtual void scale(std::size_t n, T alpha, T* x) = 0;
   virtual void fill(std::size_t n, T value, T* x) = 0;
   virtual void copy(std::size_t n, const T* src, T* dst) = 0;  // src and dst must not overlap
+
+  // Records the ops that `issue` enqueues, without running them, as one
+  // Recording that replay() runs again: on the GPU a whole training step then
+  // costs one launch instead of hundreds. While recording, `issue` may only
+  // enqueue ops: no allocate/deallocate, upload, download or synchronize. A
+  // replay reads and writes the same addresses as the recording did, with
+  // whatever values they hold by then. Returns null, having run nothing, on a
+  // backend that does not record (the CPU's): the caller then issues the ops
+  // directly, every time.
+  virtual std::unique_ptr<Recording> record(const std::function<void()>& issue) {
+    (void)issue;
+    return nullptr;
+  }
+  // Enqueues a Recording this backend made.
+  virtual void replay(const Recording& r) { (void)r; }
 };
 
 enum class DeviceKind { Cpu, Cuda };
 
 // Picks the backend for --device cpu|cuda|auto. `auto` prefers a usable GPU
 // and otherwise returns the CPU backend, writing one line to `note` that says
-// why. `cuda` without a usable GPU throws wuxia::Error.
+// why. `cuda` without a usable GPU throws wuxia::Error. `tf32` lets the GPU's
+// GEMMs use TF32 tensor cores (--tf32).
 struct BackendChoice {
   std::unique_ptr<Backend<float>> backend;
   DeviceKind kind;
   std::string note;  // empty unless something needs saying
 };
-BackendChoice make_backend(const std::string& device, int threads);
+BackendChoice make_backend(const std::string& device, int threads, bool tf32 = false);
 
 // Whether this binary has the CUDA backend and a GPU it can use (reason when not).
 bool cuda_available(std::string* why_not = nullptr);
+// One line naming the GPU (model, architecture, memory, driver), or why there is none.
+std::string gpu_description();
 
 }  // namespace wuxia

@@ -41,6 +41,9 @@ class Batcher {
  public:
   Batcher(const std::vector<Example>& examples, int batch_size, uint64_t seed);
   std::size_t batches_per_epoch() const { return nb_; }
+  // No batch is larger than max_steps() x batch_size() (T x B).
+  int max_steps() const { return max_steps_; }
+  int batch_size() const { return batch_size_; }
   // Batch number k (0-based, counting across epochs).
   Batch batch(uint64_t k);
 
@@ -50,6 +53,7 @@ class Batcher {
   int batch_size_;
   uint64_t seed_;
   std::size_t nb_;
+  int max_steps_ = 0;
   uint64_t planned_epoch_ = UINT64_MAX;
   std::vector<std::size_t> order_;        // examples, bucketed
   std::vector<std::size_t> batch_order_;  // which chunk of order_ is batch i

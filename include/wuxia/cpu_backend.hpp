@@ -31,7 +31,7 @@ void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, uint64_t 
 template <class T>
 void grad_norm(std::size_t n, const T* x, T* out);
 template <class T>
-void adamw_step(std::size_t n, T* param, const T* grad, T* m, T* v, const T* norm, const AdamWArgs& args);
+void adamw_step(std::size_t n, T* param, const T* grad, T* m, T* v, const T* norm, const AdamWScalars<T>& s);
 template <class T>
 void scale(std::size_t n, T alpha, T* x);
 template <class T>
@@ -78,17 +78,18 @@ class CpuBackend final : public Backend<T> {
                           T* dc, T* dgates) override {
     cpu::lstm_cell_backward(b, h, gates, c_prev, c, dh, dh_rec, dc, dgates);
   }
-  void softmax_xent(int rows, int v, const T* logits, const int32_t* targets, T scale, T* loss, T* row_loss,
+  // The per-step values sit in this backend's memory, which is the host's.
+  void softmax_xent(int rows, int v, const T* logits, const int32_t* targets, const T* scale, T* loss, T* row_loss,
                     T* dlogits) override {
-    cpu::softmax_xent(rows, v, logits, targets, scale, loss, row_loss, dlogits);
+    cpu::softmax_xent(rows, v, logits, targets, dlogits ? *scale : T(0), loss, row_loss, dlogits);
   }
-  void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, uint64_t step, const T* in,
+  void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, const uint64_t* step, const T* in,
                T* out) override {
-    cpu::dropout(n, p, seed, purpose, step, in, out);
+    cpu::dropout(n, p, seed, purpose, *step, in, out);
   }
   void grad_norm(std::size_t n, const T* x, T* out) override { cpu::grad_norm(n, x, out); }
-  void adamw_step(std::size_t n, T* p, const T* g, T* m, T* v, const T* norm, const AdamWArgs& a) override {
-    cpu::adamw_step(n, p, g, m, v, norm, a);
+  void adamw_step(std::size_t n, T* p, const T* g, T* m, T* v, const T* norm, const AdamWScalars<T>* s) override {
+    cpu::adamw_step(n, p, g, m, v, norm, *s);
   }
   void scale(std::size_t n, T alpha, T* x) override { cpu::scale(n, alpha, x); }
   void fill(std::size_t n, T value, T* x) override { cpu::fill(n, value, x); }

@@ -5,6 +5,9 @@
 // all in the backend's memory. The workspace grows to the largest T*B seen and
 // is reused after that: no allocation inside a step of a known shape.
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <tuple>
 #include <vector>
 
 #include "wuxia/backend.hpp"
@@ -49,6 +52,27 @@ class Model {
   // Global gradient norm before clipping of the last optimizer_step.
   double last_grad_norm() const;
 
+  // --- training without waiting for the device ---
+  // One training step: forward and backward on `batch` (opts.backward is
+  // implied), then optimizer_step(args); the same ops, hence the same bits, as
+  // calling those two. Nothing waits for the device: the step's summed NLL and
+  // gradient norm go to a log in device memory that take_step_log() reads. On
+  // a backend that records (CUDA), the step is recorded the first time a
+  // batch shape (T, B) comes up and replayed after that: one launch a step.
+  void train_step(const Batch& batch, const StepOptions& opts, const AdamWArgs& args);
+  struct StepLog {
+    double nll;        // summed over the batch's targets
+    double grad_norm;  // before clipping
+  };
+  // The log of every train_step since the last call, oldest first (waits).
+  std::vector<StepLog> take_step_log();
+  // Sizes the workspace for batches of up to `steps` x `batch` names now. A
+  // workspace that grows later moves, and the recorded steps, which hold its
+  // addresses, have to be recorded again.
+  void reserve(int steps, int batch);
+  // How many batch shapes have a recorded step (0 on the CPU).
+  std::size_t recorded_steps() const { return recordings_.size(); }
+
   // Logits of the last forward, [T*B, V] host copy (tests). After a forward
   // with backward they hold the d-logits instead: the buffer is reused.
   std::vector<T> get_logits() const;
@@ -79,6 +103,13 @@ class Model {
   const T* p(std::size_t offset) const { return params_.data() + offset; }
   T* g(std::size_t offset) { return grads_.data() + offset; }
   void ensure_workspace(int T_, int B);
+  // Uploads the batch and this step's scalars (none of which a recording may do).
+  void stage_batch(const Batch& batch, const StepOptions& opts);
+  // Enqueues forward (and backward) of the staged T_ x B_ batch; the ops only,
+  // so that it can be recorded. Leaves the summed NLL in loss_.
+  void issue_forward_backward(const StepOptions& opts, bool row_loss);
+  void issue_optimizer();
+  void drain_step_log();
 
   Backend<T>& be_;
   ModelConfig cfg_;
@@ -87,6 +118,21 @@ class Model {
   Buffer<T> params_, grads_, m_, v_;
   Buffer<T> norm_;  // [1]
   Buffer<T> loss_;  // [1]
+  // This step's scalars, in backend memory (backend.hpp says why).
+  Buffer<T> xent_scale_;                  // [1] 1 / the batch's targets
+  Buffer<uint64_t> dropout_step_;         // [1]
+  Buffer<AdamWScalars<T>> adamw_;         // [1]
+  // The step log: kLogSteps (nll, grad norm) pairs on the device, drained to
+  // the host when full or asked for.
+  static constexpr int kLogSteps = 1024;
+  Buffer<T> step_log_;                    // [kLogSteps, 2]
+  int step_log_n_ = 0;
+  std::vector<StepLog> step_log_host_;
+  // Recorded training steps by (T, B, dropout on, dropout seed). Bounded: a
+  // shape beyond kMaxRecordings is issued op by op instead.
+  static constexpr std::size_t kMaxRecordings = 64;
+  std::map<std::tuple<int, int, bool, uint64_t>, std::unique_ptr<Recording>> recordings_;
+  bool backend_records_ = true;  // until the backend says it does not
 
   // Workspace for rows N = T*B (capacity cap_rows_, batch capacity cap_b_).
   std::size_t cap_rows_ = 0, cap_b_ = 0;

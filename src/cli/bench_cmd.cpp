@@ -15,6 +15,7 @@
 #include <optional>
 #include <sstream>
 
+#include "bench_ops.hpp"
 #include "cli.hpp"
 #include "wuxia/batch.hpp"
 #include "wuxia/cpu_backend.hpp"
@@ -33,12 +34,12 @@ double peak_rss_mib() {
   return static_cast<double>(u.ru_maxrss) / 1024.0;
 }
 
-// Peak device memory in MiB, where the backend can say. Hook for the CUDA
-// backend (e.g. its allocator's high-water mark); the CPU backend's memory is
-// the process's and shows in peak_rss_mib().
+// Peak device memory in MiB: the CUDA backend's high-water mark of its own
+// allocations (cuBLAS's workspace included). The CPU backend's memory is the
+// process's and shows in peak_rss_mib().
 std::optional<double> peak_device_mib(const BackendChoice& be) {
-  (void)be;
-  return std::nullopt;
+  if (be.kind != DeviceKind::Cuda) return std::nullopt;
+  return static_cast<double>(be.backend->peak_allocated()) / (1024.0 * 1024.0);
 }
 
 // Nearest-rank percentile of sorted values, q in [0, 1].
@@ -60,7 +61,11 @@ int cmd_bench(int argc, char** argv) {
   cxxopts::Options opts("wuxia bench",
                         "Training throughput: time --steps training steps after --warmup untimed ones.\n"
                         "A step is forward, backward, gradient clipping and AdamW on one batch\n"
-                        "(the batch is built before the clock starts).");
+                        "(the batch is built before the clock starts).\n"
+                        "--op xent times the fused softmax-cross-entropy alone (--rows x --vocab logits);\n"
+                        "--op recurrent the LSTM recurrence against its GEMMs alone (--batch, --hidden,\n"
+                        "--steps as T); --op peak the GEMM rate (--size^3) and copy bandwidth.");
+  OpBench ob;
   // clang-format off
   opts.add_options()
     ("data", "name file, as PATH or STYLE=PATH (default: the bundled Jin Yong cast)", cxxopts::value<std::string>())
@@ -68,9 +73,15 @@ int cmd_bench(int argc, char** argv) {
     ("steps", "timed steps", cxxopts::value<int64_t>()->default_value("50"))
     ("warmup", "untimed steps first", cxxopts::value<int64_t>()->default_value("5"))
     ("device", "cpu, cuda or auto", cxxopts::value<std::string>()->default_value("cpu"))
+    ("tf32", "GPU GEMMs on TF32 tensor cores")
     ("threads", "CPU threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
     ("seed", "random seed (init, split, batches)", cxxopts::value<uint64_t>()->default_value("1"))
-    ("json", "print one JSON object instead of text");
+    ("json", "print one JSON object instead of text")
+    ("op", "train, xent, recurrent or peak", cxxopts::value<std::string>()->default_value("train"))
+    ("rows", "--op xent: logit rows", cxxopts::value<int>()->default_value(std::to_string(ob.rows)))
+    ("vocab", "--op xent: logit columns", cxxopts::value<int>()->default_value(std::to_string(ob.vocab)))
+    ("size", "--op peak: square GEMM size", cxxopts::value<int>()->default_value(std::to_string(ob.size)))
+    ("iters", "--op xent/recurrent/peak: timed calls", cxxopts::value<int>()->default_value(std::to_string(ob.iters)));
   // clang-format on
   ModelConfig shape = o.model;
   shape.dropout = 0;  // a benchmark of the plain model unless asked
@@ -99,8 +110,25 @@ int cmd_bench(int argc, char** argv) {
        "--embed, --hidden and --layers must be at least 1");
   need(o.model.dropout >= 0 && o.model.dropout < 1, "--dropout must be in [0, 1)");
 
-  BackendChoice be = make_backend(r["device"].as<std::string>(), o.threads);
+  const bool tf32 = r.count("tf32") > 0;
+  const std::string op = r["op"].as<std::string>();
+  need(op == "train" || op == "xent" || op == "recurrent" || op == "peak",
+       "--op " + op + ": expected train, xent, recurrent or peak");
+  BackendChoice be = make_backend(r["device"].as<std::string>(), o.threads, tf32);
   if (!be.note.empty()) std::cerr << be.note << "\n";
+  if (op != "train") {
+    ob.rows = r["rows"].as<int>();
+    ob.vocab = r["vocab"].as<int>();
+    ob.iters = r["iters"].as<int>();
+    ob.size = r["size"].as<int>();
+    ob.batch = o.settings.batch;
+    ob.hidden = o.model.hidden;
+    ob.steps = static_cast<int>(steps);
+    ob.seed = o.settings.seed;
+    ob.json = json;
+    if (op == "xent") return bench_xent(be, ob);
+    return op == "recurrent" ? bench_recurrent(be, ob) : bench_peak(be, ob);
+  }
   const int threads = be.kind == DeviceKind::Cpu ? cpu::max_threads() : 0;
 
   // The training run's schedule over warm-up + timed steps, as train() sets it.
@@ -113,38 +141,55 @@ int cmd_bench(int argc, char** argv) {
   const std::vector<Example> train_ex = encode_names(vocab, ck.train_names);
   Batcher batcher(train_ex, ck.settings.batch, ck.settings.seed);
   Model<float> model(*be.backend, ck.config);
+  model.reserve(batcher.max_steps(), batcher.batch_size());
   model.set_params(ck.params);
 
+  // The timed steps run as `wuxia train` runs them: train_step, which waits
+  // for nothing, and one read-back of the losses at the end. A step's time is
+  // the interval between the returns of successive train_steps: on the CPU
+  // that is the step itself; on a GPU the host runs a few steps ahead (until
+  // the upload ring waits), so the intervals settle at the GPU's pace, and
+  // the total includes draining the queue. The batches are built first.
   using clock = std::chrono::steady_clock;
+  std::vector<Batch> batches;
+  std::vector<std::size_t> targets;
+  for (int64_t step = 1; step <= total; ++step) {
+    batches.push_back(batcher.batch(static_cast<uint64_t>(step - 1)));
+    targets.push_back(batches.back().num_targets);
+  }
+  for (int64_t step = 1; step <= warmup; ++step) {
+    model.train_step(batches[step - 1], train_step_options(ck.settings, step), adamw_args(ck.settings, step));
+  }
+  std::vector<Model<float>::StepLog> logged = model.take_step_log();
   std::vector<double> step_s;
   std::size_t tokens = 0;
-  double first_loss = 0, last_loss = 0;
-  for (int64_t step = 1; step <= total; ++step) {
-    const Batch batch = batcher.batch(static_cast<uint64_t>(step - 1));
-    const auto t0 = clock::now();
-    const double nll = model.forward(batch, train_step_options(ck.settings, step));
-    model.optimizer_step(adamw_args(ck.settings, step));
-    be.backend->synchronize();
-    const double dt = std::chrono::duration<double>(clock::now() - t0).count();
-    const double loss = nll / static_cast<double>(batch.num_targets);
-    if (!std::isfinite(loss)) throw Error("the loss is not finite at step " + std::to_string(step));
-    if (step == 1) first_loss = loss;
-    last_loss = loss;
-    if (step > warmup) {
-      step_s.push_back(dt);
-      tokens += batch.num_targets;
-    }
+  const auto t_begin = clock::now();
+  auto t_prev = t_begin;
+  for (int64_t step = warmup + 1; step <= total; ++step) {
+    model.train_step(batches[step - 1], train_step_options(ck.settings, step), adamw_args(ck.settings, step));
+    const auto now = clock::now();
+    step_s.push_back(std::chrono::duration<double>(now - t_prev).count());
+    t_prev = now;
+    tokens += targets[step - 1];
   }
-  double seconds = 0;
-  for (double s : step_s) seconds += s;
+  for (const auto& l : model.take_step_log()) logged.push_back(l);
+  const double seconds = std::chrono::duration<double>(clock::now() - t_begin).count();
+  for (std::size_t i = 0; i < logged.size(); ++i) {
+    if (!std::isfinite(logged[i].nll)) throw Error("the loss is not finite at step " + std::to_string(i + 1));
+  }
+  const double first_loss = logged.front().nll / static_cast<double>(targets.front());
+  const double last_loss = logged.back().nll / static_cast<double>(targets.back());
   std::sort(step_s.begin(), step_s.end());
   const double tps = seconds > 0 ? static_cast<double>(tokens) / seconds : 0;
   const std::optional<double> dev_mib = peak_device_mib(be);
   const char* device = be.kind == DeviceKind::Cuda ? "cuda" : "cpu";
+  const std::string gpu = be.kind == DeviceKind::Cuda ? gpu_description() : std::string();
 
   if (json) {
     nlohmann::json j{{"impl", "wuxia"},
                      {"device", device},
+                     {"tf32", tf32 && be.kind == DeviceKind::Cuda},
+                     {"gpu", gpu},
                      {"threads", threads},
                      {"runtime", be.kind == DeviceKind::Cpu ? cpu::blas_info() : std::string()},
                      {"data", o.data[0].path},
@@ -165,6 +210,7 @@ int cmd_bench(int argc, char** argv) {
                      {"step_ms_p90", 1e3 * percentile(step_s, 0.90)},
                      {"step_ms_min", 1e3 * step_s.front()},
                      {"step_ms_max", 1e3 * step_s.back()},
+                     {"recorded_shapes", model.recorded_steps()},
                      {"first_loss", first_loss},
                      {"last_loss", last_loss},
                      {"peak_rss_mib", peak_rss_mib()},
@@ -178,6 +224,7 @@ int cmd_bench(int argc, char** argv) {
             << " parameters\n"
             << "device:    " << device;
   if (be.kind == DeviceKind::Cpu) std::cout << ", " << threads << " thread(s), " << cpu::blas_info();
+  if (be.kind == DeviceKind::Cuda) std::cout << ", " << gpu << (tf32 ? ", TF32 GEMMs" : "");
   std::cout << "\n"
             << "steps:     " << steps << " timed after " << warmup << " warm-up, " << tokens << " target tokens, loss "
             << first_loss << " -> " << last_loss << "\n"

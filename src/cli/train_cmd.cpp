@@ -30,6 +30,7 @@ int cmd_train(int argc, char** argv) {
     ("seed", "random seed (init, split, shuffling, dropout)", cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)))
     ("threads", "CPU threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
     ("device", "cpu, cuda or auto", cxxopts::value<std::string>()->default_value("auto"))
+    ("tf32", "GPU GEMMs on TF32 tensor cores: faster, 10-bit mantissa products (docs/PERF.md: its effect on the loss)")
     ("resume", "continue from a checkpoint (its names, config and settings)", cxxopts::value<std::string>())
     ("metrics", "append metrics as JSON lines to this file", cxxopts::value<std::string>())
     ("q,quiet", "print only errors and the final line");
@@ -86,7 +87,7 @@ int cmd_train(int argc, char** argv) {
     }
   }
 
-  BackendChoice be = make_backend(r["device"].as<std::string>(), o.threads);
+  BackendChoice be = make_backend(r["device"].as<std::string>(), o.threads, r.count("tf32") > 0);
   if (!be.note.empty()) std::cerr << be.note << "\n";
   const TrainResult res = train(o, *be.backend, std::cout);
   if (o.quiet) {

@@ -25,10 +25,6 @@
 #include "wuxia/params.hpp"
 #include "wuxia/vocab.hpp"
 
-#if WUXIA_BUILT_WITH_CUDA
-#include "wuxia/cuda_backend.hpp"
-#endif
-
 namespace wuxia::cli {
 namespace {
 
@@ -78,24 +74,9 @@ std::string shape_of(const ParamInfo& p) {
   return s + "]";
 }
 
+// Throws, saying why, without a usable GPU (or in a build without CUDA).
 std::unique_ptr<Backend<float>> gpu_backend(bool tf32, int threads) {
-#if WUXIA_BUILT_WITH_CUDA
-  (void)threads;
-  cuda::Options o;
-  o.tf32 = tf32;
-  return cuda::make_backend(o);
-#else
-  (void)tf32;
-  return make_backend("cuda", threads).backend;  // throws: this build has no CUDA backend
-#endif
-}
-
-std::string gpu_description() {
-#if WUXIA_BUILT_WITH_CUDA
-  return cuda::device_description();
-#else
-  return "no CUDA backend";
-#endif
+  return make_backend("cuda", threads, tf32).backend;
 }
 
 }  // namespace

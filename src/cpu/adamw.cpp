@@ -78,26 +78,22 @@ void grad_norm(std::size_t n, const T* x, T* out) {
 }
 
 template <class T>
-void adamw_step(std::size_t n, T* param, const T* grad, T* m, T* v, const T* norm, const AdamWArgs& a) {
-  const T gscale = static_cast<T>(clip_factor(static_cast<double>(norm[0]), a.clip));
-  const T b1 = static_cast<T>(a.beta1), b2 = static_cast<T>(a.beta2);
-  const T decay = static_cast<T>(1.0 - a.lr * a.weight_decay);
-  const T step_size = static_cast<T>(a.lr / (1.0 - std::pow(a.beta1, static_cast<double>(a.step))));
-  const T bc2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(a.beta2, static_cast<double>(a.step))));
-  const T eps = static_cast<T>(a.eps);
+void adamw_step(std::size_t n, T* param, const T* grad, T* m, T* v, const T* norm, const AdamWScalars<T>& s) {
+  const T gscale = static_cast<T>(clip_factor(static_cast<double>(norm[0]), s.clip));
   const std::size_t chunks = (n + kChunk - 1) / kChunk;
 #pragma omp parallel for schedule(static) if (chunks > 4)
   for (std::size_t c = 0; c < chunks; ++c) {
     const std::size_t begin = c * kChunk, len = std::min(n, begin + kChunk) - begin;
-    adamw_range_best(len, param + begin, grad + begin, m + begin, v + begin, gscale, b1, b2, decay, step_size,
-                     bc2_sqrt, eps);
+    adamw_range_best(len, param + begin, grad + begin, m + begin, v + begin, gscale, s.b1, s.b2, s.decay,
+                     s.step_size, s.bc2_sqrt, s.eps);
   }
 }
 
 template void grad_norm<float>(std::size_t, const float*, float*);
 template void grad_norm<double>(std::size_t, const double*, double*);
-template void adamw_step<float>(std::size_t, float*, const float*, float*, float*, const float*, const AdamWArgs&);
+template void adamw_step<float>(std::size_t, float*, const float*, float*, float*, const float*,
+                                const AdamWScalars<float>&);
 template void adamw_step<double>(std::size_t, double*, const double*, double*, double*, const double*,
-                                 const AdamWArgs&);
+                                 const AdamWScalars<double>&);
 
 }  // namespace wuxia::cpu

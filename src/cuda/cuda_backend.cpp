@@ -1,14 +1,19 @@
 // The CUDA backend: Backend<float> on one GPU. Everything runs on one
 // non-blocking stream owned by the backend, in issue order; only download()
 // and synchronize() wait for it. GEMMs go to cuBLAS, the rest to the fused
-// kernels in kernels/.
+// kernels in kernels/. Uploads go through pinned staging, so they do not wait
+// either; record()/replay() capture and launch CUDA Graphs on the stream.
 #include "wuxia/cuda_backend.hpp"
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
+#include <cstring>
 #include <sstream>
+#include <unordered_map>
 #include <utility>
 
 #include "adamw.cuh"
@@ -69,6 +74,78 @@ class DeviceBytes {
   std::size_t bytes_;
 };
 
+class PinnedBytes {
+ public:
+  explicit PinnedBytes(std::size_t bytes) { CUDA_CHECK(cudaHostAlloc(&p_, bytes, cudaHostAllocDefault)); }
+  ~PinnedBytes() {
+    if (p_) cudaFreeHost(p_);
+  }
+  PinnedBytes(const PinnedBytes&) = delete;
+  PinnedBytes& operator=(const PinnedBytes&) = delete;
+  unsigned char* get() const { return static_cast<unsigned char*>(p_); }
+
+ private:
+  void* p_ = nullptr;
+};
+
+class Event {
+ public:
+  Event() { CUDA_CHECK(cudaEventCreateWithFlags(&e_, cudaEventDisableTiming)); }
+  ~Event() {
+    if (e_) cudaEventDestroy(e_);
+  }
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  cudaEvent_t get() const { return e_; }
+
+ private:
+  cudaEvent_t e_ = nullptr;
+};
+
+// An instantiated CUDA Graph: what record() returns.
+class Graph final : public Recording {
+ public:
+  explicit Graph(cudaGraphExec_t exec) : exec_(exec) {}
+  ~Graph() override { cudaGraphExecDestroy(exec_); }
+  Graph(const Graph&) = delete;
+  Graph& operator=(const Graph&) = delete;
+  cudaGraphExec_t get() const { return exec_; }
+
+ private:
+  cudaGraphExec_t exec_;
+};
+
+// Host memory for upload(). cudaMemcpyAsync from pageable memory may wait for
+// the stream (the driver stages it through a bounce buffer), which would put
+// a host sync into every training step; from pinned memory it only enqueues.
+// A small upload (a batch's tokens, a step's scalars) is copied into the next
+// of kSlots pinned slots, whose event says when the GPU has read it: the host
+// waits only when it has run kSlots uploads (several steps) ahead of the GPU.
+class StagingRing {
+ public:
+  static constexpr int kSlots = 32;
+  static constexpr std::size_t kSlotBytes = 512u << 10;  // a B=4096, T=32 batch's tokens
+
+  StagingRing() : pinned_(kSlots * kSlotBytes) {}
+  // Enqueues dst <- src on `stream`; false (nothing done) when bytes is too large.
+  bool upload(void* dst, const void* src, std::size_t bytes, cudaStream_t stream) {
+    if (bytes > kSlotBytes) return false;
+    const int i = next_;
+    next_ = (next_ + 1) % kSlots;
+    CUDA_CHECK(cudaEventSynchronize(read_[i].get()));  // the slot's previous copy has run
+    unsigned char* slot = pinned_.get() + static_cast<std::size_t>(i) * kSlotBytes;
+    std::memcpy(slot, src, bytes);
+    CUDA_CHECK(cudaMemcpyAsync(dst, slot, bytes, cudaMemcpyHostToDevice, stream));
+    CUDA_CHECK(cudaEventRecord(read_[i].get(), stream));
+    return true;
+  }
+
+ private:
+  PinnedBytes pinned_;
+  std::array<Event, kSlots> read_;
+  int next_ = 0;
+};
+
 // cuBLAS's recommended workspace on Hopper. Giving the handle its own
 // workspace also keeps cuBLAS from picking one from a shared pool, which is
 // what makes its results reproducible from run to run on one stream.
@@ -102,6 +179,7 @@ class CudaBackend final : public Backend<float> {
 
   // ---- memory ----
   void* allocate(std::size_t bytes) override {
+    not_recording("allocate");
     void* p = nullptr;
     const cudaError_t e = cudaMalloc(&p, bytes);
     if (e == cudaErrorMemoryAllocation) {
@@ -111,6 +189,9 @@ class CudaBackend final : public Backend<float> {
       throw Error("out of GPU memory: asked for " + mib(bytes) + ", " + mib(free_b) + " free of " + mib(total_b));
     }
     CUDA_CHECK(e);
+    sizes_[p] = bytes;
+    in_use_ += bytes;
+    peak_ = std::max(peak_, in_use_);
     return p;
   }
   void deallocate(void* p) noexcept override {
@@ -119,17 +200,62 @@ class CudaBackend final : public Backend<float> {
     // a model goes away) and does not lean on cudaFree's own implicit sync.
     cudaStreamSynchronize(stream_.get());
     cudaFree(p);
+    const auto it = sizes_.find(p);
+    if (it != sizes_.end()) {
+      in_use_ -= it->second;
+      sizes_.erase(it);
+    }
   }
   void upload(void* dst, const void* src, std::size_t bytes) override {
-    // From pageable memory the call returns once `src` has been staged, so the
-    // caller may reuse it at once, as the contract asks.
-    if (bytes) CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_.get()));
+    not_recording("upload");
+    if (!bytes) return;
+    // Either way `src` may be reused when this returns, as the contract asks:
+    // the ring has copied it, and from pageable memory the call returns once
+    // the driver has staged it.
+    if (!staging_.upload(dst, src, bytes, stream_.get())) {
+      CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_.get()));
+    }
   }
   void download(void* dst, const void* src, std::size_t bytes) override {
+    not_recording("download");
     if (bytes) CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream_.get()));
     synchronize();
   }
-  void synchronize() override { CUDA_CHECK(cudaStreamSynchronize(stream_.get())); }
+  void synchronize() override {
+    not_recording("synchronize");
+    CUDA_CHECK(cudaStreamSynchronize(stream_.get()));
+  }
+  std::size_t peak_allocated() const override { return peak_ + workspace_.size() + partials_.size(); }
+
+  std::unique_ptr<Recording> record(const std::function<void()>& issue) override {
+    not_recording("record");
+    // Thread-local mode: capture fails only on unsafe calls from this thread,
+    // not on unrelated CUDA work elsewhere in the process.
+    CUDA_CHECK(cudaStreamBeginCapture(stream_.get(), cudaStreamCaptureModeThreadLocal));
+    recording_ = true;
+    cudaGraph_t graph = nullptr;
+    try {
+      issue();
+    } catch (...) {
+      recording_ = false;
+      if (cudaStreamEndCapture(stream_.get(), &graph) == cudaSuccess && graph) cudaGraphDestroy(graph);
+      cudaGetLastError();  // the failed capture's sticky-free error, if any
+      throw;
+    }
+    recording_ = false;
+    CUDA_CHECK(cudaStreamEndCapture(stream_.get(), &graph));
+    cudaGraphExec_t exec = nullptr;
+    const cudaError_t e = cudaGraphInstantiate(&exec, graph, 0);
+    cudaGraphDestroy(graph);  // the executable graph keeps what it needs
+    CUDA_CHECK(e);
+    return std::make_unique<Graph>(exec);
+  }
+  void replay(const Recording& r) override {
+    not_recording("replay");
+    const auto* g = dynamic_cast<const Graph*>(&r);
+    if (!g) throw Error("replay: not a recording of the CUDA backend");
+    CUDA_CHECK(cudaGraphLaunch(g->get(), stream_.get()));
+  }
 
   // ---- ops ----
   void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
@@ -171,11 +297,11 @@ class CudaBackend final : public Backend<float> {
                           const float* dh_rec, float* dc, float* dgates) override {
     kern::lstm_cell_backward(b, h, gates, c_prev, c, dh, dh_rec, dc, dgates, stream_.get());
   }
-  void softmax_xent(int rows, int v, const float* logits, const int32_t* targets, float scale, float* loss,
+  void softmax_xent(int rows, int v, const float* logits, const int32_t* targets, const float* scale, float* loss,
                     float* row_loss, float* dlogits) override {
     kern::softmax_xent(rows, v, logits, targets, scale, loss, row_loss, dlogits, partials(), stream_.get());
   }
-  void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, uint64_t step, const float* in,
+  void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, const uint64_t* step, const float* in,
                float* out) override {
     kern::dropout(n, p, seed, purpose, step, in, out, stream_.get());
   }
@@ -183,8 +309,8 @@ class CudaBackend final : public Backend<float> {
     kern::grad_norm(n, x, out, partials(), stream_.get());
   }
   void adamw_step(std::size_t n, float* param, const float* grad, float* m, float* v, const float* norm,
-                  const AdamWArgs& args) override {
-    kern::adamw_step(n, param, grad, m, v, norm, args, stream_.get());
+                  const AdamWScalars<float>* s) override {
+    kern::adamw_step(n, param, grad, m, v, norm, s, stream_.get());
   }
   void scale(std::size_t n, float alpha, float* x) override { kern::scale(n, alpha, x, stream_.get()); }
   void fill(std::size_t n, float value, float* x) override { kern::fill(n, value, x, stream_.get()); }
@@ -194,6 +320,12 @@ class CudaBackend final : public Backend<float> {
   // Shared by softmax_xent and grad_norm: both use it only between their own
   // launches, and ops on the one stream never overlap.
   double* partials() { return static_cast<double*>(partials_.get()); }
+  // What a recording may not contain: in stream capture these calls either
+  // fail with a capture error that names no culprit, or, worse, succeed
+  // outside the graph. Say which one it was.
+  void not_recording(const char* what) const {
+    if (recording_) throw Error(std::string("CUDA backend: ") + what + " while recording a CUDA Graph");
+  }
 
   // Members are destroyed in reverse order: the cuBLAS handle goes before the
   // workspace it was given, and the stream outlives everything queued on it.
@@ -201,7 +333,11 @@ class CudaBackend final : public Backend<float> {
   DeviceBytes workspace_;
   DeviceBytes partials_;
   BlasHandle blas_;
+  StagingRing staging_;
   std::string name_;
+  bool recording_ = false;
+  std::unordered_map<void*, std::size_t> sizes_;  // live allocations, for peak_allocated()
+  std::size_t in_use_ = 0, peak_ = 0;
 };
 
 }  // namespace

@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+"""wuxia against PyTorch/cuDNN on one GPU, in one call: the GPU rows of
+scripts/bench.sh (`scripts/bench.sh --gpu` runs this; scripts/gpu_check.sh
+runs that on a device machine). Prints markdown for docs/PERF.md.
+
+  bench_gpu.py WUXIA_BINARY [--data-small F] [--data-large F] [--rounds 2]
+               [--quick] [--out DIR]
+
+Rows (issue #6):
+- training: small (Jin Yong, B=64 H=128 L=1), medium (ancient names, B=512
+  H=512 L=2), large (ancient names, B=4096 H=1024 L=2); `wuxia bench
+  --device cuda` and `bench_peer.py train --device cuda` (PyTorch eager,
+  cuDNN LSTM) alternately, ROUNDS times, best tokens/s of each side (other
+  work only ever slows a run down). FP32 both sides; the large row again with
+  TF32 on both sides. Step times and peak device memory of both.
+- the card's rates: `wuxia bench --op peak` (SGEMM 4096^3 NT, copy bandwidth),
+  FP32 and TF32; each training row's floor = its GEMM FLOPs over the GEMM rate
+  plus its compulsory bytes over the bandwidth (an estimate, formulas below).
+- fused softmax-cross-entropy alone vs F.cross_entropy on the large row's
+  logits shape: time and memory allocated beyond the inputs.
+- the recurrence (GEMM + fused cell per step) against its GEMMs alone, at the
+  medium and large shapes: the fraction of the GEMM library's own rate.
+- TF32's effect on the validation loss: the medium model trained for a fixed
+  number of steps in FP32 and in TF32, best validation loss of each.
+- GPU idle fraction of the small row's steps, from an nsys trace when nsys is
+  installed (busy = union of kernel and copy intervals over the timed span).
+Every row that fails says so in the table; the script exits 1 if any failed.
+"""
+import argparse
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PEER = os.path.join(ROOT, "scripts", "bench_peer.py")
+failures = []
+
+
+def run_json(cmd, log, timeout):
+    """Runs cmd; returns its last stdout line parsed as JSON, or None (logged)."""
+    t0 = time.time()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        log.write(f"$ {' '.join(cmd)}\n  timed out after {timeout}s\n")
+        return None
+    log.write(f"$ {' '.join(cmd)}  ({time.time() - t0:.1f}s, exit {p.returncode})\n{p.stderr[-3000:]}\n")
+    lines = [l for l in p.stdout.splitlines() if l.strip().startswith("{")]
+    if p.returncode != 0 or not lines:
+        return None
+    return json.loads(lines[-1])
+
+
+def best(runs, key):
+    runs = [r for r in runs if r]
+    return max(runs, key=lambda r: r[key]) if runs else None
+
+
+def mib(x):
+    return f"{x:.0f}" if x is not None else "-"
+
+
+def step_flops(r, T):
+    """GEMM FLOPs of one training step (forward + backward) at T steps per
+    name: forward 2*N*4H*(in + H) per layer (input projection + recurrence)
+    plus 2*N*V*H for the output layer; backward twice that (d-input and
+    d-weight). N = T*B rows."""
+    B, E, H, L, V = r["batch"], r["embed"], r["hidden"], r["layers"], r["vocab"]
+    N = T * B
+    fwd = sum(2 * N * 4 * H * ((E if l == 0 else H) + H) for l in range(L)) + 2 * N * V * H
+    return 3 * fwd
+
+
+def step_bytes(r, T):
+    """Bytes a step must move at least: the logits written, read by the
+    softmax, d-logits written and read by two GEMMs (5 passes over N*V
+    floats), and the optimizer's pass over params, grads, m, v (read 4,
+    write 3)."""
+    N = T * r["batch"]
+    return 4 * (5 * N * r["vocab"] + 7 * r["params"])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("wuxia")
+    ap.add_argument("--data-small", default=os.path.join(ROOT, "data", "jinyong.txt"))
+    ap.add_argument("--data-large", default=os.path.join(ROOT, "local-data", "ancient_names.txt"))
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--quick", action="store_true", help="fewer steps (a smoke test of this script)")
+    ap.add_argument("--device", default="cuda", help="cpu only to test this script without a GPU")
+    ap.add_argument("--out", default=None)
+    a = ap.parse_args()
+    out = a.out or tempfile.mkdtemp(prefix="wuxia-bench-gpu-")
+    os.makedirs(out, exist_ok=True)
+    log = open(os.path.join(out, "bench_gpu.log"), "a")
+    have_torch = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0
+    q = a.quick
+    dev = ["--device", a.device]
+    rows = [
+        ("small", a.data_small, f"--batch 64 --hidden 128 --embed 64 --layers 1 --steps {20 if q else 300} --warmup {5 if q else 20}"),
+        ("medium", a.data_large, f"--batch 512 --hidden 512 --embed 128 --layers 2 --steps {5 if q else 100} --warmup {2 if q else 10}"),
+        ("large", a.data_large, f"--batch 4096 --hidden 1024 --embed 256 --layers 2 --steps {3 if q else 30} --warmup {1 if q else 5}"),
+    ]
+    if q:  # the script's smoke test: small shapes everywhere
+        rows = [(n, d, f.replace("4096", "256").replace("1024", "64").replace("512", "128")) for n, d, f in rows]
+    t_start = time.time()
+
+    # ---- the card's rates
+    peak = {}
+    for tf32 in (False, True):
+        size = "512" if q else "4096"
+        peak[tf32] = run_json([a.wuxia, "bench", "--op", "peak", *dev, "--size", size, "--iters", "20", "--json"]
+                              + (["--tf32"] if tf32 else []), log, 300)
+        if not peak[tf32]:
+            failures.append(f"peak rates ({'TF32' if tf32 else 'FP32'})")
+
+    # ---- training rows
+    results = []
+    for name, data, flags in rows:
+        if not os.path.exists(data):
+            failures.append(f"{name}: no data file {data}")
+            continue
+        variants = [False, True] if name == "large" else [False]
+        for tf32 in variants:
+            extra = ["--tf32"] if tf32 else []
+            w_runs, p_runs = [], []
+            for _ in range(a.rounds if not tf32 else 1):
+                w_runs.append(run_json([a.wuxia, "bench", *dev, "--data", data, *flags.split(), "--json", *extra], log, 600))
+                if have_torch:
+                    p_runs.append(run_json([sys.executable, PEER, "train", *dev, "--data", data, *flags.split(), "--json", *extra],
+                                           log, 600))
+            results.append((name, tf32, best(w_runs, "tokens_per_sec"), best(p_runs, "tokens_per_sec")))
+
+    # ---- fused xent alone, at the large row's logits shape
+    xent_rows, xent_vocab = ("4096", "512") if q else ("16384", "5492")
+    xw = run_json([a.wuxia, "bench", "--op", "xent", *dev, "--rows", xent_rows, "--vocab", xent_vocab, "--json"], log, 300)
+    xp = run_json([sys.executable, PEER, "xent", *dev, "--rows", xent_rows, "--vocab", xent_vocab, "--json"], log, 300) if have_torch else None
+
+    # ---- recurrence vs its GEMMs alone
+    rec = []
+    for B, H, T in ([(128, 128, 4)] if q else [(512, 512, 4), (4096, 1024, 4), (64, 128, 8)]):
+        rec.append(run_json([a.wuxia, "bench", "--op", "recurrent", *dev, "--batch", str(B), "--hidden", str(H),
+                             "--steps", str(T), "--json"], log, 300))
+
+    # ---- TF32's effect on the loss: medium model, fixed steps, both precisions
+    tf32_loss = {}
+    steps = "20" if q else "400"
+    for tf32 in (False, True):
+        run_dir = os.path.join(out, f"tf32-{int(tf32)}")
+        shutil.rmtree(run_dir, ignore_errors=True)
+        metrics = os.path.join(out, f"tf32-{int(tf32)}.jsonl")
+        if os.path.exists(metrics):
+            os.remove(metrics)
+        cmd = [a.wuxia, "train", *dev, "--data", a.data_large, "--batch", "512", "--hidden", "512", "--embed", "128",
+               "--layers", "2", "--dropout", "0.1", "--steps", steps, "--eval-every", str(int(steps) // 4),
+               "--out", run_dir, "--metrics", metrics, "--quiet"] + (["--tf32"] if tf32 else [])
+        t0 = time.time()
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        log.write(f"$ {' '.join(cmd)}  ({time.time() - t0:.1f}s, exit {p.returncode})\n{p.stderr[-2000:]}\n")
+        vals = []
+        if p.returncode == 0 and os.path.exists(metrics):
+            vals = [json.loads(l)["val_loss"] for l in open(metrics) if '"val_loss"' in l]
+        tf32_loss[tf32] = (min(vals), time.time() - t0) if vals else None
+        if not vals:
+            failures.append(f"TF32 loss run ({'TF32' if tf32 else 'FP32'})")
+
+    # ---- GPU idle fraction of the small row (nsys)
+    idle = gpu_idle(a, rows[0], out, log) if a.device == "cuda" else "not measured (no GPU)"
+
+    # ---- report
+    print(f"GPU: {results[0][2]['gpu'] if results and results[0][2] else '?'}")
+    if results and results[0][3]:
+        p = results[0][3]
+        print(f"PyTorch: {p['runtime']}; cuDNN {p.get('cudnn_version')}; top kernels of one step: {p.get('top_kernels_us')}")
+    for tf32 in (False, True):
+        r = peak.get(tf32)
+        if r:
+            print(f"measured rates ({'TF32' if tf32 else 'FP32'}): SGEMM {r['size']}^3 {r['gemm_tflops']:.1f} TFLOP/s; copy {r['copy_gbps']:.0f} GB/s")
+    print()
+    print("| row | precision | PyTorch tok/s | wuxia tok/s | wuxia/PyTorch | wuxia step ms median (p10-p90) | PyTorch step ms median (p10-p90) | peak device MiB wuxia / PyTorch | floor ms (wuxia at % of floor speed) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, tf32, w, p in results:
+        prec = "TF32" if tf32 else "FP32"
+        if not w:
+            failures.append(f"{name} {prec}: wuxia bench failed")
+            print(f"| {name} | {prec} | failed (see {out}/bench_gpu.log) |")
+            continue
+        shape = f"{name} (B={w['batch']}, H={w['hidden']}, L={w['layers']}, V={w['vocab']})"
+        T_avg = w["tokens"] / w["steps"] / w["batch"]  # valid targets per name: the mean T
+        floor = "-"
+        r = peak.get(tf32)
+        if r:
+            f_s = step_flops(w, T_avg) / (r["gemm_tflops"] * 1e12) + step_bytes(w, T_avg) / (r["copy_gbps"] * 1e9)
+            floor = f"{1e3 * f_s:.3f} ({100 * f_s / (w['step_ms_median'] / 1e3):.0f}%)"
+        if p:
+            if p["tokens"] != w["tokens"]:
+                failures.append(f"{name} {prec}: the sides ran different batches ({w['tokens']} vs {p['tokens']} tokens)")
+            print(f"| {shape} | {prec} | {p['tokens_per_sec']:,.0f} | {w['tokens_per_sec']:,.0f} | "
+                  f"**{w['tokens_per_sec'] / p['tokens_per_sec']:.2f}x** | "
+                  f"{w['step_ms_median']:.3f} ({w['step_ms_p10']:.3f}-{w['step_ms_p90']:.3f}) | "
+                  f"{p['step_ms_median']:.3f} ({p['step_ms_p10']:.3f}-{p['step_ms_p90']:.3f}) | "
+                  f"{mib(w['peak_device_mib'])} / {mib(p['peak_device_mib'])} | {floor} |")
+        else:
+            print(f"| {shape} | {prec} | (no PyTorch) | {w['tokens_per_sec']:,.0f} | - | {w['step_ms_median']:.3f} | - | "
+                  f"{mib(w['peak_device_mib'])} / - | {floor} |")
+    print()
+    if xw:
+        line = (f"fused softmax-xent {xw['rows']} x {xw['vocab']}: wuxia {xw['ms']:.3f} ms, "
+                f"{xw['extra_mib'] if xw['extra_mib'] is not None else '?'} MiB beyond the inputs ({xw['input_mib']:.0f} MiB)")
+        if xp:
+            line += f"; F.cross_entropy fwd+bwd {xp['ms']:.3f} ms, {mib(xp['extra_mib'])} MiB beyond the inputs; " \
+                    f"**{xp['ms'] / xw['ms']:.2f}x** faster"
+            if xp["extra_mib"] and xw["extra_mib"] is not None:
+                line += (f", memory beyond the inputs {xw['extra_mib'] / xp['extra_mib']:.3f}x, inputs + beyond "
+                         f"{(xw['input_mib'] + xw['extra_mib']) / (xp['input_mib'] + xp['extra_mib']):.2f}x")
+        print(line)
+    else:
+        failures.append("xent bench")
+    print()
+    print("| recurrence B, H, T | GEMMs alone fwd ms (TFLOP/s) | with cells fwd ms | fwd fraction | GEMMs alone bwd ms | with cells bwd ms | bwd fraction |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rec:
+        if not r:
+            failures.append("recurrent bench")
+            print("| failed |")
+            continue
+        print(f"| {r['batch']}, {r['hidden']}, {r['steps']} | {r['fwd_gemm_ms']:.3f} ({r['fwd_gemm_tflops']:.1f}) | "
+              f"{r['fwd_step_ms']:.3f} | **{100 * r['fwd_fraction_of_gemm_alone']:.0f}%** | {r['bwd_gemm_ms']:.3f} | "
+              f"{r['bwd_step_ms']:.3f} | **{100 * r['bwd_fraction_of_gemm_alone']:.0f}%** |")
+    print()
+    if tf32_loss.get(False) and tf32_loss.get(True):
+        (l0, s0), (l1, s1) = tf32_loss[False], tf32_loss[True]
+        print(f"TF32 effect (medium model, dropout 0.1, {steps} steps, ancient names): best val loss FP32 {l0:.4f} "
+              f"({s0:.0f} s) vs TF32 {l1:.4f} ({s1:.0f} s): {l1 - l0:+.4f} nats/token")
+    print(f"GPU idle fraction, small row: {idle}")
+    print(f"\ntotal {time.time() - t_start:.0f} s; raw output in {out}")
+    for f in failures:
+        print(f"FAILED: {f}")
+    return 1 if failures else 0
+
+
+def gpu_idle(a, row, out, log):
+    """1 - (union of GPU kernel and copy intervals) / (first start .. last end)
+    over a `wuxia bench` run of the small row, from nsys's CUDA GPU trace
+    (graph nodes traced one by one)."""
+    if not shutil.which("nsys"):
+        return "not measured (nsys is not installed)"
+    name, data, flags = row
+    rep = os.path.join(out, "small-trace")
+    cmd = ["nsys", "profile", "--trace=cuda", "--cuda-graph-trace=node", "--force-overwrite=true", "-o", rep,
+           a.wuxia, "bench", "--device", "cuda", "--data", data, *flags.split()]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    log.write(f"$ {' '.join(cmd)}  (exit {p.returncode})\n{p.stderr[-2000:]}\n")
+    if p.returncode != 0:
+        return f"not measured (nsys profile failed, exit {p.returncode})"
+    p = subprocess.run(["nsys", "stats", "--report", "cuda_gpu_trace", "--format", "csv", "--output", "-",
+                        rep + ".nsys-rep"], capture_output=True, text=True, timeout=300)
+    text = p.stdout[p.stdout.find("Start"):] if "Start" in p.stdout else ""
+    spans = []
+    for r in csv.DictReader(io.StringIO(text)):
+        try:
+            s, d = int(r["Start (ns)"]), int(r["Duration (ns)"])
+        except (KeyError, ValueError):
+            continue
+        spans.append((s, s + d))
+    if len(spans) < 10:
+        return "not measured (no GPU activity found in the trace)"
+    spans.sort()
+    # The timed steps are the last part of the run; skip the first 30% of the
+    # activity (start-up, uploads, warm-up recording).
+    spans = spans[int(0.3 * len(spans)):]
+    busy, cur_s, cur_e = 0, spans[0][0], spans[0][1]
+    for s, e in spans[1:]:
+        if s > cur_e:
+            busy += cur_e - cur_s
+            cur_s, cur_e = s, e
+        else:
+            cur_e = max(cur_e, e)
+    busy += cur_e - cur_s
+    span = spans[-1][1] - spans[0][0]
+    return f"{100 * (1 - busy / span):.1f}% (busy {busy / 1e6:.2f} ms of {span / 1e6:.2f} ms, {len(spans)} GPU operations)"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
