@@ -16,12 +16,12 @@ batched and initialised with wuxia's counter-based generator (Philox4x32-10,
 include/wuxia/rng.hpp, re-implemented below), so both programs train on the
 very same batches from the very same weights: `tokens` and `first_loss` must
 agree with `wuxia bench --json`. A step (the timed part) is zero_grad,
-forward, backward, clipping and the AdamW step on a batch already in memory.
-On a GPU the loop is what a tuned PyTorch loop is: batches moved to the device
-before the clock starts, no per-step host sync (each loss is read after the
-last step), cuDNN's LSTM; a step's time is the interval between successive
-step issues, and the total includes draining the queue, as `wuxia bench`
-times it. The cuDNN RNN kernels that ran are logged (torch.profiler).
+forward, backward, clipping and the AdamW step on a batch already in memory
+(on the device). The loop is what a tuned PyTorch loop is: no per-step host
+sync (each loss is read after the last step), cuDNN's LSTM on a GPU; a
+step's time is the interval between successive step returns, and the total
+runs to the losses' read-back, as `wuxia bench` times it. On a GPU the cuDNN
+RNN kernels that ran are logged (torch.profiler).
 
 xent: F.cross_entropy (ignore_index=-1, mean) forward and backward on the
 same logits as `wuxia bench --op xent` (uniform in [-4, 4], one row in 16
@@ -276,60 +276,13 @@ def cmd_train(a):
     total = a.warmup + a.steps
     warm, decay = min(100, total // 10), total
     batcher = Batcher(seqs, a.batch, a.seed)
-    if device.type == "cuda":
+    cuda = device.type == "cuda"
+    if cuda:
         torch.backends.cuda.matmul.allow_tf32 = a.tf32
         torch.backends.cudnn.allow_tf32 = a.tf32
-        return train_gpu(a, device, model, opt, params, cfg, batcher, total, lr, warm, decay, clip, len(seqs))
-    sync = lambda: None
 
-    times, tokens, first_loss, last_loss = [], 0, 0.0, 0.0
-    for step in range(1, total + 1):
-        tok, tgt, n_tgt = batcher.batch(step - 1)
-        tok = torch.from_numpy(tok).to(device)
-        tgt = torch.from_numpy(tgt).to(device)
-        for g in opt.param_groups:
-            g["lr"] = learning_rate(step, lr, warm, decay)
-        sync()
-        t0 = time.perf_counter()
-        opt.zero_grad(set_to_none=True)
-        logits = model(tok)
-        loss = F.cross_entropy(logits.view(-1, cfg["vocab"]), tgt.view(-1), ignore_index=-1)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, clip)
-        opt.step()
-        loss_value = loss.item()  # waits for the device
-        sync()
-        dt = time.perf_counter() - t0
-        if not math.isfinite(loss_value):
-            sys.exit(f"bench_peer.py: the loss is not finite at step {step}")
-        if step == 1:
-            first_loss = loss_value
-        last_loss = loss_value
-        if step > a.warmup:
-            times.append(dt)
-            tokens += n_tgt
-    seconds = sum(times)
-    out = {"impl": "pytorch", "device": device.type,
-           "threads": torch.get_num_threads() if device.type == "cpu" else 0,
-           "runtime": torch_info(), "data": a.data, "names": len(seqs), "vocab": cfg["vocab"], "embed": a.embed,
-           "hidden": a.hidden, "layers": a.layers, "batch": a.batch, "params": sum(p.numel() for p in params),
-           "warmup": a.warmup, "steps": a.steps, "tokens": tokens, "seconds": seconds,
-           "tokens_per_sec": tokens / seconds if seconds > 0 else 0.0, **summary(times),
-           "first_loss": first_loss, "last_loss": last_loss, "peak_rss_mib": peak_rss_mib(),
-           "peak_device_mib": torch.cuda.max_memory_allocated() / 2**20 if device.type == "cuda" else None}
-    emit(out, a.json)
-
-
-def train_gpu(a, device, model, opt, params, cfg, batcher, total, lr, warm, decay, clip, n_names):
-    batches = []
-    for step in range(1, total + 1):
-        tok, tgt, n_tgt = batcher.batch(step - 1)
-        batches.append((torch.from_numpy(tok).to(device), torch.from_numpy(tgt).to(device), n_tgt))
-    torch.cuda.synchronize()
-    torch.cuda.reset_peak_memory_stats()
-
-    def step_fn(step):
-        tok, tgt, _ = batches[step - 1]
+    def train_step(step, tok, tgt):
+        """The timed work; returns the loss as a tensor (reading it waits)."""
         for g in opt.param_groups:
             g["lr"] = learning_rate(step, lr, warm, decay)
         opt.zero_grad(set_to_none=True)
@@ -340,34 +293,44 @@ def train_gpu(a, device, model, opt, params, cfg, batcher, total, lr, warm, deca
         opt.step()
         return loss.detach()
 
-    losses = [step_fn(step) for step in range(1, a.warmup + 1)]
-    torch.cuda.synchronize()
+    # All batches on the device before the clock starts.
+    batches = []
+    for step in range(1, total + 1):
+        tok, tgt, n_tgt = batcher.batch(step - 1)
+        batches.append((torch.from_numpy(tok).to(device), torch.from_numpy(tgt).to(device), n_tgt))
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    losses = [train_step(step, *batches[step - 1][:2]) for step in range(1, a.warmup + 1)]
+    sync()
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    # As `wuxia bench` times it: a step's time is the interval between the
+    # returns of successive steps (on a GPU nothing waits inside the loop),
+    # the total runs to the last loss read back.
     times, tokens = [], 0
     t_begin = t_prev = time.perf_counter()
     for step in range(a.warmup + 1, total + 1):
-        losses.append(step_fn(step))
+        losses.append(train_step(step, *batches[step - 1][:2]))
         now = time.perf_counter()
         times.append(now - t_prev)
         t_prev = now
         tokens += batches[step - 1][2]
-    torch.cuda.synchronize()
-    seconds = time.perf_counter() - t_begin
     values = [l.item() for l in losses]
+    seconds = time.perf_counter() - t_begin
     bad = [i + 1 for i, v in enumerate(values) if not math.isfinite(v)]
     if bad:
         sys.exit(f"bench_peer.py: the loss is not finite at step {bad[0]}")
-    peak = torch.cuda.max_memory_allocated() / 2**20
-    try:
-        info = cudnn_info(model, batches[0][0], batches[0][1], cfg["vocab"])
-    except Exception as e:  # logging only: never lose the measurement to it
-        info = {"cudnn_version": torch.backends.cudnn.version(), "top_kernels_us": f"profiler failed: {e}"}
-    out = {"impl": "pytorch", "device": "cuda", "threads": 0, "runtime": torch_info(), "tf32": a.tf32,
-           "data": a.data, "names": n_names, "vocab": cfg["vocab"], "embed": a.embed, "hidden": a.hidden,
-           "layers": a.layers, "batch": a.batch, "params": sum(p.numel() for p in params), "warmup": a.warmup,
-           "steps": a.steps, "tokens": tokens, "seconds": seconds,
-           "tokens_per_sec": tokens / seconds if seconds > 0 else 0.0, **summary(times),
+    out = {"impl": "pytorch", "device": device.type, "threads": 0 if cuda else torch.get_num_threads(),
+           "runtime": torch_info(), "tf32": bool(cuda and a.tf32), "data": a.data, "names": len(seqs),
+           "vocab": cfg["vocab"], "embed": a.embed, "hidden": a.hidden, "layers": a.layers, "batch": a.batch,
+           "params": sum(p.numel() for p in params), "warmup": a.warmup, "steps": a.steps, "tokens": tokens,
+           "seconds": seconds, "tokens_per_sec": tokens / seconds if seconds > 0 else 0.0, **summary(times),
            "first_loss": values[0], "last_loss": values[-1], "peak_rss_mib": peak_rss_mib(),
-           "peak_device_mib": peak, **info}
+           "peak_device_mib": torch.cuda.max_memory_allocated() / 2**20 if cuda else None}
+    if cuda:
+        try:
+            out.update(cudnn_info(model, batches[0][0], batches[0][1], cfg["vocab"]))
+        except Exception as e:  # logging only: never lose the measurement to it
+            out.update({"cudnn_version": torch.backends.cudnn.version(), "top_kernels_us": f"profiler failed: {e}"})
     emit(out, a.json)
 
 

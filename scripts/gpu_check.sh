@@ -165,6 +165,9 @@ if ((built)); then
       "$wuxia" verify --data "$data" --steps 3 --embed 17 --hidden 33 --layers 1 --batch 3 --dropout 0.2
     run_step "wuxia verify, typical sizes (E=64 H=256 L=2 B=64)" verify-typical 180 \
       "$wuxia" verify --data "$data" --steps 3 --embed 64 --hidden 256 --layers 2 --batch 64 --dropout 0.1
+    run_step "wuxia verify --free-run (the training path: CUDA Graph replays), 8 steps" verify-free-run 180 \
+      "$wuxia" verify --data "$data" --steps 8 --embed 64 --hidden 256 --layers 2 --batch 64 --dropout 0.1 \
+      --free-run --rtol 1e-2
   fi
 
   if want train; then

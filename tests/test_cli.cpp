@@ -137,6 +137,28 @@ TEST(CliDevice, AutoFallsBackToTheCpuAndSaysSo) {
   EXPECT_NE(c.out.find("--device cuda: no usable GPU"), std::string::npos) << c.out;
 }
 
+// verify's own logic, on a machine without a GPU: against a second CPU
+// backend every figure must be exactly zero, in both modes, and it must say
+// so; a wrong comparison or a check that cannot fail shows here.
+TEST(CliVerify, AgainstTheCpuFindsNoDifferenceAlignedOrFreeRunning) {
+  for (const std::string mode : {"", " --free-run"}) {
+    const auto r = run_wuxia("verify --against cpu --data " + kData +
+                             " --steps 3 --hidden 12 --embed 6 --layers 2 --batch 8 --threads 1" + mode);
+    EXPECT_EQ(r.code, 0) << mode << "\n" << r.out;
+    EXPECT_NE(r.out.find("PASS: largest relative error 0.00e+00"), std::string::npos) << mode << "\n" << r.out;
+    EXPECT_NE(r.out.find("step 3/3"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("grad lstm.weight_hh_l1"), std::string::npos) << "every tensor is compared\n" << r.out;
+  }
+}
+
+TEST(CliVerify, WithoutAGpuExitsTwoHavingComparedNothing) {
+  if (wuxia::cuda_available()) GTEST_SKIP() << "a GPU is present";
+  const auto r = run_wuxia("verify --steps 1");
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.out.find("nothing was compared"), std::string::npos) << r.out;
+  EXPECT_NE(run_wuxia("verify --against tpu").out.find("--against tpu"), std::string::npos);
+}
+
 TEST(CliHelp, EverySubcommandHasHelp) {
   for (const char* cmd : {"train", "sample", "eval"}) {
     const auto r = run_wuxia(std::string(cmd) + " --help");

@@ -624,6 +624,12 @@ TEST_P(CudaModel, InferenceStepsMatchTheCpu) {
   }
 }
 
+void set_same_params(const ModelConfig& cfg, uint64_t seed, Model<float>& a, Model<float>& b) {
+  const auto init = init_params(cfg, seed);
+  a.set_params(init);
+  b.set_params(init);
+}
+
 // The recorded (CUDA Graph) training step against the same ops issued one by
 // one on the same GPU: the same kernels on the same data, so the same bits.
 // Batches of two shapes alternate, so each recording is replayed with other
@@ -633,9 +639,7 @@ TEST_P(CudaModel, RecordedStepsReplayWithEachStepsValues) {
   const Size s = GetParam();
   const ModelConfig cfg = config_for(s);
   Model<float> direct(*gpu_, cfg), recorded(*gpu_, cfg);
-  const auto init = init_params(cfg, 17);
-  direct.set_params(init);
-  recorded.set_params(init);
+  set_same_params(cfg, 17, direct, recorded);
   Size other = s;
   other.T = s.T + 2;
   std::vector<double> nll, norms;
@@ -674,9 +678,7 @@ TEST_P(CudaModel, GrowingTheWorkspaceDropsStaleRecordings) {
   const Size s = GetParam();
   const ModelConfig cfg = config_for(s);
   Model<float> direct(*gpu_, cfg), recorded(*gpu_, cfg);
-  const auto init = init_params(cfg, 19);
-  direct.set_params(init);
-  recorded.set_params(init);
+  set_same_params(cfg, 19, direct, recorded);
   Size big = s;
   big.B = s.B + 5;
   int step = 0;

@@ -25,7 +25,9 @@ struct Options {
 // The backend on the current device. Throws wuxia::Error when unusable.
 // All of its ops run in order on one stream of its own; they are
 // deterministic: the same inputs give the same bits on every run on a given
-// GPU (cuBLAS included, as it gets a workspace of its own).
+// GPU (cuBLAS included, as it gets a workspace of its own), recorded into a
+// CUDA Graph (record/replay) or not. upload() does not wait for the stream:
+// it copies through a ring of pinned staging buffers.
 std::unique_ptr<Backend<float>> make_backend(const Options& opts = {});
 
 }  // namespace wuxia::cuda

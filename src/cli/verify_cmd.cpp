@@ -90,7 +90,8 @@ int cmd_verify(int argc, char** argv) {
                         "far apart the two are.\n\n"
                         "Each step starts the GPU model from the CPU model's parameters and optimizer moments, and the\n"
                         "GPU optimizer steps on the CPU's gradients, so each figure is one step's disagreement and\n"
-                        "errors do not compound (--free-run lets the GPU run on its own instead).\n"
+                        "errors do not compound. --free-run lets both run on their own instead, each step the way\n"
+                        "`wuxia train` runs it (on the GPU a replayed CUDA Graph), so errors compound.\n"
                         "An error is max|gpu - cpu| over a tensor, relative to the tensor's max|cpu|; a tensor passes\n"
                         "when max|gpu - cpu| <= atol + rtol * max|cpu|.\n\n"
                         "Exit status: 0 all within tolerance, 1 error, 2 no usable GPU (nothing compared),\n"
@@ -106,7 +107,9 @@ int cmd_verify(int argc, char** argv) {
     ("atol", "absolute tolerance", cxxopts::value<double>()->default_value("1e-6"))
     ("tf32", "let cuBLAS use TF32 tensor cores (expect errors near 1e-3: raise --rtol)")
     ("free-run", "do not re-align the GPU model with the CPU's each step (errors compound)")
-    ("threads", "CPU threads (0 = all cores)", cxxopts::value<int>()->default_value("0"));
+    ("threads", "CPU threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
+    ("against", "the backend checked against the CPU: cuda, or cpu (a check of verify itself: no differences)",
+     cxxopts::value<std::string>()->default_value("cuda"));
   // clang-format on
   ModelConfig shape = m;
   shape.dropout = 0.1;  // on, so the dropout masks are compared too
@@ -127,9 +130,11 @@ int cmd_verify(int argc, char** argv) {
   if (!(tol.atol >= 0) || !(tol.rtol >= 0)) throw Error("--atol and --rtol must be 0 or more");
   if (!(lr > 0)) throw Error("--lr must be greater than 0");
   if (threads < 0) throw Error("--threads must be 0 (all cores) or more");
+  const std::string against = r["against"].as<std::string>();
+  if (against != "cuda" && against != "cpu") throw Error("--against " + against + ": expected cuda or cpu");
 
   std::string why;
-  if (!cuda_available(&why)) {
+  if (against == "cuda" && !cuda_available(&why)) {
     std::cerr << "wuxia verify: no usable GPU: " << why << "\n"
               << "verify compares the CUDA backend with the CPU one and needs both; nothing was compared.\n";
     return kExitNoGpu;
@@ -154,14 +159,16 @@ int cmd_verify(int argc, char** argv) {
 
   cpu::set_threads(threads);
   cpu::CpuBackend<float> cpu_be;
-  const std::unique_ptr<Backend<float>> gpu_be = gpu_backend(tf32, threads);
+  const std::unique_ptr<Backend<float>> gpu_be =
+      against == "cuda" ? gpu_backend(tf32, threads) : std::make_unique<cpu::CpuBackend<float>>();
   Model<float> cm(cpu_be, m), gm(*gpu_be, m);
   const std::vector<float> init = init_params(m, seed);
   cm.set_params(init);
   gm.set_params(init);
   const ParamLayout& layout = cm.layout();
 
-  std::cout << "wuxia verify: CPU (" << cpu::max_threads() << " threads) vs " << gpu_description()
+  std::cout << "wuxia verify: CPU (" << cpu::max_threads() << " threads) vs "
+            << (against == "cuda" ? gpu_description() : "the CPU again (--against cpu)")
             << (tf32 ? ", TF32 GEMMs" : "") << "\n"
             << "data: " << describe(names) << "\n"
             << "model: V=" << m.vocab << " E=" << m.embed << " H=" << m.hidden << " L=" << m.layers
@@ -204,7 +211,26 @@ int cmd_verify(int argc, char** argv) {
     const std::vector<float> lc = cm.get_logits(), lg = gm.get_logits();
 
     so.backward = true;
-    const double nll_c = cm.forward(batch, so), nll_g = gm.forward(batch, so);
+    AdamWArgs a;
+    a.lr = lr;
+    a.weight_decay = d.weight_decay;
+    a.clip = d.clip;
+    a.step = step;
+    double nll_c = 0, nll_g = 0, nc = 0, ng = 0;
+    if (free_run) {
+      // The training path itself: forward, backward and the optimizer step in
+      // one train_step; its gradients stay in grads() for the checks below.
+      cm.train_step(batch, so, a);
+      gm.train_step(batch, so, a);
+      const Model<float>::StepLog c = cm.take_step_log().at(0), g = gm.take_step_log().at(0);
+      nll_c = c.nll;
+      nll_g = g.nll;
+      nc = c.grad_norm;
+      ng = g.grad_norm;
+    } else {
+      nll_c = cm.forward(batch, so);
+      nll_g = gm.forward(batch, so);
+    }
     const double loss_c = nll_c / static_cast<double>(batch.num_targets);
     const double loss_g = nll_g / static_cast<double>(batch.num_targets);
     Diff dl;
@@ -221,15 +247,13 @@ int cmd_verify(int argc, char** argv) {
       check("grad " + e.name + " " + shape_of(e), diff(gg.data() + e.offset, gc.data() + e.offset, e.size), step);
     }
 
-    AdamWArgs a;
-    a.lr = lr;
-    a.weight_decay = d.weight_decay;
-    a.clip = d.clip;
-    a.step = step;
-    if (!free_run) gm.grads().upload(gc.data(), gc.size());
-    cm.optimizer_step(a);
-    gm.optimizer_step(a);
-    const double nc = cm.last_grad_norm(), ng = gm.last_grad_norm();
+    if (!free_run) {
+      gm.grads().upload(gc.data(), gc.size());
+      cm.optimizer_step(a);
+      gm.optimizer_step(a);
+      nc = cm.last_grad_norm();
+      ng = gm.last_grad_norm();
+    }
     Diff dn;
     dn.max_abs = std::fabs(ng - nc);
     dn.scale = std::fabs(nc);
