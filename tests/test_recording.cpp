@@ -1,0 +1,215 @@
+// Model::train_step's record-once, replay-later logic, on the CPU: a backend
+// that records ops the way a CUDA Graph does (the pointers and the values
+// passed, not what the pointers hold) and replays them. A per-step value
+// passed by value would be frozen in the recording and show here as a
+// difference from the same steps issued directly; a replay into a workspace
+// that has moved reads freed memory (AddressSanitizer's CI run catches it).
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "test_util.hpp"
+#include "wuxia/cpu_backend.hpp"
+#include "wuxia/error.hpp"
+#include "wuxia/model.hpp"
+#include "wuxia/params.hpp"
+
+using namespace wuxia;
+
+namespace {
+
+class Tape final : public Recording {
+ public:
+  std::vector<std::function<void()>> ops;
+};
+
+// The CPU backend's ops, recorded instead of run between record()'s begin and
+// end; memory traffic while recording is an error, as in CUDA stream capture.
+class TapeBackend final : public Backend<float> {
+ public:
+  std::string name() const override { return "cpu (recording)"; }
+  void* allocate(std::size_t bytes) override {
+    guard("allocate");
+    return cpu_.allocate(bytes);
+  }
+  void deallocate(void* p) noexcept override { cpu_.deallocate(p); }
+  void upload(void* dst, const void* src, std::size_t bytes) override {
+    guard("upload");
+    cpu_.upload(dst, src, bytes);
+  }
+  void download(void* dst, const void* src, std::size_t bytes) override {
+    guard("download");
+    cpu_.download(dst, src, bytes);
+  }
+  void synchronize() override { guard("synchronize"); }
+
+  void gemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
+            float beta, float* c, int ldc) override {
+    op([=] { cpu_.gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); });
+  }
+  void embedding_forward(int n, int e, const int32_t* ids, const float* w, float* out) override {
+    op([=] { cpu_.embedding_forward(n, e, ids, w, out); });
+  }
+  void embedding_backward(int n, int e, int v, const int32_t* ids, const float* dout, float* dw) override {
+    op([=] { cpu_.embedding_backward(n, e, v, ids, dout, dw); });
+  }
+  void bias_rows(int rows, int cols, const float* b1, const float* b2, float* out) override {
+    op([=] { cpu_.bias_rows(rows, cols, b1, b2, out); });
+  }
+  void sum_rows(int rows, int cols, const float* in, float* out, bool acc) override {
+    op([=] { cpu_.sum_rows(rows, cols, in, out, acc); });
+  }
+  void lstm_cell_forward(int b, int h, float* gates, const float* c_prev, float* c, float* h_out) override {
+    op([=] { cpu_.lstm_cell_forward(b, h, gates, c_prev, c, h_out); });
+  }
+  void lstm_cell_backward(int b, int h, const float* gates, const float* c_prev, const float* c, const float* dh,
+                          const float* dh_rec, float* dc, float* dgates) override {
+    op([=] { cpu_.lstm_cell_backward(b, h, gates, c_prev, c, dh, dh_rec, dc, dgates); });
+  }
+  void softmax_xent(int rows, int v, const float* logits, const int32_t* targets, const float* scale, float* loss,
+                    float* row_loss, float* dlogits) override {
+    op([=] { cpu_.softmax_xent(rows, v, logits, targets, scale, loss, row_loss, dlogits); });
+  }
+  void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, const uint64_t* step, const float* in,
+               float* out) override {
+    op([=] { cpu_.dropout(n, p, seed, purpose, step, in, out); });
+  }
+  void grad_norm(std::size_t n, const float* x, float* out) override {
+    op([=] { cpu_.grad_norm(n, x, out); });
+  }
+  void adamw_step(std::size_t n, float* p, const float* g, float* m, float* v, const float* norm,
+                  const AdamWScalars<float>* s) override {
+    op([=] { cpu_.adamw_step(n, p, g, m, v, norm, s); });
+  }
+  void scale(std::size_t n, float alpha, float* x) override {
+    op([=] { cpu_.scale(n, alpha, x); });
+  }
+  void fill(std::size_t n, float value, float* x) override {
+    op([=] { cpu_.fill(n, value, x); });
+  }
+  void copy(std::size_t n, const float* src, float* dst) override {
+    op([=] { cpu_.copy(n, src, dst); });
+  }
+
+  std::unique_ptr<Recording> record(const std::function<void()>& issue) override {
+    auto tape = std::make_unique<Tape>();
+    recording_ = tape.get();
+    try {
+      issue();
+    } catch (...) {
+      recording_ = nullptr;
+      throw;
+    }
+    recording_ = nullptr;
+    ++recordings_made;
+    return tape;
+  }
+  void replay(const Recording& r) override {
+    for (const auto& f : dynamic_cast<const Tape&>(r).ops) f();
+    ++replays;
+  }
+
+  int recordings_made = 0, replays = 0;
+
+ private:
+  void op(std::function<void()> f) {
+    if (recording_) {
+      recording_->ops.push_back(std::move(f));
+    } else {
+      f();
+    }
+  }
+  void guard(const char* what) const {
+    if (recording_) throw Error(std::string(what) + " while recording");
+  }
+  cpu::CpuBackend<float> cpu_;
+  Tape* recording_ = nullptr;
+};
+
+// Padded batches of `lengths.size()` names with the given lengths (T = the longest + 1).
+Batch batch_of(const std::vector<int>& lengths, int vocab, int salt) {
+  std::vector<Example> ex(lengths.size());
+  std::vector<std::size_t> idx;
+  for (std::size_t i = 0; i < lengths.size(); ++i) {
+    ex[i].seq.push_back(1);
+    for (int t = 0; t < lengths[i]; ++t) ex[i].seq.push_back(2 + (salt * 7 + static_cast<int>(i) * 3 + t) % (vocab - 2));
+    idx.push_back(i);
+  }
+  return make_batch(ex, idx);
+}
+
+AdamWArgs args_for(int step) {
+  AdamWArgs a;
+  a.lr = 2e-3 * step;  // a different learning rate and bias correction every step
+  a.step = step;
+  a.weight_decay = 0.1;
+  a.clip = 0.5;
+  return a;
+}
+
+}  // namespace
+
+TEST(RecordedTrainStep, ReplaysWithEachStepsBatchDropoutAndOptimizerValues) {
+  const ModelConfig cfg{11, 5, 6, 2, 0.4};
+  cpu::CpuBackend<float> plain;
+  TapeBackend taped;
+  Model<float> direct(plain, cfg), recorded(taped, cfg);
+  direct.set_params(init_params(cfg, 5));
+  recorded.set_params(init_params(cfg, 5));
+  recorded.reserve(6, 3);  // room for both shapes from the start, as the trainer does
+  // Two shapes alternate, with other tokens every time.
+  for (int step = 1; step <= 8; ++step) {
+    const Batch b = batch_of(step % 2 ? std::vector<int>{3, 2, 3} : std::vector<int>{5, 1, 4}, cfg.vocab, step);
+    StepOptions so;
+    so.train = true;
+    so.seed = 3;
+    so.step = static_cast<uint64_t>(step);
+    direct.train_step(b, so, args_for(step));
+    recorded.train_step(b, so, args_for(step));
+  }
+  EXPECT_EQ(taped.recordings_made, 2) << "one recording per batch shape";
+  EXPECT_EQ(taped.replays, 8) << "every step, the first of each shape included, is a replay";
+  EXPECT_EQ(recorded.recorded_steps(), 2u);
+  const auto a = direct.take_step_log(), b = recorded.take_step_log();
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].nll, b[i].nll) << "step " << i + 1;
+    EXPECT_EQ(a[i].grad_norm, b[i].grad_norm) << "step " << i + 1;
+  }
+  EXPECT_TRUE(test::bit_equal(direct.get_params(), recorded.get_params()));
+  EXPECT_TRUE(test::bit_equal(direct.get_moment(0), recorded.get_moment(0)));
+  EXPECT_TRUE(test::bit_equal(direct.get_moment(1), recorded.get_moment(1)));
+}
+
+TEST(RecordedTrainStep, AWorkspaceThatGrowsIsRecordedAgainNotReplayedIntoFreedMemory) {
+  const ModelConfig cfg{11, 5, 6, 1, 0.0};
+  cpu::CpuBackend<float> plain;
+  TapeBackend taped;
+  Model<float> direct(plain, cfg), recorded(taped, cfg);
+  direct.set_params(init_params(cfg, 6));
+  recorded.set_params(init_params(cfg, 6));
+  const std::vector<std::vector<int>> shapes{{2, 2}, {6, 6, 6, 6}, {2, 2}};  // the second outgrows the first
+  for (int step = 1; step <= 3; ++step) {
+    const Batch b = batch_of(shapes[step - 1], cfg.vocab, step);
+    direct.train_step(b, {}, args_for(step));
+    recorded.train_step(b, {}, args_for(step));
+  }
+  EXPECT_EQ(taped.recordings_made, 3) << "the first shape recorded again after the workspace moved";
+  EXPECT_TRUE(test::bit_equal(direct.get_params(), recorded.get_params()));
+}
+
+TEST(RecordedTrainStep, ReservingTheLargestShapeFirstKeepsEveryRecording) {
+  const ModelConfig cfg{11, 5, 6, 1, 0.0};
+  TapeBackend taped;
+  Model<float> m(taped, cfg);
+  m.set_params(init_params(cfg, 7));
+  m.reserve(7, 4);
+  for (int step = 1; step <= 6; ++step) {
+    const auto& shape = step % 2 ? std::vector<int>{2, 2} : std::vector<int>{6, 6, 6, 6};
+    m.train_step(batch_of(shape, cfg.vocab, step), {}, args_for(step));
+  }
+  EXPECT_EQ(taped.recordings_made, 2);
+  EXPECT_EQ(m.take_step_log().size(), 6u);
+}
