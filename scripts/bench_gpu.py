@@ -25,6 +25,8 @@ Rows (issue #6):
 - GPU idle fraction of the small row's steps, from an nsys trace when nsys is
   installed (busy = union of kernel and copy intervals over the timed span).
 Every row that fails says so in the table; the script exits 1 if any failed.
+--budget S stops starting new runs after S seconds (what is left is reported
+as not run), so a caller's time limit never loses the whole table.
 """
 import argparse
 import csv
@@ -40,10 +42,22 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEER = os.path.join(ROOT, "scripts", "bench_peer.py")
 failures = []
+deadline = float("inf")  # --budget
+
+
+def over_budget(what, log):
+    if time.time() < deadline:
+        return False
+    log.write(f"not run (time budget spent): {what}\n")
+    failures.append(f"not run, time budget spent: {what}")
+    return True
 
 
 def run_json(cmd, log, timeout):
     """Runs cmd; returns its last stdout line parsed as JSON, or None (logged)."""
+    if over_budget(" ".join(cmd[:4]), log):
+        return None
+    timeout = max(10, min(timeout, deadline - time.time()))
     t0 = time.time()
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -95,7 +109,11 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer steps (a smoke test of this script)")
     ap.add_argument("--device", default="cuda", help="cpu only to test this script without a GPU")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--budget", type=float, default=None, help="seconds after which no new run starts")
     a = ap.parse_args()
+    global deadline
+    if a.budget:
+        deadline = time.time() + a.budget
     out = a.out or tempfile.mkdtemp(prefix="wuxia-bench-gpu-")
     os.makedirs(out, exist_ok=True)
     log = open(os.path.join(out, "bench_gpu.log"), "a")
@@ -160,8 +178,13 @@ def main():
         cmd = [a.wuxia, "train", *dev, "--data", a.data_large, "--batch", "512", "--hidden", "512", "--embed", "128",
                "--layers", "2", "--dropout", "0.1", "--steps", steps, "--eval-every", str(int(steps) // 4),
                "--out", run_dir, "--metrics", metrics, "--quiet"] + (["--tf32"] if tf32 else [])
+        if over_budget(f"TF32 loss run ({'TF32' if tf32 else 'FP32'})", log):
+            continue
         t0 = time.time()
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=max(10, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            p = subprocess.CompletedProcess(cmd, 124, "", "timed out")
         log.write(f"$ {' '.join(cmd)}  ({time.time() - t0:.1f}s, exit {p.returncode})\n{p.stderr[-2000:]}\n")
         vals = []
         if p.returncode == 0 and os.path.exists(metrics):
@@ -251,16 +274,21 @@ def gpu_idle(a, row, out, log):
     (graph nodes traced one by one)."""
     if not shutil.which("nsys"):
         return "not measured (nsys is not installed)"
+    if time.time() > deadline - 60:
+        return "not measured (time budget spent)"
     name, data, flags = row
     rep = os.path.join(out, "small-trace")
     cmd = ["nsys", "profile", "--trace=cuda", "--cuda-graph-trace=node", "--force-overwrite=true", "-o", rep,
            a.wuxia, "bench", "--device", "cuda", "--data", data, *flags.split()]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    log.write(f"$ {' '.join(cmd)}  (exit {p.returncode})\n{p.stderr[-2000:]}\n")
-    if p.returncode != 0:
-        return f"not measured (nsys profile failed, exit {p.returncode})"
-    p = subprocess.run(["nsys", "stats", "--report", "cuda_gpu_trace", "--format", "csv", "--output", "-",
-                        rep + ".nsys-rep"], capture_output=True, text=True, timeout=300)
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=max(10, deadline - time.time()))
+        log.write(f"$ {' '.join(cmd)}  (exit {p.returncode})\n{p.stderr[-2000:]}\n")
+        if p.returncode != 0:
+            return f"not measured (nsys profile failed, exit {p.returncode})"
+        p = subprocess.run(["nsys", "stats", "--report", "cuda_gpu_trace", "--format", "csv", "--output", "-",
+                            rep + ".nsys-rep"], capture_output=True, text=True, timeout=max(10, deadline - time.time()))
+    except subprocess.TimeoutExpired:
+        return "not measured (nsys timed out)"
     text = p.stdout[p.stdout.find("Start"):] if "Start" in p.stdout else ""
     spans = []
     for r in csv.DictReader(io.StringIO(text)):

@@ -180,10 +180,10 @@ if ((built)); then
   if want bench; then
     if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
       run_step "benchmarks vs PyTorch/cuDNN (scripts/bench.sh --gpu)" bench 420 \
-        python3 scripts/bench_gpu.py "$wuxia" --data-large "$data" --out "$build/gpu-bench"
+        python3 scripts/bench_gpu.py "$wuxia" --data-large "$data" --budget 360 --out "$build/gpu-bench"
     else
       run_step "benchmarks, wuxia only (no PyTorch with CUDA here)" bench 420 \
-        python3 scripts/bench_gpu.py "$wuxia" --data-large "$data" --rounds 1 --out "$build/gpu-bench"
+        python3 scripts/bench_gpu.py "$wuxia" --data-large "$data" --rounds 1 --budget 360 --out "$build/gpu-bench"
     fi
   fi
 else
