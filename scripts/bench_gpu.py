@@ -53,11 +53,16 @@ def over_budget(what, log):
     return True
 
 
+def left(cap):
+    """A subprocess timeout: at most cap seconds, and not past the budget."""
+    return max(10.0, min(cap, deadline - time.time()))
+
+
 def run_json(cmd, log, timeout):
     """Runs cmd; returns its last stdout line parsed as JSON, or None (logged)."""
     if over_budget(" ".join(cmd[:4]), log):
         return None
-    timeout = max(10, min(timeout, deadline - time.time()))
+    timeout = left(timeout)
     t0 = time.time()
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -182,7 +187,7 @@ def main():
             continue
         t0 = time.time()
         try:
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=max(10, deadline - time.time()))
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=left(600))
         except subprocess.TimeoutExpired:
             p = subprocess.CompletedProcess(cmd, 124, "", "timed out")
         log.write(f"$ {' '.join(cmd)}  ({time.time() - t0:.1f}s, exit {p.returncode})\n{p.stderr[-2000:]}\n")
@@ -281,12 +286,12 @@ def gpu_idle(a, row, out, log):
     cmd = ["nsys", "profile", "--trace=cuda", "--cuda-graph-trace=node", "--force-overwrite=true", "-o", rep,
            a.wuxia, "bench", "--device", "cuda", "--data", data, *flags.split()]
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=max(10, deadline - time.time()))
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=left(600))
         log.write(f"$ {' '.join(cmd)}  (exit {p.returncode})\n{p.stderr[-2000:]}\n")
         if p.returncode != 0:
             return f"not measured (nsys profile failed, exit {p.returncode})"
         p = subprocess.run(["nsys", "stats", "--report", "cuda_gpu_trace", "--format", "csv", "--output", "-",
-                            rep + ".nsys-rep"], capture_output=True, text=True, timeout=max(10, deadline - time.time()))
+                            rep + ".nsys-rep"], capture_output=True, text=True, timeout=left(600))
     except subprocess.TimeoutExpired:
         return "not measured (nsys timed out)"
     text = p.stdout[p.stdout.find("Start"):] if "Start" in p.stdout else ""

@@ -32,4 +32,10 @@ with tempfile.TemporaryDirectory() as tmp:
     if have_torch:
         assert re.search(r"^\| small .* \| \*\*[0-9.]+x\*\* \|", out, re.M), f"no ratio in the small row:\n{out}"
         assert "F.cross_entropy fwd+bwd" in out, out
+    # A spent --budget: later runs are not started, the table still comes, and the exit status says so.
+    r = subprocess.run([sys.executable, script, wuxia, "--quick", "--device", "cpu", "--rounds", "1", "--budget", "0.01",
+                        "--data-small", data / "jinyong.txt", "--data-large", data / "gulong.txt", "--out", tmp],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 1, f"exit {r.returncode}\n{r.stdout}\n{r.stderr}"
+    assert "FAILED: not run, time budget spent" in r.stdout and "| row | precision |" in r.stdout, r.stdout
 print("ok")
