@@ -151,7 +151,7 @@ if ((built)); then
     for tool in memcheck racecheck initcheck synccheck; do
       extra=()
       [[ $tool == memcheck ]] && extra=(--leak-check full)
-      run_step "compute-sanitizer $tool (small sizes)" "sanitizer-$tool" 180 \
+      run_step "compute-sanitizer $tool (small sizes)" "sanitizer-$tool" 120 \
         compute-sanitizer --tool "$tool" "${extra[@]}" --error-exitcode 1 --print-limit 20 \
         "$tests" --gtest_filter="$small_filter" --gtest_color=no
       fail_if_skipped "$logs/sanitizer-$tool.log"
@@ -179,11 +179,11 @@ if ((built)); then
 
   if want bench; then
     if python3 -c 'import torch; assert torch.cuda.is_available()' 2>/dev/null; then
-      run_step "benchmarks vs PyTorch/cuDNN (scripts/bench.sh --gpu)" bench 420 \
-        python3 scripts/bench_gpu.py "$wuxia" --data-large "$data" --budget 360 --out "$build/gpu-bench"
+      run_step "benchmarks vs PyTorch/cuDNN (scripts/bench.sh --gpu)" bench 330 \
+        python3 scripts/bench_gpu.py "$wuxia" --data-large "$data" --budget 270 --out "$build/gpu-bench"
     else
-      run_step "benchmarks, wuxia only (no PyTorch with CUDA here)" bench 420 \
-        python3 scripts/bench_gpu.py "$wuxia" --data-large "$data" --rounds 1 --budget 360 --out "$build/gpu-bench"
+      run_step "benchmarks, wuxia only (no PyTorch with CUDA here)" bench 330 \
+        python3 scripts/bench_gpu.py "$wuxia" --data-large "$data" --rounds 1 --budget 270 --out "$build/gpu-bench"
     fi
   fi
 else
