@@ -11,7 +11,8 @@
 # --gpu`, i.e. scripts/bench_gpu.py), and writes a report to
 # docs/gpu-reports/<date>-<card>.md. GPU_CHECK_STEPS picks the parts (default
 # "tests,sanitizers,verify,train,bench"), so that a short device lease can
-# split them over two calls.
+# split them over two calls; GPU_CHECK_BUDGET (seconds) caps the whole run so
+# that the report is written before a device call's time limit.
 #
 # DATA defaults to local-data/ancient_names.txt, a git-ignored copy of the
 # shared scale data set; make it with
@@ -55,6 +56,7 @@ report=docs/gpu-reports/$day-${slug:-gpu}${GPU_CHECK_STEPS:+-${GPU_CHECK_STEPS//
 logs=$build/gpu-check-logs
 mkdir -p "$logs" docs/gpu-reports
 t_start=$(date +%s)
+budget=${GPU_CHECK_BUDGET:-0}
 
 # ---- step runner -------------------------------------------------------------
 names=() results=() times=() logfiles=()
@@ -65,6 +67,16 @@ failed=0
 run_step() {
   local name=$1 log=$logs/$2.log limit=$3
   shift 3
+  # GPU_CHECK_BUDGET: past it no step starts, and none runs past it, so the
+  # report is always written inside a device call's time limit.
+  if ((budget > 0)); then
+    local left=$((budget - ($(date +%s) - t_start)))
+    if ((left < 15)); then
+      skip_step "$name" "GPU_CHECK_BUDGET of ${budget}s spent"
+      return 1
+    fi
+    ((limit > left)) && limit=$left
+  fi
   echo "==> $name"
   local t0=$SECONDS rc
   timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
