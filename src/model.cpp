@@ -270,7 +270,13 @@ void Model<T>::train_step(const Batch& batch, const StepOptions& opts_in, const 
   if (it != recordings_.end()) {
     be_.replay(*it->second);
   } else if (backend_records_ && recordings_.size() < kMaxRecordings) {
-    std::unique_ptr<Recording> r = be_.record(issue);
+    std::unique_ptr<Recording> r;
+    try {
+      r = be_.record(issue);
+    } catch (const Error& e) {
+      // Nothing ran while recording, so issuing the step directly is safe.
+      recording_error_ = e.what();
+    }
     if (r) {
       be_.replay(*r);
       recordings_.emplace(key, std::move(r));

@@ -254,6 +254,7 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
   // kRefresh. Until then pending_targets holds each step's target count.
   constexpr auto kRefresh = std::chrono::milliseconds(250);
   std::vector<std::size_t> pending_targets;
+  bool noted_recording_error = false;
   auto last_refresh = clock::now();
   double loss = std::numeric_limits<double>::quiet_NaN();  // of the last step read back
   auto read_back = [&](int64_t step) {
@@ -276,6 +277,13 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
     const Batch batch = batcher.batch(static_cast<uint64_t>(step - 1));
     const AdamWArgs a = adamw_args(ck.settings, step);
     model.train_step(batch, train_step_options(ck.settings, step), a);
+    if (!noted_recording_error && !model.recording_error().empty()) {
+      noted_recording_error = true;
+      if (!o.quiet) {
+        log << "note: recording the training step failed (" << model.recording_error()
+            << "); steps are issued op by op instead: same results, slower\n";
+      }
+    }
     pending_targets.push_back(batch.num_targets);
     ck.state.step = step;
     ck.state.epoch = (step - 1) / static_cast<int64_t>(nb);

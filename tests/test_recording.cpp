@@ -94,6 +94,7 @@ class TapeBackend final : public Backend<float> {
   }
 
   std::unique_ptr<Recording> record(const std::function<void()>& issue) override {
+    if (refuse_to_record) throw Error("stream capture is not supported here");
     auto tape = std::make_unique<Tape>();
     recording_ = tape.get();
     try {
@@ -112,6 +113,7 @@ class TapeBackend final : public Backend<float> {
   }
 
   int recordings_made = 0, replays = 0;
+  bool refuse_to_record = false;  // record() throws, as a failed stream capture does
 
  private:
   void op(std::function<void()> f) {
@@ -212,4 +214,27 @@ TEST(RecordedTrainStep, ReservingTheLargestShapeFirstKeepsEveryRecording) {
   }
   EXPECT_EQ(taped.recordings_made, 2);
   EXPECT_EQ(m.take_step_log().size(), 6u);
+}
+
+TEST(RecordedTrainStep, AFailedRecordingFallsBackToIssuingOpsAndSaysWhy) {
+  const ModelConfig cfg{11, 5, 6, 1, 0.2};
+  cpu::CpuBackend<float> plain;
+  TapeBackend taped;
+  taped.refuse_to_record = true;
+  Model<float> direct(plain, cfg), fallback(taped, cfg);
+  direct.set_params(init_params(cfg, 8));
+  fallback.set_params(init_params(cfg, 8));
+  for (int step = 1; step <= 3; ++step) {
+    const Batch b = batch_of({3, 4}, cfg.vocab, step);
+    StepOptions so;
+    so.train = true;
+    so.step = static_cast<uint64_t>(step);
+    direct.train_step(b, so, args_for(step));
+    fallback.train_step(b, so, args_for(step));
+  }
+  EXPECT_EQ(fallback.recorded_steps(), 0u);
+  EXPECT_NE(fallback.recording_error().find("stream capture is not supported"), std::string::npos);
+  EXPECT_TRUE(direct.recording_error().empty());
+  EXPECT_TRUE(test::bit_equal(direct.get_params(), fallback.get_params()));
+  EXPECT_EQ(fallback.take_step_log().size(), 3u);
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -72,6 +73,9 @@ class Model {
   void reserve(int steps, int batch);
   // How many batch shapes have a recorded step (0 on the CPU).
   std::size_t recorded_steps() const { return recordings_.size(); }
+  // Why recording failed, if it did: train_step then issues every step op by
+  // op (same results, more launches) rather than stop training. Empty if not.
+  const std::string& recording_error() const { return recording_error_; }
 
   // Logits of the last forward, [T*B, V] host copy (tests). After a forward
   // with backward they hold the d-logits instead: the buffer is reused.
@@ -132,7 +136,8 @@ class Model {
   // shape beyond kMaxRecordings is issued op by op instead.
   static constexpr std::size_t kMaxRecordings = 64;
   std::map<std::tuple<int, int, bool, uint64_t>, std::unique_ptr<Recording>> recordings_;
-  bool backend_records_ = true;  // until the backend says it does not
+  bool backend_records_ = true;  // until the backend says it does not, or fails to
+  std::string recording_error_;
 
   // Workspace for rows N = T*B (capacity cap_rows_, batch capacity cap_b_).
   std::size_t cap_rows_ = 0, cap_b_ = 0;
