@@ -78,8 +78,6 @@ void Model<T>::set_moment(int which, const std::vector<U>& host) {
 
 template <class T>
 void Model<T>::ensure_workspace(int Tn, int B) {
-  T_ = Tn;
-  B_ = B;
   const std::size_t N = static_cast<std::size_t>(Tn) * B;
   if (N <= cap_rows_ && static_cast<std::size_t>(B) <= cap_b_) return;
   recordings_.clear();  // they hold the addresses of the buffers about to move
@@ -115,16 +113,15 @@ void Model<T>::ensure_workspace(int Tn, int B) {
 template <class T>
 void Model<T>::reserve(int Tn, int B) {
   if (Tn < 1 || B < 1) throw Error("reserve: empty shape");
-  const int t = T_, b = B_;
   ensure_workspace(Tn, B);
-  T_ = t;
-  B_ = b;
 }
 
 template <class T>
 void Model<T>::stage_batch(const Batch& batch, const StepOptions& opts) {
   if (batch.T < 1 || batch.B < 1) throw Error("empty batch");
   ensure_workspace(batch.T, batch.B);
+  T_ = batch.T;
+  B_ = batch.B;
   const std::size_t N = static_cast<std::size_t>(batch.T) * batch.B;
   tokens_.upload(batch.tokens.data(), N);
   targets_.upload(batch.targets.data(), N);

@@ -87,13 +87,6 @@ std::vector<int32_t> ints(std::size_t n, int lo, int hi, uint32_t seed) {
 }
 
 template <class U>
-Buffer<U> to_device(Backend<float>& be, const std::vector<U>& host) {
-  Buffer<U> b(be, host.size());
-  b.upload(host.data(), host.size());
-  return b;
-}
-
-template <class U>
 std::vector<U> to_host(const Buffer<U>& b) {
   std::vector<U> h(b.size());
   b.download(h.data(), h.size());
@@ -124,9 +117,9 @@ void check_gemm(Backend<float>& be, bool ta, bool tb, int m, int n, int k, doubl
   const auto b = uniform(static_cast<std::size_t>(rows_b) * ldb, -1, 1, seed + 1);
   auto c = uniform(static_cast<std::size_t>(m) * ldc, -1, 1, seed + 2);
   const float alpha = 0.75f, beta = 0.5f;
-  auto da = to_device(be, a);
-  auto db = to_device(be, b);
-  auto dc = to_device(be, c);
+  auto da = buffer_from(be, a);
+  auto db = buffer_from(be, b);
+  auto dc = buffer_from(be, c);
   be.gemm(ta, tb, m, n, k, alpha, da.data(), lda, db.data(), ldb, beta, dc.data(), ldc);
   cpu::gemm(ta, tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, c.data(), ldc);
   EXPECT_TRUE(all_close(to_host(dc), c, atol, rtol));  // padding columns of C included: must be untouched
@@ -148,7 +141,7 @@ TEST_P(CudaOps, GemmWithKZeroScalesC) {
   const Size s = GetParam();
   const int m = s.B, n = s.H, ldc = n + 1;
   auto c = uniform(static_cast<std::size_t>(m) * ldc, -1, 1, 5);
-  auto dc = to_device(gpu(), c);
+  auto dc = buffer_from(gpu(), c);
   gpu().gemm(false, true, m, n, 0, 1.0f, nullptr, 1, nullptr, 1, 0.25f, dc.data(), ldc);
   cpu::gemm<float>(false, true, m, n, 0, 1.0f, nullptr, 1, nullptr, 1, 0.25f, c.data(), ldc);
   EXPECT_TRUE(bit_equal(to_host(dc), c));
@@ -172,8 +165,8 @@ TEST_P(CudaOps, EmbeddingForward) {
   const auto w = uniform(static_cast<std::size_t>(s.V) * s.E, -1, 1, 2);
   std::vector<float> out(static_cast<std::size_t>(n) * s.E);
   cpu::embedding_forward(n, s.E, ids.data(), w.data(), out.data());
-  auto dids = to_device(gpu(), ids);
-  auto dw = to_device(gpu(), w);
+  auto dids = buffer_from(gpu(), ids);
+  auto dw = buffer_from(gpu(), w);
   Buffer<float> dout(gpu(), out.size());
   gpu().embedding_forward(n, s.E, dids.data(), dw.data(), dout.data());
   EXPECT_TRUE(bit_equal(to_host(dout), out));
@@ -193,9 +186,9 @@ TEST_P(CudaOps, EmbeddingBackwardMatchesBitForBitAndRepeats) {
   auto ref = dw0;
   cpu::embedding_backward(n, s.E, s.V, ids.data(), dout.data(), ref.data());
 
-  auto dids = to_device(gpu(), ids);
-  auto ddout = to_device(gpu(), dout);
-  auto dw = to_device(gpu(), dw0);
+  auto dids = buffer_from(gpu(), ids);
+  auto ddout = buffer_from(gpu(), dout);
+  auto dw = buffer_from(gpu(), dw0);
   gpu().embedding_backward(n, s.E, s.V, dids.data(), ddout.data(), dw.data());
   const auto first = to_host(dw);
   // The kernel adds each vocabulary row's contributions in row order, starting
@@ -213,8 +206,8 @@ TEST_P(CudaOps, BiasRows) {
   const Size s = GetParam();
   const int rows = s.B * s.T, cols = 4 * s.H;
   const auto b1 = uniform(cols, -1, 1, 1), b2 = uniform(cols, -1, 1, 2);
-  auto db1 = to_device(gpu(), b1);
-  auto db2 = to_device(gpu(), b2);
+  auto db1 = buffer_from(gpu(), b1);
+  auto db2 = buffer_from(gpu(), b2);
   Buffer<float> dout(gpu(), static_cast<std::size_t>(rows) * cols);
   std::vector<float> ref(dout.size());
   for (bool with_b2 : {true, false}) {
@@ -231,12 +224,12 @@ TEST_P(CudaOps, SumRows) {
   for (int cols : {4 * s.H, s.V}) {
     const auto in = uniform(static_cast<std::size_t>(rows) * cols, -1, 1, cols);
     const auto out0 = uniform(cols, -1, 1, cols + 1);
-    auto din = to_device(gpu(), in);
+    auto din = buffer_from(gpu(), in);
     for (bool acc : {false, true}) {
       SCOPED_TRACE(::testing::Message() << "cols " << cols << (acc ? " accumulate" : " overwrite"));
       auto ref = out0;
       cpu::sum_rows(rows, cols, in.data(), ref.data(), acc);
-      auto dout = to_device(gpu(), out0);
+      auto dout = buffer_from(gpu(), out0);
       gpu().sum_rows(rows, cols, din.data(), dout.data(), acc);
       const auto got = to_host(dout);
       // Float sums of `rows` terms in two different orders.
@@ -252,7 +245,7 @@ TEST_P(CudaOps, ScaleFillCopy) {
   const Size s = GetParam();
   const std::size_t n = static_cast<std::size_t>(s.B) * s.T * s.H + 3;
   auto x = uniform(n, -2, 2, 9);
-  auto dx = to_device(gpu(), x);
+  auto dx = buffer_from(gpu(), x);
   gpu().scale(n, -0.375f, dx.data());
   cpu::scale(n, -0.375f, x.data());
   EXPECT_TRUE(bit_equal(to_host(dx), x));
@@ -285,8 +278,8 @@ TEST_P(CudaOps, LstmCellForward) {
     cpu::lstm_cell_forward(b, h, g_ref.data(), mode == kNoPrev ? nullptr : mode == kPrev ? cprev.data() : c_ref.data(),
                            c_ref.data(), h_ref.data());
 
-    auto dg = to_device(gpu(), gates0);
-    auto dcp = to_device(gpu(), cprev);
+    auto dg = buffer_from(gpu(), gates0);
+    auto dcp = buffer_from(gpu(), cprev);
     Buffer<float> dc(gpu(), bh), dh(gpu(), bh);
     if (mode == kAliased) dc.upload(cprev.data(), bh);
     const float* cp = mode == kNoPrev ? nullptr : mode == kPrev ? dcp.data() : dc.data();
@@ -309,11 +302,11 @@ TEST_P(CudaOps, LstmCellBackward) {
   }
   const auto cprev = uniform(bh, -2, 2, 3), c = uniform(bh, -2, 2, 4);
   const auto dh = uniform(bh, -1, 1, 5), dhr = uniform(bh, -1, 1, 6), dc0 = uniform(bh, -1, 1, 7);
-  auto dgates_d = to_device(gpu(), gates);
-  auto dcprev = to_device(gpu(), cprev);
-  auto dcd = to_device(gpu(), c);
-  auto ddh = to_device(gpu(), dh);
-  auto ddhr = to_device(gpu(), dhr);
+  auto dgates_d = buffer_from(gpu(), gates);
+  auto dcprev = buffer_from(gpu(), cprev);
+  auto dcd = buffer_from(gpu(), c);
+  auto ddh = buffer_from(gpu(), dh);
+  auto ddhr = buffer_from(gpu(), dhr);
   for (int mask = 0; mask < 8; ++mask) {
     const bool has_cp = mask & 1, has_dh = mask & 2, has_dhr = mask & 4;
     SCOPED_TRACE(::testing::Message() << "c_prev " << has_cp << " dh " << has_dh << " dh_rec " << has_dhr);
@@ -321,7 +314,7 @@ TEST_P(CudaOps, LstmCellBackward) {
     std::vector<float> dg_ref(4 * bh);
     cpu::lstm_cell_backward(b, h, gates.data(), has_cp ? cprev.data() : nullptr, c.data(), has_dh ? dh.data() : nullptr,
                             has_dhr ? dhr.data() : nullptr, dc_ref.data(), dg_ref.data());
-    auto ddc = to_device(gpu(), dc0);
+    auto ddc = buffer_from(gpu(), dc0);
     Buffer<float> ddg(gpu(), 4 * bh);
     gpu().lstm_cell_backward(b, h, dgates_d.data(), has_cp ? dcprev.data() : nullptr, dcd.data(),
                              has_dh ? ddh.data() : nullptr, has_dhr ? ddhr.data() : nullptr, ddc.data(), ddg.data());
@@ -346,9 +339,9 @@ TEST_P(CudaOps, SoftmaxXent) {
   int valid = 0;
   for (int t : targets) valid += t >= 0;
   const float scale = 1.0f / static_cast<float>(valid);
-  auto dlog = to_device(gpu(), logits);
-  auto dtg = to_device(gpu(), targets);
-  auto dscale = to_device(gpu(), std::vector<float>{scale});
+  auto dlog = buffer_from(gpu(), logits);
+  auto dtg = buffer_from(gpu(), targets);
+  auto dscale = buffer_from(gpu(), std::vector<float>{scale});
   Buffer<float> dloss(gpu(), 1), drow(gpu(), rows), dgrad(gpu(), logits.size());
 
   float loss_ref = 0;
@@ -388,10 +381,10 @@ TEST_P(CudaOps, SoftmaxXentAllPadding) {
   const int rows = s.B, v = s.V;
   const auto logits = uniform(static_cast<std::size_t>(rows) * v, -1, 1, 1);
   const std::vector<int32_t> targets(rows, -1);
-  auto dlog = to_device(gpu(), logits);
-  auto dtg = to_device(gpu(), targets);
+  auto dlog = buffer_from(gpu(), logits);
+  auto dtg = buffer_from(gpu(), targets);
   Buffer<float> dloss(gpu(), 1), drow(gpu(), rows);
-  auto one = to_device(gpu(), std::vector<float>{1.0f});
+  auto one = buffer_from(gpu(), std::vector<float>{1.0f});
   gpu().softmax_xent(rows, v, dlog.data(), dtg.data(), one.data(), dloss.data(), drow.data(), dlog.data());
   EXPECT_EQ(to_host(dloss)[0], 0.0f);
   EXPECT_TRUE(bit_equal(to_host(drow), std::vector<float>(rows, 0.0f)));
@@ -404,18 +397,18 @@ TEST_P(CudaOps, DropoutMasksMatchTheCpuBitForBit) {
   const Size s = GetParam();
   const std::size_t n = static_cast<std::size_t>(s.B) * s.T * s.H + 7;
   const auto in = uniform(n, -1, 1, 1);
-  auto din = to_device(gpu(), in);
+  auto din = buffer_from(gpu(), in);
   Buffer<float> dout(gpu(), n);
   for (double p : {0.0, 0.1, 0.5, 0.9}) {
     SCOPED_TRACE(::testing::Message() << "p " << p);
     const uint64_t seed = 0xDEADBEEFCAFEF00DULL, step = 123456789012ULL;
-    auto dstep = to_device(gpu(), std::vector<uint64_t>{step});
+    auto dstep = buffer_from(gpu(), std::vector<uint64_t>{step});
     std::vector<float> ref(n);
     cpu::dropout(n, p, seed, 17u, step, in.data(), ref.data());
     gpu().dropout(n, p, seed, 17u, dstep.data(), din.data(), dout.data());
     EXPECT_TRUE(bit_equal(to_host(dout), ref));
     // In place, as backward runs it.
-    auto dinplace = to_device(gpu(), in);
+    auto dinplace = buffer_from(gpu(), in);
     gpu().dropout(n, p, seed, 17u, dstep.data(), dinplace.data(), dinplace.data());
     EXPECT_TRUE(bit_equal(to_host(dinplace), ref)) << "in place";
   }
@@ -432,7 +425,7 @@ TEST_P(CudaOps, GradNorm) {
     const auto x = uniform(n, -1e-2f, 1e-2f, static_cast<uint32_t>(n));
     float ref = -1;
     cpu::grad_norm(n, x.data(), &ref);
-    auto dx = to_device(gpu(), x);
+    auto dx = buffer_from(gpu(), x);
     gpu().grad_norm(n, dx.data(), dout.data());
     const float a = to_host(dout)[0];
     EXPECT_NEAR(a, ref, 1e-6 * ref);
@@ -461,10 +454,10 @@ TEST_P(CudaOps, AdamWStep) {
     auto p = p0, m = m0, v = v0;
     const auto scalars = AdamWScalars<float>::from(a);
     cpu::adamw_step(n, p.data(), g.data(), m.data(), v.data(), &c.norm, scalars);
-    auto dp = to_device(gpu(), p0), dm = to_device(gpu(), m0), dv = to_device(gpu(), v0);
-    auto dg = to_device(gpu(), g);
-    auto dnorm = to_device(gpu(), std::vector<float>{c.norm});
-    auto dscalars = to_device(gpu(), std::vector<AdamWScalars<float>>{scalars});
+    auto dp = buffer_from(gpu(), p0), dm = buffer_from(gpu(), m0), dv = buffer_from(gpu(), v0);
+    auto dg = buffer_from(gpu(), g);
+    auto dnorm = buffer_from(gpu(), std::vector<float>{c.norm});
+    auto dscalars = buffer_from(gpu(), std::vector<AdamWScalars<float>>{scalars});
     gpu().adamw_step(n, dp.data(), dg.data(), dm.data(), dv.data(), dnorm.data(), dscalars.data());
     // The kernel rounds every product and sum on its own; the CPU's AVX2 and
     // AVX-512 builds fuse some into FMAs. That is a last-bit difference in

@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace wuxia {
 
@@ -76,6 +77,14 @@ class Buffer {
   U* p_ = nullptr;
   std::size_t n_ = 0;
 };
+
+// A Buffer in `mem` holding a copy of `host`.
+template <class U>
+Buffer<U> buffer_from(Memory& mem, const std::vector<U>& host) {
+  Buffer<U> b(mem, host.size());
+  b.upload(host.data(), host.size());
+  return b;
+}
 
 // Hyper-parameters of one AdamW step (decoupled weight decay, as torch.optim.AdamW).
 struct AdamWArgs {

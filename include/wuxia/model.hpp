@@ -106,6 +106,7 @@ class Model {
   };
   const T* p(std::size_t offset) const { return params_.data() + offset; }
   T* g(std::size_t offset) { return grads_.data() + offset; }
+  // Grows the workspace to hold T x B rows (moving it drops the recordings).
   void ensure_workspace(int T_, int B);
   // Uploads the batch and this step's scalars (none of which a recording may do).
   void stage_batch(const Batch& batch, const StepOptions& opts);

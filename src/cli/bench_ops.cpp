@@ -39,13 +39,6 @@ std::vector<float> uniform(std::size_t n, float lo, float hi, uint64_t seed, uin
   return v;
 }
 
-template <class U>
-Buffer<U> on_device(Backend<float>& be, const std::vector<U>& host) {
-  Buffer<U> b(be, host.size());
-  b.upload(host.data(), host.size());
-  return b;
-}
-
 const char* device_name(const BackendChoice& be) { return be.kind == DeviceKind::Cuda ? "cuda" : "cpu"; }
 
 double mib(std::size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
@@ -68,9 +61,9 @@ int bench_xent(const BackendChoice& choice, const OpBench& o) {
   }
   const float scale = 1.0f / static_cast<float>(valid);
   const std::size_t before = be.peak_allocated();
-  Buffer<float> d_logits = on_device(be, logits);
-  Buffer<int32_t> d_targets = on_device(be, targets);
-  Buffer<float> d_scale = on_device(be, std::vector<float>{scale});
+  Buffer<float> d_logits = buffer_from(be, logits);
+  Buffer<int32_t> d_targets = buffer_from(be, targets);
+  Buffer<float> d_scale = buffer_from(be, std::vector<float>{scale});
   Buffer<float> d_loss(be, 1);
   const std::size_t inputs = n * sizeof(float) + targets.size() * sizeof(int32_t) + 2 * sizeof(float);
   // Loss and d-logits, the gradient written over the logits, as a training
@@ -111,11 +104,11 @@ int bench_recurrent(const BackendChoice& choice, const OpBench& o) {
   Backend<float>& be = *choice.backend;
   const int B = o.batch, H = o.hidden, T = o.steps, G4 = 4 * H;
   const std::size_t BH = static_cast<std::size_t>(B) * H, BG = static_cast<std::size_t>(B) * G4;
-  Buffer<float> w = on_device(be, uniform(static_cast<std::size_t>(G4) * H, -0.05f, 0.05f, o.seed, 3));
-  Buffer<float> hs = on_device(be, uniform((T + 1) * BH, -1.0f, 1.0f, o.seed, 4));
-  Buffer<float> gates = on_device(be, uniform(T * BG, -1.0f, 1.0f, o.seed, 5));
-  Buffer<float> cells = on_device(be, uniform(T * BH, -1.0f, 1.0f, o.seed, 6));
-  Buffer<float> dh = on_device(be, uniform(T * BH, -1e-3f, 1e-3f, o.seed, 7));
+  Buffer<float> w = buffer_from(be, uniform(static_cast<std::size_t>(G4) * H, -0.05f, 0.05f, o.seed, 3));
+  Buffer<float> hs = buffer_from(be, uniform((T + 1) * BH, -1.0f, 1.0f, o.seed, 4));
+  Buffer<float> gates = buffer_from(be, uniform(T * BG, -1.0f, 1.0f, o.seed, 5));
+  Buffer<float> cells = buffer_from(be, uniform(T * BH, -1.0f, 1.0f, o.seed, 6));
+  Buffer<float> dh = buffer_from(be, uniform(T * BH, -1e-3f, 1e-3f, o.seed, 7));
   Buffer<float> dgates(be, T * BG), dh_rec(be, BH), dc(be, BH);
   be.fill(BH, 0.0f, dh_rec.data());
   be.fill(BH, 0.0f, dc.data());
@@ -210,8 +203,8 @@ int bench_peak(const BackendChoice& choice, const OpBench& o) {
   Backend<float>& be = *choice.backend;
   const int n = o.size;
   const std::size_t nn = static_cast<std::size_t>(n) * n;
-  Buffer<float> a = on_device(be, uniform(nn, -1.0f, 1.0f, o.seed, 8));
-  Buffer<float> b = on_device(be, uniform(nn, -1.0f, 1.0f, o.seed, 9));
+  Buffer<float> a = buffer_from(be, uniform(nn, -1.0f, 1.0f, o.seed, 8));
+  Buffer<float> b = buffer_from(be, uniform(nn, -1.0f, 1.0f, o.seed, 9));
   Buffer<float> c(be, nn);
   be.fill(nn, 0.0f, c.data());
   // NT, as most of the model's GEMMs (x W^T).

@@ -74,11 +74,6 @@ std::string shape_of(const ParamInfo& p) {
   return s + "]";
 }
 
-// Throws, saying why, without a usable GPU (or in a build without CUDA).
-std::unique_ptr<Backend<float>> gpu_backend(bool tf32, int threads) {
-  return make_backend("cuda", threads, tf32).backend;
-}
-
 }  // namespace
 
 int cmd_verify(int argc, char** argv) {
@@ -160,7 +155,7 @@ int cmd_verify(int argc, char** argv) {
   cpu::set_threads(threads);
   cpu::CpuBackend<float> cpu_be;
   const std::unique_ptr<Backend<float>> gpu_be =
-      against == "cuda" ? gpu_backend(tf32, threads) : std::make_unique<cpu::CpuBackend<float>>();
+      against == "cuda" ? make_backend("cuda", threads, tf32).backend : std::make_unique<cpu::CpuBackend<float>>();
   Model<float> cm(cpu_be, m), gm(*gpu_be, m);
   const std::vector<float> init = init_params(m, seed);
   cm.set_params(init);
