@@ -10,19 +10,23 @@
 #       PyTorch/cuDNN on this machine's GPU (scripts/bench_gpu.py says which;
 #       scripts/gpu_check.sh runs them on a device machine)
 #
-# Environment: ROUNDS (2), SMALL_STEPS (100), MEDIUM_STEPS (12), SAMPLE_N
-# (10000), THREADS_ALL (nproc), OUT (a scratch folder, default a temp dir).
+# Environment: ROUNDS (2), SMALL_STEPS (100), MEDIUM_STEPS (12), BUSY_STEPS (300), SAMPLE_N
+# (10000), THREADS_ALL (nproc), OUT (a scratch folder, default a temp dir),
+# PYTHON (the interpreter with torch; default /usr/bin/python3, where
+# scripts/setup.sh installs Debian's python3-torch, else python3).
 # When OPENBLAS_CORETYPE is set (it pins OpenBLAS's kernels), wuxia also runs
 # with it unset, in its own column: OpenBLAS's own choice for this CPU.
-# OpenMP settings (OMP_WAIT_POLICY, ...) apply to both sides alike; on a
-# machine shared with other work, OMP_WAIT_POLICY=passive keeps the
-# multi-thread rows from measuring mostly the contention (docs/PERF.md).
+# OpenMP settings (OMP_WAIT_POLICY, ...) apply to both sides alike; unset,
+# wuxia's threads wait passively (src/omp_env.cpp) and PyTorch's spin.
+# The busy-machine rows run wuxia alone (no peer) while this script keeps one
+# core busy with a process of its own: 1 and THREADS_ALL threads, with
+# wuxia's default waits and with spinning ones (OMP_WAIT_POLICY=active).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [ "${1:-}" = "--gpu" ]; then
   shift
-  exec python3 "$root/scripts/bench_gpu.py" "${1:-$root/build/wuxia}" ${OUT:+--out "$OUT"}
+  exec "${PYTHON:-python3}" "$root/scripts/bench_gpu.py" "${1:-$root/build/wuxia}" ${OUT:+--out "$OUT"}
 fi
 wuxia="${1:-$root/build/wuxia}"
 peer="$root/scripts/bench_peer.py"
@@ -36,7 +40,12 @@ small_data="$root/data/jinyong.txt"
 medium_data="$root/../shared/data/ancient_names.txt"
 
 [ -x "$wuxia" ] || { echo "bench.sh: no wuxia binary at $wuxia (build it, or pass its path)" >&2; exit 2; }
-python3 -c "import torch" 2>/dev/null || { echo "bench.sh: PyTorch is not installed for python3" >&2; exit 2; }
+py=${PYTHON:-}
+if [ -z "$py" ]; then
+  py=python3
+  /usr/bin/python3 -c "import torch" 2>/dev/null && py=/usr/bin/python3
+fi
+"$py" -c "import torch" 2>/dev/null || { echo "bench.sh: PyTorch is not installed for $py (scripts/setup.sh installs it)" >&2; exit 2; }
 mkdir -p "$out"
 start=$(date +%s)
 
@@ -57,12 +66,13 @@ train_row() {
     if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
       record "$out/$tag.auto" env -u OPENBLAS_CORETYPE "$wuxia" bench --data "$data" $flags --threads "$threads" --json
     fi
-    record "$out/$tag.peer" python3 "$peer" train --data "$data" $flags --threads "$threads" --json
+    record "$out/$tag.peer" "$py" "$peer" train --data "$data" $flags --threads "$threads" --json
   done
   rows+=("$name|$threads|$tag")
 }
 
 small="--batch 64 --hidden 128 --embed 64 --layers 1 --steps $small_steps --warmup 10"
+busy_small="--batch 64 --hidden 128 --embed 64 --layers 1 --steps ${BUSY_STEPS:-300} --warmup 10"
 medium="--batch 256 --hidden 256 --embed 64 --layers 2 --steps $medium_steps --warmup 3"
 notes=()
 for t in 1 "$threads_all"; do
@@ -74,6 +84,28 @@ if [ -f "$medium_data" ]; then
   done
 else
   notes+=("medium rows skipped: $medium_data is absent")
+fi
+
+# Busy machine: one process of this script's own keeps a core busy while the
+# small row runs on 1 and THREADS_ALL threads, with wuxia's default waits and
+# with spinning ones, alternately.
+busy_pid=""
+stop_busy() { [ -n "$busy_pid" ] && kill "$busy_pid" 2>/dev/null; busy_pid=""; }
+trap stop_busy EXIT
+busy_rows=()
+if ((threads_all > 1)); then
+  sh -c 'while :; do :; done' &
+  busy_pid=$!
+  sleep 1
+  for t in 1 "$threads_all"; do : >"$out/busy_t$t.default"; : >"$out/busy_t$t.active"; done
+  for _ in $(seq "$rounds"); do
+    for t in 1 "$threads_all"; do
+      record "$out/busy_t$t.default" "$wuxia" bench --data "$small_data" $busy_small --threads "$t" --json
+      record "$out/busy_t$t.active" env OMP_WAIT_POLICY=active "$wuxia" bench --data "$small_data" $busy_small --threads "$t" --json
+    done
+  done
+  stop_busy
+  busy_rows=("busy|$threads_all")
 fi
 
 # Sampling: names/s for SAMPLE_N distinct names from the same H=256 weights,
@@ -100,14 +132,15 @@ for _ in $(seq "$rounds"); do
   if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
     time_sample env -u OPENBLAS_CORETYPE "$wuxia" sample --checkpoint "$ckpt" -n "$sample_n" --threads 1 >>"$out/sample.auto"
   fi
-  record "$out/sample.peer" python3 "$peer" sample --checkpoint "$ckpt" -n "$sample_n" --threads 1 --json
+  record "$out/sample.peer" "$py" "$peer" sample --checkpoint "$ckpt" -n "$sample_n" --threads 1 --json
 done
 
-python3 - "$root" "$out" "$(( $(date +%s) - start ))" "${OPENBLAS_CORETYPE:-}" "${rows[@]}" "${notes[@]+"${notes[@]}"}" <<'EOF'
+"$py" - "$root" "$out" "$(( $(date +%s) - start ))" "${OPENBLAS_CORETYPE:-}" "${rows[@]}" "${busy_rows[@]+"${busy_rows[@]}"}" "${notes[@]+"${notes[@]}"}" <<'EOF'
 import json, os, subprocess, sys
 root, out, elapsed, pinned, items = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
 rows = [i for i in items if i.count("|") == 2]
-notes = [i for i in items if i.count("|") != 2]
+busy = [i for i in items if i.startswith("busy|")]
+notes = [i for i in items if i.count("|") == 0]
 
 def runs(path):
     if not os.path.exists(path):
@@ -131,7 +164,7 @@ if wx:
     print(f"wuxia BLAS: {wx[0]['runtime']}")
 if first:
     print(f"PyTorch: {first[0]['runtime']}")
-print(f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset: active spinning first)')}; "
+print(f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset: wuxia waits passively, PyTorch spins first)')}; "
       f"load average at the end: {open('/proc/loadavg').read().split()[0:3] if os.path.exists('/proc/loadavg') else '?'}")
 auto_col = bool(pinned)
 if auto_col:
@@ -167,6 +200,19 @@ if w and p:
     if auto_col:
         line += f" {a['names_per_sec']:,.0f} | {a['names_per_sec'] / p['names_per_sec']:.2f}x |" if a else " - | - |"
     print(line)
+if busy:
+    threads_all = busy[0].split("|")[1]
+    print()
+    print("Busy machine: one other process keeps a core busy (started and stopped by bench.sh); wuxia alone, small row:")
+    print()
+    print("| waits | tok/s, 1 thread | tok/s, " + threads_all + " threads | " + threads_all + " threads / 1 thread |")
+    print("|---|---|---|---|")
+    for policy, label in (("default", "wuxia's default (passive)"), ("active", "spinning (OMP_WAIT_POLICY=active)")):
+        one, many = best(f"{out}/busy_t1.{policy}", "tokens_per_sec"), best(f"{out}/busy_t{threads_all}.{policy}", "tokens_per_sec")
+        if not one or not many:
+            print(f"| {label} | failed (see {out}/stderr.log) |")
+            continue
+        print(f"| {label} | {one['tokens_per_sec']:,.0f} | {many['tokens_per_sec']:,.0f} | **{many['tokens_per_sec'] / one['tokens_per_sec']:.2f}x** |")
 print()
 print(f"best of {len(runs(f'{out}/sample.peer'))} alternating runs per side; total {elapsed} s; raw JSON in {out}")
 for n in notes:

@@ -79,7 +79,8 @@ def torch_info():
         extras.append(config.split("Math Kernel Library Version")[1].split("-")[0].strip().join(["MKL ", ""]))
     if torch.backends.mkldnn.is_available():
         extras.append("oneDNN")
-    cap = torch.backends.cpu.get_cpu_capability()
+    cpu_backend = getattr(torch.backends, "cpu", None)  # torch >= 2.0
+    cap = cpu_backend.get_cpu_capability() if cpu_backend else "?"
     return (f"torch {torch.__version__} ({origin}, {where}), BLAS_INFO={blas}"
             + (" [" + ", ".join(extras) + "]" if extras else "") + f", CPU capability {cap}")
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every build and test dependency of wuxia from Debian packages.
-# Safe to run twice. The CUDA toolkit (nvcc, cuBLAS) is not a Debian package
+# Safe to run twice. The Python packages are Debian's, for /usr/bin/python3
+# (the tests use that interpreter: a python3 earlier on PATH may lack them). The CUDA toolkit (nvcc, cuBLAS) is not a Debian package
 # here: it is used when present (WUXIA_CUDA=AUTO) and skipped otherwise.
 set -euo pipefail
 
@@ -10,7 +11,10 @@ packages=(
   nlohmann-json3-dev      # checkpoint metadata, --json output
   libgtest-dev            # tests
   libopenblas-openmp-dev  # CBLAS for CPU GEMMs; the OpenMP build shares our thread pool
+  libopencc-dev opencc    # --convert t2s|s2t (OpenCC's C API); the corpus script's conversion
   python3
+  python3-torch           # tests/pytorch_interop.py: a checkpoint loads into nn.LSTM by name
+  python3-numpy python3-matplotlib  # scripts/plot_metrics.py and its test; bench_peer.py
   clang libclang-rt-14-dev  # libFuzzer targets (tests/fuzz/)
 )
 

@@ -3,9 +3,14 @@
 and PyTorch scores names exactly as `wuxia eval` does.
 
 Usage: pytorch_interop.py WUXIA_BINARY DATA_FILE
-Exits 77 (CTest: skipped) when torch or safetensors is not installed."""
+Exits 77 (CTest: skipped) when torch is not installed (scripts/setup.sh
+installs Debian's python3-torch). The file is read by the safetensors format
+as published (8-byte little-endian header length, JSON header, raw tensors);
+where the safetensors package is installed too (it is not a Debian package),
+its safe_open/load_file must read the same tensors and metadata."""
 import json
 import math
+import struct
 import subprocess
 import sys
 import tempfile
@@ -14,11 +19,40 @@ try:
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
-    from safetensors import safe_open
-    from safetensors.torch import load_file
 except ImportError as e:
     print(f"SKIP: {e}")
     sys.exit(77)
+try:
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+except ImportError:
+    safe_open = load_file = None
+
+
+def read_safetensors(path):
+    """(tensors by name, metadata) per the format's specification."""
+    raw = open(path, "rb").read()
+    (n,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + n])
+    meta = header.pop("__metadata__", {})
+    data = raw[8 + n:]
+    tensors = {}
+    for name, t in header.items():
+        assert t["dtype"] == "F32", f"{name}: dtype {t['dtype']}"
+        begin, end = t["data_offsets"]
+        tensors[name] = torch.frombuffer(bytearray(data[begin:end]), dtype=torch.float32).reshape(t["shape"])
+    return tensors, meta
+
+
+def load(path):
+    tensors, meta = read_safetensors(path)
+    if load_file is not None:
+        with safe_open(path, "pt") as f:
+            assert f.metadata() == meta, "safetensors reads other metadata"
+        theirs = load_file(path)
+        assert theirs.keys() == tensors.keys(), "safetensors finds other tensors"
+        assert all(torch.equal(theirs[k], tensors[k]) for k in tensors), "safetensors reads other values"
+    return tensors, meta
 
 wuxia, data = sys.argv[1], sys.argv[2]
 
@@ -35,12 +69,11 @@ with tempfile.TemporaryDirectory() as tmp:
     subprocess.run([wuxia, "train", "--data", data, "--out", tmp, "--steps", "20", "--hidden", "24",
                     "--embed", "8", "--layers", "2", "--device", "cpu", "--quiet"], check=True)
     path = f"{tmp}/last.safetensors"
-    with safe_open(path, "pt") as f:
-        meta = f.metadata()
+    tensors, meta = load(path)
     cfg = json.loads(meta["config"])
     vocab = json.loads(meta["vocab"])
     model = NameLSTM(**cfg)
-    model.load_state_dict({k: v for k, v in load_file(path).items() if not k.startswith("optim.")})
+    model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith("optim.")})
 
     names = ["令狐冲", "郭靖", "小龙女", "韦小宝"]
     with open(f"{tmp}/names.txt", "w", encoding="utf-8") as f:
@@ -65,4 +98,4 @@ with tempfile.TemporaryDirectory() as tmp:
     print(f"pytorch loss {loss:.6f}, wuxia eval loss {ev['loss']:.6f}, tokens {count} vs {ev['tokens']}")
     assert count == ev["tokens"], "token counts differ"
     assert math.isclose(loss, ev["loss"], rel_tol=1e-4, abs_tol=1e-5), "losses differ"
-print("ok")
+print("ok (read by the specification" + (", and by the safetensors package)" if load_file else ")"))

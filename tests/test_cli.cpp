@@ -159,6 +159,21 @@ TEST(CliVerify, WithoutAGpuExitsTwoHavingComparedNothing) {
   EXPECT_NE(run_wuxia("verify --against tpu").out.find("--against tpu"), std::string::npos);
 }
 
+// src/omp_env.cpp: libgomp itself (its OMP_DISPLAY_ENV report, printed when it
+// starts) waits passively unless the user chose a policy, which then stands.
+// Passive is a spin count of 0; libgomp's own default would be 300000.
+TEST(CliThreads, ThreadsWaitPassivelyUnlessTheUserChose) {
+  const std::string bin = std::string(WUXIA_BINARY) + " --help";
+  const auto dflt = wuxia::test::run_command("env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT OMP_DISPLAY_ENV=verbose " + bin);
+  EXPECT_NE(dflt.out.find("GOMP_SPINCOUNT = '0'"), std::string::npos) << dflt.out;
+  const auto active = wuxia::test::run_command("env -u GOMP_SPINCOUNT OMP_WAIT_POLICY=active OMP_DISPLAY_ENV=verbose " + bin);
+  EXPECT_NE(active.out.find("OMP_WAIT_POLICY = 'ACTIVE'"), std::string::npos) << active.out;
+  const auto spin = wuxia::test::run_command("env -u OMP_WAIT_POLICY GOMP_SPINCOUNT=1234 OMP_DISPLAY_ENV=verbose " + bin);
+  EXPECT_NE(spin.out.find("GOMP_SPINCOUNT = '1234'"), std::string::npos) << spin.out;
+  const auto bench = run_wuxia("bench --steps 1 --warmup 0 --hidden 8 --embed 4 --batch 8 --json");
+  EXPECT_NE(bench.out.find("OMP_WAIT_POLICY="), std::string::npos) << "bench reports the policy\n" << bench.out;
+}
+
 TEST(CliHelp, EverySubcommandHasHelp) {
   for (const char* cmd : {"train", "sample", "eval"}) {
     const auto r = run_wuxia(std::string(cmd) + " --help");

@@ -58,9 +58,9 @@ struct RunResult {
   std::string out;  // stdout and stderr together
 };
 
-// Runs the wuxia binary with `args` (already shell-quoted as needed).
-inline RunResult run_wuxia(const std::string& args) {
-  const std::string cmd = std::string(WUXIA_BINARY) + " " + args + " 2>&1";
+// Runs a shell command line, stdout and stderr together.
+inline RunResult run_command(const std::string& command) {
+  const std::string cmd = command + " 2>&1";
   RunResult r;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) return r;
@@ -71,5 +71,8 @@ inline RunResult run_wuxia(const std::string& args) {
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }
+
+// Runs the wuxia binary with `args` (already shell-quoted as needed).
+inline RunResult run_wuxia(const std::string& args) { return run_command(std::string(WUXIA_BINARY) + " " + args); }
 
 }  // namespace wuxia::test

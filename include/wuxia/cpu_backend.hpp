@@ -101,5 +101,8 @@ void set_threads(int threads);
 int max_threads();
 // The BLAS library and how it was built (OpenBLAS's config string), for benchmarks.
 std::string blas_info();
+// How OpenMP's threads wait (libgomp's variables, and who set them:
+// src/omp_env.cpp makes them wait passively unless the user chose).
+std::string wait_policy();
 
 }  // namespace wuxia::cpu

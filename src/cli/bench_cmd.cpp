@@ -130,6 +130,7 @@ int cmd_bench(int argc, char** argv) {
     return op == "recurrent" ? bench_recurrent(be, ob) : bench_peak(be, ob);
   }
   const int threads = be.kind == DeviceKind::Cpu ? cpu::max_threads() : 0;
+  const std::string wait_policy = cpu::wait_policy();
 
   // The training run's schedule over warm-up + timed steps, as train() sets it.
   const int64_t total = warmup + steps;
@@ -192,6 +193,7 @@ int cmd_bench(int argc, char** argv) {
                      {"gpu", gpu},
                      {"threads", threads},
                      {"runtime", be.kind == DeviceKind::Cpu ? cpu::blas_info() : std::string()},
+                     {"omp_wait_policy", wait_policy},
                      {"data", o.data[0].path},
                      {"names", train_ex.size()},
                      {"vocab", ck.config.vocab},
@@ -223,7 +225,9 @@ int cmd_bench(int argc, char** argv) {
             << " L=" << ck.config.layers << " B=" << ck.settings.batch << ", " << model.layout().total()
             << " parameters\n"
             << "device:    " << device;
-  if (be.kind == DeviceKind::Cpu) std::cout << ", " << threads << " thread(s), " << cpu::blas_info();
+  if (be.kind == DeviceKind::Cpu) {
+    std::cout << ", " << threads << " thread(s), " << cpu::blas_info() << ", " << wait_policy;
+  }
   if (be.kind == DeviceKind::Cuda) std::cout << ", " << gpu << (tf32 ? ", TF32 GEMMs" : "");
   std::cout << "\n"
             << "steps:     " << steps << " timed after " << warmup << " warm-up, " << tokens << " target tokens, loss "

@@ -40,6 +40,16 @@ void set_threads(int threads) {
 
 int max_threads() { return omp_get_max_threads(); }
 
+extern "C" const char* wuxia_omp_wait_policy_origin();  // src/omp_env.cpp
+
+std::string wait_policy() {
+  const char* policy = std::getenv("OMP_WAIT_POLICY");
+  const char* spin = std::getenv("GOMP_SPINCOUNT");
+  std::string s = std::string("OMP_WAIT_POLICY=") + (policy ? policy : "unset");
+  if (spin) s += std::string(" GOMP_SPINCOUNT=") + spin;
+  return s + " (" + wuxia_omp_wait_policy_origin() + ")";
+}
+
 std::string blas_info() {
   // The core is OpenBLAS's choice for this CPU, or the OPENBLAS_CORETYPE environment variable's.
   const char* forced = std::getenv("OPENBLAS_CORETYPE");

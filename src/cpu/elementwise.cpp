@@ -1,13 +1,14 @@
 #include <algorithm>
 #include <cstring>
 
+#include "parallel.hpp"
 #include "wuxia/cpu_backend.hpp"
 
 namespace wuxia::cpu {
 
 template <class T>
 void bias_rows(int rows, int cols, const T* b1, const T* b2, T* out) {
-#pragma omp parallel for schedule(static) if (static_cast<long>(rows) * cols > 16384)
+#pragma omp parallel for schedule(static) if (static_cast<long>(rows) * cols > kParallelMinElements)
   for (int r = 0; r < rows; ++r) {
     T* o = out + static_cast<std::size_t>(r) * cols;
     for (int c = 0; c < cols; ++c) o[c] = b1[c] + (b2 ? b2[c] : T(0));
@@ -18,7 +19,7 @@ template <class T>
 void sum_rows(int rows, int cols, const T* in, T* out, bool accumulate) {
   constexpr int kCols = 64;
   const int blocks = (cols + kCols - 1) / kCols;
-#pragma omp parallel for schedule(static) if (static_cast<long>(rows) * cols > 16384)
+#pragma omp parallel for schedule(static) if (static_cast<long>(rows) * cols > kParallelMinElements)
   for (int blk = 0; blk < blocks; ++blk) {
     const int c0 = blk * kCols, c1 = std::min(cols, c0 + kCols);
     T acc[kCols];

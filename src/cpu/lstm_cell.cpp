@@ -76,9 +76,10 @@ inline void backward_row_best(int h, const double* g, const double* cp, const do
   backward_row(h, g, cp, c, dh, dh_rec, dc, dg);
 }
 
-// A step's cell is about a nanosecond per unit once vectorised; below this
-// many units a parallel region's fork/join costs more than it saves.
-constexpr long kParallelUnits = 1 << 15;
+// A step's cell is about a nanosecond per unit once vectorised: below this
+// many units (~0.1 ms) a parallel region's fork/join (parallel.hpp) costs
+// more than it saves.
+constexpr long kParallelUnits = 1 << 17;
 
 }  // namespace
 

@@ -3,6 +3,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "parallel.hpp"
 #include "simd_math.hpp"
 #include "wuxia/cpu_backend.hpp"
 
@@ -89,7 +90,7 @@ void softmax_xent(int rows, int v, const T* logits, const int32_t* targets, T sc
   thread_local std::vector<double> scratch;
   if (scratch.size() < static_cast<std::size_t>(rows)) scratch.resize(rows);
   double* nll = scratch.data();  // the caller's: the pool threads have their own thread_locals
-#pragma omp parallel for schedule(static) if (static_cast<long>(rows) * v > 32768)
+#pragma omp parallel for schedule(static) if (static_cast<long>(rows) * v > kParallelMinElements / 4)  // exp per element
   for (int r = 0; r < rows; ++r) {
     const T* x = logits + static_cast<std::size_t>(r) * v;
     T* dx = dlogits ? dlogits + static_cast<std::size_t>(r) * v : nullptr;
