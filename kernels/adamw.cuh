@@ -5,7 +5,7 @@
 
 #include <cstddef>
 
-#include "wuxia/backend.hpp"
+#include "wuxia/adamw.hpp"
 
 namespace wuxia::cuda::kern {
 

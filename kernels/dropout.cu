@@ -3,7 +3,7 @@
 // backward (the same call on the gradient) and the CPU reference all draw the
 // same mask without storing it.
 #include "common.cuh"
-#include "cuda_check.hpp"
+#include "wuxia/cuda_check.hpp"
 #include "dropout.cuh"
 #include "wuxia/rng.hpp"
 

@@ -1,7 +1,7 @@
-// The simple ops: bias broadcast, column sums, scale, fill, copy. Memory-bound
+// The simple ops: bias broadcast, column sums, fill, copy (and the GEMM's k = 0 scaling of C). Memory-bound
 // one-pass kernels; sum_rows is the only reduction and is deterministic.
 #include "common.cuh"
-#include "cuda_check.hpp"
+#include "wuxia/cuda_check.hpp"
 #include "elementwise.cuh"
 
 namespace wuxia::cuda::kern {
@@ -27,7 +27,7 @@ __global__ void __launch_bounds__(kThreads)
 constexpr int kTile = 32, kGroups = 32;
 
 __global__ void __launch_bounds__(kTile* kGroups)
-    sum_rows_kernel(int rows, int cols, const float* __restrict__ in, float* __restrict__ out, bool accumulate) {
+    sum_rows_kernel(int rows, int cols, const float* __restrict__ in, float* __restrict__ out) {
   __shared__ float part[kGroups][kTile + 1];  // +1: no bank conflicts on the column-wise tree
   const int tx = threadIdx.x, ty = threadIdx.y;
   const int c = blockIdx.x * kTile + tx;
@@ -41,14 +41,7 @@ __global__ void __launch_bounds__(kTile* kGroups)
     if (ty < half) part[ty][tx] += part[ty + half][tx];
     __syncthreads();
   }
-  if (ty == 0 && c < cols) out[c] = accumulate ? out[c] + part[0][tx] : part[0][tx];
-}
-
-__global__ void __launch_bounds__(kThreads) scale_kernel(std::size_t n, float alpha, float* __restrict__ x) {
-  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
-    x[i] *= alpha;
-  }
+  if (ty == 0 && c < cols) out[c] = part[0][tx];
 }
 
 __global__ void __launch_bounds__(kThreads)
@@ -82,17 +75,11 @@ void bias_rows(int rows, int cols, const float* b1, const float* b2, float* out,
   CUDA_CHECK_LAUNCH();
 }
 
-void sum_rows(int rows, int cols, const float* in, float* out, bool accumulate, cudaStream_t stream) {
+void sum_rows(int rows, int cols, const float* in, float* out, cudaStream_t stream) {
   if (cols <= 0) return;
   const dim3 block(kTile, kGroups);
   const unsigned blocks = static_cast<unsigned>((cols + kTile - 1) / kTile);
-  sum_rows_kernel<<<blocks, block, 0, stream>>>(rows < 0 ? 0 : rows, cols, in, out, accumulate);
-  CUDA_CHECK_LAUNCH();
-}
-
-void scale(std::size_t n, float alpha, float* x, cudaStream_t stream) {
-  if (!n) return;
-  scale_kernel<<<blocks_for(n, kThreads), kThreads, 0, stream>>>(n, alpha, x);
+  sum_rows_kernel<<<blocks, block, 0, stream>>>(rows < 0 ? 0 : rows, cols, in, out);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -14,13 +14,10 @@ namespace wuxia::cuda::kern {
 //   out: [rows, cols] out; must not alias b1 or b2.
 void bias_rows(int rows, int cols, const float* b1, const float* b2, float* out, cudaStream_t stream);
 
-// out[c] = sum_r in[r, c] (+ out[c] when accumulate). Deterministic: each
-// column is reduced by one block in a fixed tree, no atomics.
-//   in:  [rows, cols] in.   out: [cols] in/out; must not alias in.
-void sum_rows(int rows, int cols, const float* in, float* out, bool accumulate, cudaStream_t stream);
-
-// x[i] *= alpha.   x: [n] in/out.
-void scale(std::size_t n, float alpha, float* x, cudaStream_t stream);
+// out[c] = sum_r in[r, c]. Deterministic: each column is reduced by one
+// block in a fixed tree, no atomics.
+//   in:  [rows, cols] in.   out: [cols] out; must not alias in.
+void sum_rows(int rows, int cols, const float* in, float* out, cudaStream_t stream);
 
 // c[i, j] *= beta for i < rows, j < cols, with row stride ldc >= cols: what a
 // GEMM with k == 0 does to C (multiplies, so NaN * 0 stays NaN as on the CPU).

@@ -8,7 +8,7 @@
 #include <cfloat>
 
 #include "common.cuh"
-#include "cuda_check.hpp"
+#include "wuxia/cuda_check.hpp"
 #include "softmax_xent.cuh"
 
 namespace wuxia::cuda::kern {

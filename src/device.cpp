@@ -1,9 +1,8 @@
-// Backend selection for --device. Lives outside wuxia_core so the core does
-// not depend on the CUDA library: this file is built into wuxia_device, which
-// links the CUDA backend when it was built.
+// Backend selection for --device (include/wuxia/device.hpp).
 #include <memory>
 
-#include "wuxia/backend.hpp"
+#include "wuxia/device.hpp"
+
 #include "wuxia/cpu_backend.hpp"
 #include "wuxia/error.hpp"
 
@@ -31,7 +30,6 @@ std::string gpu_description() {
 }
 
 BackendChoice make_backend(const std::string& device, int threads, bool tf32) {
-  cpu::set_threads(threads);
   if (device != "cpu" && device != "cuda" && device != "auto") {
     throw Error("--device " + device + ": expected cpu, cuda or auto");
   }
@@ -51,7 +49,7 @@ BackendChoice make_backend(const std::string& device, int threads, bool tf32) {
     c.note = "device auto: no usable GPU (" + why + "); running on the CPU";
   }
   if (tf32) c.note += std::string(c.note.empty() ? "" : "\n") + "--tf32 only changes GPU GEMMs: no effect on the CPU";
-  c.backend = std::make_unique<cpu::CpuBackend<float>>();
+  c.backend = std::make_unique<cpu::CpuBackend<float>>(threads);
   c.kind = DeviceKind::Cpu;
   return c;
 }

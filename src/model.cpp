@@ -199,7 +199,7 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
     // tokens: zero just that, not the whole buffer.
     be_.fill(static_cast<std::size_t>(V) * E, T(0), g(off_.embedding));
     be_.gemm(true, false, V, H, N, T(1), dlogits, V, y, H, T(0), g(off_.fc_weight), H);
-    be_.sum_rows(N, V, dlogits, g(off_.fc_bias), false);
+    be_.sum_rows(N, V, dlogits, g(off_.fc_bias));
     T* dout = dh_a_.data();   // gradient wrt the current layer's outputs [N, H]
     T* dx = dh_b_.data();     // gradient wrt its inputs [N, in]
     be_.gemm(false, false, N, H, V, T(1), dlogits, V, p(off_.fc_weight), H, T(0), dout, H);
@@ -223,7 +223,7 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
       } else {
         be_.fill(static_cast<std::size_t>(G4) * H, T(0), g(off_.w_hh[l]));
       }
-      be_.sum_rows(N, G4, dG, g(off_.b_ih[l]), false);
+      be_.sum_rows(N, G4, dG, g(off_.b_ih[l]));
       be_.copy(G4, g(off_.b_ih[l]), g(off_.b_hh[l]));
       be_.gemm(false, false, N, in, G4, T(1), dG, G4, p(off_.w_ih[l]), in, T(0), dx, in);
       if (l > 0) {

@@ -13,7 +13,6 @@
 
 #include "wuxia/backend.hpp"
 #include "wuxia/batch.hpp"
-#include "wuxia/cpu_backend.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/evaluate.hpp"
 #include "wuxia/model.hpp"
@@ -161,8 +160,6 @@ Checkpoint prepare_fresh_run(const TrainOptions& o, std::ostream& log) {
 }
 
 TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& log) {
-  cpu::set_threads(o.threads);
-
   const bool resuming = !o.resume.empty();
   Checkpoint ck;
   if (resuming) {

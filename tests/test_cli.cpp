@@ -6,6 +6,7 @@
 
 #include "test_util.hpp"
 #include "wuxia/backend.hpp"
+#include "wuxia/device.hpp"
 
 using wuxia::test::run_wuxia;
 

@@ -58,8 +58,8 @@ class TapeBackend final : public Backend<float> {
   void bias_rows(int rows, int cols, const float* b1, const float* b2, float* out) override {
     op([=] { cpu_.bias_rows(rows, cols, b1, b2, out); });
   }
-  void sum_rows(int rows, int cols, const float* in, float* out, bool acc) override {
-    op([=] { cpu_.sum_rows(rows, cols, in, out, acc); });
+  void sum_rows(int rows, int cols, const float* in, float* out) override {
+    op([=] { cpu_.sum_rows(rows, cols, in, out); });
   }
   void lstm_cell_forward(int b, int h, float* gates, const float* c_prev, float* c, float* h_out) override {
     op([=] { cpu_.lstm_cell_forward(b, h, gates, c_prev, c, h_out); });
@@ -82,9 +82,6 @@ class TapeBackend final : public Backend<float> {
   void adamw_step(std::size_t n, float* p, const float* g, float* m, float* v, const float* norm,
                   const AdamWScalars<float>* s) override {
     op([=] { cpu_.adamw_step(n, p, g, m, v, norm, s); });
-  }
-  void scale(std::size_t n, float alpha, float* x) override {
-    op([=] { cpu_.scale(n, alpha, x); });
   }
   void fill(std::size_t n, float value, float* x) override {
     op([=] { cpu_.fill(n, value, x); });

@@ -11,7 +11,6 @@
 // ops through pointers into backend memory, not by value: a backend that
 // records a step once and replays it (CUDA Graphs, record()/replay() below)
 // then replays it with this step's values, which the caller upload()s first.
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -19,6 +18,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "wuxia/adamw.hpp"
 
 namespace wuxia {
 
@@ -86,41 +87,6 @@ Buffer<U> buffer_from(Memory& mem, const std::vector<U>& host) {
   return b;
 }
 
-// Hyper-parameters of one AdamW step (decoupled weight decay, as torch.optim.AdamW).
-struct AdamWArgs {
-  double lr = 1e-3;
-  double beta1 = 0.9;
-  double beta2 = 0.999;
-  double eps = 1e-8;
-  double weight_decay = 0.0;
-  long long step = 1;      // 1-based, for bias correction
-  double clip = 0.0;       // global-norm clip threshold; 0 = no clipping
-};
-
-// One AdamW step's scalars as the update uses them, rounded to T once, on the
-// host, where torch.optim.AdamW rounds them: both backends then use exactly
-// these values. Lives in backend memory (see the top of this file).
-template <class T>
-struct AdamWScalars {
-  T b1, b2, eps;
-  T decay;      // 1 - lr * weight_decay
-  T step_size;  // lr / (1 - beta1^step)
-  T bc2_sqrt;   // sqrt(1 - beta2^step)
-  double clip;  // global-norm clip threshold; <= 0: no clipping
-
-  static AdamWScalars from(const AdamWArgs& a) {
-    AdamWScalars s;
-    s.b1 = static_cast<T>(a.beta1);
-    s.b2 = static_cast<T>(a.beta2);
-    s.eps = static_cast<T>(a.eps);
-    s.decay = static_cast<T>(1.0 - a.lr * a.weight_decay);
-    s.step_size = static_cast<T>(a.lr / (1.0 - std::pow(a.beta1, static_cast<double>(a.step))));
-    s.bc2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(a.beta2, static_cast<double>(a.step))));
-    s.clip = a.clip;
-    return s;
-  }
-};
-
 // A sequence of ops recorded by Backend::record, replayable (a CUDA Graph).
 class Recording {
  public:
@@ -146,8 +112,8 @@ class Backend : public Memory {
 
   // out[r, c] = b1[c] + b2[c] (b2 may be null). b1, b2: [cols]; out: [rows, cols].
   virtual void bias_rows(int rows, int cols, const T* b1, const T* b2, T* out) = 0;
-  // out[c] = sum_r in[r, c] (+ out[c] when accumulate), summed in a fixed order.
-  virtual void sum_rows(int rows, int cols, const T* in, T* out, bool accumulate) = 0;
+  // out[c] = sum_r in[r, c], summed in a fixed order. in: [rows, cols]; out: [cols].
+  virtual void sum_rows(int rows, int cols, const T* in, T* out) = 0;
 
   // One LSTM step for b rows of hidden size h; gate blocks in PyTorch's order
   // i, f, g, o along each row of 4h.
@@ -190,7 +156,6 @@ class Backend : public Memory {
   virtual void adamw_step(std::size_t n, T* param, const T* grad, T* m, T* v, const T* norm,
                           const AdamWScalars<T>* s) = 0;
 
-  virtual void scale(std::size_t n, T alpha, T* x) = 0;
   virtual void fill(std::size_t n, T value, T* x) = 0;
   virtual void copy(std::size_t n, const T* src, T* dst) = 0;  // src and dst must not overlap
 
@@ -209,23 +174,5 @@ class Backend : public Memory {
   // Enqueues a Recording this backend made.
   virtual void replay(const Recording& r) { (void)r; }
 };
-
-enum class DeviceKind { Cpu, Cuda };
-
-// Picks the backend for --device cpu|cuda|auto. `auto` prefers a usable GPU
-// and otherwise returns the CPU backend, writing one line to `note` that says
-// why. `cuda` without a usable GPU throws wuxia::Error. `tf32` lets the GPU's
-// GEMMs use TF32 tensor cores (--tf32).
-struct BackendChoice {
-  std::unique_ptr<Backend<float>> backend;
-  DeviceKind kind;
-  std::string note;  // empty unless something needs saying
-};
-BackendChoice make_backend(const std::string& device, int threads, bool tf32 = false);
-
-// Whether this binary has the CUDA backend and a GPU it can use (reason when not).
-bool cuda_available(std::string* why_not = nullptr);
-// One line naming the GPU (model, architecture, memory, driver), or why there is none.
-std::string gpu_description();
 
 }  // namespace wuxia

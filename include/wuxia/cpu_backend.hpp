@@ -18,7 +18,7 @@ void embedding_backward(int n, int e, int v, const int32_t* ids, const T* dout, 
 template <class T>
 void bias_rows(int rows, int cols, const T* b1, const T* b2, T* out);
 template <class T>
-void sum_rows(int rows, int cols, const T* in, T* out, bool accumulate);
+void sum_rows(int rows, int cols, const T* in, T* out);
 template <class T>
 void lstm_cell_forward(int b, int h, T* gates, const T* c_prev, T* c, T* h_out);
 template <class T>
@@ -33,11 +33,12 @@ void grad_norm(std::size_t n, const T* x, T* out);
 template <class T>
 void adamw_step(std::size_t n, T* param, const T* grad, T* m, T* v, const T* norm, const AdamWScalars<T>& s);
 template <class T>
-void scale(std::size_t n, T alpha, T* x);
-template <class T>
 void fill(std::size_t n, T value, T* x);
 template <class T>
 void copy(std::size_t n, const T* src, T* dst);
+
+// Sets the thread count of OpenMP and the BLAS (0 = leave the default).
+void set_threads(int threads);
 
 // Gradient scale factor of global-norm clipping (torch.nn.utils.clip_grad_norm_).
 inline double clip_factor(double norm, double clip) {
@@ -49,6 +50,11 @@ inline double clip_factor(double norm, double clip) {
 template <class T>
 class CpuBackend final : public Backend<T> {
  public:
+  // `threads`: OpenMP's (and so OpenBLAS's) thread count for what follows;
+  // 0 leaves it as it is (all cores, or OMP_NUM_THREADS). Results do not
+  // depend on it (the ops split work by shape, not by thread).
+  CpuBackend() = default;
+  explicit CpuBackend(int threads) { set_threads(threads); }
   std::string name() const override { return "cpu"; }
 
   void* allocate(std::size_t bytes) override;
@@ -70,7 +76,7 @@ class CpuBackend final : public Backend<T> {
   void bias_rows(int rows, int cols, const T* b1, const T* b2, T* out) override {
     cpu::bias_rows(rows, cols, b1, b2, out);
   }
-  void sum_rows(int rows, int cols, const T* in, T* out, bool acc) override { cpu::sum_rows(rows, cols, in, out, acc); }
+  void sum_rows(int rows, int cols, const T* in, T* out) override { cpu::sum_rows(rows, cols, in, out); }
   void lstm_cell_forward(int b, int h, T* gates, const T* c_prev, T* c, T* h_out) override {
     cpu::lstm_cell_forward(b, h, gates, c_prev, c, h_out);
   }
@@ -91,13 +97,10 @@ class CpuBackend final : public Backend<T> {
   void adamw_step(std::size_t n, T* p, const T* g, T* m, T* v, const T* norm, const AdamWScalars<T>* s) override {
     cpu::adamw_step(n, p, g, m, v, norm, *s);
   }
-  void scale(std::size_t n, T alpha, T* x) override { cpu::scale(n, alpha, x); }
   void fill(std::size_t n, T value, T* x) override { cpu::fill(n, value, x); }
   void copy(std::size_t n, const T* src, T* dst) override { cpu::copy(n, src, dst); }
 };
 
-// Sets the thread count of OpenMP and the BLAS (0 = leave the default).
-void set_threads(int threads);
 int max_threads();
 // The BLAS library and how it was built (OpenBLAS's config string), for benchmarks.
 std::string blas_info();

@@ -17,6 +17,7 @@
 
 #include "bench_ops.hpp"
 #include "cli.hpp"
+#include "wuxia/device.hpp"
 #include "wuxia/batch.hpp"
 #include "wuxia/cpu_backend.hpp"
 #include "wuxia/error.hpp"

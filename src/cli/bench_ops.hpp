@@ -6,6 +6,7 @@
 // same GEMMs alone (cuBLAS on a GPU); --op peak measures the machine's GEMM
 // rate and copy bandwidth, the two rates docs/PERF.md's floors divide by.
 #include "wuxia/backend.hpp"
+#include "wuxia/device.hpp"
 
 namespace wuxia::cli {
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "wuxia/backend.hpp"
+#include "wuxia/device.hpp"
 #include "wuxia/checkpoint.hpp"
 #include "wuxia/model.hpp"
 

@@ -16,6 +16,7 @@
 
 #include "cli.hpp"
 #include "wuxia/backend.hpp"
+#include "wuxia/device.hpp"
 #include "wuxia/batch.hpp"
 #include "wuxia/checkpoint.hpp"
 #include "wuxia/cpu_backend.hpp"
@@ -152,10 +153,9 @@ int cmd_verify(int argc, char** argv) {
   m.validate();
   Batcher batcher(examples, batch_size, seed);
 
-  cpu::set_threads(threads);
-  cpu::CpuBackend<float> cpu_be;
+  cpu::CpuBackend<float> cpu_be(threads);
   const std::unique_ptr<Backend<float>> gpu_be =
-      against == "cuda" ? make_backend("cuda", threads, tf32).backend : std::make_unique<cpu::CpuBackend<float>>();
+      against == "cuda" ? make_backend("cuda", threads, tf32).backend : std::make_unique<cpu::CpuBackend<float>>(threads);
   Model<float> cm(cpu_be, m), gm(*gpu_be, m);
   const std::vector<float> init = init_params(m, seed);
   cm.set_params(init);

@@ -16,26 +16,20 @@ void bias_rows(int rows, int cols, const T* b1, const T* b2, T* out) {
 }
 
 template <class T>
-void sum_rows(int rows, int cols, const T* in, T* out, bool accumulate) {
+void sum_rows(int rows, int cols, const T* in, T* out) {
   constexpr int kCols = 64;
   const int blocks = (cols + kCols - 1) / kCols;
 #pragma omp parallel for schedule(static) if (static_cast<long>(rows) * cols > kParallelMinElements)
   for (int blk = 0; blk < blocks; ++blk) {
     const int c0 = blk * kCols, c1 = std::min(cols, c0 + kCols);
     T acc[kCols];
-    for (int c = c0; c < c1; ++c) acc[c - c0] = accumulate ? out[c] : T(0);
+    for (int c = c0; c < c1; ++c) acc[c - c0] = T(0);
     for (int r = 0; r < rows; ++r) {
       const T* row = in + static_cast<std::size_t>(r) * cols;
       for (int c = c0; c < c1; ++c) acc[c - c0] += row[c];
     }
     for (int c = c0; c < c1; ++c) out[c] = acc[c - c0];
   }
-}
-
-template <class T>
-void scale(std::size_t n, T alpha, T* x) {
-#pragma omp parallel for schedule(static) if (n > 65536)
-  for (std::size_t i = 0; i < n; ++i) x[i] *= alpha;
 }
 
 template <class T>
@@ -50,8 +44,7 @@ void copy(std::size_t n, const T* src, T* dst) {
 
 #define WUXIA_INSTANTIATE(T)                                       \
   template void bias_rows<T>(int, int, const T*, const T*, T*);    \
-  template void sum_rows<T>(int, int, const T*, T*, bool);         \
-  template void scale<T>(std::size_t, T, T*);                      \
+  template void sum_rows<T>(int, int, const T*, T*);               \
   template void fill<T>(std::size_t, T, T*);                       \
   template void copy<T>(std::size_t, const T*, T*);
 WUXIA_INSTANTIATE(float)

@@ -18,7 +18,7 @@
 
 #include "adamw.cuh"
 #include "common.cuh"
-#include "cuda_check.hpp"
+#include "wuxia/cuda_check.hpp"
 #include "dropout.cuh"
 #include "elementwise.cuh"
 #include "embedding.cuh"
@@ -287,8 +287,8 @@ class CudaBackend final : public Backend<float> {
   void bias_rows(int rows, int cols, const float* b1, const float* b2, float* out) override {
     kern::bias_rows(rows, cols, b1, b2, out, stream_.get());
   }
-  void sum_rows(int rows, int cols, const float* in, float* out, bool accumulate) override {
-    kern::sum_rows(rows, cols, in, out, accumulate, stream_.get());
+  void sum_rows(int rows, int cols, const float* in, float* out) override {
+    kern::sum_rows(rows, cols, in, out, stream_.get());
   }
   void lstm_cell_forward(int b, int h, float* gates, const float* c_prev, float* c, float* h_out) override {
     kern::lstm_cell_forward(b, h, gates, c_prev, c, h_out, stream_.get());
@@ -312,7 +312,6 @@ class CudaBackend final : public Backend<float> {
                   const AdamWScalars<float>* s) override {
     kern::adamw_step(n, param, grad, m, v, norm, s, stream_.get());
   }
-  void scale(std::size_t n, float alpha, float* x) override { kern::scale(n, alpha, x, stream_.get()); }
   void fill(std::size_t n, float value, float* x) override { kern::fill(n, value, x, stream_.get()); }
   void copy(std::size_t n, const float* src, float* dst) override { kern::copy(n, src, dst, stream_.get()); }
 

@@ -1,0 +1,31 @@
+#pragma once
+// Choosing the backend a command runs on (--device cpu|cuda|auto, --threads,
+// --tf32). Defined in src/device.cpp, the one place that knows both backends:
+// it is built into wuxia_device, which links the CUDA backend when there is
+// one, so the core library never depends on CUDA.
+#include <memory>
+#include <string>
+
+#include "wuxia/backend.hpp"
+
+namespace wuxia {
+
+enum class DeviceKind { Cpu, Cuda };
+
+// Picks the backend for --device cpu|cuda|auto. `auto` prefers a usable GPU
+// and otherwise returns the CPU backend, writing one line to `note` that says
+// why. `cuda` without a usable GPU throws wuxia::Error. `tf32` lets the GPU's
+// GEMMs use TF32 tensor cores (--tf32).
+struct BackendChoice {
+  std::unique_ptr<Backend<float>> backend;
+  DeviceKind kind;
+  std::string note;  // empty unless something needs saying
+};
+BackendChoice make_backend(const std::string& device, int threads, bool tf32 = false);
+
+// Whether this binary has the CUDA backend and a GPU it can use (reason when not).
+bool cuda_available(std::string* why_not = nullptr);
+// One line naming the GPU (model, architecture, memory, driver), or why there is none.
+std::string gpu_description();
+
+}  // namespace wuxia
