@@ -17,9 +17,7 @@ Model<T>::Model(Backend<T>& backend, const ModelConfig& cfg) : be_(backend), cfg
   v_ = Buffer<T>(be_, n);
   norm_ = Buffer<T>(be_, 1);
   loss_ = Buffer<T>(be_, 1);
-  xent_scale_ = Buffer<T>(be_, 1);
-  dropout_step_ = Buffer<uint64_t>(be_, 1);
-  adamw_ = Buffer<AdamWScalars<T>>(be_, 1);
+  scalars_ = Buffer<StepScalars>(be_, 1);
   step_log_ = Buffer<T>(be_, 2 * kLogSteps);
   be_.fill(n, T(0), params_.data());
   be_.fill(n, T(0), grads_.data());
@@ -87,8 +85,7 @@ void Model<T>::ensure_workspace(int Tn, int B) {
   cap_b_ = std::max(cap_b_, static_cast<std::size_t>(B));
   const std::size_t R = cap_rows_;
   const std::size_t E = cfg_.embed, H = cfg_.hidden, V = cfg_.vocab, L = cfg_.layers;
-  tokens_ = Buffer<int32_t>(be_, R);
-  targets_ = Buffer<int32_t>(be_, R);
+  ids_ = Buffer<int32_t>(be_, 2 * R);
   emb_ = Buffer<T>(be_, R * E);
   x_drop_.clear();
   gates_.clear();
@@ -123,18 +120,17 @@ void Model<T>::stage_batch(const Batch& batch, const StepOptions& opts) {
   T_ = batch.T;
   B_ = batch.B;
   const std::size_t N = static_cast<std::size_t>(batch.T) * batch.B;
-  tokens_.upload(batch.tokens.data(), N);
-  targets_.upload(batch.targets.data(), N);
-  if (opts.backward) {
-    const T scale = batch.num_targets ? T(1) / static_cast<T>(batch.num_targets) : T(0);
-    xent_scale_.upload(&scale, 1);
-  }
-  if (opts.train && cfg_.dropout > 0) dropout_step_.upload(&opts.step, 1);
+  ids_host_.assign(batch.tokens.begin(), batch.tokens.begin() + static_cast<std::ptrdiff_t>(N));
+  ids_host_.insert(ids_host_.end(), batch.targets.begin(), batch.targets.begin() + static_cast<std::ptrdiff_t>(N));
+  ids_.upload(ids_host_.data(), 2 * N);
+  scalars_host_.xent_scale = batch.num_targets ? T(1) / static_cast<T>(batch.num_targets) : T(0);
+  scalars_host_.dropout_step = opts.step;
 }
 
 template <class T>
 double Model<T>::forward(const Batch& batch, const StepOptions& opts, std::vector<T>* row_loss) {
   stage_batch(batch, opts);
+  upload_scalars();
   issue_forward_backward(opts, row_loss != nullptr);
   if (row_loss) {
     row_loss->resize(static_cast<std::size_t>(T_) * B_);
@@ -151,9 +147,9 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
   const int N = Tn * B, E = cfg_.embed, H = cfg_.hidden, V = cfg_.vocab, L = cfg_.layers, G4 = 4 * H;
   const std::size_t BH = static_cast<std::size_t>(B) * H, BG = static_cast<std::size_t>(B) * G4;
   const bool drop = opts.train && cfg_.dropout > 0;
-  const uint64_t* dstep = dropout_step_.data();
+  const uint64_t* dstep = &scalars_.data()->dropout_step;
   // ---- forward ----
-  be_.embedding_forward(N, E, tokens_.data(), p(off_.embedding), emb_.data());
+  be_.embedding_forward(N, E, tokens(), p(off_.embedding), emb_.data());
   for (int l = 0; l < L; ++l) {
     const int in = l == 0 ? E : H;
     const T* x = emb_.data();
@@ -188,7 +184,7 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
   be_.bias_rows(N, V, p(off_.fc_bias), nullptr, logits_.data());
   be_.gemm(false, true, N, V, H, T(1), y, H, p(off_.fc_weight), H, T(1), logits_.data(), V);
 
-  be_.softmax_xent(N, V, logits_.data(), targets_.data(), xent_scale_.data(), loss_.data(),
+  be_.softmax_xent(N, V, logits_.data(), targets(), &scalars_.data()->xent_scale, loss_.data(),
                    want_row_loss ? row_loss_.data() : nullptr, opts.backward ? logits_.data() : nullptr);
 
   // ---- backward ----
@@ -230,7 +226,7 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
         if (drop) be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + l, dstep, dx, dx);
         std::swap(dout, dx);
       } else {
-        be_.embedding_backward(N, E, V, tokens_.data(), dx, g(off_.embedding));
+        be_.embedding_backward(N, E, V, tokens(), dx, g(off_.embedding));
       }
     }
   }
@@ -238,8 +234,8 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
 
 template <class T>
 void Model<T>::optimizer_step(const AdamWArgs& args) {
-  const AdamWScalars<T> s = AdamWScalars<T>::from(args);
-  adamw_.upload(&s, 1);
+  scalars_host_.adamw = AdamWScalars<T>::from(args);
+  upload_scalars();
   issue_optimizer();
 }
 
@@ -247,7 +243,7 @@ template <class T>
 void Model<T>::issue_optimizer() {
   const std::size_t n = layout_.total();
   be_.grad_norm(n, grads_.data(), norm_.data());
-  be_.adamw_step(n, params_.data(), grads_.data(), m_.data(), v_.data(), norm_.data(), adamw_.data());
+  be_.adamw_step(n, params_.data(), grads_.data(), m_.data(), v_.data(), norm_.data(), &scalars_.data()->adamw);
 }
 
 template <class T>
@@ -255,8 +251,8 @@ void Model<T>::train_step(const Batch& batch, const StepOptions& opts_in, const 
   StepOptions opts = opts_in;
   opts.backward = true;
   stage_batch(batch, opts);
-  const AdamWScalars<T> s = AdamWScalars<T>::from(args);
-  adamw_.upload(&s, 1);
+  scalars_host_.adamw = AdamWScalars<T>::from(args);
+  upload_scalars();
   auto issue = [&] {
     issue_forward_backward(opts, false);
     issue_optimizer();

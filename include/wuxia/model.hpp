@@ -108,7 +108,8 @@ class Model {
   T* g(std::size_t offset) { return grads_.data() + offset; }
   // Grows the workspace to hold T x B rows (moving it drops the recordings).
   void ensure_workspace(int T_, int B);
-  // Uploads the batch and this step's scalars (none of which a recording may do).
+  // Uploads the batch and fills this step's scalars on the host (uploading is
+  // what a recording may not do; the caller then calls upload_scalars()).
   void stage_batch(const Batch& batch, const StepOptions& opts);
   // Enqueues forward (and backward) of the staged T_ x B_ batch; the ops only,
   // so that it can be recorded. Leaves the summed NLL in loss_.
@@ -123,10 +124,16 @@ class Model {
   Buffer<T> params_, grads_, m_, v_;
   Buffer<T> norm_;  // [1]
   Buffer<T> loss_;  // [1]
-  // This step's scalars, in backend memory (backend.hpp says why).
-  Buffer<T> xent_scale_;                  // [1] 1 / the batch's targets
-  Buffer<uint64_t> dropout_step_;         // [1]
-  Buffer<AdamWScalars<T>> adamw_;         // [1]
+  // This step's scalars, in backend memory (backend.hpp says why), filled on
+  // the host and uploaded together: one upload a step, not three.
+  struct StepScalars {
+    AdamWScalars<T> adamw;
+    T xent_scale;           // 1 / the batch's targets
+    uint64_t dropout_step;  // the dropout key's step
+  };
+  StepScalars scalars_host_{};
+  Buffer<StepScalars> scalars_;           // [1]
+  void upload_scalars() { scalars_.upload(&scalars_host_, 1); }
   // The step log: kLogSteps (nll, grad norm) pairs on the device, drained to
   // the host when full or asked for.
   static constexpr int kLogSteps = 1024;
@@ -143,7 +150,12 @@ class Model {
   // Workspace for rows N = T*B (capacity cap_rows_, batch capacity cap_b_).
   std::size_t cap_rows_ = 0, cap_b_ = 0;
   int T_ = 0, B_ = 0;
-  Buffer<int32_t> tokens_, targets_;
+  // The staged batch's tokens [N] then its targets [N] (N = T_ * B_), one
+  // upload; a recording's shape fixes N, so both addresses are fixed too.
+  Buffer<int32_t> ids_;
+  std::vector<int32_t> ids_host_;
+  const int32_t* tokens() const { return ids_.data(); }
+  const int32_t* targets() const { return ids_.data() + static_cast<std::size_t>(T_) * B_; }
   Buffer<T> emb_;                  // [N, E] layer-0 input
   std::vector<Buffer<T>> x_drop_;  // per layer l > 0: dropped input [N, H]
   std::vector<Buffer<T>> gates_;   // per layer [N, 4H] activations
