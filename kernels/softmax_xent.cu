@@ -18,16 +18,25 @@ constexpr int kThreads = 256;
 constexpr int kWarps = kThreads / 32;
 
 // Running log-sum-exp state: m = max seen, s = sum of exp(x - m).
+// {-inf, 0} is the empty state, and only it has s == 0: the first element
+// seen makes s 1 (x > -inf) or NaN (x NaN or -inf: exp(NaN), exp(-inf - -inf)),
+// and from then on s is at least 1 (the max's own term) or stays NaN. m is never NaN (x > m is false for a NaN
+// x), so a NaN logit lives on in s alone, which therefore must not be dropped.
 struct MaxSum {
   float m;
   float s;
 };
 
+__device__ __forceinline__ bool is_empty(MaxSum a) { return a.s == 0.0f && a.m == -INFINITY; }
+
 __device__ __forceinline__ MaxSum merge(MaxSum a, MaxSum b) {
-  // An empty side (m = -inf, s = 0: a thread past the end of a short row)
-  // must not produce exp(-inf - -inf) = NaN.
-  if (a.m == -INFINITY) return b;
-  if (b.m == -INFINITY) return a;
+  // An empty side (a thread past the end of a short row) must not produce
+  // exp(-inf - -inf) = NaN. A side with m = -inf that has seen a NaN or only
+  // -inf is not empty: its s is NaN and has to reach the result, as the CPU
+  // reference's NaN does (src/cpu/softmax_xent.cpp: a NaN anywhere in a
+  // valid row makes its loss and every d-logit NaN).
+  if (is_empty(a)) return b;
+  if (is_empty(b)) return a;
   const float m = fmaxf(a.m, b.m);
   return {m, a.s * expf(a.m - m) + b.s * expf(b.m - m)};
 }
@@ -87,6 +96,7 @@ __global__ void __launch_bounds__(kThreads)
     MaxSum acc{-INFINITY, 0.0f};
     for (int j = threadIdx.x; j < v; j += kThreads) {
       const float xj = x[j];
+      // A NaN xj takes the else branch and makes s NaN for good (see MaxSum).
       if (xj > acc.m) {
         acc.s = acc.s * expf(acc.m - xj) + 1.0f;  // exp(-inf) = 0 on the first element
         acc.m = xj;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <random>
 #include <sstream>
@@ -17,6 +18,7 @@
 
 #include "wuxia/backend.hpp"
 #include "wuxia/batch.hpp"
+#include "wuxia/compare.hpp"
 #include "wuxia/cpu_backend.hpp"
 #include "wuxia/cuda_backend.hpp"
 #include "wuxia/error.hpp"
@@ -41,33 +43,19 @@ void PrintTo(const Size& s, std::ostream* os) {
   *os << s.name << " (B=" << s.B << " H=" << s.H << " V=" << s.V << " E=" << s.E << " T=" << s.T << ")";
 }
 
-// |got - ref| <= atol + rtol * |ref| everywhere; otherwise the first few
-// offenders and a count. NaN on either side is a mismatch.
-::testing::AssertionResult all_close(const std::vector<float>& got, const std::vector<float>& ref, double atol,
-                                     double rtol) {
-  if (got.size() != ref.size()) {
-    return ::testing::AssertionFailure() << "sizes differ: " << got.size() << " vs " << ref.size();
-  }
-  std::ostringstream msg;
-  std::size_t bad = 0;
-  double worst = 0;
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    const double d = std::fabs(static_cast<double>(got[i]) - ref[i]);
-    if (!(d <= atol + rtol * std::fabs(static_cast<double>(ref[i])))) {
-      if (bad < 6) msg << "\n  [" << i << "] gpu " << got[i] << " cpu " << ref[i] << " (|diff| " << d << ")";
-      ++bad;
-      worst = std::isnan(d) ? d : std::max(worst, d);
-    }
-  }
-  if (!bad) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << bad << " of " << got.size() << " elements off (atol " << atol << ", rtol "
-                                       << rtol << ", worst |diff| " << worst << ")" << msg.str();
+// The project's one tolerance rule (wuxia/compare.hpp), as a gtest assertion
+// that lists the first offenders.
+::testing::AssertionResult within(const std::vector<float>& got, const std::vector<float>& ref, const Tolerance& tol) {
+  const Diff d = compare(got, ref, tol);
+  if (d.ok()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << d.describe();
 }
 
-double max_abs(const std::vector<float>& v) {
-  double m = 0;
-  for (float x : v) m = std::max(m, std::fabs(static_cast<double>(x)));
-  return m;
+// Single ops: each element against its own |ref| (an op's rounding error grows
+// with its value). NaN matches NaN, as on the CPU.
+::testing::AssertionResult all_close(const std::vector<float>& got, const std::vector<float>& ref, double atol,
+                                     double rtol) {
+  return within(got, ref, Tolerance{atol, rtol, Tolerance::Scale::Element});
 }
 
 std::vector<float> uniform(std::size_t n, float lo, float hi, uint32_t seed) {
@@ -512,21 +500,34 @@ ModelConfig config_for(const Size& s) {
   return c;
 }
 
-// Gradients compared against the size of the tensor they belong to: an
-// element-wise relative test is meaningless for entries that cancel to ~0.
-void expect_grads_close(const ParamLayout& layout, const std::vector<float>& got, const std::vector<float>& ref,
-                        double rel) {
+// The rule `wuxia verify` applies to whole-model tensors (README, "bench and
+// verify"): each tensor against its own largest |cpu|, since gradients have
+// entries that cancel to ~0, whose element-relative error means nothing.
+const Tolerance kModelTol{1e-6, 1e-3, Tolerance::Scale::Tensor};
+
+// Every tensor of the parameter layout (parameters, gradients, moments) on its own.
+void expect_per_tensor(const ParamLayout& layout, const std::vector<float>& got, const std::vector<float>& ref,
+                       const char* what) {
+  ASSERT_EQ(got.size(), ref.size()) << what;
   for (const auto& e : layout.entries()) {
-    const std::vector<float> g(got.begin() + e.offset, got.begin() + e.offset + e.size);
-    const std::vector<float> r(ref.begin() + e.offset, ref.begin() + e.offset + e.size);
-    EXPECT_TRUE(all_close(g, r, rel * max_abs(r) + 1e-9, 1e-3)) << "gradient of " << e.name;
+    const Diff d = compare(got.data() + e.offset, ref.data() + e.offset, e.size, kModelTol);
+    EXPECT_TRUE(d.ok()) << what << " " << e.name << ": " << d.describe();
   }
 }
 
-TEST_P(CudaModel, TrainingStepMatchesTheCpu) {
-  const Size s = GetParam();
-  const ModelConfig cfg = config_for(s);
-  Model<float> cm(cpu_, cfg), gm(*gpu_, cfg);
+// A scalar (a loss, a norm) as a one-element tensor under the same rule.
+::testing::AssertionResult scalar_within(double got, double ref) {
+  const Diff d = compare(std::vector<double>{got}, std::vector<double>{ref}, kModelTol);
+  if (d.ok()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << d.describe();
+}
+
+// One training step (forward, backward, AdamW) of `cfg` on `batch` on both
+// backends, from the same parameters and mid-training moments; every tensor
+// compared under kModelTol.
+void expect_training_step_matches(Backend<float>& gpu, const ModelConfig& cfg, const Batch& batch) {
+  cpu::CpuBackend<float> cpu;
+  Model<float> cm(cpu, cfg), gm(gpu, cfg);
   const auto init = init_params(cfg, 7);
   cm.set_params(init);
   gm.set_params(init);
@@ -539,7 +540,6 @@ TEST_P(CudaModel, TrainingStepMatchesTheCpu) {
     mdl->set_moment(0, m0);
     mdl->set_moment(1, v0);
   }
-  const Batch batch = random_batch(s, 11);
   StepOptions so;
   so.train = true;
   so.seed = 99;
@@ -548,16 +548,15 @@ TEST_P(CudaModel, TrainingStepMatchesTheCpu) {
   // Logits first (backward overwrites them with their gradient).
   const double nll_c0 = cm.forward(batch, so);
   const double nll_g0 = gm.forward(batch, so);
-  EXPECT_NEAR(nll_g0, nll_c0, 1e-5 * std::fabs(nll_c0));
-  const auto lc = cm.get_logits();
-  EXPECT_TRUE(all_close(gm.get_logits(), lc, 1e-4 * max_abs(lc), 1e-4)) << "logits";
+  EXPECT_TRUE(scalar_within(nll_g0, nll_c0)) << "loss";
+  EXPECT_TRUE(within(gm.get_logits(), cm.get_logits(), kModelTol)) << "logits";
 
   so.backward = true;
   const double nll_c = cm.forward(batch, so);
   const double nll_g = gm.forward(batch, so);
-  EXPECT_NEAR(nll_g, nll_c, 1e-5 * std::fabs(nll_c));
-  EXPECT_NEAR(nll_g, nll_g0, 0.0) << "the same dropout masks on a second forward";
-  expect_grads_close(cm.layout(), gm.get_grads(), cm.get_grads(), 1e-4);
+  EXPECT_TRUE(scalar_within(nll_g, nll_c)) << "loss";
+  EXPECT_EQ(nll_g, nll_g0) << "the same dropout masks on a second forward";
+  expect_per_tensor(cm.layout(), gm.get_grads(), cm.get_grads(), "gradient of");
 
   AdamWArgs a;
   a.lr = 1e-2;
@@ -566,10 +565,15 @@ TEST_P(CudaModel, TrainingStepMatchesTheCpu) {
   a.step = 5;
   cm.optimizer_step(a);
   gm.optimizer_step(a);
-  EXPECT_NEAR(gm.last_grad_norm(), cm.last_grad_norm(), 1e-4 * cm.last_grad_norm());
-  EXPECT_TRUE(all_close(gm.get_params(), cm.get_params(), 1e-6, 1e-5)) << "parameters after the step";
-  const auto mc = cm.get_moment(0);
-  EXPECT_TRUE(all_close(gm.get_moment(0), mc, 1e-4 * max_abs(mc), 1e-3)) << "first moment";
+  EXPECT_TRUE(scalar_within(gm.last_grad_norm(), cm.last_grad_norm())) << "gradient norm";
+  expect_per_tensor(cm.layout(), gm.get_params(), cm.get_params(), "after the step, parameter");
+  expect_per_tensor(cm.layout(), gm.get_moment(0), cm.get_moment(0), "after the step, first moment of");
+  expect_per_tensor(cm.layout(), gm.get_moment(1), cm.get_moment(1), "after the step, second moment of");
+}
+
+TEST_P(CudaModel, TrainingStepMatchesTheCpu) {
+  const Size s = GetParam();
+  expect_training_step_matches(*gpu_, config_for(s), random_batch(s, 11));
 }
 
 TEST_P(CudaModel, StepIsDeterministic) {
@@ -607,7 +611,7 @@ TEST_P(CudaModel, InferenceStepsMatchTheCpu) {
     const auto tokens = ints(s.B, 0, s.V - 1, 100 + t);
     const auto lc = cm.infer_step(tokens);
     const auto lg = gm.infer_step(tokens);
-    EXPECT_TRUE(all_close(lg, lc, 1e-4 * max_abs(lc), 1e-4));
+    EXPECT_TRUE(within(lg, lc, kModelTol));
   }
 }
 
@@ -685,12 +689,28 @@ TEST_P(CudaModel, GrowingTheWorkspaceDropsStaleRecordings) {
   EXPECT_TRUE(bit_equal(recorded.get_params(), direct.get_params()));
 }
 
+INSTANTIATE_TEST_SUITE_P(Sizes, CudaModel, ::testing::Values(kSmall, kTypical), size_name);
+
+// ---------------------------------------------------------------- one shape each
+// Tests outside the size-parameterised suites: NaN inputs, the edges of the
+// kernels' tilings and reductions, the upload ring. All in suite CudaBackend,
+// which the emulator's default filter (*Small*:CudaBackend.*) runs.
+
+class CudaBackend : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!have_gpu(&why)) GTEST_SKIP() << "no usable CUDA device: " << why;
+    gpu_ = cuda::make_backend();
+  }
+  Backend<float>& gpu() { return *gpu_; }
+  std::unique_ptr<Backend<float>> gpu_;
+};
+
 // Recording is for enqueuing ops only; anything else in it is a bug the
 // backend names, and the backend stays usable afterwards.
-TEST(CudaBackend, RecordingRejectsCopiesToTheHostAndStaysUsable) {
-  std::string why;
-  if (!have_gpu(&why)) GTEST_SKIP() << "no usable CUDA device: " << why;
-  auto gpu = cuda::make_backend();
+TEST_F(CudaBackend, RecordingRejectsCopiesToTheHostAndStaysUsable) {
+  Backend<float>* gpu = gpu_.get();
   Buffer<float> x(*gpu, 4);
   float host[4] = {1, 2, 3, 4};
   try {
@@ -705,17 +725,81 @@ TEST(CudaBackend, RecordingRejectsCopiesToTheHostAndStaysUsable) {
   EXPECT_EQ(to_host(y), (std::vector<float>{1, 2, 3, 4}));
 }
 
-TEST(CudaBackend, PeakAllocatedCountsLiveBuffers) {
-  std::string why;
-  if (!have_gpu(&why)) GTEST_SKIP() << "no usable CUDA device: " << why;
-  auto gpu = cuda::make_backend();
+TEST_F(CudaBackend, PeakAllocatedCountsLiveBuffers) {
+  auto gpu = cuda::make_backend();  // its own: nothing else allocated on it
   const std::size_t base = gpu->peak_allocated();
   { Buffer<float> a(*gpu, 1 << 20); }
   Buffer<float> b(*gpu, 1 << 18);
   EXPECT_EQ(gpu->peak_allocated(), base + (4u << 20)) << "the high-water mark, not what is live now";
 }
 
-INSTANTIATE_TEST_SUITE_P(Sizes, CudaModel, ::testing::Values(kSmall, kTypical), size_name);
+// A NaN logit in a valid row makes that row's loss, its d-logits and the
+// summed loss NaN on the CPU; the GPU must say the same, not drop the NaN in
+// its max/sum merge and report a finite loss. Rows without NaN are unaffected
+// and padding stays zero. V = 101 (every thread one column at most) and
+// V = 5495 (a real vocabulary: many columns per thread).
+TEST_F(CudaBackend, SoftmaxXentNaNLogitsGiveNaNAsOnTheCpu) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  // Many NaN rows, then a single NaN: the summed loss must be NaN by that
+  // one alone (a whole-NaN row came out NaN even before the fix).
+  struct Case {
+    int v;
+    bool single;
+  };
+  for (const Case c : {Case{101, false}, Case{101, true}, Case{5495, false}, Case{5495, true}}) {
+    const int v = c.v;
+    const bool single = c.single;
+    SCOPED_TRACE(::testing::Message() << "V " << v << (single ? ", one NaN" : ", NaN rows"));
+    const int rows = 9;
+    auto logits = uniform(static_cast<std::size_t>(rows) * v, -6, 6, 7);
+    auto targets = ints(rows, 0, v - 1, 8);
+    auto at = [&](int r, int j) -> float& { return logits[static_cast<std::size_t>(r) * v + j]; };
+    std::vector<bool> nan_row(rows, false);
+    // Where the NaNs (and an infinity) are: each at another thread and place
+    // in its strided slice, and in the merge tree.
+    at(1, 0) = nan;  // thread 0's first column
+    nan_row[1] = true;
+    if (!single) {
+      at(2, targets[2]) = nan;                     // the target's logit
+      at(3, v - 1) = nan;                          // the last column
+      for (int j = 0; j < v; ++j) at(4, j) = nan;  // the whole row
+      at(5, v / 2) = nan;                          // mid-row (V = 5495: a thread's later column)
+      at(7, v - 2) = std::numeric_limits<float>::infinity();  // an overflowed logit: exp(inf - inf)
+      for (int r : {2, 3, 4, 5, 7}) nan_row[r] = true;
+    }
+    targets[6] = -1;  // padding: no loss, zero gradient, NaN or not
+    at(6, 3) = nan;
+
+    const float scale = 0.125f;
+    float loss_ref = 0;
+    std::vector<float> row_ref(rows), grad_ref(logits.size());
+    cpu::softmax_xent(rows, v, logits.data(), targets.data(), scale, &loss_ref, row_ref.data(), grad_ref.data());
+    ASSERT_TRUE(std::isnan(loss_ref)) << "the reference itself";
+    for (int r = 0; r < rows; ++r) ASSERT_EQ(std::isnan(row_ref[r]), nan_row[r]) << "reference row " << r;
+
+    auto dlog = buffer_from(gpu(), logits);
+    auto dtg = buffer_from(gpu(), targets);
+    auto dscale = buffer_from(gpu(), std::vector<float>{scale});
+    Buffer<float> dloss(gpu(), 1), drow(gpu(), rows), dgrad(gpu(), logits.size());
+    // Loss only (evaluation's path), then everything.
+    gpu().softmax_xent(rows, v, dlog.data(), dtg.data(), dscale.data(), dloss.data(), nullptr, nullptr);
+    EXPECT_TRUE(std::isnan(to_host(dloss)[0])) << "loss only: " << to_host(dloss)[0];
+    gpu().softmax_xent(rows, v, dlog.data(), dtg.data(), dscale.data(), dloss.data(), drow.data(), dgrad.data());
+    EXPECT_TRUE(std::isnan(to_host(dloss)[0])) << "summed loss: " << to_host(dloss)[0];
+    const auto row = to_host(drow), grad = to_host(dgrad);
+    for (int r = 0; r < rows; ++r) {
+      SCOPED_TRACE(::testing::Message() << "row " << r);
+      EXPECT_EQ(std::isnan(row[r]), nan_row[r]) << "row loss " << row[r] << ", cpu " << row_ref[r];
+      const auto from = grad.begin() + static_cast<std::ptrdiff_t>(r) * v;
+      const auto from_ref = grad_ref.begin() + static_cast<std::ptrdiff_t>(r) * v;
+      // NaN matches NaN: a NaN row must be NaN in every column on both sides.
+      EXPECT_TRUE(all_close(std::vector<float>(from, from + v), std::vector<float>(from_ref, from_ref + v),
+                            1e-6 * scale, 1e-5))
+          << "dlogits";
+    }
+    EXPECT_TRUE(all_close(row, row_ref, 3e-5, 1e-5)) << "row losses";
+  }
+}
 
 }  // namespace
 
