@@ -11,12 +11,12 @@
 // accuracy as mean ± standard error across folds, for single models (mean over
 // seeds) and for the ensemble that averages P(name | style) over the seeds.
 //
-//   cmake -B build -DWUXIA_CUDA=OFF && cmake --build build -j1 --target wuxia_core
-//   g++ -O2 -std=c++17 -fopenmp -Iinclude -DWUXIA_SOURCE_DATA_DIR=\"$PWD/data\" scripts/classify_cv.cpp build/libwuxia_core.a -lopenblas -o build/classify_cv
-//   OMP_NUM_THREADS=1 build/classify_cv embed=32 hidden=128 dropout=0.5 steps=800 seeds=7
+//   cmake -B build && cmake --build build -j2 --target classify_cv    (WUXIA_TOOLS=ON, the default)
+//   build/classify_cv embed=32 hidden=128 dropout=0.5 steps=800 seeds=7
 //
 // Keys (key=value): folds (5), fold_seed (1), seeds (7; comma list), embed,
-// hidden, dropout, steps, lr, wd, batch, eval_every (100), balance (0: 1 =
+// hidden, layers, dropout, steps, lr, wd, batch, eval_every (100), init (a
+// checkpoint to fine-tune from, as train --init; its shape wins), balance (0: 1 =
 // the smaller cast is repeated until both casts have as many training
 // examples), final (0: 1 = train on all non-held-out names, report on the
 // held-out names; the "best" rule then picks the checkpoint on those names,
@@ -31,13 +31,14 @@
 #include <vector>
 
 #include "wuxia/batch.hpp"
+#include "wuxia/checkpoint.hpp"
 #include "wuxia/cpu_backend.hpp"
 #include "wuxia/evaluate.hpp"
 #include "wuxia/model.hpp"
 #include "wuxia/names.hpp"
 #include "wuxia/params.hpp"
 #include "wuxia/scoring.hpp"
-#include "wuxia/trainer.hpp"
+#include "wuxia/training_run.hpp"
 
 using namespace wuxia;
 
@@ -54,8 +55,8 @@ struct Fold {
   Lists train, dev;
 };
 
-std::vector<Example> training_examples(const Vocab& vocab, const Lists& train, bool balance, uint64_t seed) {
-  if (!balance) return encode_names(vocab, train);
+// With `balance`, the smaller cast's names repeated until both casts have as many.
+Lists balanced(const Lists& train, uint64_t seed) {
   std::size_t most = 0;
   for (const auto& l : train) most = std::max(most, l.size());
   Lists grown(train.size());
@@ -66,31 +67,29 @@ std::vector<Example> training_examples(const Vocab& vocab, const Lists& train, b
     const auto perm = permutation(l.size(), seed, 99, s);
     for (std::size_t i = 0; i < extra; ++i) grown[s].push_back(l[perm[i]]);
   }
-  return encode_names(vocab, grown);
+  return grown;
 }
 
-// Trains one model; returns the dev scores at every eval point (keyed by step).
-std::map<int64_t, Scores> run(const Vocab& vocab, const Fold& f, ModelConfig cfg, TrainSettings s, int64_t steps,
-                              int64_t eval_every, bool balance) {
-  cpu::CpuBackend<float> be;
-  s.warmup = std::min<int64_t>(100, steps / 10);
-  s.decay_steps = steps;
-  cfg.vocab = vocab.size();
-  const auto train_ex = training_examples(vocab, f.train, balance, s.seed);
-  const auto dev_ex = encode_names(vocab, f.dev);
-  Batcher batcher(train_ex, s.batch, s.seed);
-  Model<float> model(be, cfg);
-  model.set_params(init_params(cfg, s.seed));
+// Trains one model as `wuxia train` would (a TrainingRun: fresh, or from
+// o.init's weights); returns the dev scores at every eval point (keyed by step).
+std::map<int64_t, Scores> run(const Fold& f, TrainOptions o, uint64_t seed, int64_t eval_every, bool balance) {
+  cpu::CpuBackend<float> be(1);
+  o.settings.seed = seed;
+  o.quiet = true;
+  std::ostringstream log;
+  TrainingRun tr(o, RunNames{{"jinyong", "gulong"}, balance ? balanced(f.train, seed) : f.train, f.dev}, be, log);
+  const int style[2] = {tr.vocab().style_index("jinyong"), tr.vocab().style_index("gulong")};
   std::vector<std::u32string> names;
   for (const auto& l : f.dev) names.insert(names.end(), l.begin(), l.end());
   std::map<int64_t, Scores> out;
-  for (int64_t step = 1; step <= steps; ++step) {
-    model.forward(batcher.batch(static_cast<uint64_t>(step - 1)), train_step_options(s, step));
-    model.optimizer_step(adamw_args(s, step));
-    if (step % eval_every == 0 || step == steps) {
+  while (tr.step() < tr.total_steps()) {
+    tr.take_step();
+    const int64_t step = tr.step();
+    if (step % eval_every == 0 || step == tr.total_steps()) {
+      tr.read_losses();  // throws, naming the step, if training diverged
       Scores sc;
-      for (int st = 0; st < 2; ++st) sc.ll[st] = log_likelihoods(model, vocab, names, st);
-      sc.dev_loss = evaluate(model, dev_ex, 256).loss();
+      for (int st = 0; st < 2; ++st) sc.ll[st] = log_likelihoods(tr.model(), tr.vocab(), names, style[st]);
+      sc.dev_loss = tr.evaluate();
       out[step] = std::move(sc);
     }
   }
@@ -143,7 +142,7 @@ int main(int argc, char** argv) {
   std::map<std::string, std::string> kv{{"folds", "5"}, {"fold_seed", "1"}, {"seeds", "7"}, {"embed", "32"},
                                         {"hidden", "128"}, {"dropout", "0.5"}, {"steps", "800"}, {"lr", "3e-3"},
                                         {"wd", "0.1"}, {"batch", "64"}, {"eval_every", "100"}, {"balance", "0"},
-                                        {"final", "0"}, {"layers", "1"}};
+                                        {"final", "0"}, {"layers", "1"}, {"init", ""}};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const auto eq = a.find('=');
@@ -153,16 +152,11 @@ int main(int argc, char** argv) {
     }
     kv[a.substr(0, eq)] = a.substr(eq + 1);
   }
-  cpu::set_threads(1);
   const std::string dir = WUXIA_SOURCE_DATA_DIR;
   const std::vector<NameFile> files{load_name_file(dir + "/jinyong.txt", "jinyong"),
                                     load_name_file(dir + "/gulong.txt", "gulong")};
   Lists outer_train, held_out;
   split_names(files, 7, outer_train, held_out);  // the split of tests/test_scoring.cpp
-  std::vector<const std::u32string*> all;
-  for (const auto& f : files)
-    for (const auto& n : f.names) all.push_back(&n);
-  const Vocab vocab = Vocab::build({"jinyong", "gulong"}, all);
 
   const int K = std::stoi(kv["folds"]);
   std::vector<Fold> folds;
@@ -180,15 +174,19 @@ int main(int argc, char** argv) {
       }
     }
   }
-  ModelConfig cfg;
-  cfg.embed = std::stoi(kv["embed"]);
-  cfg.hidden = std::stoi(kv["hidden"]);
-  cfg.layers = std::stoi(kv["layers"]);
-  cfg.dropout = std::stod(kv["dropout"]);
-  TrainSettings ts;
-  ts.batch = std::stoi(kv["batch"]);
-  ts.lr = std::stod(kv["lr"]);
-  ts.weight_decay = std::stod(kv["wd"]);
+  TrainOptions opts;
+  opts.model.embed = std::stoi(kv["embed"]);
+  opts.model.hidden = std::stoi(kv["hidden"]);
+  opts.model.layers = std::stoi(kv["layers"]);
+  opts.model.dropout = std::stod(kv["dropout"]);
+  opts.settings.batch = std::stoi(kv["batch"]);
+  opts.settings.lr = std::stod(kv["lr"]);
+  opts.settings.weight_decay = std::stod(kv["wd"]);
+  opts.init = kv["init"];
+  if (!opts.init.empty()) {  // the base fixes the shape
+    const Checkpoint base = load_checkpoint(opts.init);
+    opts.model.embed = base.config.embed, opts.model.hidden = base.config.hidden, opts.model.layers = base.config.layers;
+  }
   std::vector<uint64_t> seeds;
   {
     std::stringstream ss(kv["seeds"]);
@@ -196,6 +194,7 @@ int main(int argc, char** argv) {
     while (std::getline(ss, t, ',')) seeds.push_back(std::stoull(t));
   }
   const int64_t steps = std::stoll(kv["steps"]), every = std::stoll(kv["eval_every"]);
+  opts.steps = steps;
   const bool balance = kv["balance"] == "1";
 
   // rule -> per fold: single-model metrics (mean over seeds) and ensemble metrics
@@ -209,10 +208,7 @@ int main(int argc, char** argv) {
     for (int s = 0; s < 2; ++s) truth.insert(truth.end(), f.dev[s].size(), s);
     const auto priors = style_priors(f.train);
     std::vector<std::map<int64_t, Scores>> runs;
-    for (uint64_t seed : seeds) {
-      ts.seed = seed;
-      runs.push_back(run(vocab, f, cfg, ts, steps, every, balance));
-    }
+    for (uint64_t seed : seeds) runs.push_back(run(f, opts, seed, every, balance));
     for (const auto& rule : rules) {
       std::vector<std::vector<double>> l0, l1;
       Metrics mean{0, 0, 0};

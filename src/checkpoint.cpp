@@ -1,20 +1,15 @@
+// The checkpoint schema: what wuxia keeps in a safetensors file. Each
+// metadata entry is a JSON object written by a to_json and read back, with
+// every field checked, by the matching from_json next to it; the byte format,
+// the checksum and the atomic write are src/safetensors.cpp's.
 #include "wuxia/checkpoint.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <array>
-#include <cerrno>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "safetensors.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/file_io.hpp"
 #include "wuxia/utf8.hpp"
@@ -23,165 +18,14 @@ namespace wuxia {
 
 using nlohmann::json;
 
-uint32_t crc32(const void* data, std::size_t n, uint32_t crc) {
-  static const auto table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  const auto* p = static_cast<const unsigned char*>(data);
-  crc = ~crc;
-  for (std::size_t i = 0; i < n; ++i) crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
-  return ~crc;
+int Checkpoint::default_style() const {
+  for (std::size_t s = 0; s < train_names.size(); ++s) {
+    if (!train_names[s].empty()) return static_cast<int>(s);
+  }
+  return 0;
 }
 
-namespace {
-
-constexpr std::size_t kMaxHeader = 256u << 20;  // far above any real header; stops absurd allocations
-
-json names_json(const std::vector<std::string>& styles, const std::vector<std::vector<std::u32string>>& names) {
-  json j = json::object();
-  for (std::size_t s = 0; s < styles.size(); ++s) {
-    json list = json::array();
-    if (s < names.size()) {
-      for (const auto& n : names[s]) list.push_back(utf8::encode(n));
-    }
-    j[styles[s]] = std::move(list);
-  }
-  return j;
-}
-
-struct TensorRef {
-  std::string name;
-  const std::vector<float>* data;
-  std::vector<int64_t> shape;
-};
-
-std::vector<TensorRef> tensors_of(const Checkpoint& ck, const ParamLayout& layout) {
-  std::vector<TensorRef> out;
-  for (const auto& e : layout.entries()) out.push_back({e.name, &ck.params, e.shape});
-  if (!ck.adam_m.empty()) {
-    for (const auto& e : layout.entries()) out.push_back({"optim.m." + e.name, &ck.adam_m, e.shape});
-    for (const auto& e : layout.entries()) out.push_back({"optim.v." + e.name, &ck.adam_v, e.shape});
-  }
-  return out;
-}
-
-// CRC-32 of the data section, continued over the header (without the
-// checksum itself) in nlohmann's canonical dump: a flipped bit anywhere, in
-// tensor bytes or in a header value, changes it.
-std::string checksum_of(const json& header_without_checksum, const void* data, std::size_t n) {
-  const std::string canon = header_without_checksum.dump();
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "crc32:%08x", crc32(canon.data(), canon.size(), crc32(data, n)));
-  return buf;
-}
-
-[[noreturn]] void io_fail(const std::string& path, const std::string& what) {
-  throw Error(path + ": " + what + ": " + std::strerror(errno));
-}
-
-void write_all(int fd, const void* data, std::size_t n, const std::string& path) {
-  const char* p = static_cast<const char*>(data);
-  while (n) {
-    const ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      io_fail(path, "write failed");
-    }
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-}
-
-}  // namespace
-
-void save_checkpoint(const std::string& path, const Checkpoint& ck) {
-  const ParamLayout layout(ck.config);
-  if (ck.params.size() != layout.total()) throw Error("save_checkpoint: parameter count does not match the config");
-  if (ck.adam_m.size() != ck.adam_v.size() || (!ck.adam_m.empty() && ck.adam_m.size() != layout.total())) {
-    throw Error("save_checkpoint: optimizer moments do not match the config");
-  }
-  const auto tensors = tensors_of(ck, layout);
-
-  // Data section first: its CRC goes into the header.
-  std::vector<char> data;
-  json header = json::object();
-  for (const auto& t : tensors) {
-    const std::string base = t.name.rfind("optim.", 0) == 0 ? t.name.substr(8) : t.name;
-    const auto& info = layout.at(base);
-    const std::size_t begin = data.size(), bytes = info.size * sizeof(float);
-    data.resize(begin + bytes);
-    std::memcpy(data.data() + begin, t.data->data() + info.offset, bytes);
-    header[t.name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {begin, begin + bytes}}};
-  }
-  std::u32string chars(ck.chars.begin(), ck.chars.end());
-  json meta = json::object();
-  meta["format"] = kCheckpointFormat;
-  meta["config"] = json{{"vocab", ck.config.vocab},
-                        {"embed", ck.config.embed},
-                        {"hidden", ck.config.hidden},
-                        {"layers", ck.config.layers},
-                        {"dropout", ck.config.dropout}}
-                       .dump();
-  meta["vocab"] = json{{"styles", ck.styles}, {"chars", utf8::encode(chars)}}.dump();
-  meta["settings"] = json{{"batch", ck.settings.batch},
-                          {"lr", ck.settings.lr},
-                          {"weight_decay", ck.settings.weight_decay},
-                          {"clip", ck.settings.clip},
-                          {"warmup", ck.settings.warmup},
-                          {"decay_steps", ck.settings.decay_steps},
-                          {"min_lr_ratio", ck.settings.min_lr_ratio},
-                          {"seed", std::to_string(ck.settings.seed)}}
-                         .dump();
-  json best = std::isfinite(ck.state.best_val_loss) ? json(ck.state.best_val_loss) : json(nullptr);
-  meta["state"] = json{{"step", ck.state.step}, {"epoch", ck.state.epoch}, {"best_val_loss", best},
-                       {"best_step", ck.state.best_step}}
-                      .dump();
-  meta["names"] = json{{"train", names_json(ck.styles, ck.train_names)}, {"val", names_json(ck.styles, ck.val_names)}}
-                      .dump();
-  header["__metadata__"] = meta;
-  meta["checksum"] = checksum_of(header, data.data(), data.size());
-  header["__metadata__"] = meta;
-  std::string head = header.dump();
-  while ((head.size() + 8) % 8) head.push_back(' ');  // safetensors pads the header to 8 bytes
-  unsigned char len[8];
-  for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(static_cast<uint64_t>(head.size()) >> (8 * i));
-
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string tmpl = (dir / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
-  const int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) io_fail(path, "cannot create a temporary file in " + dir.string());
-  try {
-    write_all(fd, len, 8, tmpl);
-    write_all(fd, head.data(), head.size(), tmpl);
-    write_all(fd, data.data(), data.size(), tmpl);
-    if (::fsync(fd) != 0) io_fail(tmpl, "fsync failed");
-    if (::close(fd) != 0) io_fail(tmpl, "close failed");
-  } catch (...) {
-    ::close(fd);
-    ::unlink(tmpl.c_str());
-    throw;
-  }
-  if (std::rename(tmpl.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmpl.c_str());
-    errno = err;
-    io_fail(path, "cannot rename the temporary file into place");
-  }
-  ::chmod(path.c_str(), 0644);
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) {  // make the rename itself durable
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-}
+NameSets Checkpoint::known_names() const { return NameSets::of(train_names, val_names); }
 
 namespace {
 
@@ -197,6 +41,7 @@ struct Fields {
     if (!ok) throw Error(where + ": field '" + key + "' has the wrong type (" + it->type_name() + ")");
     return *it;
   }
+  bool has(const char* key) const { return j.contains(key); }
   int64_t integer(const char* key) const { return get(key, json::value_t::number_integer).get<int64_t>(); }
   int int32(const char* key) const {
     const int64_t v = integer(key);
@@ -207,16 +52,117 @@ struct Fields {
   std::string string(const char* key) const { return get(key, json::value_t::string).get<std::string>(); }
 };
 
-json parse_meta_json(const std::map<std::string, std::string>& meta, const char* key, const std::string& path) {
-  auto it = meta.find(key);
-  if (it == meta.end()) throw Error(path + ": metadata has no '" + key + "' entry");
-  json j = json::parse(it->second, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) throw Error(path + ": metadata '" + key + "' is not a JSON object");
-  return j;
+// ---- config ----
+json config_to_json(const ModelConfig& c) {
+  return {{"vocab", c.vocab}, {"embed", c.embed}, {"hidden", c.hidden}, {"layers", c.layers}, {"dropout", c.dropout}};
+}
+ModelConfig config_from_json(const Fields& f) {
+  ModelConfig c;
+  c.vocab = f.int32("vocab");
+  c.embed = f.int32("embed");
+  c.hidden = f.int32("hidden");
+  c.layers = f.int32("layers");
+  c.dropout = f.number("dropout");
+  try {
+    c.validate();
+  } catch (const Error& e) {
+    throw Error(f.where + ": " + e.what());
+  }
+  return c;
 }
 
-std::vector<std::vector<std::u32string>> parse_names(const json& j, const std::vector<std::string>& styles,
-                                                    const std::string& where) {
+// ---- vocab: styles and characters (the config's vocab counts them) ----
+json vocab_to_json(const Checkpoint& ck) {
+  return {{"styles", ck.styles}, {"chars", utf8::encode(std::u32string(ck.chars.begin(), ck.chars.end()))}};
+}
+void vocab_from_json(const Fields& f, Checkpoint& ck) {
+  for (const auto& s : f.get("styles", json::value_t::array)) {
+    if (!s.is_string() || s.get<std::string>().empty()) throw Error(f.where + ".styles holds a non-name");
+    ck.styles.push_back(s.get<std::string>());
+  }
+  const std::u32string chars = utf8::decode_or_throw(f.string("chars"), f.where + ".chars");
+  ck.chars.assign(chars.begin(), chars.end());
+  if (!std::is_sorted(ck.chars.begin(), ck.chars.end()) ||
+      std::adjacent_find(ck.chars.begin(), ck.chars.end()) != ck.chars.end()) {
+    throw Error(f.where + ".chars is not sorted and unique");
+  }
+  if (ck.styles.empty()) throw Error(f.where + ".styles is empty");
+  const std::size_t v = 1 + ck.styles.size() + ck.chars.size();
+  if (v != static_cast<std::size_t>(ck.config.vocab)) {
+    throw Error(f.where + " has " + std::to_string(v) + " tokens but config.vocab is " +
+                std::to_string(ck.config.vocab));
+  }
+}
+
+// ---- settings ----
+json settings_to_json(const TrainSettings& s) {
+  return {{"batch", s.batch},
+          {"lr", s.lr},
+          {"weight_decay", s.weight_decay},
+          {"clip", s.clip},
+          {"warmup", s.warmup},
+          {"decay_steps", s.decay_steps},
+          {"min_lr_ratio", s.min_lr_ratio},
+          {"seed", std::to_string(s.seed)}};  // a string: JSON numbers lose 64-bit integers
+}
+TrainSettings settings_from_json(const Fields& f) {
+  TrainSettings s;
+  s.batch = f.int32("batch");
+  s.lr = f.number("lr");
+  s.weight_decay = f.number("weight_decay");
+  s.clip = f.number("clip");
+  s.warmup = f.integer("warmup");
+  s.decay_steps = f.integer("decay_steps");
+  s.min_lr_ratio = f.number("min_lr_ratio");
+  try {
+    s.seed = std::stoull(f.string("seed"));
+  } catch (const std::exception&) {
+    throw Error(f.where + ".seed is not a number");
+  }
+  if (s.batch < 1) throw Error(f.where + ".batch must be positive");
+  return s;
+}
+
+// ---- state ----
+json state_to_json(const TrainState& s) {
+  return {{"step", s.step},
+          {"epoch", s.epoch},
+          {"best_val_loss", std::isfinite(s.best_val_loss) ? json(s.best_val_loss) : json(nullptr)},
+          {"best_step", s.best_step},
+          {"evals_since_best", s.evals_since_best}};
+}
+TrainState state_from_json(const Fields& f) {
+  TrainState s;
+  s.step = f.integer("step");
+  s.epoch = f.integer("epoch");
+  s.best_step = f.integer("best_step");
+  const auto bit = f.j.find("best_val_loss");
+  if (bit == f.j.end()) throw Error(f.where + ": missing field 'best_val_loss'");
+  if (bit->is_number()) {
+    s.best_val_loss = bit->get<double>();
+  } else if (!bit->is_null()) {
+    throw Error(f.where + ": field 'best_val_loss' has the wrong type");
+  }
+  if (f.has("evals_since_best")) s.evals_since_best = f.integer("evals_since_best");  // absent before --patience
+  if (s.step < 0) throw Error(f.where + ".step is negative");
+  if (s.evals_since_best < 0) throw Error(f.where + ".evals_since_best is negative");
+  return s;
+}
+
+// ---- names: per style, by style name ----
+json names_to_json(const std::vector<std::string>& styles, const std::vector<std::vector<std::u32string>>& names) {
+  json j = json::object();
+  for (std::size_t s = 0; s < styles.size(); ++s) {
+    json list = json::array();
+    if (s < names.size()) {
+      for (const auto& n : names[s]) list.push_back(utf8::encode(n));
+    }
+    j[styles[s]] = std::move(list);
+  }
+  return j;
+}
+std::vector<std::vector<std::u32string>> names_from_json(const json& j, const std::vector<std::string>& styles,
+                                                        const std::string& where) {
   std::vector<std::vector<std::u32string>> out(styles.size());
   if (!j.is_object()) throw Error(where + " is not an object");
   for (std::size_t s = 0; s < styles.size(); ++s) {
@@ -230,214 +176,155 @@ std::vector<std::vector<std::u32string>> parse_names(const json& j, const std::v
   }
   return out;
 }
-
-}  // namespace
-
-Checkpoint load_checkpoint(const std::string& path) {
-  return parse_checkpoint(read_whole_file(path), path);
+json all_names_to_json(const Checkpoint& ck) {
+  return {{"train", names_to_json(ck.styles, ck.train_names)}, {"val", names_to_json(ck.styles, ck.val_names)}};
+}
+void all_names_from_json(const Fields& f, Checkpoint& ck) {
+  ck.train_names = names_from_json(f.get("train", json::value_t::object), ck.styles, f.where + ".train");
+  ck.val_names = names_from_json(f.get("val", json::value_t::object), ck.styles, f.where + ".val");
 }
 
-Checkpoint parse_checkpoint(const std::string& file, const std::string& path) {
-  if (file.size() < 8) throw Error(path + ": truncated: " + std::to_string(file.size()) + " bytes, shorter than the 8-byte header length");
-  uint64_t hlen = 0;
-  for (int i = 0; i < 8; ++i) hlen |= static_cast<uint64_t>(static_cast<unsigned char>(file[i])) << (8 * i);
-  if (hlen > kMaxHeader || hlen > file.size() - 8) {
-    throw Error(path + ": header length " + std::to_string(hlen) + " exceeds the file (" +
-                std::to_string(file.size()) + " bytes): truncated or not a safetensors file");
+// ---- lineage: a list, nearest ancestor first ----
+json lineage_to_json(const std::vector<Ancestor>& lineage) {
+  json list = json::array();
+  for (const auto& a : lineage) list.push_back({{"file", a.file}, {"checksum", a.checksum}, {"step", a.step}});
+  return {{"ancestors", list}};
+}
+std::vector<Ancestor> lineage_from_json(const Fields& f) {
+  std::vector<Ancestor> out;
+  for (const auto& a : f.get("ancestors", json::value_t::array)) {
+    if (!a.is_object()) throw Error(f.where + ".ancestors holds a non-object");
+    const Fields af{a, f.where + ".ancestors[" + std::to_string(out.size()) + "]"};
+    out.push_back({af.string("file"), af.string("checksum"), af.integer("step")});
   }
-  const json header = json::parse(file.begin() + 8, file.begin() + 8 + static_cast<std::ptrdiff_t>(hlen), nullptr, false);
-  if (header.is_discarded()) throw Error(path + ": header is not valid JSON (damaged or not a safetensors file)");
-  if (!header.is_object()) throw Error(path + ": header is not a JSON object");
-  const char* data = file.data() + 8 + hlen;
-  const std::size_t data_len = file.size() - 8 - hlen;
+  return out;
+}
 
-  // ---- metadata ----
-  auto mit = header.find("__metadata__");
-  if (mit == header.end() || !mit->is_object()) throw Error(path + ": no __metadata__ (not a wuxia checkpoint)");
-  std::map<std::string, std::string> meta;
-  for (auto it = mit->begin(); it != mit->end(); ++it) {
-    if (!it->is_string()) throw Error(path + ": __metadata__." + it.key() + " is not a string");
-    meta[it.key()] = it->get<std::string>();
-  }
-  if (meta["format"] != kCheckpointFormat) {
-    throw Error(path + ": format '" + meta["format"] + "' is not " + kCheckpointFormat);
-  }
-  Checkpoint ck;
-  {
-    const json j = parse_meta_json(meta, "config", path);
-    Fields f{j, path + ": config"};
-    ck.config.vocab = f.int32("vocab");
-    ck.config.embed = f.int32("embed");
-    ck.config.hidden = f.int32("hidden");
-    ck.config.layers = f.int32("layers");
-    ck.config.dropout = f.number("dropout");
-    try {
-      ck.config.validate();
-    } catch (const Error& e) {
-      throw Error(path + ": " + e.what());
-    }
-  }
-  {
-    const json j = parse_meta_json(meta, "vocab", path);
-    Fields f{j, path + ": vocab"};
-    const json& styles = f.get("styles", json::value_t::array);
-    for (const auto& s : styles) {
-      if (!s.is_string() || s.get<std::string>().empty()) throw Error(path + ": vocab.styles holds a non-name");
-      ck.styles.push_back(s.get<std::string>());
-    }
-    const std::u32string chars = utf8::decode_or_throw(f.string("chars"), path + ": vocab.chars");
-    ck.chars.assign(chars.begin(), chars.end());
-    if (!std::is_sorted(ck.chars.begin(), ck.chars.end()) ||
-        std::adjacent_find(ck.chars.begin(), ck.chars.end()) != ck.chars.end()) {
-      throw Error(path + ": vocab.chars is not sorted and unique");
-    }
-    if (ck.styles.empty()) throw Error(path + ": vocab.styles is empty");
-    const std::size_t v = 1 + ck.styles.size() + ck.chars.size();
-    if (v != static_cast<std::size_t>(ck.config.vocab)) {
-      throw Error(path + ": vocabulary has " + std::to_string(v) + " tokens but config.vocab is " +
-                  std::to_string(ck.config.vocab));
-    }
-  }
-  {
-    const json j = parse_meta_json(meta, "settings", path);
-    Fields f{j, path + ": settings"};
-    ck.settings.batch = f.int32("batch");
-    ck.settings.lr = f.number("lr");
-    ck.settings.weight_decay = f.number("weight_decay");
-    ck.settings.clip = f.number("clip");
-    ck.settings.warmup = f.integer("warmup");
-    ck.settings.decay_steps = f.integer("decay_steps");
-    ck.settings.min_lr_ratio = f.number("min_lr_ratio");
-    try {
-      ck.settings.seed = std::stoull(f.string("seed"));
-    } catch (const std::exception&) {
-      throw Error(path + ": settings.seed is not a number");
-    }
-    if (ck.settings.batch < 1) throw Error(path + ": settings.batch must be positive");
-  }
-  {
-    const json j = parse_meta_json(meta, "state", path);
-    Fields f{j, path + ": state"};
-    ck.state.step = f.integer("step");
-    ck.state.epoch = f.integer("epoch");
-    ck.state.best_step = f.integer("best_step");
-    const auto bit = j.find("best_val_loss");
-    if (bit == j.end()) throw Error(path + ": state: missing field 'best_val_loss'");
-    if (bit->is_number()) {
-      ck.state.best_val_loss = bit->get<double>();
-    } else if (!bit->is_null()) {
-      throw Error(path + ": state: field 'best_val_loss' has the wrong type");
-    }
-    if (ck.state.step < 0) throw Error(path + ": state.step is negative");
-  }
-  {
-    const json j = parse_meta_json(meta, "names", path);
-    auto t = j.find("train"), v = j.find("val");
-    if (t == j.end() || v == j.end()) throw Error(path + ": names needs 'train' and 'val'");
-    ck.train_names = parse_names(*t, ck.styles, path + ": names.train");
-    ck.val_names = parse_names(*v, ck.styles, path + ": names.val");
-  }
+// A metadata entry's JSON object.
+json entry(const std::map<std::string, std::string>& meta, const char* key, const std::string& path) {
+  auto it = meta.find(key);
+  if (it == meta.end()) throw Error(path + ": metadata has no '" + key + "' entry");
+  json j = json::parse(it->second, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw Error(path + ": metadata '" + key + "' is not a JSON object");
+  return j;
+}
 
-  // ---- tensors ----
+// The tensors a checkpoint holds: parameters, then the moments when saved.
+std::vector<std::pair<std::string, const float*>> tensor_sources(const Checkpoint& ck, const ParamLayout& layout) {
+  std::vector<std::pair<std::string, const float*>> out;
+  for (const auto& e : layout.entries()) out.emplace_back(e.name, ck.params.data() + e.offset);
+  if (!ck.adam_m.empty()) {
+    for (const auto& e : layout.entries()) out.emplace_back("optim.m." + e.name, ck.adam_m.data() + e.offset);
+    for (const auto& e : layout.entries()) out.emplace_back("optim.v." + e.name, ck.adam_v.data() + e.offset);
+  }
+  return out;
+}
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+// The tensors of `f` into ck.params (and the moments), each checked against the config's layout.
+void tensors_from_file(const safetensors::File& f, Checkpoint& ck) {
   const ParamLayout layout(ck.config);
   // Before allocating: a config whose tensors cannot fit in the file is damaged.
-  if (layout.total() > data_len / sizeof(float)) {
-    throw Error(path + ": config needs " + std::to_string(layout.total()) + " parameters but the data section holds " +
-                std::to_string(data_len / sizeof(float)) + " floats");
+  if (layout.total() > f.data_bytes / sizeof(float)) {
+    throw Error(f.path + ": config needs " + std::to_string(layout.total()) +
+                " parameters but the data section holds " + std::to_string(f.data_bytes / sizeof(float)) + " floats");
   }
   std::map<std::string, const ParamInfo*> expected;
   for (const auto& e : layout.entries()) expected[e.name] = &e;
-  struct Span {
-    std::size_t begin, end;
-    std::string name;
-  };
-  std::vector<Span> spans;
-  bool has_m = false, has_v = false;
-  ck.params.assign(layout.total(), 0.f);
-  std::vector<float> m(layout.total()), v(layout.total());
-  std::size_t seen_params = 0, seen_m = 0, seen_v = 0;
-  for (auto it = header.begin(); it != header.end(); ++it) {
-    if (it.key() == "__metadata__") continue;
-    const std::string& name = it.key();
+  std::vector<float> params(layout.total()), m, v;
+  std::size_t seen[3] = {0, 0, 0};  // params, m, v
+  for (const auto& [name, t] : f.tensors) {
+    int which = 0;
     std::string base = name;
-    std::vector<float>* dst = &ck.params;
-    std::size_t* seen = &seen_params;
-    if (name.rfind("optim.m.", 0) == 0) {
-      base = name.substr(8), dst = &m, seen = &seen_m, has_m = true;
-    } else if (name.rfind("optim.v.", 0) == 0) {
-      base = name.substr(8), dst = &v, seen = &seen_v, has_v = true;
+    if (name.rfind("optim.m.", 0) == 0) which = 1, base = name.substr(8);
+    if (name.rfind("optim.v.", 0) == 0) which = 2, base = name.substr(8);
+    const auto e = expected.find(base);
+    if (e == expected.end()) throw Error(f.path + ": unexpected tensor '" + name + "'");
+    if (t.shape != e->second->shape) {
+      throw Error(f.path + ": tensor '" + name + "' has shape " + shape_text(t.shape) + ", config expects " +
+                  shape_text(e->second->shape));
     }
-    auto e = expected.find(base);
-    if (e == expected.end()) throw Error(path + ": unexpected tensor '" + name + "'");
-    const ParamInfo& info = *e->second;
-    const json& t = *it;
-    if (!t.is_object()) throw Error(path + ": tensor '" + name + "' entry is not an object");
-    Fields f{t, path + ": tensor '" + name + "'"};
-    const std::string dtype = f.string("dtype");
-    if (dtype != "F32") throw Error(path + ": tensor '" + name + "' has dtype " + dtype + ", expected F32");
-    const json& shape = f.get("shape", json::value_t::array);
-    std::vector<int64_t> got;
-    for (const auto& d : shape) {
-      if (!d.is_number_integer()) throw Error(path + ": tensor '" + name + "' shape is not a list of integers");
-      got.push_back(d.get<int64_t>());
-    }
-    if (got != info.shape) {
-      std::string g = "[", w = "[";
-      for (auto d : got) g += std::to_string(d) + ",";
-      for (auto d : info.shape) w += std::to_string(d) + ",";
-      g.back() = ']';
-      w.back() = ']';
-      throw Error(path + ": tensor '" + name + "' has shape " + g + ", config expects " + w);
-    }
-    const json& off = f.get("data_offsets", json::value_t::array);
-    if (off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned()) {
-      throw Error(path + ": tensor '" + name + "' data_offsets is not two non-negative integers");
-    }
-    const std::size_t b = off[0].get<std::size_t>(), en = off[1].get<std::size_t>();
-    if (b > en || en > data_len) {
-      throw Error(path + ": tensor '" + name + "' data_offsets [" + std::to_string(b) + ", " + std::to_string(en) +
-                  "] lie outside the data section (" + std::to_string(data_len) + " bytes): truncated file?");
-    }
-    if (en - b != info.size * sizeof(float)) {
-      throw Error(path + ": tensor '" + name + "' holds " + std::to_string(en - b) + " bytes, its shape needs " +
-                  std::to_string(info.size * sizeof(float)));
-    }
-    std::memcpy(dst->data() + info.offset, data + b, en - b);
-    spans.push_back({b, en, name});
-    ++*seen;
+    std::vector<float>& dst = which == 0 ? params : which == 1 ? m : v;
+    if (dst.empty()) dst.resize(layout.total());
+    f.copy_to(name, dst.data() + e->second->offset);
+    ++seen[which];
   }
-  const std::size_t n_expected = layout.entries().size();
-  if (seen_params != n_expected) {
+  const std::size_t n = layout.entries().size();
+  if (seen[0] != n) {
     for (const auto& e : layout.entries()) {
-      if (!header.contains(e.name)) throw Error(path + ": missing tensor '" + e.name + "'");
+      if (!f.tensors.count(e.name)) throw Error(f.path + ": missing tensor '" + e.name + "'");
     }
   }
-  if (has_m || has_v) {
-    if (seen_m != n_expected || seen_v != n_expected) throw Error(path + ": optimizer moments are incomplete");
+  if (seen[1] || seen[2]) {
+    if (seen[1] != n || seen[2] != n) throw Error(f.path + ": optimizer moments are incomplete");
     ck.adam_m = std::move(m);
     ck.adam_v = std::move(v);
   }
-  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
-  std::size_t pos = 0;
-  for (const auto& s : spans) {
-    if (s.begin != pos) throw Error(path + ": tensor '" + s.name + "' overlaps another or leaves a gap in the data");
-    pos = s.end;
+  ck.params = std::move(params);
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const Checkpoint& ck) {
+  const ParamLayout layout(ck.config);
+  if (ck.params.size() != layout.total()) throw Error("save_checkpoint: parameter count does not match the config");
+  if (ck.adam_m.size() != ck.adam_v.size() || (!ck.adam_m.empty() && ck.adam_m.size() != layout.total())) {
+    throw Error("save_checkpoint: optimizer moments do not match the config");
   }
-  if (pos != data_len) {
-    throw Error(path + ": data section is " + std::to_string(data_len) + " bytes but the tensors cover " +
-                std::to_string(pos) + " (trailing garbage or truncation)");
+  std::vector<safetensors::TensorOut> tensors;
+  for (const auto& [name, data] : tensor_sources(ck, layout)) {
+    const std::string base = name.rfind("optim.", 0) == 0 ? name.substr(8) : name;
+    const ParamInfo& info = layout.at(base);
+    tensors.push_back({name, info.shape, data, info.size});
   }
-  json unsigned_header = header;
-  unsigned_header["__metadata__"].erase("checksum");
-  const std::string crc = checksum_of(unsigned_header, data, data_len);
-  if (meta["checksum"] != crc) {
-    throw Error(path + ": checksum mismatch (stored " + meta["checksum"] + ", contents give " + crc +
-                "): the file is damaged");
+  std::map<std::string, std::string> meta{{"format", kCheckpointFormat},
+                                          {"config", config_to_json(ck.config).dump()},
+                                          {"vocab", vocab_to_json(ck).dump()},
+                                          {"settings", settings_to_json(ck.settings).dump()},
+                                          {"state", state_to_json(ck.state).dump()},
+                                          {"names", all_names_to_json(ck).dump()}};
+  if (!ck.lineage.empty()) meta["lineage"] = lineage_to_json(ck.lineage).dump();
+  safetensors::write(path, tensors, meta);
+}
+
+Checkpoint load_checkpoint(const std::string& path) { return parse_checkpoint(read_whole_file(path), path); }
+
+Checkpoint parse_checkpoint(const std::string& bytes, const std::string& path) {
+  const safetensors::File f = safetensors::parse(bytes, path);
+  const auto& meta = f.metadata;
+  const auto format = meta.find("format");
+  if (format == meta.end()) throw Error(path + ": no format entry in __metadata__ (not a wuxia checkpoint)");
+  if (format->second != kCheckpointFormat) {
+    throw Error(path + ": format '" + format->second + "' is not " + kCheckpointFormat);
   }
+  Checkpoint ck;
+  auto fields = [&](const char* key, const json& j) { return Fields{j, path + ": " + key}; };
+  const json config = entry(meta, "config", path), vocab = entry(meta, "vocab", path),
+             settings = entry(meta, "settings", path), state = entry(meta, "state", path),
+             names = entry(meta, "names", path);
+  ck.config = config_from_json(fields("config", config));
+  vocab_from_json(fields("vocab", vocab), ck);
+  ck.settings = settings_from_json(fields("settings", settings));
+  ck.state = state_from_json(fields("state", state));
+  all_names_from_json(fields("names", names), ck);
+  if (meta.count("lineage")) {
+    const json lineage = entry(meta, "lineage", path);
+    ck.lineage = lineage_from_json(fields("lineage", lineage));
+  }
+  tensors_from_file(f, ck);
+  safetensors::verify_checksum(f);  // after the checks above, so that a damaged value they catch is named
   for (float x : ck.params) {
     if (!std::isfinite(x)) throw Error(path + ": parameters hold NaN or Inf");
   }
+  ck.checksum = meta.at("checksum");
   return ck;
 }
+
+std::size_t remove_interrupted_writes(const std::string& dir) { return safetensors::remove_stale_temps(dir); }
 
 }  // namespace wuxia

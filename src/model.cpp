@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "wuxia/error.hpp"
+#include "wuxia/lstm_layer.hpp"
 #include "wuxia/rng.hpp"
 
 namespace wuxia {
@@ -145,7 +146,7 @@ template <class T>
 void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_loss) {
   const int Tn = T_, B = B_;
   const int N = Tn * B, E = cfg_.embed, H = cfg_.hidden, V = cfg_.vocab, L = cfg_.layers, G4 = 4 * H;
-  const std::size_t BH = static_cast<std::size_t>(B) * H, BG = static_cast<std::size_t>(B) * G4;
+  const std::size_t BG = static_cast<std::size_t>(B) * G4;
   const bool drop = opts.train && cfg_.dropout > 0;
   const uint64_t* dstep = &scalars_.data()->dropout_step;
   // ---- forward ----
@@ -169,11 +170,7 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
     // Input projection of all T steps in one GEMM, on top of both biases.
     be_.bias_rows(N, G4, p(off_.b_ih[l]), p(off_.b_hh[l]), G);
     be_.gemm(false, true, N, G4, in, T(1), x, in, p(off_.w_ih[l]), in, T(1), G, G4);
-    for (int t = 0; t < Tn; ++t) {
-      T* Gt = G + t * BG;
-      if (t > 0) be_.gemm(false, true, B, G4, H, T(1), Hs + (t - 1) * BH, H, w_hh, H, T(1), Gt, G4);
-      be_.lstm_cell_forward(B, H, Gt, t > 0 ? C + (t - 1) * BH : nullptr, C + t * BH, Hs + t * BH);
-    }
+    lstm_layer_forward(be_, Tn, B, H, w_hh, G, C, Hs);
   }
   const T* y = hs_[L - 1].data();
   if (drop) {
@@ -206,12 +203,7 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
       const T* C = cells_[l].data();
       const T* w_hh = p(off_.w_hh[l]);
       T* dG = dgates_.data();
-      be_.fill(BH, T(0), dc_.data());
-      for (int t = Tn - 1; t >= 0; --t) {
-        be_.lstm_cell_backward(B, H, G + t * BG, t > 0 ? C + (t - 1) * BH : nullptr, C + t * BH, dout + t * BH,
-                               t < Tn - 1 ? dh_rec_.data() : nullptr, dc_.data(), dG + t * BG);
-        if (t > 0) be_.gemm(false, false, B, H, G4, T(1), dG + t * BG, G4, w_hh, H, T(0), dh_rec_.data(), H);
-      }
+      lstm_layer_backward(be_, Tn, B, H, w_hh, G, C, dout, dc_.data(), dh_rec_.data(), dG);
       // Weight gradients over all steps at once: dW_ih = dG^T x, dW_hh = dG[1:]^T h[:-1].
       be_.gemm(true, false, G4, in, N, T(1), dG, G4, layer_in_[l], in, T(0), g(off_.w_ih[l]), in);
       if (Tn > 1) {

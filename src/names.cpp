@@ -93,4 +93,20 @@ std::string describe(const NameFile& f) {
   return s;
 }
 
+const char* origin_label(NameOrigin o) {
+  switch (o) {
+    case NameOrigin::Train: return "train";
+    case NameOrigin::Val: return "val";
+    default: return "new";
+  }
+}
+
+NameSets NameSets::of(const std::vector<std::vector<std::u32string>>& train,
+                      const std::vector<std::vector<std::u32string>>& val) {
+  NameSets k;
+  for (const auto& l : train) k.train.insert(l.begin(), l.end());
+  for (const auto& l : val) k.val.insert(l.begin(), l.end());
+  return k;
+}
+
 }  // namespace wuxia

@@ -5,21 +5,13 @@
 #include <map>
 #include <numeric>
 
-#include "cpu/simd_math.hpp"
+#include "simd_math.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/names.hpp"
 #include "wuxia/rng.hpp"
 #include "wuxia/utf8.hpp"
 
 namespace wuxia {
-
-const char* origin_label(NameOrigin o) {
-  switch (o) {
-    case NameOrigin::Train: return "train";
-    case NameOrigin::Val: return "val";
-    default: return "new";
-  }
-}
 
 void SampleOptions::validate_flags() const {
   if (n < 0) throw Error("-n must be 0 or more");
@@ -89,7 +81,7 @@ WUXIA_CPU_CLONES float allowed_max(int v, const float* logits, const float* pena
 }
 
 // e[i] = exp((logits[i] - mx) * inv_t) for the allowed tokens, exactly 0 for
-// the others; returns their sum. Vectorised (float exp of cpu/simd_math.hpp,
+// the others; returns their sum. Vectorised (float exp of simd_math.hpp,
 // and 16 partial sums in double, combined in a fixed order).
 WUXIA_CPU_CLONES double allowed_exp(int v, const float* __restrict logits, const float* __restrict keep, float mx,
                                     float inv_t, float* __restrict e) {

@@ -1,5 +1,5 @@
 #pragma once
-// Math for the CPU backend's element-wise loops, written so the compiler can
+// Math for the CPU backend's element-wise loops and the sampler, written so the compiler can
 // vectorise them: branch-free float exp/sigmoid/tanh (libm's expf and tanhf
 // are calls the vectoriser cannot see through, and they were a third of a
 // training step's time), and a macro that builds a hot loop for three x86-64

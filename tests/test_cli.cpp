@@ -85,10 +85,28 @@ TEST_F(Cli, ResumeContinuesToTheAskedStep) {
   EXPECT_NE(r.out.find("done: step 35"), std::string::npos) << r.out;
 }
 
-TEST_F(Cli, ResumeRefusesFlagsTheCheckpointFixes) {
+TEST_F(Cli, ResumeRefusesAFlagThatDiffersNamingBothValues) {
   const auto r = run_wuxia("train --resume " + out() + "/last.safetensors --hidden 64 --steps 40");
   EXPECT_NE(r.code, 0);
-  EXPECT_NE(r.out.find("--hidden cannot change on --resume"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--hidden 64 cannot change on --resume: the checkpoint has 32"), std::string::npos) << r.out;
+  const auto lr = run_wuxia("train --resume " + out() + "/last.safetensors --lr 0.01 --steps 40");
+  EXPECT_NE(lr.out.find("--lr 0.01 cannot change on --resume: the checkpoint has 0.003"), std::string::npos) << lr.out;
+}
+
+// What people do: the first command again, with --resume and more --steps.
+TEST(CliResume, TheSameCommandWithResumeAddedContinues) {
+  wuxia::test::TempDir dir;
+  const std::string cmd = "train --data " + kData + " --seed 11 --hidden 16 --embed 8 --batch 16 --lr 0.002 --dropout 0.3"
+                          " --val " + dir.file("val.txt") + " --threads 1 --device cpu --eval-every 10 --out " + dir.file("D");
+  wuxia::test::write_file(dir.file("val.txt"), "令狐冲\n郭靖\n");
+  ASSERT_EQ(run_wuxia(cmd + " --steps 20").code, 0);
+  const auto r = run_wuxia(cmd + " --steps 40 --resume " + dir.file("D/last.safetensors"));
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("done: step 40"), std::string::npos) << r.out;
+  wuxia::test::write_file(dir.file("val.txt"), "令狐冲\n");
+  const auto v = run_wuxia(cmd + " --steps 40 --resume " + dir.file("D/last.safetensors"));
+  EXPECT_NE(v.code, 0);
+  EXPECT_NE(v.out.find("cannot change on --resume"), std::string::npos) << v.out;
 }
 
 TEST(CliErrors, BadFlagsAndPathsGiveAMessageAndNonZeroExit) {

@@ -5,7 +5,7 @@
 #include <limits>
 #include <vector>
 
-#include "../src/cpu/simd_math.hpp"
+#include "../src/simd_math.hpp"
 #include "wuxia/cpu_backend.hpp"
 
 using namespace wuxia;

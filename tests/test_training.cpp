@@ -18,7 +18,7 @@ using namespace wuxia;
 namespace {
 
 Backend<float>& cpu_backend() {
-  static cpu::CpuBackend<float> be;
+  static cpu::CpuBackend<float> be(2);  // the thread count is the backend's
   return be;
 }
 
@@ -41,7 +41,6 @@ TrainOptions small_run(const test::TempDir& dir, const std::string& out) {
   o.settings.warmup = 2;
   o.settings.decay_steps = 12;
   o.eval_every = 3;
-  o.threads = 2;
   o.quiet = true;
   return o;
 }
@@ -63,7 +62,6 @@ TEST(Resume, StraightRunEqualsSaveAndResumeBitForBit) {
   second.out_dir = dir.file("split");
   second.steps = 12;
   second.eval_every = 3;
-  second.threads = 2;
   second.quiet = true;
   train(second, cpu_backend(), log);
 

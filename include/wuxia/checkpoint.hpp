@@ -3,13 +3,17 @@
 // parameters under PyTorch's names, the AdamW moments under optim.m.<name> /
 // optim.v.<name>, and __metadata__ with the model config, vocabulary, styles,
 // training settings and state, the training names (for --novel and exact
-// resume), a format version and a CRC-32 of the data section, continued over
-// the rest of the header so that damage anywhere is caught.
+// resume), the lineage of a fine-tuned model, a format version and a CRC-32
+// of the data section, continued over the rest of the header so that damage
+// anywhere is caught. This is the schema (what the tensors and metadata
+// mean, src/checkpoint.cpp); the byte format is src/safetensors.cpp.
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "wuxia/crc32.hpp"
+#include "wuxia/names.hpp"
 #include "wuxia/params.hpp"
 #include "wuxia/vocab.hpp"
 
@@ -34,6 +38,15 @@ struct TrainState {
   int64_t epoch = 0;
   double best_val_loss = std::numeric_limits<double>::infinity();
   int64_t best_step = 0;
+  int64_t evals_since_best = 0;  // evaluations since the best one (--patience counts them)
+};
+
+// A checkpoint a model was initialised from (train --init).
+struct Ancestor {
+  std::string file;      // its file name, as given to --init
+  std::string checksum;  // its metadata checksum ("crc32:..."), which covers the whole file
+  int64_t step = 0;      // the step it had reached
+  bool operator==(const Ancestor& o) const { return file == o.file && checksum == o.checksum && step == o.step; }
 };
 
 struct Checkpoint {
@@ -46,20 +59,32 @@ struct Checkpoint {
   std::vector<float> adam_m, adam_v;    // same layout; empty when not saved
   // Training and validation names per style (index = style).
   std::vector<std::vector<std::u32string>> train_names, val_names;
+  // What this model was initialised from: the base first, then the base's
+  // own lineage. Empty for a model trained from scratch.
+  std::vector<Ancestor> lineage;
+  // The stored checksum, as loaded (empty in a checkpoint never saved).
+  std::string checksum;
 
   Vocab vocab() const { return Vocab(styles, chars); }
+  // The style commands use when none is given: the first one this model
+  // was trained on (a fine-tuned model also keeps its base's styles).
+  int default_style() const;
+  // Its training and validation names, to label samples and for --novel.
+  NameSets known_names() const;
 };
 
 // Writes atomically: a temporary file in the same folder, flushed and synced,
 // renamed over `path`. On any failure `path` is untouched and wuxia::Error says why.
 void save_checkpoint(const std::string& path, const Checkpoint& ck);
 
+// Removes the temporary files that checkpoint writes killed mid-way left in
+// `dir` (save_checkpoint names them; nothing else does); returns how many.
+std::size_t remove_interrupted_writes(const std::string& dir);
+
 // Reads and validates everything; wuxia::Error names what is wrong.
 Checkpoint load_checkpoint(const std::string& path);
 // The same on a file's bytes already in memory; `path` names it in errors.
 Checkpoint parse_checkpoint(const std::string& bytes, const std::string& path);
 
-// CRC-32 (IEEE 802.3, as zlib's crc32) of `n` bytes, continuing from `crc`.
-uint32_t crc32(const void* data, std::size_t n, uint32_t crc = 0);
 
 }  // namespace wuxia

@@ -4,6 +4,7 @@
 // what it drops: every skipped line is counted in the report.
 #include <cstddef>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace wuxia {
@@ -39,5 +40,20 @@ NameFile parse_names(const std::string& text, const std::string& where, const st
 
 // One line summary: "data/jinyong.txt: 912 names (3 duplicates dropped, 15 comment lines)".
 std::string describe(const NameFile& f);
+
+// Whether a name is one a model was trained on, validated on, or new.
+enum class NameOrigin { New, Train, Val };
+const char* origin_label(NameOrigin o);  // "new", "train", "val"
+
+// Known names, to label samples and to enforce --novel.
+struct NameSets {
+  std::unordered_set<std::u32string> train, val;
+  // From per-style lists (a checkpoint's train_names and val_names).
+  static NameSets of(const std::vector<std::vector<std::u32string>>& train,
+                     const std::vector<std::vector<std::u32string>>& val);
+  NameOrigin origin(const std::u32string& n) const {
+    return train.count(n) ? NameOrigin::Train : val.count(n) ? NameOrigin::Val : NameOrigin::New;
+  }
+};
 
 }  // namespace wuxia

@@ -2,10 +2,10 @@
 // Sampling names from a trained model, a batch of sequences at a time.
 #include <cstdint>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "wuxia/model.hpp"
+#include "wuxia/names.hpp"
 #include "wuxia/vocab.hpp"
 
 namespace wuxia {
@@ -27,8 +27,6 @@ struct SampleOptions {
   void validate(const Vocab& vocab) const;  // the flags, then prefix and style against the vocabulary
 };
 
-enum class NameOrigin { New, Train, Val };
-const char* origin_label(NameOrigin o);
 
 struct SampledName {
   std::u32string name;
@@ -42,13 +40,6 @@ struct SampleStats {
   int64_t not_novel = 0;       // in train or val, with --novel
 };
 
-// Known names, to label samples and to enforce --novel.
-struct NameSets {
-  std::unordered_set<std::u32string> train, val;
-  NameOrigin origin(const std::u32string& n) const {
-    return train.count(n) ? NameOrigin::Train : val.count(n) ? NameOrigin::Val : NameOrigin::New;
-  }
-};
 
 // Picks a token from one row of logits [v]; `u` is uniform in [0, 1).
 // `allowed` (size v) masks tokens out. Applies temperature, top-k, top-p.

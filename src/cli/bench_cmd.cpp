@@ -22,7 +22,7 @@
 #include "wuxia/cpu_backend.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/names.hpp"
-#include "wuxia/trainer.hpp"
+#include "wuxia/training_run.hpp"
 
 namespace wuxia::cli {
 
@@ -73,9 +73,7 @@ int cmd_bench(int argc, char** argv) {
     ("batch", "names per batch", cxxopts::value<int>()->default_value(std::to_string(o.settings.batch)))
     ("steps", "timed steps", cxxopts::value<int64_t>()->default_value("50"))
     ("warmup", "untimed steps first", cxxopts::value<int64_t>()->default_value("5"))
-    ("device", "cpu, cuda or auto", cxxopts::value<std::string>()->default_value("cpu"))
     ("tf32", "GPU GEMMs on TF32 tensor cores")
-    ("threads", "CPU threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
     ("seed", "random seed (init, split, batches)", cxxopts::value<uint64_t>()->default_value("1"))
     ("json", "print one JSON object instead of text")
     ("op", "train, xent, recurrent or peak", cxxopts::value<std::string>()->default_value("train"))
@@ -87,6 +85,7 @@ int cmd_bench(int argc, char** argv) {
   ModelConfig shape = o.model;
   shape.dropout = 0;  // a benchmark of the plain model unless asked
   add_model_flags(opts, shape, "dropout between layers and before the output layer");
+  add_device_flags(opts, "cpu", 0);
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
 
@@ -95,7 +94,7 @@ int cmd_bench(int argc, char** argv) {
   read_model_flags(r, o.model);
   o.settings.batch = r["batch"].as<int>();
   o.settings.seed = r["seed"].as<uint64_t>();
-  o.threads = r["threads"].as<int>();
+  const int threads_given = threads_flag(r);
   o.quiet = true;
   const int64_t steps = r["steps"].as<int64_t>();
   const int64_t warmup = r["warmup"].as<int64_t>();
@@ -106,7 +105,6 @@ int cmd_bench(int argc, char** argv) {
   need(steps >= 1, "--steps must be at least 1");
   need(warmup >= 0, "--warmup must be 0 or more");
   need(o.settings.batch >= 1, "--batch must be at least 1");
-  need(o.threads >= 0, "--threads must be 0 (all cores) or more");
   need(o.model.embed >= 1 && o.model.hidden >= 1 && o.model.layers >= 1,
        "--embed, --hidden and --layers must be at least 1");
   need(o.model.dropout >= 0 && o.model.dropout < 1, "--dropout must be in [0, 1)");
@@ -115,7 +113,7 @@ int cmd_bench(int argc, char** argv) {
   const std::string op = r["op"].as<std::string>();
   need(op == "train" || op == "xent" || op == "recurrent" || op == "peak",
        "--op " + op + ": expected train, xent, recurrent or peak");
-  BackendChoice be = make_backend(r["device"].as<std::string>(), o.threads, tf32);
+  BackendChoice be = make_backend(device_flag(r), threads_given, tf32);
   if (!be.note.empty()) std::cerr << be.note << "\n";
   if (op != "train") {
     ob.rows = r["rows"].as<int>();
@@ -133,54 +131,40 @@ int cmd_bench(int argc, char** argv) {
   const int threads = be.kind == DeviceKind::Cpu ? cpu::max_threads() : 0;
   const std::string wait_policy = cpu::wait_policy();
 
-  // The training run's schedule over warm-up + timed steps, as train() sets it.
-  const int64_t total = warmup + steps;
-  o.settings.warmup = std::min<int64_t>(100, total / 10);
-  o.settings.decay_steps = total;
+  // A training run over warm-up + timed steps: train()'s names, split,
+  // vocabulary, batches, model and schedule.
+  o.steps = warmup + steps;
   std::ostringstream quiet_log;
-  Checkpoint ck = prepare_fresh_run(o, quiet_log);
-  const Vocab vocab = ck.vocab();
-  const std::vector<Example> train_ex = encode_names(vocab, ck.train_names);
-  Batcher batcher(train_ex, ck.settings.batch, ck.settings.seed);
-  Model<float> model(*be.backend, ck.config);
-  model.reserve(batcher.max_steps(), batcher.batch_size());
-  model.set_params(ck.params);
+  TrainingRun run(o, *be.backend, quiet_log);
+  const Checkpoint& ck = run.checkpoint();
 
-  // The timed steps run as `wuxia train` runs them: train_step, which waits
+  // The timed steps run as `wuxia train` runs them: take_step, which waits
   // for nothing, and one read-back of the losses at the end. A step's time is
-  // the interval between the returns of successive train_steps: on the CPU
-  // that is the step itself; on a GPU the host runs a few steps ahead (until
-  // the upload ring waits), so the intervals settle at the GPU's pace, and
-  // the total includes draining the queue. The batches are built first.
+  // the interval between the returns of successive steps: on the CPU that is
+  // the step itself; on a GPU the host runs a few steps ahead (until the
+  // upload ring waits), so the intervals settle at the GPU's pace, and the
+  // total includes draining the queue. The batches are built first.
   using clock = std::chrono::steady_clock;
+  const int64_t total = warmup + steps;
   std::vector<Batch> batches;
-  std::vector<std::size_t> targets;
-  for (int64_t step = 1; step <= total; ++step) {
-    batches.push_back(batcher.batch(static_cast<uint64_t>(step - 1)));
-    targets.push_back(batches.back().num_targets);
-  }
-  for (int64_t step = 1; step <= warmup; ++step) {
-    model.train_step(batches[step - 1], train_step_options(ck.settings, step), adamw_args(ck.settings, step));
-  }
-  std::vector<Model<float>::StepLog> logged = model.take_step_log();
+  for (int64_t step = 1; step <= total; ++step) batches.push_back(run.batch(step));
+  for (int64_t step = 1; step <= warmup; ++step) run.take_step(batches[step - 1]);
+  const double warm_first = warmup > 0 ? run.read_losses().first : 0.0;
   std::vector<double> step_s;
   std::size_t tokens = 0;
   const auto t_begin = clock::now();
   auto t_prev = t_begin;
   for (int64_t step = warmup + 1; step <= total; ++step) {
-    model.train_step(batches[step - 1], train_step_options(ck.settings, step), adamw_args(ck.settings, step));
+    run.take_step(batches[step - 1]);
     const auto now = clock::now();
     step_s.push_back(std::chrono::duration<double>(now - t_prev).count());
     t_prev = now;
-    tokens += targets[step - 1];
+    tokens += batches[step - 1].num_targets;
   }
-  for (const auto& l : model.take_step_log()) logged.push_back(l);
+  const TrainingRun::Losses timed = run.read_losses();  // throws, naming the step, on a non-finite loss
   const double seconds = std::chrono::duration<double>(clock::now() - t_begin).count();
-  for (std::size_t i = 0; i < logged.size(); ++i) {
-    if (!std::isfinite(logged[i].nll)) throw Error("the loss is not finite at step " + std::to_string(i + 1));
-  }
-  const double first_loss = logged.front().nll / static_cast<double>(targets.front());
-  const double last_loss = logged.back().nll / static_cast<double>(targets.back());
+  const double first_loss = warmup > 0 ? warm_first : timed.first;  // step 1's, as the peer reports
+  const double last_loss = timed.last;
   std::sort(step_s.begin(), step_s.end());
   const double tps = seconds > 0 ? static_cast<double>(tokens) / seconds : 0;
   const std::optional<double> dev_mib = peak_device_mib(be);
@@ -196,13 +180,13 @@ int cmd_bench(int argc, char** argv) {
                      {"runtime", be.kind == DeviceKind::Cpu ? cpu::blas_info() : std::string()},
                      {"omp_wait_policy", wait_policy},
                      {"data", o.data[0].path},
-                     {"names", train_ex.size()},
+                     {"names", run.train_examples().size()},
                      {"vocab", ck.config.vocab},
                      {"embed", ck.config.embed},
                      {"hidden", ck.config.hidden},
                      {"layers", ck.config.layers},
                      {"batch", ck.settings.batch},
-                     {"params", model.layout().total()},
+                     {"params", run.model().layout().total()},
                      {"warmup", warmup},
                      {"steps", steps},
                      {"tokens", tokens},
@@ -213,7 +197,7 @@ int cmd_bench(int argc, char** argv) {
                      {"step_ms_p90", 1e3 * percentile(step_s, 0.90)},
                      {"step_ms_min", 1e3 * step_s.front()},
                      {"step_ms_max", 1e3 * step_s.back()},
-                     {"recorded_shapes", model.recorded_steps()},
+                     {"recorded_shapes", run.model().recorded_steps()},
                      {"first_loss", first_loss},
                      {"last_loss", last_loss},
                      {"peak_rss_mib", peak_rss_mib()},
@@ -221,9 +205,9 @@ int cmd_bench(int argc, char** argv) {
     std::cout << j.dump() << "\n";
     return 0;
   }
-  std::cout << std::fixed << std::setprecision(2) << "bench: " << o.data[0].path << " (" << train_ex.size()
+  std::cout << std::fixed << std::setprecision(2) << "bench: " << o.data[0].path << " (" << run.train_examples().size()
             << " training names), V=" << ck.config.vocab << " E=" << ck.config.embed << " H=" << ck.config.hidden
-            << " L=" << ck.config.layers << " B=" << ck.settings.batch << ", " << model.layout().total()
+            << " L=" << ck.config.layers << " B=" << ck.settings.batch << ", " << run.model().layout().total()
             << " parameters\n"
             << "device:    " << device;
   if (be.kind == DeviceKind::Cpu) {

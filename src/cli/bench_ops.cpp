@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "wuxia/error.hpp"
+#include "wuxia/lstm_layer.hpp"
 #include "wuxia/rng.hpp"
 
 namespace wuxia::cli {
@@ -105,57 +106,37 @@ int bench_recurrent(const BackendChoice& choice, const OpBench& o) {
   const int B = o.batch, H = o.hidden, T = o.steps, G4 = 4 * H;
   const std::size_t BH = static_cast<std::size_t>(B) * H, BG = static_cast<std::size_t>(B) * G4;
   Buffer<float> w = buffer_from(be, uniform(static_cast<std::size_t>(G4) * H, -0.05f, 0.05f, o.seed, 3));
-  Buffer<float> hs = buffer_from(be, uniform((T + 1) * BH, -1.0f, 1.0f, o.seed, 4));
+  Buffer<float> hs = buffer_from(be, uniform(T * BH, -1.0f, 1.0f, o.seed, 4));
   Buffer<float> gates = buffer_from(be, uniform(T * BG, -1.0f, 1.0f, o.seed, 5));
   Buffer<float> cells = buffer_from(be, uniform(T * BH, -1.0f, 1.0f, o.seed, 6));
   Buffer<float> dh = buffer_from(be, uniform(T * BH, -1e-3f, 1e-3f, o.seed, 7));
-  Buffer<float> dgates(be, T * BG), dh_rec(be, BH), dc(be, BH);
+  Buffer<float> dgates = buffer_from(be, uniform(T * BG, -1e-3f, 1e-3f, o.seed, 8));
+  Buffer<float> dh_rec(be, BH), dc(be, BH);
   be.fill(BH, 0.0f, dh_rec.data());
-  be.fill(BH, 0.0f, dc.data());
 
-  // The forward recurrence as Model::forward runs it: per step the GEMM onto
-  // the precomputed input projection, then the fused cell, whose h the next
-  // step's GEMM reads. And its GEMMs alone, the same shapes back to back.
+  // The model's own recurrence (lstm_layer.hpp), and the same with its GEMMs
+  // alone. Repeated calls see earlier calls' outputs as inputs: the same work.
   const double fwd_gemm = seconds_per_call(
       be,
       [&] {
-        for (int t = 0; t < T; ++t) {
-          be.gemm(false, true, B, G4, H, 1.0f, hs.data() + t * BH, H, w.data(), H, 1.0f, gates.data() + t * BG, G4);
-        }
+        lstm_layer_forward<float, Recurrence::kGemmsOnly>(be, T, B, H, w.data(), gates.data(), cells.data(),
+                                                          hs.data());
       },
       o.iters);
   const double fwd_step = seconds_per_call(
-      be,
-      [&] {
-        for (int t = 0; t < T; ++t) {
-          be.gemm(false, true, B, G4, H, 1.0f, hs.data() + t * BH, H, w.data(), H, 1.0f, gates.data() + t * BG, G4);
-          be.lstm_cell_forward(B, H, gates.data() + t * BG, t > 0 ? cells.data() + (t - 1) * BH : nullptr,
-                               cells.data() + t * BH, hs.data() + (t + 1) * BH);
-        }
-      },
-      o.iters);
-  // Backward, as Model::forward's backward pass: the cell's backward, then
-  // dh_rec = dG W_hh for the step before.
+      be, [&] { lstm_layer_forward(be, T, B, H, w.data(), gates.data(), cells.data(), hs.data()); }, o.iters);
   const double bwd_gemm = seconds_per_call(
       be,
       [&] {
-        for (int t = T - 1; t > 0; --t) {
-          be.gemm(false, false, B, H, G4, 1.0f, dgates.data() + t * BG, G4, w.data(), H, 0.0f, dh_rec.data(), H);
-        }
+        lstm_layer_backward<float, Recurrence::kGemmsOnly>(be, T, B, H, w.data(), gates.data(), cells.data(),
+                                                           dh.data(), dc.data(), dh_rec.data(), dgates.data());
       },
       o.iters);
   const double bwd_step = seconds_per_call(
       be,
       [&] {
-        be.fill(BH, 0.0f, dc.data());
-        for (int t = T - 1; t >= 0; --t) {
-          be.lstm_cell_backward(B, H, gates.data() + t * BG, t > 0 ? cells.data() + (t - 1) * BH : nullptr,
-                                cells.data() + t * BH, dh.data() + t * BH, t < T - 1 ? dh_rec.data() : nullptr,
-                                dc.data(), dgates.data() + t * BG);
-          if (t > 0) {
-            be.gemm(false, false, B, H, G4, 1.0f, dgates.data() + t * BG, G4, w.data(), H, 0.0f, dh_rec.data(), H);
-          }
-        }
+        lstm_layer_backward(be, T, B, H, w.data(), gates.data(), cells.data(), dh.data(), dc.data(), dh_rec.data(),
+                            dgates.data());
       },
       o.iters);
   // Forward: T GEMMs of [B, H] x [H, 4H]; backward: T - 1 of [B, 4H] x [4H, H].

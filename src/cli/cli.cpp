@@ -33,6 +33,19 @@ Loaded load_model(const std::string& path, const std::string& device, int thread
   return l;
 }
 
+Loaded load_model(const cxxopts::ParseResult& r, std::ostream& err) {
+  return load_model(r["checkpoint"].as<std::string>(), device_flag(r), threads_flag(r), err);
+}
+
+std::string describe_lineage(const Checkpoint& ck) {
+  std::string s;
+  for (const auto& a : ck.lineage) {
+    s += (s.empty() ? "fine-tuned from " : ", itself from ") + a.file + " (step " + std::to_string(a.step) + ", " +
+         a.checksum + ")";
+  }
+  return s;
+}
+
 // cxxopts names the bad value but not its flag; find the flag in argv.
 static std::string flag_of_bad_value(const std::string& what, int argc, char** argv) {
   const std::string open = "\u2018", close = "\u2019";  // cxxopts quotes with ‘ ’
@@ -65,6 +78,45 @@ bool parse(cxxopts::Options& opts, int argc, char** argv, cxxopts::ParseResult& 
     throw Error("unexpected argument '" + out.unmatched().front() + "' (see --help)");
   }
   return true;
+}
+
+void add_device_flags(cxxopts::Options& opts, const std::string& default_device, int default_threads) {
+  // clang-format off
+  opts.add_options()
+    ("device", "cpu, cuda or auto", cxxopts::value<std::string>()->default_value(default_device))
+    ("threads", "CPU threads (0 = all cores)", cxxopts::value<int>()->default_value(std::to_string(default_threads)));
+  // clang-format on
+}
+
+std::string device_flag(const cxxopts::ParseResult& r) { return r["device"].as<std::string>(); }
+
+int threads_flag(const cxxopts::ParseResult& r) {
+  const int t = r["threads"].as<int>();
+  if (t < 0) throw Error("--threads must be 0 (all cores) or more");
+  return t;
+}
+
+int style_flag(const cxxopts::ParseResult& r, const Vocab& vocab, int fallback) {
+  if (!r.count("style")) return fallback;
+  const std::string name = r["style"].as<std::string>();
+  const int s = vocab.style_index(name);
+  if (s < 0) {
+    std::string known;
+    for (const auto& k : vocab.styles()) known += (known.empty() ? "" : ", ") + k;
+    throw Error("--style " + name + ": this model knows " + known);
+  }
+  return s;
+}
+
+void add_convert_flag(cxxopts::Options& opts, const std::string& help) {
+  opts.add_options()("convert", help, cxxopts::value<std::string>());
+}
+
+std::string convert_flag(const cxxopts::ParseResult& r) {
+  if (!r.count("convert")) return "";
+  const std::string c = r["convert"].as<std::string>();
+  if (c != "t2s" && c != "s2t") throw Error("--convert " + c + ": expected t2s (traditional to simplified) or s2t");
+  return c;
 }
 
 bool stdout_is_tty() { return ::isatty(STDOUT_FILENO) == 1; }

@@ -18,6 +18,17 @@ inline constexpr const char* kDefaultOut = "runs/default";
 std::string default_data_path();
 std::string default_checkpoint();  // runs/default/best.safetensors
 
+// --device and --threads, the flags every command that runs a model has.
+void add_device_flags(cxxopts::Options& opts, const std::string& default_device, int default_threads);
+std::string device_flag(const cxxopts::ParseResult& r);
+int threads_flag(const cxxopts::ParseResult& r);  // throws unless >= 0
+// --style NAME as the model's style index; `fallback` when the flag is absent.
+// Throws naming the styles the model knows.
+int style_flag(const cxxopts::ParseResult& r, const Vocab& vocab, int fallback);
+// --convert t2s|s2t (OpenCC), added with the help text of the command.
+void add_convert_flag(cxxopts::Options& opts, const std::string& help);
+std::string convert_flag(const cxxopts::ParseResult& r);  // "" when absent; throws on another value
+
 // A checkpoint loaded into a model on the chosen backend.
 struct Loaded {
   Checkpoint ck;
@@ -26,6 +37,10 @@ struct Loaded {
   std::unique_ptr<Model<float>> model;
 };
 Loaded load_model(const std::string& path, const std::string& device, int threads, std::ostream& err);
+// The same from --checkpoint, --device and --threads.
+Loaded load_model(const cxxopts::ParseResult& r, std::ostream& err);
+// The lineage of a fine-tuned checkpoint, one line ("" for a model trained from scratch).
+std::string describe_lineage(const Checkpoint& ck);
 
 // Parses argv with `opts`; prints help and returns false on --help.
 // Throws wuxia::Error on unknown flags, bad values and stray arguments

@@ -2,8 +2,10 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "cli.hpp"
+#include "wuxia/convert.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/evaluate.hpp"
 #include "wuxia/names.hpp"
@@ -11,41 +13,51 @@
 
 namespace wuxia::cli {
 
+namespace {
+
+// A fine-tuned model's ancestors, nearest first ([] for one trained from scratch).
+nlohmann::json lineage_json(const Checkpoint& ck) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& a : ck.lineage) list.push_back({{"file", a.file}, {"checksum", a.checksum}, {"step", a.step}});
+  return list;
+}
+
+}  // namespace
+
 int cmd_eval(int argc, char** argv) {
   cxxopts::Options opts("wuxia eval", "Mean NLL per character (nats, END included) of name files under a checkpoint.");
   opts.positional_help("FILE...");
   // clang-format off
   opts.add_options()
     ("checkpoint", "checkpoint", cxxopts::value<std::string>()->default_value(default_checkpoint()))
-    ("style", "style the names are scored as (default: the file's stem if it is a style, else the first)", cxxopts::value<std::string>())
+    ("style", "style the names are scored as (default: the file's stem if it is a style, else the first the model was trained on)", cxxopts::value<std::string>())
     ("json", "print one JSON object")
     ("batch", "names per batch", cxxopts::value<int>()->default_value("256"))
-    ("device", "cpu, cuda or auto", cxxopts::value<std::string>()->default_value("auto"))
-    ("threads", "CPU threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
     ("files", "name files", cxxopts::value<std::vector<std::string>>());
   // clang-format on
+  add_device_flags(opts, "auto", 0);
+  add_convert_flag(opts, "convert the names read first: t2s (traditional to simplified) or s2t (OpenCC)");
   opts.parse_positional({"files"});
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
   if (!r.count("files")) throw Error("give one or more name files to evaluate (see --help)");
   const int batch = r["batch"].as<int>();
   if (batch < 1) throw Error("--batch must be at least 1");
-  const int threads = r["threads"].as<int>();
-  if (threads < 0) throw Error("--threads must be 0 (all cores) or more");
+  const std::string convert = convert_flag(r);
+  std::optional<ScriptConverter> converter;
+  if (!convert.empty()) converter.emplace(convert);
 
-  Loaded l = load_model(r["checkpoint"].as<std::string>(), r["device"].as<std::string>(), threads, std::cerr);
-  int forced_style = -1;
-  if (r.count("style")) {
-    forced_style = l.vocab.style_index(r["style"].as<std::string>());
-    if (forced_style < 0) throw Error("--style " + r["style"].as<std::string>() + ": not a style of this model");
-  }
+  Loaded l = load_model(r, std::cerr);
+  const int forced_style = style_flag(r, l.vocab, -1);
   std::vector<Example> examples;
   std::size_t skipped = 0, duplicates = 0;
   std::vector<std::string> skipped_examples;
   for (const auto& path : r["files"].as<std::vector<std::string>>()) {
     const DataSpec spec = parse_data_spec(path);
-    int style = forced_style >= 0 ? forced_style : std::max(0, l.vocab.style_index(spec.style));
-    const NameFile f = load_name_file(spec.path, spec.style);
+    const int stem_style = l.vocab.style_index(spec.style);
+    const int style = forced_style >= 0 ? forced_style : stem_style >= 0 ? stem_style : l.ck.default_style();
+    NameFile f = load_name_file(spec.path, spec.style);
+    if (converter) f = convert_names(std::move(f), *converter);
     duplicates += f.duplicates;
     for (const auto& n : f.names) {
       Example e;
@@ -64,7 +76,9 @@ int cmd_eval(int argc, char** argv) {
                      {"tokens", ev.tokens},
                      {"names", ev.names},
                      {"skipped", skipped},
-                     {"duplicates", duplicates}};
+                     {"duplicates", duplicates},
+                     {"step", l.ck.state.step},
+                     {"lineage", lineage_json(l.ck)}};
     std::cout << j.dump() << "\n";
   } else {
     if (!examples.empty()) {

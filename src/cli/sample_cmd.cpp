@@ -1,11 +1,13 @@
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <unordered_set>
 
 #include "cli.hpp"
+#include "wuxia/convert.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/sampler.hpp"
 #include "wuxia/utf8.hpp"
@@ -67,17 +69,18 @@ int cmd_sample(int argc, char** argv) {
     ("top-k", "sample among the k likeliest characters (0 = off, 1 = greedy)", cxxopts::value<int>()->default_value("0"))
     ("top-p", "nucleus sampling mass in (0, 1]", cxxopts::value<double>()->default_value("1.0"))
     ("prefix", "names start with these characters", cxxopts::value<std::string>()->default_value(""))
-    ("style", "style (training corpus) to sample; default the first", cxxopts::value<std::string>())
+    ("style", "style (training corpus) to sample; default the first the model was trained on", cxxopts::value<std::string>())
     ("min-len", "shortest name, in characters", cxxopts::value<int>()->default_value(std::to_string(d.min_len)))
     ("max-len", "longest name, in characters", cxxopts::value<int>()->default_value(std::to_string(d.max_len)))
     ("novel", "only names not in the training or validation data")
     ("label", "add a column: new, train or val")
     ("report", "after the names: new/train/val fractions, length histogram against the training names, "
                "how often the first character begins a training name")
-    ("seed", "random seed", cxxopts::value<uint64_t>()->default_value("1"))
-    ("device", "cpu, cuda or auto", cxxopts::value<std::string>()->default_value("cpu"))
-    ("threads", "CPU threads (0 = all cores)", cxxopts::value<int>()->default_value("1"));
+    ("seed", "random seed", cxxopts::value<uint64_t>()->default_value("1"));
   // clang-format on
+  add_device_flags(opts, "cpu", 1);
+  add_convert_flag(opts, "write the names converted: s2t (simplified to traditional) or t2s (OpenCC); --prefix is "
+                         "then read in the script written");
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
   SampleOptions o;
@@ -86,35 +89,35 @@ int cmd_sample(int argc, char** argv) {
   o.top_k = r["top-k"].as<int>();
   o.top_p = r["top-p"].as<double>();
   o.prefix = utf8::decode_or_throw(r["prefix"].as<std::string>(), "--prefix");
+  const std::string convert = convert_flag(r);
+  std::optional<ScriptConverter> to_user, to_model;
+  if (!convert.empty()) {
+    to_user.emplace(convert);
+    to_model.emplace(convert == "s2t" ? "t2s" : "s2t");
+    o.prefix = (*to_model)(o.prefix);
+  }
   o.min_len = r["min-len"].as<int>();
   o.max_len = r["max-len"].as<int>();
   o.novel = r.count("novel") > 0;
   o.seed = r["seed"].as<uint64_t>();
-  const int threads = r["threads"].as<int>();
-  if (threads < 0) throw Error("--threads must be 0 (all cores) or more");
   o.validate_flags();  // before the (slow) checkpoint load
 
-  Loaded l = load_model(r["checkpoint"].as<std::string>(), r["device"].as<std::string>(), threads, std::cerr);
-  if (r.count("style")) {
-    o.style = l.vocab.style_index(r["style"].as<std::string>());
-    if (o.style < 0) {
-      std::string known;
-      for (const auto& s : l.vocab.styles()) known += (known.empty() ? "" : ", ") + s;
-      throw Error("--style " + r["style"].as<std::string>() + ": this model knows " + known);
-    }
-  }
-  NameSets known;
-  for (const auto& l2 : l.ck.train_names) known.train.insert(l2.begin(), l2.end());
-  for (const auto& l2 : l.ck.val_names) known.val.insert(l2.begin(), l2.end());
+  Loaded l = load_model(r, std::cerr);
+  o.style = style_flag(r, l.vocab, l.ck.default_style());
   SampleStats stats;
-  const auto names = sample_names(*l.model, l.vocab, known, o, &stats);
+  const auto names = sample_names(*l.model, l.vocab, l.ck.known_names(), o, &stats);
   const bool label = r.count("label") > 0;
   for (const auto& s : names) {
-    std::cout << utf8::encode(s.name);
+    std::cout << utf8::encode(to_user ? (*to_user)(s.name) : s.name);
     if (label) std::cout << "\t" << origin_label(s.origin);
     std::cout << "\n";
   }
-  if (r.count("report")) print_report(names, l.ck.train_names, std::cout);
+  if (r.count("report")) {
+    print_report(names, l.ck.train_names, std::cout);
+    const std::string lineage = describe_lineage(l.ck);
+    std::cout << "model: " << l.ck.config.vocab << " tokens, style " << l.vocab.styles()[o.style] << ", step "
+              << l.ck.state.step << (lineage.empty() ? ", trained from scratch" : ", " + lineage) << "\n";
+  }
   if (static_cast<int>(names.size()) < o.n) {
     std::cerr << "wuxia sample: only " << names.size() << " of " << o.n << " names after " << stats.attempts
               << " attempts (" << stats.too_long << " too long, " << stats.repeats << " repeats, " << stats.not_novel

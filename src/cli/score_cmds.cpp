@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "wuxia/convert.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/names.hpp"
 #include "wuxia/scoring.hpp"
@@ -14,26 +15,12 @@ namespace wuxia::cli {
 namespace {
 
 void add_common(cxxopts::Options& opts) {
-  // clang-format off
-  opts.add_options()
-    ("checkpoint", "checkpoint", cxxopts::value<std::string>()->default_value(default_checkpoint()))
-    ("device", "cpu, cuda or auto", cxxopts::value<std::string>()->default_value("cpu"))
-    ("threads", "CPU threads (0 = all cores)", cxxopts::value<int>()->default_value("0"));
-  // clang-format on
+  opts.add_options()("checkpoint", "checkpoint", cxxopts::value<std::string>()->default_value(default_checkpoint()));
+  add_device_flags(opts, "cpu", 0);
 }
 
-int style_flag(const cxxopts::ParseResult& r, const Vocab& vocab) {
-  if (!r.count("style")) return 0;
-  const int s = vocab.style_index(r["style"].as<std::string>());
-  if (s < 0) {
-    std::string known;
-    for (const auto& k : vocab.styles()) known += (known.empty() ? "" : ", ") + k;
-    throw Error("--style " + r["style"].as<std::string>() + ": this model knows " + known);
-  }
-  return s;
-}
-
-// Names from the command line and from --file; at least one.
+// Names from the command line and from --file (converted with --convert
+// where the command has it); at least one.
 std::vector<std::u32string> names_from(const cxxopts::ParseResult& r) {
   std::vector<std::u32string> names;
   if (r.count("names")) {
@@ -44,6 +31,11 @@ std::vector<std::u32string> names_from(const cxxopts::ParseResult& r) {
     names.insert(names.end(), f.names.begin(), f.names.end());
   }
   if (names.empty()) throw Error("give names as arguments or --file FILE (see --help)");
+  const std::string convert = r.count("convert") ? convert_flag(r) : "";
+  if (!convert.empty()) {
+    const ScriptConverter c(convert);
+    for (auto& n : names) n = c(n);
+  }
   return names;
 }
 
@@ -72,19 +64,20 @@ int cmd_score(int argc, char** argv) {
   // clang-format off
   opts.add_options()
     ("file", "names to score, one per line", cxxopts::value<std::string>())
-    ("style", "style to score under (default: the first)", cxxopts::value<std::string>())
+    ("style", "style to score under (default: the first the model was trained on)", cxxopts::value<std::string>())
     ("samples", "model samples the percentile is taken against", cxxopts::value<int>()->default_value("2000"))
     ("seed", "seed of those samples", cxxopts::value<uint64_t>()->default_value("1"))
     ("names", "names", cxxopts::value<std::vector<std::string>>());
   // clang-format on
+  add_convert_flag(opts, "convert the names to score first: t2s (traditional to simplified) or s2t (OpenCC)");
   opts.parse_positional({"names"});
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
   const int n_samples = r["samples"].as<int>();
   if (n_samples < 1) throw Error("--samples must be at least 1");
   const auto names = names_from(r);
-  Loaded l = load_model(r["checkpoint"].as<std::string>(), r["device"].as<std::string>(), r["threads"].as<int>(), std::cerr);
-  const int style = style_flag(r, l.vocab);
+  Loaded l = load_model(r, std::cerr);
+  const int style = style_flag(r, l.vocab, l.ck.default_style());
   const std::size_t skipped = report_unscorable(names, l.vocab);
 
   // The reference distribution: log-likelihoods of the model's own samples.
@@ -130,7 +123,7 @@ int cmd_classify(int argc, char** argv) {
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
   const auto names = names_from(r);
-  Loaded l = load_model(r["checkpoint"].as<std::string>(), r["device"].as<std::string>(), r["threads"].as<int>(), std::cerr);
+  Loaded l = load_model(r, std::cerr);
   if (l.vocab.num_styles() < 2) {
     throw Error("this model was trained on one style (" + l.vocab.styles()[0] +
                 "); train with several --data STYLE=PATH to classify");
@@ -159,7 +152,7 @@ int cmd_name(int argc, char** argv) {
     ("surname", "surname, one or more characters (张, 欧阳, 司马)", cxxopts::value<std::string>())
     ("given-len", "characters in the given name", cxxopts::value<int>()->default_value("2"))
     ("n", "how many names", cxxopts::value<int>()->default_value("20"))
-    ("style", "style to name in (default: the first)", cxxopts::value<std::string>())
+    ("style", "style to name in (default: the first the model was trained on)", cxxopts::value<std::string>())
     ("exclude", "characters never to use in the given name", cxxopts::value<std::string>()->default_value(""))
     ("beam", "beam width (0 = max(64, 4n))", cxxopts::value<int>()->default_value("0"));
   // clang-format on
@@ -173,12 +166,9 @@ int cmd_name(int argc, char** argv) {
   q.beam = r["beam"].as<int>();
   if (q.beam < 0) throw Error("--beam must be 0 (auto) or more");
   for (char32_t c : utf8::decode_or_throw(r["exclude"].as<std::string>(), "--exclude")) q.exclude.insert(c);
-  Loaded l = load_model(r["checkpoint"].as<std::string>(), r["device"].as<std::string>(), r["threads"].as<int>(), std::cerr);
-  q.style = style_flag(r, l.vocab);
-  NameSets known;
-  for (const auto& s : l.ck.train_names) known.train.insert(s.begin(), s.end());
-  for (const auto& s : l.ck.val_names) known.val.insert(s.begin(), s.end());
-  const auto names = suggest_names(*l.model, l.vocab, known, q);
+  Loaded l = load_model(r, std::cerr);
+  q.style = style_flag(r, l.vocab, l.ck.default_style());
+  const auto names = suggest_names(*l.model, l.vocab, l.ck.known_names(), q);
   std::cout << std::fixed << std::setprecision(3);
   for (const auto& s : names) std::cout << utf8::encode(s.name) << "\t" << s.log_prob << "\n";
   if (static_cast<int>(names.size()) < q.n) {

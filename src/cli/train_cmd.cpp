@@ -4,6 +4,7 @@
 #include "cli.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/names.hpp"
+#include "wuxia/device.hpp"
 #include "wuxia/trainer.hpp"
 
 namespace wuxia::cli {
@@ -28,14 +29,16 @@ int cmd_train(int argc, char** argv) {
     ("eval-every", "evaluate and checkpoint every N steps", cxxopts::value<int64_t>()->default_value(std::to_string(o.eval_every)))
     ("log-every", "plain log line every N steps (when not on a terminal)", cxxopts::value<int64_t>()->default_value(std::to_string(o.log_every)))
     ("seed", "random seed (init, split, shuffling, dropout)", cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)))
-    ("threads", "CPU threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
-    ("device", "cpu, cuda or auto", cxxopts::value<std::string>()->default_value("auto"))
+    ("patience", "stop after N evaluations without a better validation loss (0 = never)", cxxopts::value<int64_t>()->default_value("0"))
+    ("init", "start from this checkpoint's weights (fine-tuning: new names, fresh optimizer and schedule)", cxxopts::value<std::string>())
     ("tf32", "GPU GEMMs on TF32 tensor cores: faster, 10-bit mantissa products (docs/PERF.md: its effect on the loss)")
-    ("resume", "continue from a checkpoint (its names, config and settings)", cxxopts::value<std::string>())
+    ("resume", "continue from a checkpoint (its names, config, settings and state); flags it fixes may be repeated with its values", cxxopts::value<std::string>())
     ("metrics", "append metrics as JSON lines to this file", cxxopts::value<std::string>())
     ("q,quiet", "print only errors and the final line");
   // clang-format on
   add_model_flags(opts, o.model, "dropout between layers and before the output layer");
+  add_device_flags(opts, "auto", 0);
+  add_convert_flag(opts, "convert the names read: t2s (traditional to simplified) or s2t (OpenCC)");
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
 
@@ -44,6 +47,9 @@ int cmd_train(int argc, char** argv) {
   }
   if (r.count("val")) o.val_path = r["val"].as<std::string>();
   if (r.count("resume")) o.resume = r["resume"].as<std::string>();
+  if (r.count("init")) o.init = r["init"].as<std::string>();
+  o.convert = convert_flag(r);
+  o.patience = r["patience"].as<int64_t>();
   if (o.data.empty() && o.resume.empty()) o.data.push_back({"jinyong", default_data_path()});
   o.out_dir = r["out"].as<std::string>();
   read_model_flags(r, o.model);
@@ -58,7 +64,7 @@ int cmd_train(int argc, char** argv) {
   if (r.count("epochs")) o.epochs = r["epochs"].as<double>();
   o.eval_every = r["eval-every"].as<int64_t>();
   o.log_every = r["log-every"].as<int64_t>();
-  o.threads = r["threads"].as<int>();
+  const int threads = threads_flag(r);
   if (r.count("metrics")) o.metrics_path = r["metrics"].as<std::string>();
   o.quiet = r.count("quiet") > 0;
   o.tty = stdout_is_tty();
@@ -77,17 +83,19 @@ int cmd_train(int argc, char** argv) {
   need(!(r.count("steps") && r.count("epochs")), "give --steps or --epochs, not both");
   need(o.eval_every >= 1, "--eval-every must be at least 1");
   need(o.log_every >= 1, "--log-every must be at least 1");
-  need(o.threads >= 0, "--threads must be 0 (all cores) or more");
+  need(o.patience >= 0, "--patience must be 0 (off) or more");
+  need(o.resume.empty() || o.init.empty(),
+       "--init and --resume do not go together: --resume continues a run, --init starts a new one from a model's weights");
   need(o.model.embed >= 1 && o.model.hidden >= 1 && o.model.layers >= 1, "--embed, --hidden and --layers must be at least 1");
   need(o.model.dropout >= 0 && o.model.dropout < 1, "--dropout must be in [0, 1)");
-  if (!o.resume.empty()) {
-    for (const char* f : {"embed", "hidden", "layers", "dropout", "batch", "lr", "weight-decay", "clip", "warmup",
-                          "decay-steps", "seed", "val"}) {
-      need(!r.count(f), std::string("--") + f + " cannot change on --resume: the checkpoint fixes it");
-    }
+  // What the user gave of what a checkpoint fixes: checked against it on
+  // --resume (equal values pass), and the model's shape on --init.
+  for (const char* f : {"embed", "hidden", "layers", "dropout", "batch", "lr", "weight-decay", "clip", "warmup",
+                        "decay-steps", "seed", "val"}) {
+    if (r.count(f)) o.given.push_back(f);
   }
 
-  BackendChoice be = make_backend(r["device"].as<std::string>(), o.threads, r.count("tf32") > 0);
+  BackendChoice be = make_backend(device_flag(r), threads, r.count("tf32") > 0);
   if (!be.note.empty()) std::cerr << be.note << "\n";
   const TrainResult res = train(o, *be.backend, std::cout);
   if (o.quiet) {

@@ -19,11 +19,13 @@
 #include "wuxia/device.hpp"
 #include "wuxia/batch.hpp"
 #include "wuxia/checkpoint.hpp"
+#include "wuxia/compare.hpp"
 #include "wuxia/cpu_backend.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/model.hpp"
 #include "wuxia/names.hpp"
 #include "wuxia/params.hpp"
+#include "wuxia/training_run.hpp"
 #include "wuxia/vocab.hpp"
 
 namespace wuxia::cli {
@@ -31,36 +33,6 @@ namespace {
 
 constexpr int kExitNoGpu = 2;
 constexpr int kExitMismatch = 3;
-
-// How far a GPU tensor is from the CPU's. The error is measured against the
-// tensor's own scale (its largest |value| on the CPU): element-wise relative
-// errors blow up on entries that are ~0 up to rounding, which every gradient
-// has, and say nothing about the backend.
-struct Diff {
-  double max_abs = 0;  // max |gpu - cpu|
-  double scale = 0;    // max |cpu|
-  bool nan = false;    // a NaN or Inf on either side where the other has none
-  double rel() const { return nan ? INFINITY : (scale > 0 ? max_abs / scale : max_abs); }
-};
-
-Diff diff(const float* gpu, const float* cpu, std::size_t n) {
-  Diff d;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double g = gpu[i], c = cpu[i];
-    if (!std::isfinite(g) || !std::isfinite(c)) {
-      if (!(g == c) && !(std::isnan(g) && std::isnan(c))) d.nan = true;
-      continue;
-    }
-    d.max_abs = std::max(d.max_abs, std::fabs(g - c));
-    d.scale = std::max(d.scale, std::fabs(c));
-  }
-  return d;
-}
-
-struct Tolerance {
-  double atol, rtol;
-  bool ok(const Diff& d) const { return !d.nan && d.max_abs <= atol + rtol * d.scale; }
-};
 
 std::string sci(double x) {
   if (std::isinf(x)) return "inf/nan";
@@ -118,14 +90,14 @@ int cmd_verify(int argc, char** argv) {
   const int batch_size = r["batch"].as<int>();
   const uint64_t seed = r["seed"].as<uint64_t>();
   const double lr = r["lr"].as<double>();
-  const Tolerance tol{r["atol"].as<double>(), r["rtol"].as<double>()};
+  // Whole-model tensors: each measured against its own largest |cpu| (compare.hpp says why).
+  const Tolerance tol{r["atol"].as<double>(), r["rtol"].as<double>(), Tolerance::Scale::Tensor};
   const bool tf32 = r.count("tf32") > 0, free_run = r.count("free-run") > 0;
-  const int threads = r["threads"].as<int>();
+  const int threads = threads_flag(r);
   if (steps < 1) throw Error("--steps must be at least 1");
   if (batch_size < 1) throw Error("--batch must be at least 1");
   if (!(tol.atol >= 0) || !(tol.rtol >= 0)) throw Error("--atol and --rtol must be 0 or more");
   if (!(lr > 0)) throw Error("--lr must be greater than 0");
-  if (threads < 0) throw Error("--threads must be 0 (all cores) or more");
   const std::string against = r["against"].as<std::string>();
   if (against != "cuda" && against != "cpu") throw Error("--against " + against + ": expected cuda or cpu");
 
@@ -136,36 +108,33 @@ int cmd_verify(int argc, char** argv) {
     return kExitNoGpu;
   }
 
-  // The data, vocabulary and batches, as a training run builds them (without
-  // the validation split: every name may be in a batch).
-  const DataSpec spec = r.count("data") ? parse_data_spec(r["data"].as<std::string>())
-                                        : DataSpec{"jinyong", default_data_path()};
-  const NameFile names = load_name_file(spec.path, spec.style);
-  std::vector<const std::u32string*> all;
-  for (const auto& n : names.names) all.push_back(&n);
-  const Vocab vocab = Vocab::build({names.style}, all);
-  std::vector<Example> examples;
-  for (const auto& n : names.names) {
-    Example e;
-    if (encode_name(vocab, 0, n, e)) examples.push_back(std::move(e));
-  }
-  m.vocab = vocab.size();
-  m.validate();
-  Batcher batcher(examples, batch_size, seed);
-
+  // The names, split, vocabulary, batches and initial weights of a training
+  // run, once per backend, at a constant learning rate.
+  TrainOptions o;
+  o.data.push_back(r.count("data") ? parse_data_spec(r["data"].as<std::string>())
+                                   : DataSpec{"jinyong", default_data_path()});
+  o.model = m;
+  o.settings.batch = batch_size;
+  o.settings.seed = seed;
+  o.settings.lr = lr;
+  o.settings.warmup = 0;
+  o.settings.min_lr_ratio = 1.0;
+  o.steps = steps;
+  o.quiet = true;
+  std::ostringstream quiet_log;
   cpu::CpuBackend<float> cpu_be(threads);
   const std::unique_ptr<Backend<float>> gpu_be =
       against == "cuda" ? make_backend("cuda", threads, tf32).backend : std::make_unique<cpu::CpuBackend<float>>(threads);
-  Model<float> cm(cpu_be, m), gm(*gpu_be, m);
-  const std::vector<float> init = init_params(m, seed);
-  cm.set_params(init);
-  gm.set_params(init);
+  TrainingRun cpu_run(o, cpu_be, quiet_log), gpu_run(o, *gpu_be, quiet_log);
+  Model<float>& cm = cpu_run.model();
+  Model<float>& gm = gpu_run.model();
+  m = cpu_run.checkpoint().config;
   const ParamLayout& layout = cm.layout();
 
   std::cout << "wuxia verify: CPU (" << cpu::max_threads() << " threads) vs "
             << (against == "cuda" ? gpu_description() : "the CPU again (--against cpu)")
             << (tf32 ? ", TF32 GEMMs" : "") << "\n"
-            << "data: " << describe(names) << "\n"
+            << "data: " << o.data[0].path << ", " << cpu_run.train_examples().size() << " training names\n"
             << "model: V=" << m.vocab << " E=" << m.embed << " H=" << m.hidden << " L=" << m.layers
             << " dropout=" << m.dropout << " (" << layout.total() << " parameters); batch " << batch_size << ", seed "
             << seed << ", lr " << lr << "\n"
@@ -186,19 +155,17 @@ int cmd_verify(int argc, char** argv) {
     std::cout << "  " << std::left << std::setw(36) << what << std::right << " rel " << sci(df.rel())
               << "  max|diff| " << sci(df.max_abs) << extra << (ok ? "" : "   <-- above tolerance") << "\n";
   };
-  auto check = [&](const std::string& what, const Diff& df, int step) { report(what, df, step, tol.ok(df)); };
+  auto check = [&](const std::string& what, const Diff& df, int step) { report(what, df, step, df.ok()); };
 
   for (int step = 1; step <= steps; ++step) {
-    const Batch batch = batcher.batch(static_cast<uint64_t>(step - 1));
+    const Batch batch = cpu_run.batch(step);
     if (!free_run && step > 1) {
       gm.set_params(cm.get_params());
       gm.set_moment(0, cm.get_moment(0));
       gm.set_moment(1, cm.get_moment(1));
     }
-    StepOptions so;
-    so.train = true;
-    so.seed = seed;
-    so.step = static_cast<uint64_t>(step);
+    StepOptions so = train_step_options(cpu_run.settings(), step);
+    so.backward = false;
 
     // Logits first: the backward pass overwrites them with their gradient.
     cm.forward(batch, so);
@@ -206,11 +173,7 @@ int cmd_verify(int argc, char** argv) {
     const std::vector<float> lc = cm.get_logits(), lg = gm.get_logits();
 
     so.backward = true;
-    AdamWArgs a;
-    a.lr = lr;
-    a.weight_decay = d.weight_decay;
-    a.clip = d.clip;
-    a.step = step;
+    const AdamWArgs a = adamw_args(cpu_run.settings(), step);
     double nll_c = 0, nll_g = 0, nc = 0, ng = 0;
     if (free_run) {
       // The training path itself: forward, backward and the optimizer step in
@@ -228,18 +191,15 @@ int cmd_verify(int argc, char** argv) {
     }
     const double loss_c = nll_c / static_cast<double>(batch.num_targets);
     const double loss_g = nll_g / static_cast<double>(batch.num_targets);
-    Diff dl;
-    dl.max_abs = std::fabs(loss_g - loss_c);
-    dl.scale = std::fabs(loss_c);
-    dl.nan = !std::isfinite(loss_g) || !std::isfinite(loss_c);
+    const Diff dl = compare(&loss_g, &loss_c, 1, tol);
     std::cout << "step " << step << "/" << steps << "  T=" << batch.T << " B=" << batch.B << "  loss cpu "
               << std::fixed << std::setprecision(6) << loss_c << " gpu " << loss_g << std::defaultfloat << "\n";
     check("loss", dl, step);
-    check("logits", diff(lg.data(), lc.data(), lc.size()), step);
+    check("logits", compare(lg, lc, tol), step);
 
     const std::vector<float> gc = cm.get_grads(), gg = gm.get_grads();
     for (const auto& e : layout.entries()) {
-      check("grad " + e.name + " " + shape_of(e), diff(gg.data() + e.offset, gc.data() + e.offset, e.size), step);
+      check("grad " + e.name + " " + shape_of(e), compare(gg.data() + e.offset, gc.data() + e.offset, e.size, tol), step);
     }
 
     if (!free_run) {
@@ -249,10 +209,7 @@ int cmd_verify(int argc, char** argv) {
       nc = cm.last_grad_norm();
       ng = gm.last_grad_norm();
     }
-    Diff dn;
-    dn.max_abs = std::fabs(ng - nc);
-    dn.scale = std::fabs(nc);
-    dn.nan = !std::isfinite(ng) || !std::isfinite(nc);
+    const Diff dn = compare(&ng, &nc, 1, tol);
     check("gradient norm", dn, step);
 
     const std::vector<float> pc = cm.get_params(), pg = gm.get_params();
@@ -260,8 +217,8 @@ int cmd_verify(int argc, char** argv) {
     std::string pw_name;
     bool params_ok = true;
     for (const auto& e : layout.entries()) {
-      const Diff de = diff(pg.data() + e.offset, pc.data() + e.offset, e.size);
-      params_ok = params_ok && tol.ok(de);
+      const Diff de = compare(pg.data() + e.offset, pc.data() + e.offset, e.size, tol);
+      params_ok = params_ok && de.ok();
       if (pw_name.empty() || de.rel() > pw.rel()) {
         pw = de;
         pw_name = e.name;

@@ -1,0 +1,276 @@
+#include "safetensors.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "wuxia/crc32.hpp"
+#include "wuxia/error.hpp"
+#include "wuxia/file_io.hpp"
+
+namespace wuxia {
+
+uint32_t crc32(const void* data, std::size_t n, uint32_t crc) {
+  static const auto table = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  const auto* p = static_cast<const unsigned char*>(data);
+  crc = ~crc;
+  for (std::size_t i = 0; i < n; ++i) crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
+  return ~crc;
+}
+
+namespace safetensors {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kMaxHeader = 256u << 20;  // far above any real header; stops absurd allocations
+constexpr const char* kChecksumKey = "checksum";
+constexpr const char* kTempMarker = ".tmp-";
+
+// CRC-32 of the data section, continued over the header (without the
+// checksum itself) in nlohmann's canonical dump (sorted keys).
+std::string checksum_of(const std::string& canon, const void* data, std::size_t n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "crc32:%08x", crc32(canon.data(), canon.size(), crc32(data, n)));
+  return buf;
+}
+
+[[noreturn]] void io_fail(const std::string& path, const std::string& what) {
+  throw Error(path + ": " + what + ": " + std::strerror(errno));
+}
+
+void write_all(int fd, const void* data, std::size_t n, const std::string& path) {
+  const char* p = static_cast<const char*>(data);
+  while (n) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      io_fail(path, "write failed");
+    }
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+// Writes `parts` to a temporary file beside `path` and renames it over `path`.
+void write_atomically(const std::string& path, const std::vector<std::pair<const void*, std::size_t>>& parts) {
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::string tmpl = (dir / ("." + target.filename().string() + kTempMarker + "XXXXXX")).string();
+  const int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) io_fail(path, "cannot create a temporary file in " + dir.string());
+  try {
+    for (const auto& [p, n] : parts) write_all(fd, p, n, tmpl);
+    if (::fsync(fd) != 0) io_fail(tmpl, "fsync failed");
+    if (::close(fd) != 0) io_fail(tmpl, "close failed");
+  } catch (...) {
+    ::close(fd);
+    ::unlink(tmpl.c_str());
+    throw;
+  }
+  if (std::rename(tmpl.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmpl.c_str());
+    errno = err;
+    io_fail(path, "cannot rename the temporary file into place");
+  }
+  ::chmod(path.c_str(), 0644);
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {  // make the rename itself durable
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+// One header entry, checked against the data section's length.
+File::Tensor parse_entry(const std::string& name, const json& t, std::size_t data_len, const std::string& path) {
+  const std::string where = path + ": tensor '" + name + "'";
+  if (!t.is_object()) throw Error(where + " entry is not an object");
+  const auto dtype = t.find("dtype");
+  if (dtype == t.end() || !dtype->is_string()) throw Error(where + ": missing field 'dtype'");
+  if (dtype->get<std::string>() != "F32") {
+    throw Error(where + " has dtype " + dtype->get<std::string>() + ", expected F32");
+  }
+  const auto shape = t.find("shape");
+  if (shape == t.end() || !shape->is_array()) throw Error(where + ": missing field 'shape'");
+  File::Tensor out;
+  const std::size_t max_elements = data_len / sizeof(float);
+  std::size_t elements = 1;
+  for (const auto& d : *shape) {
+    if (!d.is_number_unsigned()) throw Error(where + " shape is not a list of non-negative integers");
+    const uint64_t n = d.get<uint64_t>();
+    // Bounded by the data section before multiplying: no overflow.
+    if (n > max_elements || (n && elements > max_elements / n)) {
+      throw Error(where + " has shape " + shape->dump() + ", more than the data section holds");
+    }
+    elements *= static_cast<std::size_t>(n);
+    out.shape.push_back(static_cast<int64_t>(n));
+  }
+  const auto off = t.find("data_offsets");
+  if (off == t.end() || !off->is_array() || off->size() != 2 || !(*off)[0].is_number_unsigned() ||
+      !(*off)[1].is_number_unsigned()) {
+    throw Error(where + " data_offsets is not two non-negative integers");
+  }
+  const uint64_t b = (*off)[0].get<uint64_t>(), e = (*off)[1].get<uint64_t>();
+  if (b > e || e > data_len) {
+    throw Error(where + " data_offsets [" + std::to_string(b) + ", " + std::to_string(e) +
+                "] lie outside the data section (" + std::to_string(data_len) + " bytes): truncated file?");
+  }
+  if (e - b != elements * sizeof(float)) {
+    throw Error(where + " holds " + std::to_string(e - b) + " bytes, its shape " + shape_text(out.shape) +
+                " needs " + std::to_string(elements * sizeof(float)));
+  }
+  out.offset = static_cast<std::size_t>(b);
+  out.size = elements;
+  return out;
+}
+
+}  // namespace
+
+void write(const std::string& path, const std::vector<TensorOut>& tensors,
+           const std::map<std::string, std::string>& metadata) {
+  if (metadata.count(kChecksumKey)) throw Error("safetensors::write: the metadata may not hold 'checksum'");
+  json header = json::object();
+  std::size_t data_len = 0;
+  for (const auto& t : tensors) {
+    const std::size_t bytes = t.size * sizeof(float);
+    header[t.name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {data_len, data_len + bytes}}};
+    data_len += bytes;
+  }
+  // The data section in one piece: its CRC goes into the header, which comes first in the file.
+  std::vector<char> data(data_len);
+  std::size_t at = 0;
+  for (const auto& t : tensors) {
+    if (t.size) std::memcpy(data.data() + at, t.data, t.size * sizeof(float));
+    at += t.size * sizeof(float);
+  }
+  json meta(metadata);
+  header["__metadata__"] = meta;
+  meta[kChecksumKey] = checksum_of(header.dump(), data.data(), data.size());
+  header["__metadata__"] = meta;
+  std::string head = header.dump();
+  while ((head.size() + 8) % 8) head.push_back(' ');  // safetensors pads the header to 8 bytes
+  unsigned char len[8];
+  for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(static_cast<uint64_t>(head.size()) >> (8 * i));
+  write_atomically(path, {{len, 8}, {head.data(), head.size()}, {data.data(), data.size()}});
+}
+
+void File::copy_to(const std::string& name, float* dst) const {
+  const Tensor& t = tensors.at(name);
+  if (t.size) std::memcpy(dst, bytes.data() + t.offset, t.size * sizeof(float));
+}
+
+File parse(std::string bytes, const std::string& path) {
+  File f;
+  f.path = path;
+  f.bytes = std::move(bytes);
+  const std::string& file = f.bytes;
+  if (file.size() < 8) {
+    throw Error(path + ": truncated: " + std::to_string(file.size()) + " bytes, shorter than the 8-byte header length");
+  }
+  uint64_t hlen = 0;
+  for (int i = 0; i < 8; ++i) hlen |= static_cast<uint64_t>(static_cast<unsigned char>(file[i])) << (8 * i);
+  if (hlen > kMaxHeader || hlen > file.size() - 8) {
+    throw Error(path + ": header length " + std::to_string(hlen) + " exceeds the file (" +
+                std::to_string(file.size()) + " bytes): truncated or not a safetensors file");
+  }
+  json header = json::parse(file.begin() + 8, file.begin() + 8 + static_cast<std::ptrdiff_t>(hlen), nullptr, false);
+  if (header.is_discarded()) throw Error(path + ": header is not valid JSON (damaged or not a safetensors file)");
+  if (!header.is_object()) throw Error(path + ": header is not a JSON object");
+  const std::size_t data_begin = 8 + static_cast<std::size_t>(hlen);
+  f.data_bytes = file.size() - data_begin;
+
+  auto mit = header.find("__metadata__");
+  if (mit != header.end()) {
+    if (!mit->is_object()) throw Error(path + ": __metadata__ is not an object");
+    for (auto it = mit->begin(); it != mit->end(); ++it) {
+      if (!it->is_string()) throw Error(path + ": __metadata__." + it.key() + " is not a string");
+      f.metadata[it.key()] = it->get<std::string>();
+    }
+  }
+  struct Span {
+    std::size_t begin, end;
+    const std::string* name;
+  };
+  std::vector<Span> spans;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    if (it.key() == "__metadata__") continue;
+    File::Tensor t = parse_entry(it.key(), *it, f.data_bytes, path);
+    t.offset += data_begin;
+    const auto placed = f.tensors.emplace(it.key(), std::move(t)).first;
+    spans.push_back({placed->second.offset - data_begin, placed->second.offset - data_begin + placed->second.size * sizeof(float),
+                     &placed->first});
+  }
+  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
+  std::size_t pos = 0;
+  for (const auto& s : spans) {
+    if (s.begin != pos) throw Error(path + ": tensor '" + *s.name + "' overlaps another or leaves a gap in the data");
+    pos = s.end;
+  }
+  if (pos != f.data_bytes) {
+    throw Error(path + ": data section is " + std::to_string(f.data_bytes) + " bytes but the tensors cover " +
+                std::to_string(pos) + " (trailing garbage or truncation)");
+  }
+  if (!f.metadata.count(kChecksumKey)) throw Error(path + ": metadata has no 'checksum' entry (not written by wuxia?)");
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+  header["__metadata__"].erase(kChecksumKey);
+  f.unsigned_header = header.dump();
+#endif
+  return f;
+}
+
+void verify_checksum(const File& f) {
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+  // A fuzzer's mutations would never get past the checksum to the parser
+  // behind it: scripts/fuzz.sh builds with this macro, nothing else does.
+  const std::string& stored = f.metadata.at(kChecksumKey);
+  const std::string crc = checksum_of(f.unsigned_header, f.bytes.data() + (f.bytes.size() - f.data_bytes), f.data_bytes);
+  if (stored != crc) {
+    throw Error(f.path + ": checksum mismatch (stored " + stored + ", contents give " + crc + "): the file is damaged");
+  }
+#else
+  (void)f;
+#endif
+}
+
+File read(const std::string& path) { return parse(read_whole_file(path), path); }
+
+std::size_t remove_stale_temps(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::size_t removed = 0;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() > 1 && name[0] == '.' && name.find(std::string(".safetensors") + kTempMarker) != std::string::npos) {
+      removed += fs::remove(e.path(), ec);
+    }
+  }
+  return removed;
+}
+
+}  // namespace safetensors
+}  // namespace wuxia
