@@ -516,8 +516,8 @@ void expect_per_tensor(const ParamLayout& layout, const std::vector<float>& got,
 }
 
 // A scalar (a loss, a norm) as a one-element tensor under the same rule.
-::testing::AssertionResult scalar_within(double got, double ref) {
-  const Diff d = compare(std::vector<double>{got}, std::vector<double>{ref}, kModelTol);
+::testing::AssertionResult scalar_within(double got, double ref, const Tolerance& tol = kModelTol) {
+  const Diff d = compare(std::vector<double>{got}, std::vector<double>{ref}, tol);
   if (d.ok()) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << d.describe();
 }
@@ -798,6 +798,122 @@ TEST_F(CudaBackend, SoftmaxXentNaNLogitsGiveNaNAsOnTheCpu) {
           << "dlogits";
     }
     EXPECT_TRUE(all_close(row, row_ref, 3e-5, 1e-5)) << "row losses";
+  }
+}
+
+// ---------------------------------------------------------------- uploads
+// upload() stages through a ring of 32 pinned slots of 512 KiB; larger
+// uploads take several slots, one larger than the ring (16 MiB) streams
+// through it. Never from pageable memory, whatever the size.
+constexpr std::size_t kSlotFloats = (512u << 10) / sizeof(float);
+constexpr std::size_t kRingFloats = 32 * kSlotFloats;
+
+TEST_F(CudaBackend, UploadsLargerThanAStagingSlotArriveIntact) {
+  // 3 MB: six slots and a part; then more than the whole ring, so the upload
+  // refills slots whose copies it issued itself; then at an offset.
+  for (const std::size_t n : {std::size_t{750'001}, kRingFloats + kSlotFloats / 3}) {
+    SCOPED_TRACE(::testing::Message() << n * sizeof(float) << " bytes");
+    const auto a = uniform(n, -1, 1, static_cast<uint32_t>(n)), b = uniform(n, -1, 1, static_cast<uint32_t>(n) + 1);
+    Buffer<float> da(gpu(), n), db(gpu(), n + 7);
+    da.upload(a.data(), n);
+    db.upload(b.data(), n, 7);
+    db.upload(a.data(), 7);  // the 7 in front, after the large one
+    EXPECT_TRUE(bit_equal(to_host(da), a));
+    auto want = b;
+    want.insert(want.begin(), a.begin(), a.begin() + 7);
+    EXPECT_TRUE(bit_equal(to_host(db), want));
+  }
+}
+
+// Many more uploads than the ring has slots, with no host wait in between:
+// each must still arrive as it was when upload() returned, although the ring
+// reuses every slot several times (the wait for a slot's last copy before
+// refilling it is what this tests). Sizes from a few bytes to several slots.
+TEST_F(CudaBackend, ManyUploadsWithoutAHostWaitArriveIntact) {
+  const int count = 100;
+  std::vector<std::vector<float>> host;
+  std::vector<Buffer<float>> dev;
+  for (int i = 0; i < count; ++i) {
+    const std::size_t n = i % 10 == 0 ? 2 * kSlotFloats + 5 : 1 + static_cast<std::size_t>(i) * 37;
+    host.push_back(uniform(n, -1, 1, 1000 + i));
+    dev.emplace_back(gpu(), n);  // all allocated first: deallocate() would wait
+  }
+  std::vector<float> scratch;
+  for (int i = 0; i < count; ++i) {
+    scratch = host[i];
+    dev[i].upload(scratch.data(), scratch.size());
+    std::fill(scratch.begin(), scratch.end(), -7.0f);  // upload() said the source may be reused
+  }
+  for (int i = 0; i < count; ++i) EXPECT_TRUE(bit_equal(to_host(dev[i]), host[i])) << "upload " << i;
+}
+
+// A model that trains on a batch whose tokens and targets (one upload of
+// 2 * T * B int32) take more than a staging slot.
+TEST_F(CudaBackend, TrainingStepOnABatchLargerThanAStagingSlotMatchesTheCpu) {
+  const Size s{"wide", 1025, 4, 11, 3, 64};  // 2 * 65600 int32: 512.5 KiB
+  // All but a few names one token long: the upload keeps its size, while the
+  // padded rows cost the emulator next to nothing in softmax_xent.
+  Batch batch = random_batch(s, 31);
+  batch.num_targets = 0;
+  for (int j = 0; j < s.B; ++j) {
+    if (j % 64 != 0) batch.lengths[j] = 1;
+    for (int t = batch.lengths[j]; t < s.T; ++t) {
+      batch.tokens[static_cast<std::size_t>(t) * s.B + j] = 0;
+      batch.targets[static_cast<std::size_t>(t) * s.B + j] = -1;
+    }
+    batch.num_targets += batch.lengths[j];
+  }
+  ASSERT_GT(2 * batch.tokens.size() * sizeof(int32_t), std::size_t{512} << 10);
+  ModelConfig cfg;
+  cfg.vocab = s.V;
+  cfg.embed = s.E;
+  cfg.hidden = s.H;
+  cfg.layers = 1;
+  cfg.dropout = 0.25;
+  expect_training_step_matches(gpu(), cfg, batch);
+}
+
+// 100 recorded training steps with no host wait until the end: 200 uploads
+// (each step's tokens and targets, and its scalars) through the 32-slot ring,
+// so every slot is refilled while the GPU may not have read it yet. Against
+// the CPU doing the same steps; each step has other tokens, another dropout
+// step and another learning rate, so a slot overwritten too early shows.
+TEST_F(CudaBackend, HundredStepsWithoutAHostWaitMatchTheCpu) {
+  const Size s{"ring", 3, 8, 13, 5, 4};
+  ModelConfig cfg = config_for(s);
+  cfg.layers = 1;
+  cpu::CpuBackend<float> cpu;
+  Model<float> cm(cpu, cfg), gm(gpu(), cfg);
+  set_same_params(cfg, 23, cm, gm);
+  const int steps = 100;
+  for (int step = 1; step <= steps; ++step) {
+    const Batch batch = random_batch(s, 300 + step);
+    StepOptions so;
+    so.train = true;
+    so.seed = 9;
+    so.step = static_cast<uint64_t>(step);
+    AdamWArgs a;
+    a.lr = 1e-3 * (1 + step % 7);
+    a.weight_decay = 0.01;
+    a.clip = 1.0;
+    a.step = step;
+    cm.train_step(batch, so, a);
+    gm.train_step(batch, so, a);
+  }
+  const auto lc = cm.take_step_log(), lg = gm.take_step_log();
+  ASSERT_EQ(lg.size(), static_cast<std::size_t>(steps));
+  ASSERT_EQ(lc.size(), lg.size());
+  // Free-running: each side trains on its own parameters, so rounding
+  // differences compound over the steps; verify --free-run's rtol.
+  const Tolerance free_run{1e-6, 1e-2, Tolerance::Scale::Tensor};
+  for (int i = 0; i < steps; ++i) {
+    EXPECT_TRUE(scalar_within(lg[i].nll, lc[i].nll, free_run)) << "loss of step " << i + 1;
+    EXPECT_TRUE(scalar_within(lg[i].grad_norm, lc[i].grad_norm, free_run)) << "gradient norm of step " << i + 1;
+  }
+  const auto pg = gm.get_params(), pc = cm.get_params();
+  for (const auto& e : cm.layout().entries()) {
+    const Diff d = compare(pg.data() + e.offset, pc.data() + e.offset, e.size, free_run);
+    EXPECT_TRUE(d.ok()) << e.name << " after " << steps << " steps: " << d.describe();
   }
 }
 

@@ -26,8 +26,10 @@ struct Options {
 // All of its ops run in order on one stream of its own; they are
 // deterministic: the same inputs give the same bits on every run on a given
 // GPU (cuBLAS included, as it gets a workspace of its own), recorded into a
-// CUDA Graph (record/replay) or not. upload() does not wait for the stream:
-// it copies through a ring of pinned staging buffers.
+// CUDA Graph (record/replay) or not. upload() of any size copies through a
+// ring of pinned staging buffers (never from pageable memory, which may
+// synchronise the stream), so it waits only when it gets the ring's 16 MiB
+// ahead of the GPU.
 std::unique_ptr<Backend<float>> make_backend(const Options& opts = {});
 
 }  // namespace wuxia::cuda

@@ -2,7 +2,8 @@
 // non-blocking stream owned by the backend, in issue order; only download()
 // and synchronize() wait for it. GEMMs go to cuBLAS, the rest to the fused
 // kernels in kernels/. Uploads go through pinned staging, so they do not wait
-// either; record()/replay() capture and launch CUDA Graphs on the stream.
+// either (unless they get a ring's worth ahead of the GPU); record()/replay()
+// capture and launch CUDA Graphs on the stream.
 #include "wuxia/cuda_backend.hpp"
 
 #include <cublas_v2.h>
@@ -118,26 +119,37 @@ class Graph final : public Recording {
 // Host memory for upload(). cudaMemcpyAsync from pageable memory may wait for
 // the stream (the driver stages it through a bounce buffer), which would put
 // a host sync into every training step; from pinned memory it only enqueues.
-// A small upload (a batch's tokens, a step's scalars) is copied into the next
-// of kSlots pinned slots, whose event says when the GPU has read it: the host
-// waits only when it has run kSlots uploads (several steps) ahead of the GPU.
+// So every upload is copied into pinned slots, used in turn, whose events say
+// when the GPU has read them; one larger than a slot goes through several,
+// a copy each. The host waits only to refill a slot whose copy has not run
+// yet: when it is kSlots slots (several training steps) ahead of the GPU, or
+// within an upload larger than the whole ring (16 MiB: a large model's
+// parameters), which then streams through it as fast as the GPU takes it.
+// Chunking keeps the pinned memory fixed: slots grown to the largest upload
+// would pin kSlots copies of a model's parameters.
 class StagingRing {
  public:
   static constexpr int kSlots = 32;
-  static constexpr std::size_t kSlotBytes = 512u << 10;  // a B=4096, T=32 batch's tokens
+  static constexpr std::size_t kSlotBytes = 512u << 10;  // a B=4096, T=32 batch's tokens or targets
 
   StagingRing() : pinned_(kSlots * kSlotBytes) {}
-  // Enqueues dst <- src on `stream`; false (nothing done) when bytes is too large.
-  bool upload(void* dst, const void* src, std::size_t bytes, cudaStream_t stream) {
-    if (bytes > kSlotBytes) return false;
-    const int i = next_;
-    next_ = (next_ + 1) % kSlots;
-    CUDA_CHECK(cudaEventSynchronize(read_[i].get()));  // the slot's previous copy has run
-    unsigned char* slot = pinned_.get() + static_cast<std::size_t>(i) * kSlotBytes;
-    std::memcpy(slot, src, bytes);
-    CUDA_CHECK(cudaMemcpyAsync(dst, slot, bytes, cudaMemcpyHostToDevice, stream));
-    CUDA_CHECK(cudaEventRecord(read_[i].get(), stream));
-    return true;
+  // Enqueues dst <- src on `stream`; `src` may be reused on return.
+  void upload(void* dst, const void* src, std::size_t bytes, cudaStream_t stream) {
+    auto* d = static_cast<unsigned char*>(dst);
+    const auto* s = static_cast<const unsigned char*>(src);
+    while (bytes) {
+      const std::size_t n = std::min(bytes, kSlotBytes);
+      const int i = next_;
+      next_ = (next_ + 1) % kSlots;
+      CUDA_CHECK(cudaEventSynchronize(read_[i].get()));  // the slot's previous copy has run
+      unsigned char* slot = pinned_.get() + static_cast<std::size_t>(i) * kSlotBytes;
+      std::memcpy(slot, s, n);
+      CUDA_CHECK(cudaMemcpyAsync(d, slot, n, cudaMemcpyHostToDevice, stream));
+      CUDA_CHECK(cudaEventRecord(read_[i].get(), stream));
+      d += n;
+      s += n;
+      bytes -= n;
+    }
   }
 
  private:
@@ -208,13 +220,7 @@ class CudaBackend final : public Backend<float> {
   }
   void upload(void* dst, const void* src, std::size_t bytes) override {
     not_recording("upload");
-    if (!bytes) return;
-    // Either way `src` may be reused when this returns, as the contract asks:
-    // the ring has copied it, and from pageable memory the call returns once
-    // the driver has staged it.
-    if (!staging_.upload(dst, src, bytes, stream_.get())) {
-      CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_.get()));
-    }
+    staging_.upload(dst, src, bytes, stream_.get());
   }
   void download(void* dst, const void* src, std::size_t bytes) override {
     not_recording("download");
