@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A wuxia checkpoint loads into the README's PyTorch model by name (strict),
+"""A wuxia checkpoint, trained from scratch or fine-tuned (--init, with a new
+style and character), loads into the README's PyTorch model by name (strict),
 and PyTorch scores names exactly as `wuxia eval` does.
 
 Usage: pytorch_interop.py WUXIA_BINARY DATA_FILE
@@ -65,29 +66,25 @@ class NameLSTM(nn.Module):  # as in the README
         self.fc = nn.Linear(hidden, vocab)
 
 
-with tempfile.TemporaryDirectory() as tmp:
-    subprocess.run([wuxia, "train", "--data", data, "--out", tmp, "--steps", "20", "--hidden", "24",
-                    "--embed", "8", "--layers", "2", "--device", "cpu", "--quiet"], check=True)
-    path = f"{tmp}/last.safetensors"
+def check(path, style, names, tmp):
+    """PyTorch, given the checkpoint by name, scores `names` as `wuxia eval` does."""
     tensors, meta = load(path)
     cfg = json.loads(meta["config"])
     vocab = json.loads(meta["vocab"])
     model = NameLSTM(**cfg)
-    model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith("optim.")})
-
-    names = ["令狐冲", "郭靖", "小龙女", "韦小宝"]
+    model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith("optim.")})  # strict
     with open(f"{tmp}/names.txt", "w", encoding="utf-8") as f:
         f.write("\n".join(names) + "\n")
-    out = subprocess.run([wuxia, "eval", "--checkpoint", path, "--json", "--device", "cpu", f"{tmp}/names.txt"],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run([wuxia, "eval", "--checkpoint", path, "--json", "--device", "cpu", "--style", style,
+                          f"{tmp}/names.txt"], check=True, capture_output=True, text=True).stdout
     ev = json.loads(out)
-
     S = len(vocab["styles"])
+    start = 1 + vocab["styles"].index(style)
     ids = {c: S + 1 + i for i, c in enumerate(vocab["chars"])}
     total, count = 0.0, 0
     with torch.no_grad():
         for name in names:
-            seq = [1] + [ids[c] for c in name]
+            seq = [start] + [ids[c] for c in name]
             x = torch.tensor(seq).unsqueeze(1)  # [T, 1]
             h, _ = model.lstm(model.embedding(x))
             logits = model.fc(h).squeeze(1)
@@ -95,7 +92,21 @@ with tempfile.TemporaryDirectory() as tmp:
             total += F.cross_entropy(logits, target, reduction="sum").item()
             count += len(seq)
     loss = total / count
-    print(f"pytorch loss {loss:.6f}, wuxia eval loss {ev['loss']:.6f}, tokens {count} vs {ev['tokens']}")
+    print(f"{path}: pytorch loss {loss:.6f}, wuxia eval loss {ev['loss']:.6f}, tokens {count} vs {ev['tokens']}")
     assert count == ev["tokens"], "token counts differ"
     assert math.isclose(loss, ev["loss"], rel_tol=1e-4, abs_tol=1e-5), "losses differ"
+    return meta
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    small = ["--hidden", "24", "--embed", "8", "--layers", "2", "--device", "cpu", "--quiet"]
+    subprocess.run([wuxia, "train", "--data", data, "--out", f"{tmp}/base", "--steps", "20", *small], check=True)
+    check(f"{tmp}/base/last.safetensors", "jinyong", ["令狐冲", "郭靖", "小龙女", "韦小宝"], tmp)
+    # A fine-tuned model: a new style and a character the base never saw.
+    with open(f"{tmp}/tuned.txt", "w", encoding="utf-8") as f:
+        f.write("\n".join(["龘风", "令狐龘", "郭靖", "黄蓉", "杨过", "小龙女"]) + "\n")
+    subprocess.run([wuxia, "train", "--init", f"{tmp}/base/last.safetensors", "--data", f"tuned={tmp}/tuned.txt",
+                    "--out", f"{tmp}/tuned", "--steps", "10", *small[6:]], check=True)
+    meta = check(f"{tmp}/tuned/last.safetensors", "tuned", ["龘风", "令狐冲"], tmp)
+    assert json.loads(meta["lineage"])["ancestors"][0]["file"] == "last.safetensors", meta["lineage"]
 print("ok (read by the specification" + (", and by the safetensors package)" if load_file else ")"))

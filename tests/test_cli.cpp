@@ -4,8 +4,15 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <sstream>
+
 #include "test_util.hpp"
 #include "wuxia/backend.hpp"
+#include "wuxia/checkpoint.hpp"
+#include "wuxia/convert.hpp"
+#include "wuxia/names.hpp"
+#include "wuxia/utf8.hpp"
 #include "wuxia/device.hpp"
 
 using wuxia::test::run_wuxia;
@@ -280,4 +287,66 @@ TEST(CliHostileInput, FullDiskFailsCleanlyAndKeepsThePreviousCheckpoint) {
   for (const auto& e : std::filesystem::directory_iterator(dir.file("o"))) {
     EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << "left behind: " << e.path();
   }
+}
+
+// --convert: a traditional list trains a simplified model (t2s), whose
+// samples come out traditional again (s2t), and eval reads traditional names.
+TEST(CliConvert, TraditionalDataTrainsSimplifiedAndSamplesComeOutTraditional) {
+  wuxia::test::TempDir dir;
+  const wuxia::ScriptConverter s2t("s2t"), t2s("t2s");
+  const wuxia::NameFile cast = wuxia::load_name_file(kData, "jinyong");
+  std::string trad;
+  for (const auto& n : cast.names) trad += wuxia::utf8::encode(s2t(n)) + "\n";
+  wuxia::test::write_file(dir.file("trad.txt"), trad);
+  const auto t = run_wuxia("train --data jinyong=" + dir.file("trad.txt") + " --convert t2s --steps 30 --hidden 16"
+                           " --embed 8 --threads 1 --device cpu --out " + dir.file("o"));
+  ASSERT_EQ(t.code, 0) << t.out;
+  const wuxia::Checkpoint ck = wuxia::load_checkpoint(dir.file("o/best.safetensors"));
+  EXPECT_NE(std::find(ck.chars.begin(), ck.chars.end(), U'张'), ck.chars.end());
+  EXPECT_EQ(std::find(ck.chars.begin(), ck.chars.end(), U'張'), ck.chars.end()) << "the model is simplified";
+  const auto s = run_wuxia("sample --checkpoint " + dir.file("o/best.safetensors") + " -n 30 --convert s2t --seed 3");
+  ASSERT_EQ(s.code, 0) << s.out;
+  std::istringstream lines(s.out);
+  int traditional = 0, n = 0;
+  for (std::string line; std::getline(lines, line); ++n) {
+    const std::u32string name = wuxia::utf8::decode_or_throw(line, "sample");
+    EXPECT_EQ(s2t(t2s(name)), name) << line << " is not in traditional characters";
+    traditional += t2s(name) != name;
+  }
+  EXPECT_EQ(n, 30);
+  EXPECT_GT(traditional, 0) << "no name needed converting: the test shows nothing";
+  const auto e = run_wuxia("eval --checkpoint " + dir.file("o/best.safetensors") + " --device cpu --convert t2s --json " +
+                           dir.file("trad.txt"));
+  ASSERT_EQ(e.code, 0) << e.out;
+  EXPECT_EQ(nlohmann::json::parse(e.out)["skipped"], 0) << e.out;
+  EXPECT_NE(run_wuxia("eval --checkpoint " + dir.file("o/best.safetensors") + " --convert x2y " + dir.file("trad.txt")).out.find("--convert x2y"),
+            std::string::npos);
+}
+
+// --init: the fine-tuned checkpoint names its base, and sample --report and
+// eval --json say so.
+TEST(CliFineTune, InitRecordsTheBaseThatReportAndJsonShow) {
+  wuxia::test::TempDir dir;
+  const std::string small = " --hidden 16 --embed 8 --threads 1 --device cpu --eval-every 10";
+  ASSERT_EQ(run_wuxia("train --data " + std::string(WUXIA_DATA_DIR) + "/gulong.txt --steps 20 --out " +
+                      dir.file("base") + small).code, 0);
+  const auto t = run_wuxia("train --init " + dir.file("base/last.safetensors") + " --data " + kData +
+                           " --steps 20 --out " + dir.file("tuned") + small);
+  ASSERT_EQ(t.code, 0) << t.out;
+  EXPECT_NE(t.out.find("init: weights of"), std::string::npos) << t.out;
+  const wuxia::Checkpoint base = wuxia::load_checkpoint(dir.file("base/last.safetensors"));
+  const auto r = run_wuxia("sample --checkpoint " + dir.file("tuned/last.safetensors") + " -n 5 --report");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("style jinyong"), std::string::npos) << "samples default to the tuned style\n" << r.out;
+  EXPECT_NE(r.out.find("fine-tuned from last.safetensors (step 20, " + base.checksum + ")"), std::string::npos) << r.out;
+  const auto e = run_wuxia("eval --checkpoint " + dir.file("tuned/last.safetensors") + " --device cpu --json " + kData);
+  ASSERT_EQ(e.code, 0) << e.out;
+  const auto j = nlohmann::json::parse(e.out);
+  ASSERT_EQ(j["lineage"].size(), 1u) << e.out;
+  EXPECT_EQ(j["lineage"][0]["checksum"], base.checksum);
+  EXPECT_EQ(j["lineage"][0]["step"], 20);
+  const auto both = run_wuxia("train --init " + dir.file("base/last.safetensors") + " --resume " +
+                              dir.file("base/last.safetensors"));
+  EXPECT_NE(both.code, 0);
+  EXPECT_NE(both.out.find("--init and --resume do not go together"), std::string::npos) << both.out;
 }
