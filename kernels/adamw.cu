@@ -12,12 +12,14 @@ constexpr int kThreads = 256;
 // Pass 1: block b sums x^2 over its grid-stride slice in double. Squares of
 // floats are exact in double, so only the summation order can differ from the
 // CPU, and that order is fixed by n (the grid size depends on n alone).
+// (Index, here and below: see with_index_type; it changes nothing but the
+// loop counter's width, so neither the elements a thread visits nor their order.)
+template <class Index>
 __global__ void __launch_bounds__(kThreads)
-    sum_squares(std::size_t n, const float* __restrict__ x, double* __restrict__ partials) {
+    sum_squares(Index n, const float* __restrict__ x, double* __restrict__ partials) {
   __shared__ double smem[kThreads / 32 + 1];
   double s = 0.0;
-  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(kThreads) + threadIdx.x; i < n;
-       i += static_cast<std::size_t>(gridDim.x) * kThreads) {
+  for (Index i = grid_first<Index>(); i < n; i += grid_stride<Index>()) {
     const double xi = x[i];
     s += xi * xi;
   }
@@ -30,8 +32,9 @@ __global__ void __launch_bounds__(kThreads)
 // reads: given the same norm, the step matches a CPU build that does not
 // contract to FMA bit for bit (the CPU's AVX2/AVX-512 clones do contract, and
 // differ from it by an ulp of the terms).
+template <class Index>
 __global__ void __launch_bounds__(kThreads)
-    adamw_kernel(std::size_t n, float* __restrict__ param, const float* __restrict__ grad, float* __restrict__ m,
+    adamw_kernel(Index n, float* __restrict__ param, const float* __restrict__ grad, float* __restrict__ m,
                  float* __restrict__ v, const float* __restrict__ norm, const AdamWScalars<float>* __restrict__ s) {
   const AdamWScalars<float> k = *s;
   const float one_minus_b1 = 1.0f - k.b1, one_minus_b2 = 1.0f - k.b2;
@@ -41,8 +44,7 @@ __global__ void __launch_bounds__(kThreads)
     const double f = k.clip / (static_cast<double>(norm[0]) + 1e-6);
     gscale = static_cast<float>(f < 1.0 ? f : 1.0);
   }
-  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(kThreads) + threadIdx.x; i < n;
-       i += static_cast<std::size_t>(gridDim.x) * kThreads) {
+  for (Index i = grid_first<Index>(); i < n; i += grid_stride<Index>()) {
     const float g = __fmul_rn(grad[i], gscale);
     float p = __fmul_rn(param[i], k.decay);
     const float mi = __fadd_rn(__fmul_rn(k.b1, m[i]), __fmul_rn(one_minus_b1, g));
@@ -60,8 +62,11 @@ __global__ void __launch_bounds__(kThreads)
 void grad_norm(std::size_t n, const float* x, float* out, double* partials, cudaStream_t stream) {
   // Enough blocks to fill the GPU for a large model, but a count set by n.
   const unsigned blocks = blocks_for(n, kThreads * 8, kMaxPartials);
-  sum_squares<<<blocks, kThreads, 0, stream>>>(n, x, partials);
-  CUDA_CHECK_LAUNCH();
+  with_index_type(n, [&](auto index) {
+    using Index = decltype(index);
+    sum_squares<Index><<<blocks, kThreads, 0, stream>>>(static_cast<Index>(n), x, partials);
+    CUDA_CHECK_LAUNCH();
+  });
   finish_partials<true><<<1, kReduceThreads, 0, stream>>>(static_cast<int>(blocks), partials, out);
   CUDA_CHECK_LAUNCH();
 }
@@ -69,8 +74,12 @@ void grad_norm(std::size_t n, const float* x, float* out, double* partials, cuda
 void adamw_step(std::size_t n, float* param, const float* grad, float* m, float* v, const float* norm,
                 const AdamWScalars<float>* s, cudaStream_t stream) {
   if (!n) return;
-  adamw_kernel<<<blocks_for(n, kThreads), kThreads, 0, stream>>>(n, param, grad, m, v, norm, s);
-  CUDA_CHECK_LAUNCH();
+  with_index_type(n, [&](auto index) {
+    using Index = decltype(index);
+    adamw_kernel<Index><<<blocks_for(n, kThreads), kThreads, 0, stream>>>(static_cast<Index>(n), param, grad, m, v,
+                                                                          norm, s);
+    CUDA_CHECK_LAUNCH();
+  });
 }
 
 }  // namespace wuxia::cuda::kern

@@ -6,6 +6,7 @@
 #include <cuda_runtime.h>
 
 #include <cstddef>
+#include <cstdint>
 
 namespace wuxia::cuda::kern {
 
@@ -23,7 +24,32 @@ inline unsigned blocks_for(std::size_t n, int threads, std::size_t cap = 65535) 
   return static_cast<unsigned>(b < cap ? b : cap);
 }
 
+// Calls launch(Index{}) with the index type of a kernel's element loop:
+// std::uint32_t when every index the kernel forms is below `extent` < 2^31
+// (the loop's i + grid stride then stays below 2^32 too: grids are capped far
+// below 2^31 / threads), else std::size_t. On the GPU a 64-bit `/` or `%` is
+// a software routine of dozens of instructions and a 32-bit one a few
+// multiplies; as a template argument the choice costs the kernel no branch.
+template <class F>
+void with_index_type(std::size_t extent, F&& launch) {
+  if (extent < (std::size_t{1} << 31)) {
+    launch(std::uint32_t{});
+  } else {
+    launch(std::size_t{});
+  }
+}
+
 #if defined(__CUDACC__)
+
+// The first index and the stride of a grid-stride loop, in Index.
+template <class Index>
+__device__ __forceinline__ Index grid_first() {
+  return static_cast<Index>(blockIdx.x) * blockDim.x + threadIdx.x;
+}
+template <class Index>
+__device__ __forceinline__ Index grid_stride() {
+  return static_cast<Index>(gridDim.x) * blockDim.x;
+}
 
 // Sum over a warp; the total is valid in lane 0 only. shfl_down pairs lanes
 // in a fixed tree. (An xor butterfly would leave every lane with the total,

@@ -12,14 +12,16 @@ namespace {
 
 constexpr int kThreads = 256;
 
+// Index: see with_index_type. The generator's counter is the element's index
+// as a 64-bit value whatever Index is, so the masks do not depend on it.
+template <class Index>
 __global__ void __launch_bounds__(kThreads)
-    dropout_kernel(std::size_t n, float threshold, float keep_scale, uint64_t seed, uint32_t purpose,
+    dropout_kernel(Index n, float threshold, float keep_scale, uint64_t seed, uint32_t purpose,
                    const uint64_t* __restrict__ step_ptr, const float* in, float* out) {
   // in and out are not __restrict__: the backward pass runs in place.
   const uint64_t step = *step_ptr;
-  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
-    out[i] = rng::uniform(seed, purpose, step, i) >= threshold ? in[i] * keep_scale : 0.0f;
+  for (Index i = grid_first<Index>(); i < n; i += grid_stride<Index>()) {
+    out[i] = rng::uniform(seed, purpose, step, static_cast<uint64_t>(i)) >= threshold ? in[i] * keep_scale : 0.0f;
   }
 }
 
@@ -31,9 +33,12 @@ void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, const uin
   // Rounded on the host exactly as src/cpu/dropout.cpp rounds them.
   const float threshold = static_cast<float>(p);
   const float keep_scale = 1.0f / (1.0f - static_cast<float>(p));
-  dropout_kernel<<<blocks_for(n, kThreads), kThreads, 0, stream>>>(n, threshold, keep_scale, seed, purpose, step, in,
-                                                                   out);
-  CUDA_CHECK_LAUNCH();
+  with_index_type(n, [&](auto index) {
+    using Index = decltype(index);
+    dropout_kernel<Index><<<blocks_for(n, kThreads), kThreads, 0, stream>>>(static_cast<Index>(n), threshold,
+                                                                            keep_scale, seed, purpose, step, in, out);
+    CUDA_CHECK_LAUNCH();
+  });
 }
 
 }  // namespace wuxia::cuda::kern

@@ -9,13 +9,12 @@ namespace {
 
 constexpr int kThreads = 256;
 
-template <bool kHasB2>
+template <bool kHasB2, class Index>
 __global__ void __launch_bounds__(kThreads)
-    bias_rows_kernel(std::size_t total, int cols, const float* __restrict__ b1, const float* __restrict__ b2,
+    bias_rows_kernel(Index total, Index cols, const float* __restrict__ b1, const float* __restrict__ b2,
                      float* __restrict__ out) {
-  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < total;
-       i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
-    const int c = static_cast<int>(i % static_cast<std::size_t>(cols));
+  for (Index i = grid_first<Index>(); i < total; i += grid_stride<Index>()) {
+    const Index c = i % cols;
     out[i] = kHasB2 ? b1[c] + b2[c] : b1[c];
   }
 }
@@ -44,21 +43,19 @@ __global__ void __launch_bounds__(kTile* kGroups)
   if (ty == 0 && c < cols) out[c] = part[0][tx];
 }
 
+template <class Index>
 __global__ void __launch_bounds__(kThreads)
-    scale_matrix_kernel(int rows, int cols, float beta, float* __restrict__ c, int ldc) {
-  const std::size_t total = static_cast<std::size_t>(rows) * cols;
-  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < total;
-       i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
-    const std::size_t r = i / static_cast<std::size_t>(cols), col = i % static_cast<std::size_t>(cols);
-    c[r * static_cast<std::size_t>(ldc) + col] *= beta;
+    scale_matrix_kernel(Index rows, Index cols, float beta, float* __restrict__ c, Index ldc) {
+  const Index total = rows * cols;
+  for (Index i = grid_first<Index>(); i < total; i += grid_stride<Index>()) {
+    const Index r = i / cols, col = i % cols;
+    c[r * ldc + col] *= beta;
   }
 }
 
-__global__ void __launch_bounds__(kThreads) fill_kernel(std::size_t n, float value, float* __restrict__ x) {
-  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < n;
-       i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
-    x[i] = value;
-  }
+template <class Index>
+__global__ void __launch_bounds__(kThreads) fill_kernel(Index n, float value, float* __restrict__ x) {
+  for (Index i = grid_first<Index>(); i < n; i += grid_stride<Index>()) x[i] = value;
 }
 
 }  // namespace
@@ -67,12 +64,16 @@ void bias_rows(int rows, int cols, const float* b1, const float* b2, float* out,
   if (rows <= 0 || cols <= 0) return;
   const std::size_t total = static_cast<std::size_t>(rows) * cols;
   const unsigned blocks = blocks_for(total, kThreads);
-  if (b2) {
-    bias_rows_kernel<true><<<blocks, kThreads, 0, stream>>>(total, cols, b1, b2, out);
-  } else {
-    bias_rows_kernel<false><<<blocks, kThreads, 0, stream>>>(total, cols, b1, nullptr, out);
-  }
-  CUDA_CHECK_LAUNCH();
+  with_index_type(total, [&](auto index) {
+    using Index = decltype(index);
+    const auto n = static_cast<Index>(total), c = static_cast<Index>(cols);
+    if (b2) {
+      bias_rows_kernel<true, Index><<<blocks, kThreads, 0, stream>>>(n, c, b1, b2, out);
+    } else {
+      bias_rows_kernel<false, Index><<<blocks, kThreads, 0, stream>>>(n, c, b1, nullptr, out);
+    }
+    CUDA_CHECK_LAUNCH();
+  });
 }
 
 void sum_rows(int rows, int cols, const float* in, float* out, cudaStream_t stream) {
@@ -86,14 +87,22 @@ void sum_rows(int rows, int cols, const float* in, float* out, cudaStream_t stre
 void scale_matrix(int rows, int cols, float beta, float* c, int ldc, cudaStream_t stream) {
   if (rows <= 0 || cols <= 0) return;
   const std::size_t total = static_cast<std::size_t>(rows) * cols;
-  scale_matrix_kernel<<<blocks_for(total, kThreads), kThreads, 0, stream>>>(rows, cols, beta, c, ldc);
-  CUDA_CHECK_LAUNCH();
+  // The largest index formed is below rows * ldc (ldc >= cols).
+  with_index_type(static_cast<std::size_t>(rows) * ldc, [&](auto index) {
+    using Index = decltype(index);
+    scale_matrix_kernel<Index><<<blocks_for(total, kThreads), kThreads, 0, stream>>>(
+        static_cast<Index>(rows), static_cast<Index>(cols), beta, c, static_cast<Index>(ldc));
+    CUDA_CHECK_LAUNCH();
+  });
 }
 
 void fill(std::size_t n, float value, float* x, cudaStream_t stream) {
   if (!n) return;
-  fill_kernel<<<blocks_for(n, kThreads), kThreads, 0, stream>>>(n, value, x);
-  CUDA_CHECK_LAUNCH();
+  with_index_type(n, [&](auto index) {
+    using Index = decltype(index);
+    fill_kernel<Index><<<blocks_for(n, kThreads), kThreads, 0, stream>>>(static_cast<Index>(n), value, x);
+    CUDA_CHECK_LAUNCH();
+  });
 }
 
 void copy(std::size_t n, const float* src, float* dst, cudaStream_t stream) {
@@ -104,7 +113,7 @@ void copy(std::size_t n, const float* src, float* dst, cudaStream_t stream) {
 
 bool kernel_image_loads(std::string* why_not) {
   cudaFuncAttributes attr{};
-  const cudaError_t e = cudaFuncGetAttributes(&attr, fill_kernel);
+  const cudaError_t e = cudaFuncGetAttributes(&attr, fill_kernel<std::uint32_t>);
   if (e == cudaSuccess) return true;
   cudaGetLastError();  // not sticky, but leave no error behind for later checks
   if (why_not) {

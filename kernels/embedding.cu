@@ -19,13 +19,15 @@ namespace {
 
 constexpr int kThreads = 256;
 
+// Index (see with_index_type) covers out, [n, e]; the weight row's offset is
+// formed in 64 bits, as the vocabulary's size is not known here.
+template <class Index>
 __global__ void __launch_bounds__(kThreads)
-    embedding_forward_kernel(int n, int e, const int32_t* __restrict__ ids, const float* __restrict__ weight,
+    embedding_forward_kernel(Index n, Index e, const int32_t* __restrict__ ids, const float* __restrict__ weight,
                              float* __restrict__ out) {
-  const std::size_t total = static_cast<std::size_t>(n) * e;
-  for (std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; i < total;
-       i += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
-    const std::size_t r = i / static_cast<std::size_t>(e), c = i % static_cast<std::size_t>(e);
+  const Index total = n * e;
+  for (Index i = grid_first<Index>(); i < total; i += grid_stride<Index>()) {
+    const Index r = i / e, c = i % e;
     out[i] = weight[static_cast<std::size_t>(ids[r]) * e + c];
   }
 }
@@ -79,8 +81,12 @@ __global__ void __launch_bounds__(kCols)
 void embedding_forward(int n, int e, const int32_t* ids, const float* weight, float* out, cudaStream_t stream) {
   if (n <= 0 || e <= 0) return;
   const std::size_t total = static_cast<std::size_t>(n) * e;
-  embedding_forward_kernel<<<blocks_for(total, kThreads), kThreads, 0, stream>>>(n, e, ids, weight, out);
-  CUDA_CHECK_LAUNCH();
+  with_index_type(total, [&](auto index) {
+    using Index = decltype(index);
+    embedding_forward_kernel<Index><<<blocks_for(total, kThreads), kThreads, 0, stream>>>(
+        static_cast<Index>(n), static_cast<Index>(e), ids, weight, out);
+    CUDA_CHECK_LAUNCH();
+  });
 }
 
 void embedding_backward(int n, int e, int v, const int32_t* ids, const float* dout, float* dweight,

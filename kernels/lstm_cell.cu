@@ -17,16 +17,17 @@ __device__ __forceinline__ float sigmoid(float x) { return 1.0f / (1.0f + expf(-
 
 // c_prev present or not is a template flag: the forward of step 0 has none,
 // and a per-element branch on a null pointer is avoidable work in the hottest
-// kernel of the model.
-template <bool kHasCPrev>
+// kernel of the model. Index: see with_index_type (the largest index is
+// below 4 * b * h, the gates).
+template <bool kHasCPrev, class Index>
 __global__ void __launch_bounds__(kThreads)
-    lstm_forward_kernel(int b, int h, float* __restrict__ gates, const float* c_prev, float* c, float* __restrict__ h_out) {
+    lstm_forward_kernel(Index b, Index h, float* __restrict__ gates, const float* c_prev, float* c,
+                        float* __restrict__ h_out) {
   // c_prev and c are not __restrict__: inference passes the same buffer.
-  const std::size_t total = static_cast<std::size_t>(b) * h;
-  for (std::size_t idx = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; idx < total;
-       idx += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
-    const std::size_t r = idx / static_cast<std::size_t>(h), j = idx % static_cast<std::size_t>(h);
-    float* g = gates + r * 4 * static_cast<std::size_t>(h);
+  const Index total = b * h;
+  for (Index idx = grid_first<Index>(); idx < total; idx += grid_stride<Index>()) {
+    const Index r = idx / h, j = idx % h;
+    float* g = gates + r * 4 * h;
     const float i = sigmoid(g[j]);
     const float f = sigmoid(g[h + j]);
     const float gg = tanhf(g[2 * h + j]);
@@ -42,17 +43,16 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-template <bool kHasCPrev, bool kHasDh, bool kHasDhRec>
+template <bool kHasCPrev, bool kHasDh, bool kHasDhRec, class Index>
 __global__ void __launch_bounds__(kThreads)
-    lstm_backward_kernel(int b, int h, const float* __restrict__ gates, const float* __restrict__ c_prev,
+    lstm_backward_kernel(Index b, Index h, const float* __restrict__ gates, const float* __restrict__ c_prev,
                          const float* __restrict__ c, const float* __restrict__ dh, const float* __restrict__ dh_rec,
                          float* __restrict__ dc, float* __restrict__ dgates) {
-  const std::size_t total = static_cast<std::size_t>(b) * h;
-  for (std::size_t idx = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x; idx < total;
-       idx += static_cast<std::size_t>(gridDim.x) * blockDim.x) {
-    const std::size_t r = idx / static_cast<std::size_t>(h), j = idx % static_cast<std::size_t>(h);
-    const float* g = gates + r * 4 * static_cast<std::size_t>(h);
-    float* dg = dgates + r * 4 * static_cast<std::size_t>(h);
+  const Index total = b * h;
+  for (Index idx = grid_first<Index>(); idx < total; idx += grid_stride<Index>()) {
+    const Index r = idx / h, j = idx % h;
+    const float* g = gates + r * 4 * h;
+    float* dg = dgates + r * 4 * h;
     const float i = g[j], f = g[h + j], gg = g[2 * h + j], o = g[3 * h + j];
     const float tc = tanhf(c[idx]);
     const float dhj = (kHasDh ? dh[idx] : 0.0f) + (kHasDhRec ? dh_rec[idx] : 0.0f);
@@ -66,22 +66,24 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-template <bool kHasCPrev, bool kHasDh>
-void launch_backward_dhrec(unsigned blocks, cudaStream_t stream, bool has_dh_rec, int b, int h, const float* gates,
-                           const float* c_prev, const float* c, const float* dh, const float* dh_rec, float* dc,
-                           float* dgates) {
+// The backward's three presence flags, one template level each.
+template <bool kHasCPrev, bool kHasDh, class Index>
+void launch_backward_dhrec(unsigned blocks, cudaStream_t stream, bool has_dh_rec, Index b, Index h,
+                           const float* gates, const float* c_prev, const float* c, const float* dh,
+                           const float* dh_rec, float* dc, float* dgates) {
   if (has_dh_rec) {
-    lstm_backward_kernel<kHasCPrev, kHasDh, true><<<blocks, kThreads, 0, stream>>>(b, h, gates, c_prev, c, dh, dh_rec,
-                                                                                   dc, dgates);
+    lstm_backward_kernel<kHasCPrev, kHasDh, true, Index><<<blocks, kThreads, 0, stream>>>(b, h, gates, c_prev, c, dh,
+                                                                                          dh_rec, dc, dgates);
   } else {
-    lstm_backward_kernel<kHasCPrev, kHasDh, false><<<blocks, kThreads, 0, stream>>>(b, h, gates, c_prev, c, dh,
-                                                                                    dh_rec, dc, dgates);
+    lstm_backward_kernel<kHasCPrev, kHasDh, false, Index><<<blocks, kThreads, 0, stream>>>(b, h, gates, c_prev, c, dh,
+                                                                                           dh_rec, dc, dgates);
   }
 }
 
-template <bool kHasCPrev>
-void launch_backward_dh(unsigned blocks, cudaStream_t stream, int b, int h, const float* gates, const float* c_prev,
-                        const float* c, const float* dh, const float* dh_rec, float* dc, float* dgates) {
+template <bool kHasCPrev, class Index>
+void launch_backward_dh(unsigned blocks, cudaStream_t stream, Index b, Index h, const float* gates,
+                        const float* c_prev, const float* c, const float* dh, const float* dh_rec, float* dc,
+                        float* dgates) {
   if (dh) {
     launch_backward_dhrec<kHasCPrev, true>(blocks, stream, dh_rec != nullptr, b, h, gates, c_prev, c, dh, dh_rec, dc,
                                            dgates);
@@ -95,25 +97,35 @@ void launch_backward_dh(unsigned blocks, cudaStream_t stream, int b, int h, cons
 
 void lstm_cell_forward(int b, int h, float* gates, const float* c_prev, float* c, float* h_out, cudaStream_t stream) {
   if (b <= 0 || h <= 0) return;
-  const unsigned blocks = blocks_for(static_cast<std::size_t>(b) * h, kThreads);
-  if (c_prev) {
-    lstm_forward_kernel<true><<<blocks, kThreads, 0, stream>>>(b, h, gates, c_prev, c, h_out);
-  } else {
-    lstm_forward_kernel<false><<<blocks, kThreads, 0, stream>>>(b, h, gates, nullptr, c, h_out);
-  }
-  CUDA_CHECK_LAUNCH();
+  const std::size_t bh = static_cast<std::size_t>(b) * h;
+  const unsigned blocks = blocks_for(bh, kThreads);
+  with_index_type(4 * bh, [&](auto index) {
+    using Index = decltype(index);
+    const auto ib = static_cast<Index>(b), ih = static_cast<Index>(h);
+    if (c_prev) {
+      lstm_forward_kernel<true, Index><<<blocks, kThreads, 0, stream>>>(ib, ih, gates, c_prev, c, h_out);
+    } else {
+      lstm_forward_kernel<false, Index><<<blocks, kThreads, 0, stream>>>(ib, ih, gates, nullptr, c, h_out);
+    }
+    CUDA_CHECK_LAUNCH();
+  });
 }
 
 void lstm_cell_backward(int b, int h, const float* gates, const float* c_prev, const float* c, const float* dh,
                         const float* dh_rec, float* dc, float* dgates, cudaStream_t stream) {
   if (b <= 0 || h <= 0) return;
-  const unsigned blocks = blocks_for(static_cast<std::size_t>(b) * h, kThreads);
-  if (c_prev) {
-    launch_backward_dh<true>(blocks, stream, b, h, gates, c_prev, c, dh, dh_rec, dc, dgates);
-  } else {
-    launch_backward_dh<false>(blocks, stream, b, h, gates, c_prev, c, dh, dh_rec, dc, dgates);
-  }
-  CUDA_CHECK_LAUNCH();
+  const std::size_t bh = static_cast<std::size_t>(b) * h;
+  const unsigned blocks = blocks_for(bh, kThreads);
+  with_index_type(4 * bh, [&](auto index) {
+    using Index = decltype(index);
+    const auto ib = static_cast<Index>(b), ih = static_cast<Index>(h);
+    if (c_prev) {
+      launch_backward_dh<true>(blocks, stream, ib, ih, gates, c_prev, c, dh, dh_rec, dc, dgates);
+    } else {
+      launch_backward_dh<false>(blocks, stream, ib, ih, gates, c_prev, c, dh, dh_rec, dc, dgates);
+    }
+    CUDA_CHECK_LAUNCH();
+  });
 }
 
 }  // namespace wuxia::cuda::kern
