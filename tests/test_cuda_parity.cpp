@@ -146,46 +146,53 @@ TEST_P(CudaOps, GemmTf32IsCloseButLooser) {
 
 // ---------------------------------------------------------------- embedding
 
-TEST_P(CudaOps, EmbeddingForward) {
-  const Size s = GetParam();
-  const int n = s.B * s.T;
-  const auto ids = ints(n, 0, s.V - 1, 1);
-  const auto w = uniform(static_cast<std::size_t>(s.V) * s.E, -1, 1, 2);
-  std::vector<float> out(static_cast<std::size_t>(n) * s.E);
-  cpu::embedding_forward(n, s.E, ids.data(), w.data(), out.data());
-  auto dids = buffer_from(gpu(), ids);
-  auto dw = buffer_from(gpu(), w);
-  Buffer<float> dout(gpu(), out.size());
-  gpu().embedding_forward(n, s.E, dids.data(), dw.data(), dout.data());
+// n ids into a [v, e] table, forward and backward, against the CPU.
+void check_embedding_forward(Backend<float>& be, int n, int e, int v) {
+  const auto ids = ints(n, 0, v - 1, 1);
+  const auto w = uniform(static_cast<std::size_t>(v) * e, -1, 1, 2);
+  std::vector<float> out(static_cast<std::size_t>(n) * e);
+  cpu::embedding_forward(n, e, ids.data(), w.data(), out.data());
+  auto dids = buffer_from(be, ids);
+  auto dw = buffer_from(be, w);
+  Buffer<float> dout(be, out.size());
+  be.embedding_forward(n, e, dids.data(), dw.data(), dout.data());
   EXPECT_TRUE(bit_equal(to_host(dout), out));
 }
 
-TEST_P(CudaOps, EmbeddingBackwardMatchesBitForBitAndRepeats) {
-  const Size s = GetParam();
-  const int n = s.B * s.T;
+void check_embedding_backward(Backend<float>& be, int n, int e, int v) {
   // Many repeats (a few hot ids, as START and END are in real batches) and
   // the last id, to hit the edges.
-  auto ids = ints(n, 0, s.V - 1, 3);
+  auto ids = ints(n, 0, v - 1, 3);
   const auto hot = ints(n, 0, 4, 4);
   for (int r = 0; r < n; r += 2) ids[r] = hot[r];
-  ids[n - 1] = s.V - 1;
-  const auto dout = uniform(static_cast<std::size_t>(n) * s.E, -1, 1, 5);
-  const auto dw0 = uniform(static_cast<std::size_t>(s.V) * s.E, -1, 1, 6);
+  ids[n - 1] = v - 1;
+  const auto dout = uniform(static_cast<std::size_t>(n) * e, -1, 1, 5);
+  const auto dw0 = uniform(static_cast<std::size_t>(v) * e, -1, 1, 6);
   auto ref = dw0;
-  cpu::embedding_backward(n, s.E, s.V, ids.data(), dout.data(), ref.data());
+  cpu::embedding_backward(n, e, v, ids.data(), dout.data(), ref.data());
 
-  auto dids = buffer_from(gpu(), ids);
-  auto ddout = buffer_from(gpu(), dout);
-  auto dw = buffer_from(gpu(), dw0);
-  gpu().embedding_backward(n, s.E, s.V, dids.data(), ddout.data(), dw.data());
+  auto dids = buffer_from(be, ids);
+  auto ddout = buffer_from(be, dout);
+  auto dw = buffer_from(be, dw0);
+  be.embedding_backward(n, e, v, dids.data(), ddout.data(), dw.data());
   const auto first = to_host(dw);
   // The kernel adds each vocabulary row's contributions in row order, starting
   // from dweight: the very additions the CPU makes, hence exact equality.
   EXPECT_TRUE(bit_equal(first, ref));
 
   dw.upload(dw0.data(), dw0.size());
-  gpu().embedding_backward(n, s.E, s.V, dids.data(), ddout.data(), dw.data());
+  be.embedding_backward(n, e, v, dids.data(), ddout.data(), dw.data());
   EXPECT_TRUE(bit_equal(to_host(dw), first)) << "second run differs from the first";
+}
+
+TEST_P(CudaOps, EmbeddingForward) {
+  const Size s = GetParam();
+  check_embedding_forward(gpu(), s.B * s.T, s.E, s.V);
+}
+
+TEST_P(CudaOps, EmbeddingBackwardMatchesBitForBitAndRepeats) {
+  const Size s = GetParam();
+  check_embedding_backward(gpu(), s.B * s.T, s.E, s.V);
 }
 
 // ---------------------------------------------------------------- element-wise
@@ -307,9 +314,9 @@ TEST_P(CudaOps, LstmCellBackward) {
 
 // ---------------------------------------------------------------- softmax cross-entropy
 
-TEST_P(CudaOps, SoftmaxXent) {
-  const Size s = GetParam();
-  const int rows = s.B * s.T, v = s.V;
+// rows x v logits, a fifth of the rows padding, row 0 shifted by 90 (exp
+// would overflow without the max shift), against the CPU in every mode.
+void check_softmax_xent(Backend<float>& be, int rows, int v) {
   auto logits = uniform(static_cast<std::size_t>(rows) * v, -6, 6, 1);
   for (int j = 0; j < v; ++j) logits[j] += 90.0f;  // exp would overflow without the max shift
   auto targets = ints(rows, 0, v - 1, 2);
@@ -321,10 +328,10 @@ TEST_P(CudaOps, SoftmaxXent) {
   int valid = 0;
   for (int t : targets) valid += t >= 0;
   const float scale = 1.0f / static_cast<float>(valid);
-  auto dlog = buffer_from(gpu(), logits);
-  auto dtg = buffer_from(gpu(), targets);
-  auto dscale = buffer_from(gpu(), std::vector<float>{scale});
-  Buffer<float> dloss(gpu(), 1), drow(gpu(), rows), dgrad(gpu(), logits.size());
+  auto dlog = buffer_from(be, logits);
+  auto dtg = buffer_from(be, targets);
+  auto dscale = buffer_from(be, std::vector<float>{scale});
+  Buffer<float> dloss(be, 1), drow(be, rows), dgrad(be, logits.size());
 
   float loss_ref = 0;
   std::vector<float> row_ref(rows), grad_ref(logits.size());
@@ -339,7 +346,7 @@ TEST_P(CudaOps, SoftmaxXent) {
     if (mode == kGradInPlace) dlog.upload(logits.data(), logits.size());
     float* rl = mode == kRowsAndGrad ? drow.data() : nullptr;
     float* dl = mode == kLossOnly ? nullptr : mode == kRowsAndGrad ? dgrad.data() : dlog.data();
-    gpu().softmax_xent(rows, v, dlog.data(), dtg.data(), dscale.data(), dloss.data(), rl, dl);
+    be.softmax_xent(rows, v, dlog.data(), dtg.data(), dscale.data(), dloss.data(), rl, dl);
     const float loss = to_host(dloss)[0];
     EXPECT_NEAR(loss, loss_ref, 1e-5 * std::fabs(loss_ref));
     if (mode == kRowsAndGrad) {
@@ -351,11 +358,16 @@ TEST_P(CudaOps, SoftmaxXent) {
 
   // The total is reduced in a fixed order: the same bits every time.
   dlog.upload(logits.data(), logits.size());
-  gpu().softmax_xent(rows, v, dlog.data(), dtg.data(), dscale.data(), dloss.data(), nullptr, nullptr);
+  be.softmax_xent(rows, v, dlog.data(), dtg.data(), dscale.data(), dloss.data(), nullptr, nullptr);
   const float a = to_host(dloss)[0];
-  gpu().softmax_xent(rows, v, dlog.data(), dtg.data(), dscale.data(), dloss.data(), nullptr, nullptr);
+  be.softmax_xent(rows, v, dlog.data(), dtg.data(), dscale.data(), dloss.data(), nullptr, nullptr);
   const float b = to_host(dloss)[0];
   EXPECT_EQ(std::memcmp(&a, &b, sizeof a), 0) << a << " vs " << b;
+}
+
+TEST_P(CudaOps, SoftmaxXent) {
+  const Size s = GetParam();
+  check_softmax_xent(gpu(), s.B * s.T, s.V);
 }
 
 TEST_P(CudaOps, SoftmaxXentAllPadding) {
@@ -398,22 +410,26 @@ TEST_P(CudaOps, DropoutMasksMatchTheCpuBitForBit) {
 
 // ---------------------------------------------------------------- optimizer
 
+void check_grad_norm(Backend<float>& be, std::size_t n) {
+  SCOPED_TRACE(::testing::Message() << "n " << n);
+  Buffer<float> dout(be, 1);
+  const auto x = uniform(n, -1e-2f, 1e-2f, static_cast<uint32_t>(n));
+  float ref = -1;
+  cpu::grad_norm(n, x.data(), &ref);
+  auto dx = buffer_from(be, x);
+  be.grad_norm(n, dx.data(), dout.data());
+  const float a = to_host(dout)[0];
+  EXPECT_NEAR(a, ref, 1e-6 * ref);
+  be.grad_norm(n, dx.data(), dout.data());
+  const float b = to_host(dout)[0];
+  EXPECT_EQ(std::memcmp(&a, &b, sizeof a), 0) << "not deterministic: " << a << " vs " << b;
+}
+
 TEST_P(CudaOps, GradNorm) {
   const Size s = GetParam();
-  Buffer<float> dout(gpu(), 1);
   for (std::size_t n : {std::size_t{0}, std::size_t{1}, static_cast<std::size_t>(4) * s.H * (s.H + s.E) + 13,
                         static_cast<std::size_t>(s.V) * s.H * 9 + 1}) {
-    SCOPED_TRACE(::testing::Message() << "n " << n);
-    const auto x = uniform(n, -1e-2f, 1e-2f, static_cast<uint32_t>(n));
-    float ref = -1;
-    cpu::grad_norm(n, x.data(), &ref);
-    auto dx = buffer_from(gpu(), x);
-    gpu().grad_norm(n, dx.data(), dout.data());
-    const float a = to_host(dout)[0];
-    EXPECT_NEAR(a, ref, 1e-6 * ref);
-    gpu().grad_norm(n, dx.data(), dout.data());
-    const float b = to_host(dout)[0];
-    EXPECT_EQ(std::memcmp(&a, &b, sizeof a), 0) << "not deterministic: " << a << " vs " << b;
+    check_grad_norm(gpu(), n);
   }
 }
 
@@ -799,6 +815,35 @@ TEST_F(CudaBackend, SoftmaxXentNaNLogitsGiveNaNAsOnTheCpu) {
     }
     EXPECT_TRUE(all_close(row, row_ref, 3e-5, 1e-5)) << "row losses";
   }
+}
+
+// ---------------------------------------------------------------- edges of the tilings
+// Shapes past the kernels' fixed sizes, which the Small and Typical sizes stay
+// inside: softmax_xent's kMaxPartials = 1024 blocks and 256 threads a block,
+// grad_norm's 1024-block cap, the embedding gradient's tiles of kCols = 128
+// ids and 128 columns.
+
+// 1025 rows: 2 rows a block, the last block with one; V = 300: some threads
+// own two columns of a row, most one.
+TEST_F(CudaBackend, SoftmaxXentMoreRowsThanPartialsAndWiderThanABlock) { check_softmax_xent(gpu(), 1025, 300); }
+
+// More elements than 1024 blocks of 8 elements a thread: the grid is capped
+// and every thread loops.
+TEST_F(CudaBackend, GradNormMoreBlocksThanPartials) {
+  check_grad_norm(gpu(), std::size_t{1024} * 256 * 8 + 12345);
+}
+
+// 300 ids: three tiles of the id scan, the last part-filled; E = 130: a
+// second column slice with two of its 128 threads in range.
+TEST_F(CudaBackend, EmbeddingWiderThanATileWithMoreIdsThanATile) {
+  check_embedding_forward(gpu(), 300, 130, 40);
+  check_embedding_backward(gpu(), 300, 130, 40);
+}
+
+// The whole model at those edges at once: E = 130, V = 300, 65 x 16 = 1040 rows.
+TEST_F(CudaBackend, TrainingStepAtTheTilingEdgesMatchesTheCpu) {
+  const Size s{"edges", 65, 20, 300, 130, 16};
+  expect_training_step_matches(gpu(), config_for(s), random_batch(s, 41));
 }
 
 // ---------------------------------------------------------------- uploads
