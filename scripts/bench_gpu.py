@@ -3,14 +3,15 @@
 scripts/bench.sh (`scripts/bench.sh --gpu` runs this; scripts/gpu_check.sh
 runs that on a device machine). Prints markdown for docs/PERF.md.
 
-  bench_gpu.py WUXIA_BINARY [--data-small F] [--data-large F] [--rounds 2]
-               [--quick] [--out DIR]
+  bench_gpu.py WUXIA_BINARY [--data-small F] [--data-large F] [--rounds 1]
+               [--quick] [--budget S] [--out DIR]
 
 Rows (issue #6):
 - training: small (Jin Yong, B=64 H=128 L=1), medium (ancient names, B=512
   H=512 L=2), large (ancient names, B=4096 H=1024 L=2); `wuxia bench
   --device cuda` and `bench_peer.py train --device cuda` (PyTorch eager,
-  cuDNN LSTM) alternately, ROUNDS times, best tokens/s of each side (other
+  cuDNN LSTM) alternately, ROUNDS times (default 1, what a short device lease
+  affords; 2 or more where time allows), best tokens/s of each side (other
   work only ever slows a run down). FP32 both sides; the large row again with
   TF32 on both sides. Step times and peak device memory of both.
 - the card's rates: `wuxia bench --op peak` (SGEMM 4096^3 NT, copy bandwidth),
@@ -25,8 +26,13 @@ Rows (issue #6):
 - GPU idle fraction of the small row's steps, from an nsys trace when nsys is
   installed (busy = union of kernel and copy intervals over the timed span).
 Every row that fails says so in the table; the script exits 1 if any failed.
---budget S stops starting new runs after S seconds (what is left is reported
-as not run), so a caller's time limit never loses the whole table.
+--budget S stops starting new runs after S seconds, and a run in flight at
+that point is stopped at it: what that leaves out is reported as not run
+(in the table, and a "NOT RUN (time budget spent): ..." line each), which is
+no failure: the exit status is 0 when everything that ran passed. So a
+caller's time limit never loses the whole table, nor turns a short lease into
+a failed benchmark. PyTorch's columns need a torch that runs on --device
+(for cuda: torch.cuda.is_available()); without one they say so.
 """
 import argparse
 import csv
@@ -41,35 +47,63 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEER = os.path.join(ROOT, "scripts", "bench_peer.py")
-failures = []
+failures = []  # what ran and failed: exit 1
+not_run = []  # what the time budget left out: reported, exit status unaffected
 deadline = float("inf")  # --budget
 
 
-def over_budget(what, log):
-    if time.time() < deadline:
+class NotRun:
+    """A run the time budget left out (or cut off): falsy like a failed run,
+    but reported as not run rather than failed."""
+
+    def __init__(self, what):
+        self.what = what
+
+    def __bool__(self):
         return False
-    log.write(f"not run (time budget spent): {what}\n")
-    failures.append(f"not run, time budget spent: {what}")
-    return True
+
+
+def skip(what, log, why="time budget spent"):
+    log.write(f"not run ({why}): {what}\n")
+    not_run.append(f"{what} ({why})" if why != "time budget spent" else what)
+    return NotRun(what)
+
+
+MIN_RUN = 10.0  # seconds a run started just before the deadline still gets
 
 
 def left(cap):
-    """A subprocess timeout: at most cap seconds, and not past the budget."""
-    return max(10.0, min(cap, deadline - time.time()))
+    """A subprocess timeout: at most cap seconds, and not past the budget
+    (but at least MIN_RUN, for a run started just before it)."""
+    return min(cap, max(MIN_RUN, deadline - time.time()))
 
 
-def run_json(cmd, log, timeout):
-    """Runs cmd; returns its last stdout line parsed as JSON, or None (logged)."""
-    if over_budget(" ".join(cmd[:4]), log):
-        return None
-    timeout = left(timeout)
+def run_proc(cmd, log, cap, what=None):
+    """Runs cmd within cap seconds and the budget. Returns the CompletedProcess,
+    NotRun when the budget was spent before it started or cut it off, or
+    None when it timed out at its own cap (a failure)."""
+    what = what or " ".join([os.path.basename(str(c)) for c in cmd[:2]] + [str(c) for c in cmd[2:7]])
+    if time.time() >= deadline:
+        return skip(what, log)
+    timeout = left(cap)
     t0 = time.time()
     try:
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        log.write(f"$ {' '.join(cmd)}\n  timed out after {timeout}s\n")
+        log.write(f"$ {' '.join(map(str, cmd))}\n  timed out after {timeout:.0f}s\n")
+        if timeout < cap:
+            return skip(what, log, f"cut off at the time budget after {timeout:.0f}s")
         return None
-    log.write(f"$ {' '.join(cmd)}  ({time.time() - t0:.1f}s, exit {p.returncode})\n{p.stderr[-3000:]}\n")
+    log.write(f"$ {' '.join(map(str, cmd))}  ({time.time() - t0:.1f}s, exit {p.returncode})\n{p.stderr[-3000:]}\n")
+    return p
+
+
+def run_json(cmd, log, timeout, what=None):
+    """Runs cmd; returns its last stdout line parsed as JSON, None when it
+    failed (logged) or NotRun (see run_proc)."""
+    p = run_proc(cmd, log, timeout, what)
+    if not p:
+        return p
     lines = [l for l in p.stdout.splitlines() if l.strip().startswith("{")]
     if p.returncode != 0 or not lines:
         return None
@@ -77,8 +111,11 @@ def run_json(cmd, log, timeout):
 
 
 def best(runs, key):
-    runs = [r for r in runs if r]
-    return max(runs, key=lambda r: r[key]) if runs else None
+    """The best run; else NotRun if the budget left any out; else None (failed)."""
+    done = [r for r in runs if r]
+    if done:
+        return max(done, key=lambda r: r[key])
+    return next((r for r in runs if isinstance(r, NotRun)), None)
 
 
 def mib(x):
@@ -110,7 +147,7 @@ def main():
     ap.add_argument("wuxia")
     ap.add_argument("--data-small", default=os.path.join(ROOT, "data", "jinyong.txt"))
     ap.add_argument("--data-large", default=os.path.join(ROOT, "local-data", "ancient_names.txt"))
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=1, help="runs of each side per training row (best counts)")
     ap.add_argument("--quick", action="store_true", help="fewer steps (a smoke test of this script)")
     ap.add_argument("--device", default="cuda", help="cpu only to test this script without a GPU")
     ap.add_argument("--out", default=None)
@@ -122,7 +159,11 @@ def main():
     out = a.out or tempfile.mkdtemp(prefix="wuxia-bench-gpu-")
     os.makedirs(out, exist_ok=True)
     log = open(os.path.join(out, "bench_gpu.log"), "a")
-    have_torch = subprocess.run([sys.executable, "-c", "import torch"], capture_output=True).returncode == 0
+    # PyTorch's side needs a torch that runs on the device asked for.
+    probe = "import sys, torch; sys.exit(0 if sys.argv[1] == 'cpu' or torch.cuda.is_available() else 3)"
+    torch_rc = subprocess.run([sys.executable, "-c", probe, a.device], capture_output=True).returncode
+    have_torch = torch_rc == 0
+    torch_note = {0: "", 3: "torch.cuda.is_available() is False for this PyTorch"}.get(torch_rc, "PyTorch is not installed here")
     q = a.quick
     dev = ["--device", a.device]
     rows = [
@@ -139,8 +180,8 @@ def main():
     for tf32 in (False, True):
         size = "512" if q else "4096"
         peak[tf32] = run_json([a.wuxia, "bench", "--op", "peak", *dev, "--size", size, "--iters", "20", "--json"]
-                              + (["--tf32"] if tf32 else []), log, 300)
-        if not peak[tf32]:
+                              + (["--tf32"] if tf32 else []), log, 300, f"peak rates ({'TF32' if tf32 else 'FP32'})")
+        if peak[tf32] is None:
             failures.append(f"peak rates ({'TF32' if tf32 else 'FP32'})")
 
     # ---- training rows
@@ -153,23 +194,27 @@ def main():
         for tf32 in variants:
             extra = ["--tf32"] if tf32 else []
             w_runs, p_runs = [], []
+            label = f"{name} row {'TF32' if tf32 else 'FP32'}"
             for _ in range(a.rounds if not tf32 else 1):
-                w_runs.append(run_json([a.wuxia, "bench", *dev, "--data", data, *flags.split(), "--json", *extra], log, 600))
+                w_runs.append(run_json([a.wuxia, "bench", *dev, "--data", data, *flags.split(), "--json", *extra], log, 600,
+                                       f"{label}, wuxia"))
                 if have_torch:
                     p_runs.append(run_json([sys.executable, PEER, "train", *dev, "--data", data, *flags.split(), "--json", *extra],
-                                           log, 600))
+                                           log, 600, f"{label}, PyTorch"))
             results.append((name, tf32, best(w_runs, "tokens_per_sec"), best(p_runs, "tokens_per_sec")))
 
     # ---- fused xent alone, at the large row's logits shape
     xent_rows, xent_vocab = ("4096", "512") if q else ("16384", "5492")
-    xw = run_json([a.wuxia, "bench", "--op", "xent", *dev, "--rows", xent_rows, "--vocab", xent_vocab, "--json"], log, 300)
-    xp = run_json([sys.executable, PEER, "xent", *dev, "--rows", xent_rows, "--vocab", xent_vocab, "--json"], log, 300) if have_torch else None
+    xw = run_json([a.wuxia, "bench", "--op", "xent", *dev, "--rows", xent_rows, "--vocab", xent_vocab, "--json"], log, 300,
+                  "fused softmax-xent, wuxia")
+    xp = run_json([sys.executable, PEER, "xent", *dev, "--rows", xent_rows, "--vocab", xent_vocab, "--json"], log, 300,
+                  "softmax-xent, PyTorch") if have_torch else None
 
     # ---- recurrence vs its GEMMs alone
     rec = []
     for B, H, T in ([(128, 128, 4)] if q else [(512, 512, 4), (4096, 1024, 4), (64, 128, 8)]):
         rec.append(run_json([a.wuxia, "bench", "--op", "recurrent", *dev, "--batch", str(B), "--hidden", str(H),
-                             "--steps", str(T), "--json"], log, 300))
+                             "--steps", str(T), "--json"], log, 300, f"recurrence B={B} H={H} T={T}"))
 
     # ---- TF32's effect on the loss: medium model, fixed steps, both precisions
     tf32_loss = {}
@@ -183,16 +228,13 @@ def main():
         cmd = [a.wuxia, "train", *dev, "--data", a.data_large, "--batch", "512", "--hidden", "512", "--embed", "128",
                "--layers", "2", "--dropout", "0.1", "--steps", steps, "--eval-every", str(int(steps) // 4),
                "--out", run_dir, "--metrics", metrics, "--quiet"] + (["--tf32"] if tf32 else [])
-        if over_budget(f"TF32 loss run ({'TF32' if tf32 else 'FP32'})", log):
-            continue
         t0 = time.time()
-        try:
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=left(600))
-        except subprocess.TimeoutExpired:
-            p = subprocess.CompletedProcess(cmd, 124, "", "timed out")
-        log.write(f"$ {' '.join(cmd)}  ({time.time() - t0:.1f}s, exit {p.returncode})\n{p.stderr[-2000:]}\n")
+        p = run_proc(cmd, log, 600, f"TF32 loss run ({'TF32' if tf32 else 'FP32'})")
+        if isinstance(p, NotRun):
+            tf32_loss[tf32] = p
+            continue
         vals = []
-        if p.returncode == 0 and os.path.exists(metrics):
+        if p and p.returncode == 0 and os.path.exists(metrics):
             vals = [json.loads(l)["val_loss"] for l in open(metrics) if '"val_loss"' in l]
         tf32_loss[tf32] = (min(vals), time.time() - t0) if vals else None
         if not vals:
@@ -206,6 +248,8 @@ def main():
     if results and results[0][3]:
         p = results[0][3]
         print(f"PyTorch: {p['runtime']}; cuDNN {p.get('cudnn_version')}; top kernels of one step: {p.get('top_kernels_us')}")
+    elif not have_torch:
+        print(f"PyTorch: not compared ({torch_note})")
     for tf32 in (False, True):
         r = peak.get(tf32)
         if r:
@@ -215,6 +259,9 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|")
     for name, tf32, w, p in results:
         prec = "TF32" if tf32 else "FP32"
+        if isinstance(w, NotRun):
+            print(f"| {name} | {prec} | not run (time budget spent) |")
+            continue
         if not w:
             failures.append(f"{name} {prec}: wuxia bench failed")
             print(f"| {name} | {prec} | failed (see {out}/bench_gpu.log) |")
@@ -235,7 +282,14 @@ def main():
                   f"{p['step_ms_median']:.3f} ({p['step_ms_p10']:.3f}-{p['step_ms_p90']:.3f}) | "
                   f"{mib(w['peak_device_mib'])} / {mib(p['peak_device_mib'])} | {floor} |")
         else:
-            print(f"| {shape} | {prec} | (no PyTorch) | {w['tokens_per_sec']:,.0f} | - | {w['step_ms_median']:.3f} | - | "
+            if not have_torch:
+                why = "(no PyTorch)"
+            elif isinstance(p, NotRun):
+                why = "(not run: time budget)"
+            else:
+                why = "(PyTorch run failed)"
+                failures.append(f"{name} {prec}: PyTorch bench_peer.py failed")
+            print(f"| {shape} | {prec} | {why} | {w['tokens_per_sec']:,.0f} | - | {w['step_ms_median']:.3f} | - | "
                   f"{mib(w['peak_device_mib'])} / - | {floor} |")
     print()
     if xw:
@@ -248,12 +302,17 @@ def main():
                 line += (f", memory beyond the inputs {xw['extra_mib'] / xp['extra_mib']:.3f}x, inputs + beyond "
                          f"{(xw['input_mib'] + xw['extra_mib']) / (xp['input_mib'] + xp['extra_mib']):.2f}x")
         print(line)
+    elif isinstance(xw, NotRun):
+        print("fused softmax-xent: not run (time budget spent)")
     else:
         failures.append("xent bench")
     print()
     print("| recurrence B, H, T | GEMMs alone fwd ms (TFLOP/s) | with cells fwd ms | fwd fraction | GEMMs alone bwd ms | with cells bwd ms | bwd fraction |")
     print("|---|---|---|---|---|---|---|")
     for r in rec:
+        if isinstance(r, NotRun):
+            print("| not run (time budget spent) |")
+            continue
         if not r:
             failures.append("recurrent bench")
             print("| failed |")
@@ -266,8 +325,12 @@ def main():
         (l0, s0), (l1, s1) = tf32_loss[False], tf32_loss[True]
         print(f"TF32 effect (medium model, dropout 0.1, {steps} steps, ancient names): best val loss FP32 {l0:.4f} "
               f"({s0:.0f} s) vs TF32 {l1:.4f} ({s1:.0f} s): {l1 - l0:+.4f} nats/token")
+    elif any(isinstance(v, NotRun) for v in tf32_loss.values()) or len(tf32_loss) < 2:
+        print("TF32 effect: not run (time budget spent)")
     print(f"GPU idle fraction, small row: {idle}")
     print(f"\ntotal {time.time() - t_start:.0f} s; raw output in {out}")
+    for n in not_run:
+        print(f"NOT RUN (time budget spent): {n}")
     for f in failures:
         print(f"FAILED: {f}")
     return 1 if failures else 0
