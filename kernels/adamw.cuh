@@ -1,6 +1,8 @@
 #pragma once
-// Host launchers of the optimizer ops (kernels/adamw.cu): the global gradient
-// norm and one AdamW step, the same arithmetic as src/cpu/adamw.cpp.
+// Launchers of Backend::grad_norm and Backend::adamw_step (kernels/adamw.cu);
+// their contracts (shapes, aliasing, the clipping rule) are in
+// include/wuxia/backend.hpp. All pointers are device memory; each launcher
+// enqueues on `stream` and throws wuxia::Error when a launch fails.
 #include <cuda_runtime.h>
 
 #include <cstddef>
@@ -9,17 +11,17 @@
 
 namespace wuxia::cuda::kern {
 
-// out[0] = sqrt(sum x[i]^2), accumulated in double in an order fixed by n.
-//   x:        [n] in, device.   out: [1] out, device.
-//   partials: [kMaxPartials] doubles of scratch, device, owned by the caller.
+// Two passes: per-block sums of squares in double, then one block sums those
+// in a fixed tree. The grid is a function of n alone (at most kMaxPartials
+// blocks), so the order of the additions, and the result, is the same on
+// every run and every GPU.
+//   partials: [kMaxPartials] doubles of scratch, device, owned by the caller;
+//             nothing else may use it until this op has run (same stream).
 void grad_norm(std::size_t n, const float* x, float* out, double* partials, cudaStream_t stream);
 
-// One AdamW step over flat buffers, with torch's global-norm clipping: the
-// gradient is scaled by min(1, clip / (norm[0] + 1e-6)) when s->clip > 0.
-// The factor is computed on the device from `norm`, so no host sync.
-//   param: [n] in/out.   grad: [n] in.   m, v: [n] in/out (moments).
-//   norm:  [1] in (from grad_norm).   s: [1] in, this step's scalars.
-//   All device; none may alias another.
+// One pass; the clipping factor is computed on the device from `norm`, so no
+// host sync. Each product and sum is rounded on its own (no FMA contraction),
+// as the CPU reference's source reads.
 void adamw_step(std::size_t n, float* param, const float* grad, float* m, float* v, const float* norm,
                 const AdamWScalars<float>* s, cudaStream_t stream);
 

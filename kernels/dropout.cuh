@@ -1,6 +1,11 @@
 #pragma once
-// Host launcher of inverted dropout (kernels/dropout.cu); the same masks as
-// src/cpu/dropout.cpp, bit for bit, because both draw from rng::uniform.
+// Launcher of Backend::dropout (kernels/dropout.cu); its contract (the mask
+// rule, shapes, in-place use) is in include/wuxia/backend.hpp. Pointers are
+// device memory; enqueues on `stream`, throws wuxia::Error when the launch
+// fails. The masks are the CPU's bit for bit: both draw rng::uniform with the
+// element's 64-bit index, and 1 / (1 - p) is rounded to float once on the host,
+// as src/cpu/dropout.cpp rounds it. `step` is read on the device, so a
+// recorded step replays with the current value.
 #include <cuda_runtime.h>
 
 #include <cstddef>
@@ -8,10 +13,6 @@
 
 namespace wuxia::cuda::kern {
 
-// out[i] = rng::uniform(seed, purpose, *step, i) >= p ? in[i] / (1 - p) : 0,
-// with 1 / (1 - p) rounded to float once, as the CPU does. p in [0, 1).
-//   step: [1] in, device (so a recorded step replays with the current value).
-//   in:   [n] in, device.   out: [n] out, device; may alias in (element-wise).
 void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, const uint64_t* step, const float* in, float* out,
              cudaStream_t stream);
 

@@ -1,7 +1,8 @@
 #pragma once
-// Host launchers of the simple ops (kernels/elementwise.cu). All pointers are
-// device memory; matrices are dense and row-major; each launcher enqueues on
-// `stream` and throws wuxia::Error when the launch fails.
+// Launchers of the simple ops (kernels/elementwise.cu): Backend::bias_rows,
+// sum_rows, fill and copy, whose contracts are in include/wuxia/backend.hpp,
+// and two helpers of the backend's own. Pointers are device memory; each
+// launcher enqueues on `stream` and throws wuxia::Error when the launch fails.
 #include <cuda_runtime.h>
 
 #include <cstddef>
@@ -9,26 +10,21 @@
 
 namespace wuxia::cuda::kern {
 
-// out[r, c] = b1[c] + b2[c].
-//   b1:  [cols] in.   b2: [cols] in, or null (treated as absent, not as zeros added).
-//   out: [rows, cols] out; must not alias b1 or b2.
 void bias_rows(int rows, int cols, const float* b1, const float* b2, float* out, cudaStream_t stream);
 
-// out[c] = sum_r in[r, c]. Deterministic: each column is reduced by one
-// block in a fixed tree, no atomics.
-//   in:  [rows, cols] in.   out: [cols] out; must not alias in.
+// One block per 32 columns; each column reduced in a fixed tree, no atomics.
 void sum_rows(int rows, int cols, const float* in, float* out, cudaStream_t stream);
 
-// c[i, j] *= beta for i < rows, j < cols, with row stride ldc >= cols: what a
-// GEMM with k == 0 does to C (multiplies, so NaN * 0 stays NaN as on the CPU).
-//   c: [rows, ldc] in/out.
-void scale_matrix(int rows, int cols, float beta, float* c, int ldc, cudaStream_t stream);
-
-// x[i] = value.   x: [n] out.
 void fill(std::size_t n, float value, float* x, cudaStream_t stream);
 
-// dst[i] = src[i].   src: [n] in; dst: [n] out; must not overlap.
+// A device-to-device cudaMemcpyAsync (the copy engine), not a kernel.
 void copy(std::size_t n, const float* src, float* dst, cudaStream_t stream);
+
+// What a GEMM with k == 0 does to C (cuBLAS rejects the leading dimensions
+// such a call may carry): c[i, j] *= beta for i < rows, j < cols. It
+// multiplies, so NaN * 0 stays NaN, as on the CPU.
+//   c: [rows, ldc] in/out, device, row stride ldc >= cols.
+void scale_matrix(int rows, int cols, float beta, float* c, int ldc, cudaStream_t stream);
 
 // Whether this binary holds kernel code the current GPU can run (native code
 // for its architecture, or PTX the driver can compile). Also brings up the

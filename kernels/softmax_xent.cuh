@@ -1,24 +1,21 @@
 #pragma once
-// Host launcher of the fused masked softmax cross-entropy
-// (kernels/softmax_xent.cu); the same math as src/cpu/softmax_xent.cpp.
+// Launcher of Backend::softmax_xent (kernels/softmax_xent.cu); its contract
+// (shapes, padding, the gradient's scale, NaN, dlogits aliasing logits) is in
+// include/wuxia/backend.hpp. Pointers are device memory; enqueues on `stream`
+// and throws wuxia::Error when a launch fails.
 #include <cuda_runtime.h>
 
 #include <cstdint>
 
 namespace wuxia::cuda::kern {
 
-// Loss and d-logits of `rows` rows of `v` logits in one pass over each row.
-//   logits:   [rows, v] in, row-major, device.
-//   targets:  [rows] int32 in, device; -1 = padding (zero loss, zero gradient row).
-//   scale:    [1] in, device: multiplies the gradient (1 / number of valid
-//             targets for a mean); read only when dlogits is given.
-//   loss:     [1] out, device: sum of the per-row NLL, reduced in a fixed order.
-//   row_loss: [rows] out or null, device: per-row NLL (0 on padding).
-//   dlogits:  [rows, v] out or null, device: (softmax - onehot) * scale. May
-//             alias logits (every element is read before it is overwritten).
+// At most kMaxPartials blocks of 256 threads, ceil(rows / kMaxPartials) rows
+// each; a block's row NLLs are summed in row order into its double partial,
+// and one more block sums the partials in a fixed tree into loss[0]: the
+// grid, and so the summation order, depends on `rows` alone, so the loss has
+// the same bits on every run and every GPU.
 //   partials: [kMaxPartials] doubles of scratch, device, owned by the caller;
 //             nothing else may use it until this op has run (same stream).
-// Enqueues on `stream`; throws wuxia::Error when a launch fails.
 void softmax_xent(int rows, int v, const float* logits, const int32_t* targets, const float* scale, float* loss,
                   float* row_loss, float* dlogits, double* partials, cudaStream_t stream);
 

@@ -104,38 +104,52 @@ class Backend : public Memory {
   virtual void gemm(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const T* a, int lda, const T* b,
                     int ldb, T beta, T* c, int ldc) = 0;
 
-  // out[r, :] = weight[ids[r], :]. ids: [n] int32 in [0, v); weight: [v, e]; out: [n, e].
+  // out[r, :] = weight[ids[r], :].
+  //   ids: [n] int32, each in [0, v).   weight: [v, e].
+  //   out: [n, e] out; must not alias weight.
   virtual void embedding_forward(int n, int e, const int32_t* ids, const T* weight, T* out) = 0;
-  // dweight[ids[r], :] += dout[r, :] for every r, summed in a fixed order so the
-  // result does not depend on scheduling. dweight: [v, e], accumulated into.
+  // dweight[ids[r], :] += dout[r, :] for every r, each element summed in row
+  // order (no order-dependent float atomics), so the result does not depend
+  // on scheduling.
+  //   ids: [n] int32, each in [0, v).   dout: [n, e].
+  //   dweight: [v, e] in/out, accumulated into; must not alias dout.
   virtual void embedding_backward(int n, int e, int v, const int32_t* ids, const T* dout, T* dweight) = 0;
 
-  // out[r, c] = b1[c] + b2[c] (b2 may be null). b1, b2: [cols]; out: [rows, cols].
+  // out[r, c] = b1[c] + b2[c], or b1[c] alone when b2 is null.
+  //   b1, b2: [cols].   out: [rows, cols] out; must not alias b1 or b2.
   virtual void bias_rows(int rows, int cols, const T* b1, const T* b2, T* out) = 0;
-  // out[c] = sum_r in[r, c], summed in a fixed order. in: [rows, cols]; out: [cols].
+  // out[c] = sum_r in[r, c], summed in a fixed order (the same bits every run).
+  //   in: [rows, cols].   out: [cols] out (overwritten, not added to); must not alias in.
   virtual void sum_rows(int rows, int cols, const T* in, T* out) = 0;
 
   // One LSTM step for b rows of hidden size h; gate blocks in PyTorch's order
   // i, f, g, o along each row of 4h.
   //   gates:  [b, 4h] in: pre-activations; out: i, f, g, o after sigmoid/tanh
   //           (what backward needs).
-  //   c_prev: [b, h] previous cell state, or null for zeros. May alias c.
-  //   c, h_out: [b, h] out: new cell and hidden state.
+  //   c_prev: [b, h] previous cell state, or null for zeros. May alias c
+  //           (inference updates its state in place).
+  //   c, h_out: [b, h] out: new cell and hidden state. h_out must not alias
+  //           gates, c_prev or c.
   virtual void lstm_cell_forward(int b, int h, T* gates, const T* c_prev, T* c, T* h_out) = 0;
   // Backward of lstm_cell_forward.
-  //   gates: [b, 4h] activations saved by forward; c_prev (null = zeros), c: [b, h].
-  //   dh, dh_rec: [b, h] gradients reaching h_out from above and from step t+1;
-  //           either may be null (zero). Summed.
-  //   dc:     [b, h] in: gradient reaching c from step t+1; out: gradient to c_prev.
-  //   dgates: [b, 4h] out: gradient wrt the gate pre-activations. Must not alias.
+  //   gates:  [b, 4h] in: the activations forward left there.
+  //   c_prev: [b, h] in, or null (zeros).   c: [b, h] in: the step's new cell state.
+  //   dh, dh_rec: [b, h] in: gradients reaching h_out from above and from step
+  //           t+1; either may be null (zero). Summed.
+  //   dc:     [b, h] in: gradient reaching c from step t+1; out (in place):
+  //           gradient to c_prev.
+  //   dgates: [b, 4h] out: gradient wrt the gate pre-activations. Must not
+  //           alias any other argument.
   virtual void lstm_cell_backward(int b, int h, const T* gates, const T* c_prev, const T* c, const T* dh,
                                   const T* dh_rec, T* dc, T* dgates) = 0;
 
-  // Masked softmax cross-entropy over rows of logits [rows, v]; targets [rows]
-  // int32, -1 = padding (no loss, zero gradient).
+  // Masked softmax cross-entropy over rows of logits [rows, v] (in); targets
+  // [rows] int32, each in [0, v) or -1 = padding (no loss, zero gradient).
+  // A NaN anywhere in a valid row makes that row's loss, its d-logits and the
+  // summed loss NaN (a padding row stays 0).
   //   scale:    [1] the gradient's factor (1 / valid targets for a mean);
   //             read only when dlogits is given.
-  //   loss:     [1] out: sum of -log p(target) over valid rows.
+  //   loss:     [1] out: sum of -log p(target) over valid rows, in a fixed order.
   //   row_loss: [rows] out or null: per-row NLL (0 on padding).
   //   dlogits:  [rows, v] out or null: (softmax - onehot) * scale; may alias logits.
   virtual void softmax_xent(int rows, int v, const T* logits, const int32_t* targets, const T* scale, T* loss,
@@ -143,21 +157,28 @@ class Backend : public Memory {
 
   // Inverted dropout: out[i] = keep(i) ? in[i] / (1 - p) : 0 where keep(i) is
   // rng::uniform(seed, purpose, *step, i) >= p. The same call on a gradient
-  // is its backward. step: [1] in backend memory. out may alias in. p in [0, 1).
+  // is its backward. p in [0, 1).
+  //   step: [1] in.   in: [n].   out: [n] out; may alias in (backward runs in place).
   virtual void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, const uint64_t* step, const T* in,
                        T* out) = 0;
 
-  // out[0] = sqrt(sum x[i]^2), reduced in a fixed order. x: [n]; out: [1].
+  // out[0] = sqrt(sum x[i]^2), reduced in a fixed order (the same bits every
+  // run). x: [n]; out: [1] out.
   virtual void grad_norm(std::size_t n, const T* x, T* out) = 0;
-  // One AdamW step over flat buffers [n] (param, grad, m, v share a layout).
-  // norm: [1], the global gradient norm from grad_norm; the gradient is scaled
-  // by min(1, clip / (norm + 1e-6)) when s->clip > 0 (torch's clip_grad_norm_).
-  // s: [1] in backend memory.
+  // One AdamW step over flat buffers that share a layout, with torch's
+  // global-norm clipping: the gradient is scaled by min(1, clip / (norm + 1e-6))
+  // when s->clip > 0 (clip_grad_norm_).
+  //   param, m, v: [n] in/out (parameters, first and second moments).
+  //   grad: [n] in.   None of the four may alias another.
+  //   norm: [1] in: the global gradient norm, from grad_norm.
+  //   s:    [1] in: this step's scalars.
   virtual void adamw_step(std::size_t n, T* param, const T* grad, T* m, T* v, const T* norm,
                           const AdamWScalars<T>* s) = 0;
 
+  // x[i] = value.   x: [n] out.
   virtual void fill(std::size_t n, T value, T* x) = 0;
-  virtual void copy(std::size_t n, const T* src, T* dst) = 0;  // src and dst must not overlap
+  // dst[i] = src[i].   src: [n] in.   dst: [n] out; must not overlap src.
+  virtual void copy(std::size_t n, const T* src, T* dst) = 0;
 
   // Records the ops that `issue` enqueues, without running them, as one
   // Recording that replay() runs again: on the GPU a whole training step then
