@@ -2,7 +2,7 @@
 // One training run: its names, vocabulary, model, batches, schedule and
 // state, opened fresh, resumed from a checkpoint, or initialised from one
 // (fine-tuning). `wuxia train` (src/trainer.cpp), `bench`, `verify` and
-// tools/classify_cv.cpp all drive one, so each times or checks exactly the
+// scripts/classify_cv.cpp all drive one, so each times or checks exactly the
 // steps that training takes.
 #include <cstdint>
 #include <iosfwd>
