@@ -386,7 +386,7 @@ if ((built)); then
   if want train; then
     rm -rf "$build/gpu-check-run"
     run_step "wuxia train --device cuda (300 steps)" train 40 \
-      "$wuxia" train --device cuda --data "$data" --steps 300 --eval-every 100 --log-every 50 \
+      "$wuxia" train --device cuda --from-scratch --data "$data" --steps 300 --eval-every 100 --log-every 50 \
       --out "$build/gpu-check-run"
   fi
 

@@ -146,7 +146,7 @@ TEST(CliErrors, BadFlagsAndPathsGiveAMessageAndNonZeroExit) {
 TEST(CliErrors, UnwritableOutIsAClearError) {
   wuxia::test::TempDir dir;
   wuxia::test::write_file(dir.file("file"), "x");
-  const auto r = run_wuxia("train --data " + kData + " --steps 1 --out " + dir.file("file") + "/sub");
+  const auto r = run_wuxia("train --data " + kData + " --from-scratch --steps 1 --out " + dir.file("file") + "/sub");
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.out.find("--out"), std::string::npos) << r.out;
 }

@@ -1,7 +1,11 @@
 #include <cmath>
+#include <filesystem>
+#include <set>
 #include <iostream>
 
 #include "cli.hpp"
+#include "wuxia/base_model.hpp"
+#include "wuxia/convert.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/names.hpp"
 #include "wuxia/device.hpp"
@@ -9,10 +13,85 @@
 
 namespace wuxia::cli {
 
+namespace {
+
+std::string data_dir() { return std::filesystem::path(default_data_path()).parent_path().string(); }
+
+// Whether this run fine-tunes from the base model (the default route): not
+// when resuming, initialising from another checkpoint, asked not to, given a
+// shape of its own, or on names the corpora hardly know (say, Latin letters).
+bool use_base(const TrainOptions& o, const cxxopts::ParseResult& r, std::ostream& log) {
+  if (!o.resume.empty() || !o.init.empty() || r.count("from-scratch")) return false;
+  for (const char* f : {"embed", "hidden", "layers"}) {
+    if (r.count(f)) {
+      if (!o.quiet) log << "note: --" << f << " given: training from scratch (the base model has its own shape)\n";
+      return false;
+    }
+  }
+  std::vector<std::vector<std::u32string>> names;
+  for (const auto& d : o.data) {
+    NameFile f = load_name_file(d.path, d.style);
+    if (!o.convert.empty()) f = convert_names(std::move(f), ScriptConverter(o.convert));
+    names.push_back(std::move(f.names));
+  }
+  const double coverage = corpus_coverage(data_dir(), names);
+  if (coverage < 0.5) {
+    if (!o.quiet) {
+      log << "note: training from scratch: " << static_cast<int>(100 * coverage)
+          << "% of the data's characters occur in the bundled corpora, too few for their base model to help "
+             "(--init CKPT fine-tunes from a model anyway)\n";
+    }
+    return false;
+  }
+  return true;
+}
+
+// The base model in `dir`, pretrained (or its pretraining resumed, if it was
+// interrupted) until its last checkpoint reached `steps`. Returns its best
+// checkpoint.
+std::string ensure_base(const std::string& dir, int64_t steps, Backend<float>& backend, bool quiet) {
+  namespace fs = std::filesystem;
+  const std::string last = (fs::path(dir) / "last.safetensors").string();
+  const std::string best = (fs::path(dir) / "best.safetensors").string();
+  TrainOptions o = base_training(data_dir(), dir, steps);
+  o.quiet = quiet;
+  o.tty = stdout_is_tty();
+  if (fs::exists(last)) {
+    const int64_t at = load_checkpoint(last).state.step;
+    if (at >= steps && fs::exists(best)) {
+      if (!quiet) std::cout << "base: " << best << " (step " << at << "); --from-scratch trains without it\n";
+      return best;
+    }
+    if (!quiet) std::cout << "base: pretraining in " << dir << " stopped at step " << at << "; going on to step " << steps << "\n";
+    TrainOptions more;
+    more.resume = last;
+    more.out_dir = dir;
+    more.steps = steps;
+    more.eval_every = o.eval_every;
+    more.quiet = quiet;
+    more.tty = o.tty;
+    train(more, backend, std::cout);
+  } else {
+    if (!quiet) {
+      std::cout << "base: none in " << dir << " yet: pretraining one on the bundled corpora (" << steps
+                << " steps, once; later runs reuse it; --from-scratch skips it)\n";
+    }
+    train(o, backend, std::cout);
+  }
+  if (!quiet) std::cout << "fine-tuning from " << best << "\n";
+  return best;
+}
+
+}  // namespace
+
 int cmd_train(int argc, char** argv) {
   TrainOptions o;
   const TrainSettings d;
-  cxxopts::Options opts("wuxia train", "Train a name model. With no flags: the bundled Jin Yong cast into runs/default.");
+  cxxopts::Options opts("wuxia train",
+                        "Train a name model. With no flags: fine-tune on the bundled Jin Yong cast into runs/default,\n"
+                        "from a base model pretrained on the bundled corpora (data/ancient.txt, data/poets.txt) into\n"
+                        "--base-dir the first time (minutes on a CPU; later runs reuse it). --from-scratch, --init or a\n"
+                        "model-shape flag (--embed, --hidden, --layers) trains without that base.");
   // clang-format off
   opts.add_options()
     ("data", "name file, as PATH (style = file stem) or STYLE=PATH; repeat for several styles", cxxopts::value<std::vector<std::string>>())
@@ -31,6 +110,9 @@ int cmd_train(int argc, char** argv) {
     ("seed", "random seed (init, split, shuffling, dropout)", cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)))
     ("patience", "stop after N evaluations without a better validation loss (0 = never)", cxxopts::value<int64_t>()->default_value("0"))
     ("init", "start from this checkpoint's weights (fine-tuning: new names, fresh optimizer and schedule)", cxxopts::value<std::string>())
+    ("from-scratch", "do not start from the base model: a fresh model on --data alone")
+    ("base-dir", "where the base model is made and kept", cxxopts::value<std::string>()->default_value("runs/base"))
+    ("base-steps", "steps to pretrain the base when it is made", cxxopts::value<int64_t>()->default_value(std::to_string(kBaseSteps)))
     ("tf32", "GPU GEMMs on TF32 tensor cores: faster, 10-bit mantissa products (docs/PERF.md: its effect on the loss)")
     ("resume", "continue from a checkpoint (its names, config, settings and state); flags it fixes may be repeated with its values", cxxopts::value<std::string>())
     ("metrics", "append metrics as JSON lines to this file", cxxopts::value<std::string>())
@@ -94,9 +176,19 @@ int cmd_train(int argc, char** argv) {
                         "decay-steps", "seed", "val"}) {
     if (r.count(f)) o.given.push_back(f);
   }
+  const int64_t base_steps = r["base-steps"].as<int64_t>();
+  need(base_steps >= 1, "--base-steps must be at least 1");
 
   BackendChoice be = make_backend(device_flag(r), threads, r.count("tf32") > 0);
   if (!be.note.empty()) std::cerr << be.note << "\n";
+  if (use_base(o, r, std::cout)) o.init = ensure_base(r["base-dir"].as<std::string>(), base_steps, *be.backend, o.quiet);
+  if (!o.init.empty()) {
+    std::set<std::string> given(o.given.begin(), o.given.end());
+    for (const char* f : {"steps", "epochs", "eval-every", "patience"}) {
+      if (r.count(f)) given.insert(f);
+    }
+    apply_fine_tune_defaults(o, given);
+  }
   const TrainResult res = train(o, *be.backend, std::cout);
   if (o.quiet) {
     std::cout << "step " << res.steps << " val_loss " << res.final_val_loss << " best " << res.best_val_loss << "\n";

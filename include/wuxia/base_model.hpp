@@ -1,0 +1,38 @@
+#pragma once
+// The default route (docs/QUALITY.md): a base model pretrained once on the
+// bundled corpora (data/ancient.txt, data/poets.txt: 266k real names) into a
+// cached folder, which a cast then fine-tunes from (train --init). This is
+// the recipe; src/cli/train_cmd.cpp decides when it applies.
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "wuxia/training_run.hpp"
+
+namespace wuxia {
+
+// The base's shape and schedule (chosen in docs/QUALITY.md).
+inline constexpr int kBaseEmbed = 128, kBaseHidden = 256, kBaseLayers = 1, kBaseBatch = 256;
+inline constexpr double kBaseDropout = 0.1;
+inline constexpr int64_t kBaseSteps = 2000, kBaseEvalEvery = 250;
+
+// The base's training run: the corpora under `data_dir` as styles "ancient"
+// and "poets", into `out_dir`.
+TrainOptions base_training(const std::string& data_dir, const std::string& out_dir, int64_t steps = kBaseSteps);
+
+// A fine-tune's defaults (from docs/QUALITY.md's search): what `o` takes for
+// each of steps, lr, dropout, eval-every and patience unless `given` (flag
+// names without "--") has it. A cast of a thousand names overfits a base
+// this size within a few hundred steps: evaluations every 10 steps,
+// --patience 10, and the best checkpoint.
+void apply_fine_tune_defaults(TrainOptions& o, const std::set<std::string>& given);
+inline constexpr int64_t kTuneSteps = 300, kTuneEvalEvery = 10, kTunePatience = 10;
+inline constexpr double kTuneLr = 1e-3, kTuneDropout = 0.5;
+
+// The share of the distinct characters of `names` that also occur in the
+// corpora under `data_dir` (0 when they are absent): whether a base
+// pretrained on them has anything to offer these names.
+double corpus_coverage(const std::string& data_dir, const std::vector<std::vector<std::u32string>>& names);
+
+}  // namespace wuxia
