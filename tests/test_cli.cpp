@@ -9,6 +9,7 @@
 
 #include "test_util.hpp"
 #include "wuxia/backend.hpp"
+#include "wuxia/base_model.hpp"
 #include "wuxia/checkpoint.hpp"
 #include "wuxia/convert.hpp"
 #include "wuxia/names.hpp"
@@ -349,4 +350,39 @@ TEST(CliFineTune, InitRecordsTheBaseThatReportAndJsonShow) {
                               dir.file("base/last.safetensors"));
   EXPECT_NE(both.code, 0);
   EXPECT_NE(both.out.find("--init and --resume do not go together"), std::string::npos) << both.out;
+}
+
+// The default route: the first run pretrains the base on the bundled corpora
+// (a few steps here) into --base-dir, later runs reuse it, an unfinished
+// base is carried on, and the cases that train from scratch say so.
+TEST(CliDefaultRoute, PretrainsTheBaseOnceThenFineTunesFromIt) {
+  wuxia::test::TempDir dir;
+  const std::string base = dir.file("base"), common = " --base-dir " + base + " --device cpu --threads 2";
+  const auto first = run_wuxia("train --base-steps 4 --steps 3" + common + " --out " + dir.file("a"));
+  ASSERT_EQ(first.code, 0) << first.out;
+  EXPECT_NE(first.out.find("pretraining one on the bundled corpora"), std::string::npos) << first.out;
+  const wuxia::Checkpoint a = wuxia::load_checkpoint(dir.file("a/last.safetensors"));
+  ASSERT_EQ(a.lineage.size(), 1u);
+  EXPECT_EQ(a.lineage[0].step, 4);
+  EXPECT_EQ(a.styles, (std::vector<std::string>{"ancient", "poets", "jinyong"}));
+  EXPECT_EQ(a.default_style(), 2);
+  EXPECT_EQ(a.config.hidden, wuxia::kBaseHidden);
+
+  const auto again = run_wuxia("train --base-steps 4 --steps 3" + common + " --out " + dir.file("b"));
+  ASSERT_EQ(again.code, 0) << again.out;
+  EXPECT_EQ(again.out.find("pretraining"), std::string::npos) << "the base is made once\n" << again.out;
+  const auto more = run_wuxia("train --base-steps 6 --steps 3" + common + " --out " + dir.file("c"));
+  ASSERT_EQ(more.code, 0) << more.out;
+  EXPECT_NE(more.out.find("stopped at step 4; going on to step 6"), std::string::npos) << more.out;
+  EXPECT_EQ(wuxia::load_checkpoint(dir.file("c/last.safetensors")).lineage.at(0).step, 6);
+
+  const auto scratch = run_wuxia("train --from-scratch --steps 3" + common + " --out " + dir.file("d"));
+  ASSERT_EQ(scratch.code, 0) << scratch.out;
+  EXPECT_TRUE(wuxia::load_checkpoint(dir.file("d/last.safetensors")).lineage.empty());
+  const auto shaped = run_wuxia("train --hidden 8 --steps 3" + common + " --out " + dir.file("e"));
+  EXPECT_NE(shaped.out.find("--hidden given: training from scratch"), std::string::npos) << shaped.out;
+  wuxia::test::write_file(dir.file("latin.txt"), "Alice\nBob\nCarol\nDave\nErin\nFrank\n");
+  const auto latin = run_wuxia("train --data " + dir.file("latin.txt") + " --steps 3" + common + " --out " + dir.file("f"));
+  ASSERT_EQ(latin.code, 0) << latin.out;
+  EXPECT_NE(latin.out.find("training from scratch: 0% of the data's characters"), std::string::npos) << latin.out;
 }
