@@ -83,7 +83,9 @@ std::vector<U> to_host(const Buffer<U>& b) {
 
 bool have_gpu(std::string* why) { return cuda::device_usable(why); }
 
-class CudaOps : public ::testing::TestWithParam<Size> {
+// A test with the GPU backend, skipped (with the reason) where there is none.
+template <class TestBase>
+class WithGpu : public TestBase {
  protected:
   void SetUp() override {
     std::string why;
@@ -93,6 +95,8 @@ class CudaOps : public ::testing::TestWithParam<Size> {
   Backend<float>& gpu() { return *gpu_; }
   std::unique_ptr<Backend<float>> gpu_;
 };
+
+class CudaOps : public WithGpu<::testing::TestWithParam<Size>> {};
 
 // ---------------------------------------------------------------- GEMM
 
@@ -712,16 +716,7 @@ INSTANTIATE_TEST_SUITE_P(Sizes, CudaModel, ::testing::Values(kSmall, kTypical), 
 // kernels' tilings and reductions, the upload ring. All in suite CudaBackend,
 // which the emulator's default filter (*Small*:CudaBackend.*) runs.
 
-class CudaBackend : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string why;
-    if (!have_gpu(&why)) GTEST_SKIP() << "no usable CUDA device: " << why;
-    gpu_ = cuda::make_backend();
-  }
-  Backend<float>& gpu() { return *gpu_; }
-  std::unique_ptr<Backend<float>> gpu_;
-};
+class CudaBackend : public WithGpu<::testing::Test> {};
 
 // Recording is for enqueuing ops only; anything else in it is a bug the
 // backend names, and the backend stays usable afterwards.
