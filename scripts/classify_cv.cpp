@@ -46,7 +46,7 @@ namespace {
 
 using Lists = std::vector<std::vector<std::u32string>>;
 
-struct Scores {           // one model at one checkpoint on one fold's dev names
+struct Scores {               // one model at one checkpoint on one fold's dev names
   std::vector<double> ll[2];  // log P(name | style)
   double dev_loss = 0;        // mean NLL per token under the true style
 };
@@ -100,8 +100,9 @@ struct Metrics {
   double acc, balanced, majority;
 };
 
-Metrics score(const std::vector<std::vector<double>>& ll_by_model0, const std::vector<std::vector<double>>& ll_by_model1,
-              const std::vector<int>& truth, const std::vector<double>& priors) {
+Metrics score(const std::vector<std::vector<double>>& ll_by_model0,
+              const std::vector<std::vector<double>>& ll_by_model1, const std::vector<int>& truth,
+              const std::vector<double>& priors) {
   int right = 0, major = 0, r[2] = {0, 0}, n[2] = {0, 0};
   const int maj = priors[0] >= priors[1] ? 0 : 1;
   const std::size_t M = ll_by_model0.size();
@@ -139,10 +140,10 @@ std::string mean_se(const std::vector<double>& x) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::map<std::string, std::string> kv{{"folds", "5"}, {"fold_seed", "1"}, {"seeds", "7"}, {"embed", "32"},
-                                        {"hidden", "128"}, {"dropout", "0.5"}, {"steps", "800"}, {"lr", "3e-3"},
-                                        {"wd", "0.1"}, {"batch", "64"}, {"eval_every", "100"}, {"balance", "0"},
-                                        {"final", "0"}, {"layers", "1"}, {"init", ""}};
+  std::map<std::string, std::string> kv{{"folds", "5"},    {"fold_seed", "1"}, {"seeds", "7"},        {"embed", "32"},
+                                        {"hidden", "128"}, {"dropout", "0.5"}, {"steps", "800"},      {"lr", "3e-3"},
+                                        {"wd", "0.1"},     {"batch", "64"},    {"eval_every", "100"}, {"balance", "0"},
+                                        {"final", "0"},    {"layers", "1"},    {"init", ""}};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const auto eq = a.find('=');
@@ -185,7 +186,8 @@ int main(int argc, char** argv) {
   opts.init = kv["init"];
   if (!opts.init.empty()) {  // the base fixes the shape
     const Checkpoint base = load_checkpoint(opts.init);
-    opts.model.embed = base.config.embed, opts.model.hidden = base.config.hidden, opts.model.layers = base.config.layers;
+    opts.model.embed = base.config.embed, opts.model.hidden = base.config.hidden,
+    opts.model.layers = base.config.layers;
   }
   std::vector<uint64_t> seeds;
   {
@@ -231,23 +233,24 @@ int main(int argc, char** argv) {
       ens[rule].push_back(score(l0, l1, truth, priors));
     }
   }
-  std::printf("# %s\n", [&] {
-    std::string s;
-    for (const auto& [k, v] : kv) s += k + "=" + v + " ";
-    return s;
-  }().c_str());
-  std::printf("%-10s | %-15s | %-15s | %-15s | %-15s | %s\n", "rule", "acc (single)", "bal (single)",
-              "acc (ensemble)", "bal (ensemble)", "majority");
+  std::printf("# %s\n",
+              [&] {
+                std::string s;
+                for (const auto& [k, v] : kv) s += k + "=" + v + " ";
+                return s;
+              }()
+                  .c_str());
+  std::printf("%-10s | %-15s | %-15s | %-15s | %-15s | %s\n", "rule", "acc (single)", "bal (single)", "acc (ensemble)",
+              "bal (ensemble)", "majority");
   for (const auto& rule : rules) {
     auto col = [](const std::vector<Metrics>& v, double Metrics::*f) {
       std::vector<double> x;
       for (const auto& m : v) x.push_back(m.*f);
       return mean_se(x);
     };
-    std::printf("%-10s | %-15s | %-15s | %-15s | %-15s | %s\n", rule.c_str(),
-                col(single[rule], &Metrics::acc).c_str(), col(single[rule], &Metrics::balanced).c_str(),
-                col(ens[rule], &Metrics::acc).c_str(), col(ens[rule], &Metrics::balanced).c_str(),
-                col(single[rule], &Metrics::majority).c_str());
+    std::printf("%-10s | %-15s | %-15s | %-15s | %-15s | %s\n", rule.c_str(), col(single[rule], &Metrics::acc).c_str(),
+                col(single[rule], &Metrics::balanced).c_str(), col(ens[rule], &Metrics::acc).c_str(),
+                col(ens[rule], &Metrics::balanced).c_str(), col(single[rule], &Metrics::majority).c_str());
   }
   return 0;
 }

@@ -61,9 +61,8 @@ Batcher::Batcher(const std::vector<Example>& examples, int batch_size, uint64_t 
 
 void Batcher::plan_epoch(uint64_t epoch) {
   order_ = permutation(examples_.size(), seed_, rng::kShuffle, epoch);
-  std::stable_sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) {
-    return examples_[a].steps() < examples_[b].steps();
-  });
+  std::stable_sort(order_.begin(), order_.end(),
+                   [&](std::size_t a, std::size_t b) { return examples_[a].steps() < examples_[b].steps(); });
   batch_order_ = permutation(nb_, seed_, rng::kBatchOrder, epoch);
   planned_epoch_ = epoch;
 }

@@ -56,8 +56,10 @@ const OpenccApi& opencc() {
     sym(api.error, "opencc_error");
   });
   if (!failure.empty()) {
-    throw Error("--convert needs OpenCC's library " + std::string(kOpenccLibrary) + " (Debian: libopencc1.1, which "
-                "scripts/setup.sh installs): " + failure);
+    throw Error("--convert needs OpenCC's library " + std::string(kOpenccLibrary) +
+                " (Debian: libopencc1.1, which "
+                "scripts/setup.sh installs): " +
+                failure);
   }
   return api;
 }
@@ -74,8 +76,8 @@ ScriptConverter::ScriptConverter(const std::string& direction, const std::string
   const opencc_t h = cc.open(path.c_str());
   if (h == reinterpret_cast<opencc_t>(-1)) {
     const std::string shown = config_dir.empty() ? std::string(kOpenccDataDir) + "/" + file : path;
-    throw Error("--convert " + direction + ": cannot open OpenCC's configuration file " + shown + " (" +
-                cc.error() + "); Debian installs it with libopencc-data (scripts/setup.sh)");
+    throw Error("--convert " + direction + ": cannot open OpenCC's configuration file " + shown + " (" + cc.error() +
+                "); Debian installs it with libopencc-data (scripts/setup.sh)");
   }
   handle_ = h;
 }

@@ -23,7 +23,8 @@ EvalResult evaluate(Model<T>& model, const std::vector<Example>& examples, int b
     r.names += idx.size();
     if (per_name) {
       for (int t = 0; t < b.T; ++t) {
-        for (int j = 0; j < b.B; ++j) (*per_name)[idx[j]] += static_cast<double>(rows[static_cast<std::size_t>(t) * b.B + j]);
+        for (int j = 0; j < b.B; ++j)
+          (*per_name)[idx[j]] += static_cast<double>(rows[static_cast<std::size_t>(t) * b.B + j]);
       }
     }
   }

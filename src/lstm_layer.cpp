@@ -32,10 +32,10 @@ void lstm_layer_backward(Backend<T>& be, int steps, int B, int H, const T* w_hh,
   }
 }
 
-#define WUXIA_INSTANTIATE(T, M)                                                                                  \
-  template void lstm_layer_forward<T, M>(Backend<T>&, int, int, int, const T*, T*, T*, T*);                    \
-  template void lstm_layer_backward<T, M>(Backend<T>&, int, int, int, const T*, const T*, const T*, const T*, \
-                                          T*, T*, T*);
+#define WUXIA_INSTANTIATE(T, M)                                                                                       \
+  template void lstm_layer_forward<T, M>(Backend<T>&, int, int, int, const T*, T*, T*, T*);                           \
+  template void lstm_layer_backward<T, M>(Backend<T>&, int, int, int, const T*, const T*, const T*, const T*, T*, T*, \
+                                          T*);
 WUXIA_INSTANTIATE(float, Recurrence::kCells)
 WUXIA_INSTANTIATE(double, Recurrence::kCells)
 WUXIA_INSTANTIATE(float, Recurrence::kGemmsOnly)

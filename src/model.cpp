@@ -174,8 +174,7 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
   }
   const T* y = hs_[L - 1].data();
   if (drop) {
-    be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + L, dstep, y,
-                y_drop_.data());
+    be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + L, dstep, y, y_drop_.data());
     y = y_drop_.data();
   }
   be_.bias_rows(N, V, p(off_.fc_bias), nullptr, logits_.data());
@@ -193,10 +192,11 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
     be_.fill(static_cast<std::size_t>(V) * E, T(0), g(off_.embedding));
     be_.gemm(true, false, V, H, N, T(1), dlogits, V, y, H, T(0), g(off_.fc_weight), H);
     be_.sum_rows(N, V, dlogits, g(off_.fc_bias));
-    T* dout = dh_a_.data();   // gradient wrt the current layer's outputs [N, H]
-    T* dx = dh_b_.data();     // gradient wrt its inputs [N, in]
+    T* dout = dh_a_.data();  // gradient wrt the current layer's outputs [N, H]
+    T* dx = dh_b_.data();    // gradient wrt its inputs [N, in]
     be_.gemm(false, false, N, H, V, T(1), dlogits, V, p(off_.fc_weight), H, T(0), dout, H);
-    if (drop) be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + L, dstep, dout, dout);
+    if (drop)
+      be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + L, dstep, dout, dout);
     for (int l = L - 1; l >= 0; --l) {
       const int in = l == 0 ? E : H;
       const T* G = gates_[l].data();
@@ -215,7 +215,8 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
       be_.copy(G4, g(off_.b_ih[l]), g(off_.b_hh[l]));
       be_.gemm(false, false, N, in, G4, T(1), dG, G4, p(off_.w_ih[l]), in, T(0), dx, in);
       if (l > 0) {
-        if (drop) be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + l, dstep, dx, dx);
+        if (drop)
+          be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + l, dstep, dx, dx);
         std::swap(dout, dx);
       } else {
         be_.embedding_backward(N, E, V, tokens(), dx, g(off_.embedding));

@@ -14,18 +14,24 @@ std::string format_duration(double s) {
   if (!std::isfinite(s) || s < 0) return "?";
   const long t = std::lround(s);
   std::ostringstream o;
-  if (t >= 3600) o << t / 3600 << "h" << std::setw(2) << std::setfill('0') << (t % 3600) / 60 << "m";
-  else if (t >= 60) o << t / 60 << "m" << std::setw(2) << std::setfill('0') << t % 60 << "s";
-  else o << t << "s";
+  if (t >= 3600)
+    o << t / 3600 << "h" << std::setw(2) << std::setfill('0') << (t % 3600) / 60 << "m";
+  else if (t >= 60)
+    o << t / 60 << "m" << std::setw(2) << std::setfill('0') << t % 60 << "s";
+  else
+    o << t << "s";
   return o.str();
 }
 
 std::string format_rate(double r) {
   std::ostringstream o;
   o << std::fixed << std::setprecision(1);
-  if (r >= 1e6) o << r / 1e6 << "M";
-  else if (r >= 1e3) o << r / 1e3 << "k";
-  else o << r;
+  if (r >= 1e6)
+    o << r / 1e6 << "M";
+  else if (r >= 1e3)
+    o << r / 1e3 << "k";
+  else
+    o << r;
   return o.str();
 }
 
@@ -57,9 +63,12 @@ void Progress::log_line(const Figures& f, bool evaluated) {
     }
   }
   if (metrics_) {
-    nlohmann::json m{{"step", f.step},   {"epoch", f.epoch},
-                     {"loss", f.loss},   {"lr", f.lr},
-                     {"tokens_per_sec", f.tokens_per_sec}, {"elapsed_s", f.elapsed_s}};
+    nlohmann::json m{{"step", f.step},
+                     {"epoch", f.epoch},
+                     {"loss", f.loss},
+                     {"lr", f.lr},
+                     {"tokens_per_sec", f.tokens_per_sec},
+                     {"elapsed_s", f.elapsed_s}};
     if (evaluated) m["val_loss"] = f.val_loss;
     metrics_ << m.dump() << "\n" << std::flush;
   }

@@ -20,7 +20,8 @@ void SampleOptions::validate_flags() const {
   if (!(top_p > 0 && top_p <= 1)) throw Error("--top-p must be in (0, 1]");
   if (min_len < 1) throw Error("--min-len must be at least 1");
   if (max_len < min_len) throw Error("--max-len must be at least --min-len");
-  if (max_len > static_cast<int>(kMaxNameLength)) throw Error("--max-len must be at most " + std::to_string(kMaxNameLength));
+  if (max_len > static_cast<int>(kMaxNameLength))
+    throw Error("--max-len must be at most " + std::to_string(kMaxNameLength));
   if (static_cast<int>(prefix.size()) > max_len) throw Error("--prefix is longer than --max-len");
   if (batch < 1) throw Error("sampling batch must be at least 1");
 }
@@ -29,7 +30,8 @@ void SampleOptions::validate(const Vocab& vocab) const {
   validate_flags();
   if (style < 0 || style >= vocab.num_styles()) throw Error("--style: no such style in this model");
   for (char32_t c : prefix) {
-    if (vocab.id_of(c) < 0) throw Error("--prefix: character '" + utf8::encode(c) + "' is not in the model's vocabulary");
+    if (vocab.id_of(c) < 0)
+      throw Error("--prefix: character '" + utf8::encode(c) + "' is not in the model's vocabulary");
   }
 }
 
@@ -106,8 +108,7 @@ int32_t pick_plain(const float* logits, int v, const Allowed& allowed, double te
   if (allowed.last < 0) return -1;
   const float mx = allowed_max(v, logits, allowed.penalty.data());
   s.e.resize(v);
-  const double sum =
-      allowed_exp(v, logits, allowed.keep.data(), mx, static_cast<float>(1.0 / temperature), s.e.data());
+  const double sum = allowed_exp(v, logits, allowed.keep.data(), mx, static_cast<float>(1.0 / temperature), s.e.data());
   double target = u * sum;
   for (int i = 0; i < v; ++i) {
     target -= s.e[i];  // 0 for a token not allowed: never crosses there
@@ -206,8 +207,8 @@ std::vector<SampledName> sample_names(Model<float>& model, const Vocab& vocab, c
     int64_t seq;
     std::u32string name;
   };
-  std::vector<Row> rows;                     // live sequences, in model-state order
-  std::vector<int32_t> tok, keep;            // next input of each row; rows to carry to the next step
+  std::vector<Row> rows;                       // live sequences, in model-state order
+  std::vector<int32_t> tok, keep;              // next input of each row; rows to carry to the next step
   std::map<int64_t, std::u32string> finished;  // by sequence; "" = too long or empty
   int64_t next_accept = 0;
   PickScratch scratch;
@@ -237,7 +238,7 @@ std::vector<SampledName> sample_names(Model<float>& model, const Vocab& vocab, c
   // (its outcome is then in `finished`).
   auto advance = [&](Row& row, const float* logits, int32_t& next) {
     const int pos = static_cast<int>(row.name.size());  // = steps fed after START, prefix included
-    if (pos < plen) {  // teacher-force the prefix
+    if (pos < plen) {                                   // teacher-force the prefix
       next = prefix_ids[pos];
       row.name.push_back(o.prefix[pos]);
       return true;

@@ -37,8 +37,8 @@ std::vector<double> style_priors(const std::vector<std::vector<std::u32string>>&
   return p;
 }
 
-std::vector<StyleGuess> classify_names(Model<float>& model, const Vocab& vocab, const std::vector<std::u32string>& names,
-                                       const std::vector<double>& priors) {
+std::vector<StyleGuess> classify_names(Model<float>& model, const Vocab& vocab,
+                                       const std::vector<std::u32string>& names, const std::vector<double>& priors) {
   const int S = vocab.num_styles();
   std::vector<std::vector<double>> ll(S);
   for (int s = 0; s < S; ++s) ll[s] = log_likelihoods(model, vocab, names, s);

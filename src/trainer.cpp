@@ -23,7 +23,8 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
     throw Error("--out " + o.out_dir + ": cannot create the folder" + (ec ? ": " + ec.message() : ""));
   }
   const std::size_t stale = remove_interrupted_writes(o.out_dir);
-  if (stale && !o.quiet) log << "note: removed " << stale << " temporary file(s) left by an interrupted checkpoint write\n";
+  if (stale && !o.quiet)
+    log << "note: removed " << stale << " temporary file(s) left by an interrupted checkpoint write\n";
   const std::string best_path = (fs::path(o.out_dir) / "best.safetensors").string();
   const std::string last_path = (fs::path(o.out_dir) / "last.safetensors").string();
   Progress progress(log, o.tty, o.quiet, o.metrics_path);
@@ -92,8 +93,8 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
       res.stopped_early = true;
       if (!o.quiet) {
         log << "stopping early at step " << step << ": " << ev.evals_since_best
-            << " evaluations without a better validation loss (--patience " << o.patience << "); best "
-            << std::fixed << std::setprecision(4) << run.checkpoint().state.best_val_loss << " at step "
+            << " evaluations without a better validation loss (--patience " << o.patience << "); best " << std::fixed
+            << std::setprecision(4) << run.checkpoint().state.best_val_loss << " at step "
             << run.checkpoint().state.best_step << "\n";
       }
       break;

@@ -141,7 +141,8 @@ void check_resume_flags(const TrainOptions& o, const Checkpoint& ck, std::ostrea
     throw Error("--" + flag + " " + it->second.given + " cannot change on --resume: the checkpoint has " +
                 it->second.stored + " (leave the flag out, or give the checkpoint's value)");
   }
-  if (!o.data.empty() && !o.quiet) log << "note: --resume trains on the names stored in the checkpoint; --data is not read\n";
+  if (!o.data.empty() && !o.quiet)
+    log << "note: --resume trains on the names stored in the checkpoint; --data is not read\n";
 }
 
 // On --init: the model's shape is the base's.
@@ -270,7 +271,8 @@ Checkpoint init_from_base(const Checkpoint& base, const std::string& base_file, 
         std::copy_n(src + static_cast<std::size_t>(from[id]) * width, width, row);
       } else {
         const int kind = new_v.is_char(id) ? 0 : 1;
-        for (std::size_t k = 0; k < width; ++k) row[k] = static_cast<float>(mean[kind][k] / std::max<std::size_t>(1, count[kind]));
+        for (std::size_t k = 0; k < width; ++k)
+          row[k] = static_cast<float>(mean[kind][k] / std::max<std::size_t>(1, count[kind]));
       }
     }
   }
@@ -279,8 +281,9 @@ Checkpoint init_from_base(const Checkpoint& base, const std::string& base_file, 
 
 TrainingRun::TrainingRun(const TrainOptions& o, Backend<float>& backend, std::ostream& log) : be_(backend) {
   if (!o.resume.empty() && !o.init.empty()) {
-    throw Error("--init and --resume do not go together: --resume continues a run (its names, weights, optimizer "
-                "state and schedule), --init starts a new run from a model's weights");
+    throw Error(
+        "--init and --resume do not go together: --resume continues a run (its names, weights, optimizer "
+        "state and schedule), --init starts a new run from a model's weights");
   }
   if (!o.resume.empty()) {
     ck_ = load_checkpoint(o.resume);
@@ -309,7 +312,8 @@ void TrainingRun::open_names(const TrainOptions& o, RunNames names, std::ostream
       const std::size_t new_styles = ck_.styles.size() - base.styles.size();
       log << "init: weights of " << o.init << " (step " << base.state.step << ", V=" << base.config.vocab << ")";
       if (new_chars || new_styles) {
-        log << "; " << new_chars << " new character(s) and " << new_styles << " new style(s) start as the mean of their kind";
+        log << "; " << new_chars << " new character(s) and " << new_styles
+            << " new style(s) start as the mean of their kind";
       }
       log << "\n";
     }

@@ -84,7 +84,8 @@ TEST(BenchCli, OpRecurrentReportsTheShareOfTheGemmsRateAlone) {
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = last_json_line(r.out);
   EXPECT_EQ(j["steps"], 3);
-  for (const char* k : {"fwd_gemm_ms", "fwd_step_ms", "bwd_gemm_ms", "bwd_step_ms"}) EXPECT_GT(j[k].get<double>(), 0) << k;
+  for (const char* k : {"fwd_gemm_ms", "fwd_step_ms", "bwd_gemm_ms", "bwd_step_ms"})
+    EXPECT_GT(j[k].get<double>(), 0) << k;
   EXPECT_DOUBLE_EQ(j["fwd_fraction_of_gemm_alone"].get<double>(),
                    j["fwd_gemm_ms"].get<double>() / j["fwd_step_ms"].get<double>());
   EXPECT_DOUBLE_EQ(j["bwd_fraction_of_gemm_alone"].get<double>(),
@@ -269,10 +270,10 @@ TEST(CpuKernels, InferSelectKeepsCopiesAndStartsRows) {
   const std::vector<double> want_a = alone({1, 4, 6}), want_b = alone({1, 5, 5}), want_c = alone({1, 7, 2}),
                             want_fresh = alone({2});
   model.begin_inference(4);
-  model.infer_step({1, 1, 1});             // rows: a, b, x
-  model.infer_select({0, 1, 1}, 0);        // a, b, b (x dropped)
-  model.infer_step({4, 5, 7});             // a = 1 4, b = 1 5, c = 1 7
-  model.infer_select({0, 1, 2}, 1);        // + a fresh row
+  model.infer_step({1, 1, 1});       // rows: a, b, x
+  model.infer_select({0, 1, 1}, 0);  // a, b, b (x dropped)
+  model.infer_step({4, 5, 7});       // a = 1 4, b = 1 5, c = 1 7
+  model.infer_select({0, 1, 2}, 1);  // + a fresh row
   const auto got = model.infer_step({6, 5, 2, 2});
   const int V = cfg.vocab;
   for (int j = 0; j < V; ++j) {

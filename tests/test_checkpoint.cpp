@@ -193,7 +193,8 @@ TEST(Checkpoint, WrongShapeIsNamed) {
 TEST(Checkpoint, ConfigThatDisagreesWithTheVocabularyIsNamed) {
   test::TempDir dir;
   save_checkpoint(dir.file("a.safetensors"), small_checkpoint());
-  const std::string bytes = edit_header(test::read_file(dir.file("a.safetensors")), "\\\"vocab\\\":9", "\\\"vocab\\\":8");
+  const std::string bytes =
+      edit_header(test::read_file(dir.file("a.safetensors")), "\\\"vocab\\\":9", "\\\"vocab\\\":8");
   test::write_file(dir.file("b.safetensors"), bytes);
   EXPECT_NE(load_error(dir.file("b.safetensors")).find("config.vocab is 8"), std::string::npos);
 }
@@ -220,6 +221,4 @@ TEST(Checkpoint, FailedWriteLeavesThePreviousFileIntact) {
   EXPECT_EQ(files, 1) << "a temporary file was left behind";
 }
 
-TEST(Checkpoint, Crc32MatchesTheStandardCheckValue) {
-  EXPECT_EQ(crc32("123456789", 9), 0xCBF43926u);
-}
+TEST(Checkpoint, Crc32MatchesTheStandardCheckValue) { EXPECT_EQ(crc32("123456789", 9), 0xCBF43926u); }

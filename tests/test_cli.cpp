@@ -12,9 +12,9 @@
 #include "wuxia/base_model.hpp"
 #include "wuxia/checkpoint.hpp"
 #include "wuxia/convert.hpp"
+#include "wuxia/device.hpp"
 #include "wuxia/names.hpp"
 #include "wuxia/utf8.hpp"
-#include "wuxia/device.hpp"
 
 using wuxia::test::run_wuxia;
 
@@ -29,7 +29,8 @@ class Cli : public ::testing::Test {
     dir_ = new wuxia::test::TempDir();
     const auto r = run_wuxia("train --data " + kData + " --out " + out() +
                              " --steps 30 --eval-every 15 --hidden 32 --embed 16 --layers 1 --batch 32 --threads 2"
-                             " --device cpu --metrics " + dir_->file("m.jsonl"));
+                             " --device cpu --metrics " +
+                             dir_->file("m.jsonl"));
     ASSERT_EQ(r.code, 0) << r.out;
   }
   static void TearDownTestSuite() { delete dir_; }
@@ -104,8 +105,10 @@ TEST_F(Cli, ResumeRefusesAFlagThatDiffersNamingBothValues) {
 // What people do: the first command again, with --resume and more --steps.
 TEST(CliResume, TheSameCommandWithResumeAddedContinues) {
   wuxia::test::TempDir dir;
-  const std::string cmd = "train --data " + kData + " --seed 11 --hidden 16 --embed 8 --batch 16 --lr 0.002 --dropout 0.3"
-                          " --val " + dir.file("val.txt") + " --threads 1 --device cpu --eval-every 10 --out " + dir.file("D");
+  const std::string cmd = "train --data " + kData +
+                          " --seed 11 --hidden 16 --embed 8 --batch 16 --lr 0.002 --dropout 0.3"
+                          " --val " +
+                          dir.file("val.txt") + " --threads 1 --device cpu --eval-every 10 --out " + dir.file("D");
   wuxia::test::write_file(dir.file("val.txt"), "令狐冲\n郭靖\n");
   ASSERT_EQ(run_wuxia(cmd + " --steps 20").code, 0);
   const auto r = run_wuxia(cmd + " --steps 40 --resume " + dir.file("D/last.safetensors"));
@@ -193,9 +196,11 @@ TEST(CliThreads, ThreadsWaitPassivelyUnlessTheUserChose) {
   const std::string bin = std::string(WUXIA_BINARY) + " --help";
   const auto dflt = wuxia::test::run_command("env -u OMP_WAIT_POLICY -u GOMP_SPINCOUNT OMP_DISPLAY_ENV=verbose " + bin);
   EXPECT_NE(dflt.out.find("GOMP_SPINCOUNT = '0'"), std::string::npos) << dflt.out;
-  const auto active = wuxia::test::run_command("env -u GOMP_SPINCOUNT OMP_WAIT_POLICY=active OMP_DISPLAY_ENV=verbose " + bin);
+  const auto active =
+      wuxia::test::run_command("env -u GOMP_SPINCOUNT OMP_WAIT_POLICY=active OMP_DISPLAY_ENV=verbose " + bin);
   EXPECT_NE(active.out.find("OMP_WAIT_POLICY = 'ACTIVE'"), std::string::npos) << active.out;
-  const auto spin = wuxia::test::run_command("env -u OMP_WAIT_POLICY GOMP_SPINCOUNT=1234 OMP_DISPLAY_ENV=verbose " + bin);
+  const auto spin =
+      wuxia::test::run_command("env -u OMP_WAIT_POLICY GOMP_SPINCOUNT=1234 OMP_DISPLAY_ENV=verbose " + bin);
   EXPECT_NE(spin.out.find("GOMP_SPINCOUNT = '1234'"), std::string::npos) << spin.out;
   const auto bench = run_wuxia("bench --steps 1 --warmup 0 --hidden 8 --embed 4 --batch 8 --json");
   EXPECT_NE(bench.out.find("OMP_WAIT_POLICY="), std::string::npos) << "bench reports the policy\n" << bench.out;
@@ -268,8 +273,8 @@ TEST(CliHostileInput, NonsenseFlagValuesAreRefused) {
 // earlier run is still there, whole.
 TEST(CliHostileInput, FullDiskFailsCleanlyAndKeepsThePreviousCheckpoint) {
   wuxia::test::TempDir dir;
-  const std::string common = "train --data " + kData + " --steps 2 --hidden 16 --embed 8 --layers 1 --device cpu --out " +
-                             dir.file("o");
+  const std::string common =
+      "train --data " + kData + " --steps 2 --hidden 16 --embed 8 --layers 1 --device cpu --out " + dir.file("o");
   auto r = run_wuxia(common);
   ASSERT_EQ(r.code, 0) << r.out;
   const std::string before = wuxia::test::read_file(dir.file("o/last.safetensors"));
@@ -299,8 +304,10 @@ TEST(CliConvert, TraditionalDataTrainsSimplifiedAndSamplesComeOutTraditional) {
   std::string trad;
   for (const auto& n : cast.names) trad += wuxia::utf8::encode(s2t(n)) + "\n";
   wuxia::test::write_file(dir.file("trad.txt"), trad);
-  const auto t = run_wuxia("train --data jinyong=" + dir.file("trad.txt") + " --convert t2s --steps 30 --hidden 16"
-                           " --embed 8 --threads 1 --device cpu --out " + dir.file("o"));
+  const auto t = run_wuxia("train --data jinyong=" + dir.file("trad.txt") +
+                           " --convert t2s --steps 30 --hidden 16"
+                           " --embed 8 --threads 1 --device cpu --out " +
+                           dir.file("o"));
   ASSERT_EQ(t.code, 0) << t.out;
   const wuxia::Checkpoint ck = wuxia::load_checkpoint(dir.file("o/best.safetensors"));
   EXPECT_NE(std::find(ck.chars.begin(), ck.chars.end(), U'张'), ck.chars.end());
@@ -316,11 +323,12 @@ TEST(CliConvert, TraditionalDataTrainsSimplifiedAndSamplesComeOutTraditional) {
   }
   EXPECT_EQ(n, 30);
   EXPECT_GT(traditional, 0) << "no name needed converting: the test shows nothing";
-  const auto e = run_wuxia("eval --checkpoint " + dir.file("o/best.safetensors") + " --device cpu --convert t2s --json " +
-                           dir.file("trad.txt"));
+  const auto e = run_wuxia("eval --checkpoint " + dir.file("o/best.safetensors") +
+                           " --device cpu --convert t2s --json " + dir.file("trad.txt"));
   ASSERT_EQ(e.code, 0) << e.out;
   EXPECT_EQ(nlohmann::json::parse(e.out)["skipped"], 0) << e.out;
-  EXPECT_NE(run_wuxia("eval --checkpoint " + dir.file("o/best.safetensors") + " --convert x2y " + dir.file("trad.txt")).out.find("--convert x2y"),
+  EXPECT_NE(run_wuxia("eval --checkpoint " + dir.file("o/best.safetensors") + " --convert x2y " + dir.file("trad.txt"))
+                .out.find("--convert x2y"),
             std::string::npos);
 }
 
@@ -330,7 +338,9 @@ TEST(CliFineTune, InitRecordsTheBaseThatReportAndJsonShow) {
   wuxia::test::TempDir dir;
   const std::string small = " --hidden 16 --embed 8 --threads 1 --device cpu --eval-every 10";
   ASSERT_EQ(run_wuxia("train --data " + std::string(WUXIA_DATA_DIR) + "/gulong.txt --steps 20 --out " +
-                      dir.file("base") + small).code, 0);
+                      dir.file("base") + small)
+                .code,
+            0);
   const auto t = run_wuxia("train --init " + dir.file("base/last.safetensors") + " --data " + kData +
                            " --steps 20 --out " + dir.file("tuned") + small);
   ASSERT_EQ(t.code, 0) << t.out;
@@ -339,15 +349,16 @@ TEST(CliFineTune, InitRecordsTheBaseThatReportAndJsonShow) {
   const auto r = run_wuxia("sample --checkpoint " + dir.file("tuned/last.safetensors") + " -n 5 --report");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("style jinyong"), std::string::npos) << "samples default to the tuned style\n" << r.out;
-  EXPECT_NE(r.out.find("fine-tuned from last.safetensors (step 20, " + base.checksum + ")"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("fine-tuned from last.safetensors (step 20, " + base.checksum + ")"), std::string::npos)
+      << r.out;
   const auto e = run_wuxia("eval --checkpoint " + dir.file("tuned/last.safetensors") + " --device cpu --json " + kData);
   ASSERT_EQ(e.code, 0) << e.out;
   const auto j = nlohmann::json::parse(e.out);
   ASSERT_EQ(j["lineage"].size(), 1u) << e.out;
   EXPECT_EQ(j["lineage"][0]["checksum"], base.checksum);
   EXPECT_EQ(j["lineage"][0]["step"], 20);
-  const auto both = run_wuxia("train --init " + dir.file("base/last.safetensors") + " --resume " +
-                              dir.file("base/last.safetensors"));
+  const auto both =
+      run_wuxia("train --init " + dir.file("base/last.safetensors") + " --resume " + dir.file("base/last.safetensors"));
   EXPECT_NE(both.code, 0);
   EXPECT_NE(both.out.find("--init and --resume do not go together"), std::string::npos) << both.out;
 }
@@ -382,7 +393,8 @@ TEST(CliDefaultRoute, PretrainsTheBaseOnceThenFineTunesFromIt) {
   const auto shaped = run_wuxia("train --hidden 8 --steps 3" + common + " --out " + dir.file("e"));
   EXPECT_NE(shaped.out.find("--hidden given: training from scratch"), std::string::npos) << shaped.out;
   wuxia::test::write_file(dir.file("latin.txt"), "Alice\nBob\nCarol\nDave\nErin\nFrank\n");
-  const auto latin = run_wuxia("train --data " + dir.file("latin.txt") + " --steps 3" + common + " --out " + dir.file("f"));
+  const auto latin =
+      run_wuxia("train --data " + dir.file("latin.txt") + " --steps 3" + common + " --out " + dir.file("f"));
   ASSERT_EQ(latin.code, 0) << latin.out;
   EXPECT_NE(latin.out.find("training from scratch: 0% of the data's characters"), std::string::npos) << latin.out;
 }

@@ -3,8 +3,8 @@
 // checkpoint and finishes.
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/inotify.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,17 +73,36 @@ TEST(CrashSafety, TwentySigkillsThenResumeFinishesFromIntactCheckpoints) {
   const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   ASSERT_GE(fd, 0);
   ASSERT_GE(::inotify_add_watch(fd, out.c_str(), IN_CREATE | IN_MOVED_TO), 0);
-  const std::vector<std::string> base{"train", "--data", std::string(WUXIA_DATA_DIR) + "/jinyong.txt", "--out", out,
-                                      "--steps", "300", "--eval-every", "3", "--hidden", "32", "--embed", "16",
-                                      "--layers", "1", "--threads", "1", "--device", "cpu", "--decay-steps", "300",
-                                      "--warmup", "10"};
+  const std::vector<std::string> base{"train",
+                                      "--data",
+                                      std::string(WUXIA_DATA_DIR) + "/jinyong.txt",
+                                      "--out",
+                                      out,
+                                      "--steps",
+                                      "300",
+                                      "--eval-every",
+                                      "3",
+                                      "--hidden",
+                                      "32",
+                                      "--embed",
+                                      "16",
+                                      "--layers",
+                                      "1",
+                                      "--threads",
+                                      "1",
+                                      "--device",
+                                      "cpu",
+                                      "--decay-steps",
+                                      "300",
+                                      "--warmup",
+                                      "10"};
   int64_t step = 0;
   int kills = 0, resumed = 0, mid_write = 0;
   for (uint64_t i = 0; i < 20; ++i) {
     std::vector<std::string> args = base;
     if (std::filesystem::exists(last)) {
-      args = {"train", "--resume", last, "--out", out, "--steps", "300", "--eval-every", "3", "--threads", "1",
-              "--device", "cpu"};
+      args = {"train",        "--resume", last,        "--out", out,        "--steps", "300",
+              "--eval-every", "3",        "--threads", "1",     "--device", "cpu"};
       ++resumed;
     }
     const pid_t pid = spawn(args);

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "test_util.hpp"
 #include "wuxia/backend.hpp"
 #include "wuxia/batch.hpp"
 #include "wuxia/compare.hpp"
@@ -24,7 +25,6 @@
 #include "wuxia/error.hpp"
 #include "wuxia/model.hpp"
 #include "wuxia/params.hpp"
-#include "test_util.hpp"
 
 using namespace wuxia;
 using test::bit_equal;
@@ -122,8 +122,8 @@ TEST_P(CudaOps, Gemm) {
   const int N = s.B * s.T;
   for (bool ta : {false, true}) {
     for (bool tb : {false, true}) {
-      check_gemm(gpu(), ta, tb, N, 4 * s.H, s.H, 1e-4, 1e-4, 10);   // recurrent / input projection
-      check_gemm(gpu(), ta, tb, s.V, s.H, N, 1e-4, 1e-4, 20);       // dW of the output layer: k = all rows
+      check_gemm(gpu(), ta, tb, N, 4 * s.H, s.H, 1e-4, 1e-4, 10);    // recurrent / input projection
+      check_gemm(gpu(), ta, tb, s.V, s.H, N, 1e-4, 1e-4, 20);        // dW of the output layer: k = all rows
       check_gemm(gpu(), ta, tb, s.B, s.H, 4 * s.H, 1e-4, 1e-4, 30);  // dh_rec
     }
   }
@@ -268,7 +268,10 @@ TEST_P(CudaOps, LstmCellForward) {
     SCOPED_TRACE(mode == kNoPrev ? "c_prev null" : mode == kPrev ? "c_prev given" : "c_prev aliases c");
     auto g_ref = gates0;
     std::vector<float> c_ref = mode == kAliased ? cprev : std::vector<float>(bh, 0.0f), h_ref(bh);
-    cpu::lstm_cell_forward(b, h, g_ref.data(), mode == kNoPrev ? nullptr : mode == kPrev ? cprev.data() : c_ref.data(),
+    cpu::lstm_cell_forward(b, h, g_ref.data(),
+                           mode == kNoPrev ? nullptr
+                           : mode == kPrev ? cprev.data()
+                                           : c_ref.data(),
                            c_ref.data(), h_ref.data());
 
     auto dg = buffer_from(gpu(), gates0);
@@ -291,7 +294,8 @@ TEST_P(CudaOps, LstmCellBackward) {
   auto gates = uniform(4 * bh, 0.02f, 0.98f, 1);
   const auto tg = uniform(bh, -0.98f, 0.98f, 2);
   for (int r = 0; r < b; ++r) {
-    for (int j = 0; j < h; ++j) gates[static_cast<std::size_t>(r) * 4 * h + 2 * h + j] = tg[static_cast<std::size_t>(r) * h + j];
+    for (int j = 0; j < h; ++j)
+      gates[static_cast<std::size_t>(r) * 4 * h + 2 * h + j] = tg[static_cast<std::size_t>(r) * h + j];
   }
   const auto cprev = uniform(bh, -2, 2, 3), c = uniform(bh, -2, 2, 4);
   const auto dh = uniform(bh, -1, 1, 5), dhr = uniform(bh, -1, 1, 6), dc0 = uniform(bh, -1, 1, 7);
@@ -357,7 +361,8 @@ void check_softmax_xent(Backend<float>& be, int rows, int v) {
       EXPECT_TRUE(all_close(to_host(drow), row_ref, 3e-5, 1e-5)) << "row_loss";
       EXPECT_TRUE(all_close(to_host(dgrad), grad_ref, grad_atol, grad_rtol)) << "dlogits";
     }
-    if (mode == kGradInPlace) EXPECT_TRUE(all_close(to_host(dlog), grad_ref, grad_atol, grad_rtol)) << "dlogits in place";
+    if (mode == kGradInPlace)
+      EXPECT_TRUE(all_close(to_host(dlog), grad_ref, grad_atol, grad_rtol)) << "dlogits in place";
   }
 
   // The total is reduced in a fixed order: the same bits every time.
@@ -771,10 +776,10 @@ TEST_F(CudaBackend, SoftmaxXentNaNLogitsGiveNaNAsOnTheCpu) {
     at(1, 0) = nan;  // thread 0's first column
     nan_row[1] = true;
     if (!single) {
-      at(2, targets[2]) = nan;                     // the target's logit
-      at(3, v - 1) = nan;                          // the last column
-      for (int j = 0; j < v; ++j) at(4, j) = nan;  // the whole row
-      at(5, v / 2) = nan;                          // mid-row (V = 5495: a thread's later column)
+      at(2, targets[2]) = nan;                                // the target's logit
+      at(3, v - 1) = nan;                                     // the last column
+      for (int j = 0; j < v; ++j) at(4, j) = nan;             // the whole row
+      at(5, v / 2) = nan;                                     // mid-row (V = 5495: a thread's later column)
       at(7, v - 2) = std::numeric_limits<float>::infinity();  // an overflowed logit: exp(inf - inf)
       for (int r : {2, 3, 4, 5, 7}) nan_row[r] = true;
     }
@@ -804,8 +809,8 @@ TEST_F(CudaBackend, SoftmaxXentNaNLogitsGiveNaNAsOnTheCpu) {
       const auto from = grad.begin() + static_cast<std::ptrdiff_t>(r) * v;
       const auto from_ref = grad_ref.begin() + static_cast<std::ptrdiff_t>(r) * v;
       // NaN matches NaN: a NaN row must be NaN in every column on both sides.
-      EXPECT_TRUE(all_close(std::vector<float>(from, from + v), std::vector<float>(from_ref, from_ref + v),
-                            1e-6 * scale, 1e-5))
+      EXPECT_TRUE(
+          all_close(std::vector<float>(from, from + v), std::vector<float>(from_ref, from_ref + v), 1e-6 * scale, 1e-5))
           << "dlogits";
     }
     EXPECT_TRUE(all_close(row, row_ref, 3e-5, 1e-5)) << "row losses";
@@ -824,9 +829,7 @@ TEST_F(CudaBackend, SoftmaxXentMoreRowsThanPartialsAndWiderThanABlock) { check_s
 
 // More elements than 1024 blocks of 8 elements a thread: the grid is capped
 // and every thread loops.
-TEST_F(CudaBackend, GradNormMoreBlocksThanPartials) {
-  check_grad_norm(gpu(), std::size_t{1024} * 256 * 8 + 12345);
-}
+TEST_F(CudaBackend, GradNormMoreBlocksThanPartials) { check_grad_norm(gpu(), std::size_t{1024} * 256 * 8 + 12345); }
 
 // 300 ids: three tiles of the id scan, the last part-filled; E = 130: a
 // second column slice with two of its 128 threads in range.

@@ -129,8 +129,10 @@ TEST(DataCorpora, NoCharacterLeftThatT2sWouldChange) {
   const std::u32string out = utf8::decode_or_throw(test::read_file(dir.file("out.txt")), "opencc output");
   std::vector<std::u32string> lines(1);
   for (char32_t c : out) {
-    if (c == U'\n') lines.emplace_back();
-    else lines.back() += c;
+    if (c == U'\n')
+      lines.emplace_back();
+    else
+      lines.back() += c;
   }
   ASSERT_EQ(lines.back(), U"");
   lines.pop_back();

@@ -133,7 +133,8 @@ Batch batch_of(const std::vector<int>& lengths, int vocab, int salt) {
   std::vector<std::size_t> idx;
   for (std::size_t i = 0; i < lengths.size(); ++i) {
     ex[i].seq.push_back(1);
-    for (int t = 0; t < lengths[i]; ++t) ex[i].seq.push_back(2 + (salt * 7 + static_cast<int>(i) * 3 + t) % (vocab - 2));
+    for (int t = 0; t < lengths[i]; ++t)
+      ex[i].seq.push_back(2 + (salt * 7 + static_cast<int>(i) * 3 + t) % (vocab - 2));
     idx.push_back(i);
   }
   return make_batch(ex, idx);

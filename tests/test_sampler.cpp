@@ -80,7 +80,7 @@ TEST(Sampler, TopKOneIsGreedy) {
     int best = -1;
     for (int i = 0; i < f.vocab.size(); ++i) {
       if (i >= 1 && i <= f.vocab.num_styles()) continue;  // START is never predicted
-      if (i == kEnd && step == 0) continue;                // min_len 1
+      if (i == kEnd && step == 0) continue;               // min_len 1
       if (best < 0 || logits[i] > logits[best]) best = i;
     }
     if (best == kEnd) break;

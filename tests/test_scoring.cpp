@@ -151,8 +151,8 @@ TEST_F(BothCasts, ClassifySeparatesTheCastsOnNamesItNeverSaw) {
   const double acc = right / n, base = majority / n;
   const double balanced = 0.5 * (static_cast<double>(per_style_right[0]) / per_style_total[0] +
                                  static_cast<double>(per_style_right[1]) / per_style_total[1]);
-  std::cout << "held-out names: " << held_out_.size() << " (" << per_style_total[1] << " Gu Long), accuracy " << acc << ", always-Jin-Yong " << base << ", balanced accuracy " << balanced
-            << "\n";
+  std::cout << "held-out names: " << held_out_.size() << " (" << per_style_total[1] << " Gu Long), accuracy " << acc
+            << ", always-Jin-Yong " << base << ", balanced accuracy " << balanced << "\n";
   EXPECT_GT(balanced, 0.6);
   EXPECT_EQ(unscored, 0) << "the kept names cover every held-out character";
 }
@@ -210,8 +210,8 @@ TEST(Scoring, PriorsAreTheStylesShares) {
 TEST(ScoringCli, CommandsRejectBadInputClearly) {
   test::TempDir dir;
   const std::string data = std::string(WUXIA_DATA_DIR) + "/jinyong.txt";
-  auto r = test::run_wuxia("train --data " + data + " --steps 2 --hidden 8 --embed 4 --layers 1 --device cpu --quiet --out " +
-                           dir.file("o"));
+  auto r = test::run_wuxia("train --data " + data +
+                           " --steps 2 --hidden 8 --embed 4 --layers 1 --device cpu --quiet --out " + dir.file("o"));
   ASSERT_EQ(r.code, 0) << r.out;
   const std::string ck = " --checkpoint " + dir.file("o/best.safetensors");
   struct Case {

@@ -17,9 +17,7 @@ TEST(Utf8, EncodeIsTheInverseOfDecode) {
   EXPECT_EQ(*utf8::decode(utf8::encode(cps)), cps);
 }
 
-TEST(Utf8, ChineseCharacterIsOneCodePoint) {
-  EXPECT_EQ(utf8::decode("令狐冲")->size(), 3u);
-}
+TEST(Utf8, ChineseCharacterIsOneCodePoint) { EXPECT_EQ(utf8::decode("令狐冲")->size(), 3u); }
 
 struct BadCase {
   const char* bytes;

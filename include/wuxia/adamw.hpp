@@ -13,8 +13,8 @@ struct AdamWArgs {
   double beta2 = 0.999;
   double eps = 1e-8;
   double weight_decay = 0.0;
-  long long step = 1;      // 1-based, for bias correction
-  double clip = 0.0;       // global-norm clip threshold; 0 = no clipping
+  long long step = 1;  // 1-based, for bias correction
+  double clip = 0.0;   // global-norm clip threshold; 0 = no clipping
 };
 
 // One AdamW step's scalars as the update uses them, rounded to T once, on the

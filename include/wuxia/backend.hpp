@@ -66,7 +66,9 @@ class Buffer {
   const U* data() const { return p_; }
   std::size_t size() const { return n_; }
   void upload(const U* host, std::size_t n, std::size_t offset = 0) { mem_->upload(p_ + offset, host, n * sizeof(U)); }
-  void download(U* host, std::size_t n, std::size_t offset = 0) const { mem_->download(host, p_ + offset, n * sizeof(U)); }
+  void download(U* host, std::size_t n, std::size_t offset = 0) const {
+    mem_->download(host, p_ + offset, n * sizeof(U));
+  }
 
  private:
   void reset() noexcept {
@@ -101,8 +103,8 @@ class Backend : public Memory {
   // C = alpha * op(A) * op(B) + beta * C, row-major. op(A) is [m, k], op(B) is
   // [k, n], C is [m, n]. A is stored [m, k] (lda >= k) or, with trans_a,
   // [k, m] (lda >= m); likewise B. C must not alias A or B.
-  virtual void gemm(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const T* a, int lda, const T* b,
-                    int ldb, T beta, T* c, int ldc) = 0;
+  virtual void gemm(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb,
+                    T beta, T* c, int ldc) = 0;
 
   // out[r, :] = weight[ids[r], :].
   //   ids: [n] int32, each in [0, v).   weight: [v, e].

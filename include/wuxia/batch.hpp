@@ -21,8 +21,8 @@ struct Example {
 bool encode_name(const Vocab& vocab, int style, const std::u32string& name, Example& out);
 
 struct Batch {
-  int T = 0;  // steps (longest example)
-  int B = 0;  // examples
+  int T = 0;                     // steps (longest example)
+  int B = 0;                     // examples
   std::vector<int32_t> tokens;   // [T][B]
   std::vector<int32_t> targets;  // [T][B], -1 on padding
   std::vector<int32_t> lengths;  // [B]

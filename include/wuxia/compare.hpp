@@ -23,10 +23,10 @@ struct Tolerance {
 };
 
 struct Diff {
-  std::size_t n = 0;           // elements compared
-  std::size_t bad = 0;         // elements outside the tolerance
-  double max_abs = 0;          // max |got - ref| over the elements finite on both sides
-  double ref_max = 0;          // max |ref| over the finite elements
+  std::size_t n = 0;                // elements compared
+  std::size_t bad = 0;              // elements outside the tolerance
+  double max_abs = 0;               // max |got - ref| over the elements finite on both sides
+  double ref_max = 0;               // max |ref| over the finite elements
   bool nonfinite_mismatch = false;  // NaN/Inf on one side that the other does not have
   bool size_mismatch = false;       // got and ref differ in length: nothing compared
   struct Mismatch {

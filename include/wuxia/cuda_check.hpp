@@ -24,20 +24,20 @@ namespace wuxia::cuda::detail {
 
 }  // namespace wuxia::cuda::detail
 
-#define CUDA_CHECK(call)                                                                  \
-  do {                                                                                    \
-    const cudaError_t wuxia_status_ = (call);                                             \
-    if (wuxia_status_ != cudaSuccess) {                                                   \
-      ::wuxia::cuda::detail::throw_cuda(wuxia_status_, #call, __FILE__, __LINE__);        \
-    }                                                                                     \
+#define CUDA_CHECK(call)                                                           \
+  do {                                                                             \
+    const cudaError_t wuxia_status_ = (call);                                      \
+    if (wuxia_status_ != cudaSuccess) {                                            \
+      ::wuxia::cuda::detail::throw_cuda(wuxia_status_, #call, __FILE__, __LINE__); \
+    }                                                                              \
   } while (0)
 
-#define CUBLAS_CHECK(call)                                                                \
-  do {                                                                                    \
-    const cublasStatus_t wuxia_status_ = (call);                                          \
-    if (wuxia_status_ != CUBLAS_STATUS_SUCCESS) {                                         \
-      ::wuxia::cuda::detail::throw_cublas(wuxia_status_, #call, __FILE__, __LINE__);      \
-    }                                                                                     \
+#define CUBLAS_CHECK(call)                                                           \
+  do {                                                                               \
+    const cublasStatus_t wuxia_status_ = (call);                                     \
+    if (wuxia_status_ != CUBLAS_STATUS_SUCCESS) {                                    \
+      ::wuxia::cuda::detail::throw_cublas(wuxia_status_, #call, __FILE__, __LINE__); \
+    }                                                                                \
   } while (0)
 
 // After a kernel launch: a bad configuration (too many threads, no kernel image

@@ -10,8 +10,8 @@
 namespace wuxia {
 
 struct EvalResult {
-  double nll_sum = 0;       // nats over all target tokens
-  std::size_t tokens = 0;   // target tokens, END included
+  double nll_sum = 0;      // nats over all target tokens
+  std::size_t tokens = 0;  // target tokens, END included
   std::size_t names = 0;
   double loss() const { return tokens ? nll_sum / static_cast<double>(tokens) : 0.0; }
 };

@@ -132,12 +132,12 @@ class Model {
     uint64_t dropout_step;  // the dropout key's step
   };
   StepScalars scalars_host_{};
-  Buffer<StepScalars> scalars_;           // [1]
+  Buffer<StepScalars> scalars_;  // [1]
   void upload_scalars() { scalars_.upload(&scalars_host_, 1); }
   // The step log: kLogSteps (nll, grad norm) pairs on the device, drained to
   // the host when full or asked for.
   static constexpr int kLogSteps = 1024;
-  Buffer<T> step_log_;                    // [kLogSteps, 2]
+  Buffer<T> step_log_;  // [kLogSteps, 2]
   int step_log_n_ = 0;
   std::vector<StepLog> step_log_host_;
   // Recorded training steps by (T, B, dropout on, dropout seed). Bounded: a
@@ -156,21 +156,21 @@ class Model {
   std::vector<int32_t> ids_host_;
   const int32_t* tokens() const { return ids_.data(); }
   const int32_t* targets() const { return ids_.data() + static_cast<std::size_t>(T_) * B_; }
-  Buffer<T> emb_;                  // [N, E] layer-0 input
-  std::vector<Buffer<T>> x_drop_;  // per layer l > 0: dropped input [N, H]
-  std::vector<Buffer<T>> gates_;   // per layer [N, 4H] activations
-  std::vector<Buffer<T>> cells_;   // per layer [N, H]
-  std::vector<Buffer<T>> hs_;      // per layer [N, H]
-  Buffer<T> y_drop_;               // [N, H] dropped top output
-  Buffer<T> logits_;               // [N, V], then d-logits
-  Buffer<T> row_loss_;             // [N]
-  Buffer<T> dgates_;               // [N, 4H]
-  Buffer<T> dh_a_, dh_b_;          // [N, max(E, H)] gradients wrt layer outputs/inputs
-  Buffer<T> dc_, dh_rec_;          // [B, H]
-  std::vector<const T*> layer_in_; // per layer: its input [N, E or H] in the last forward
+  Buffer<T> emb_;                   // [N, E] layer-0 input
+  std::vector<Buffer<T>> x_drop_;   // per layer l > 0: dropped input [N, H]
+  std::vector<Buffer<T>> gates_;    // per layer [N, 4H] activations
+  std::vector<Buffer<T>> cells_;    // per layer [N, H]
+  std::vector<Buffer<T>> hs_;       // per layer [N, H]
+  Buffer<T> y_drop_;                // [N, H] dropped top output
+  Buffer<T> logits_;                // [N, V], then d-logits
+  Buffer<T> row_loss_;              // [N]
+  Buffer<T> dgates_;                // [N, 4H]
+  Buffer<T> dh_a_, dh_b_;           // [N, max(E, H)] gradients wrt layer outputs/inputs
+  Buffer<T> dc_, dh_rec_;           // [B, H]
+  std::vector<const T*> layer_in_;  // per layer: its input [N, E or H] in the last forward
 
   // Inference state.
-  int inf_b_ = 0, inf_cap_ = 0;            // sequences now, and room for
+  int inf_b_ = 0, inf_cap_ = 0;           // sequences now, and room for
   std::vector<Buffer<T>> inf_h_, inf_c_;  // per layer [b, H]
   Buffer<T> inf_spare_;                   // [cap, H]: infer_select gathers into it, then swaps
   Buffer<T> inf_gates_, inf_x_, inf_logits_;

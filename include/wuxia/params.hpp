@@ -13,11 +13,11 @@ namespace wuxia {
 
 struct ModelConfig {
   // Defaults: the lowest validation loss on data/jinyong.txt (docs/defaults-sweep.md).
-  int vocab = 0;      // V, from the Vocab
-  int embed = 128;    // E
-  int hidden = 96;    // H
-  int layers = 1;     // L
-  double dropout = 0.7;  // between layers and before the Linear, training only
+  int vocab = 0;          // V, from the Vocab
+  int embed = 128;        // E
+  int hidden = 96;        // H
+  int layers = 1;         // L
+  double dropout = 0.7;   // between layers and before the Linear, training only
   void validate() const;  // throws wuxia::Error naming the bad field
 };
 

@@ -27,7 +27,7 @@ class Progress {
     double lr = 0;
     double tokens_per_sec = 0;
     double elapsed_s = 0;
-    double eta_s;                            // NaN when unknown
+    double eta_s;  // NaN when unknown
   };
   // A log line (and a metrics record; `evaluated`: val_loss is this step's).
   void log_line(const Figures& f, bool evaluated);

@@ -11,22 +11,21 @@
 namespace wuxia {
 
 struct SampleOptions {
-  int n = 20;                 // distinct names wanted
-  double temperature = 1.0;   // > 0
-  int top_k = 0;              // 0 = off; 1 = greedy
-  double top_p = 1.0;         // nucleus, in (0, 1]
-  std::u32string prefix;      // forced first characters
+  int n = 20;                // distinct names wanted
+  double temperature = 1.0;  // > 0
+  int top_k = 0;             // 0 = off; 1 = greedy
+  double top_p = 1.0;        // nucleus, in (0, 1]
+  std::u32string prefix;     // forced first characters
   int style = 0;
-  int min_len = 1;            // name length in characters, prefix included
-  int max_len = 16;           // a sample that would run longer is discarded
-  bool novel = false;         // discard names in the training or validation set
+  int min_len = 1;     // name length in characters, prefix included
+  int max_len = 16;    // a sample that would run longer is discarded
+  bool novel = false;  // discard names in the training or validation set
   uint64_t seed = 1;
-  int batch = 256;            // sequences decoded together
-  int64_t max_attempts = 0;   // 0 = 100 * n + 1000
+  int batch = 256;                          // sequences decoded together
+  int64_t max_attempts = 0;                 // 0 = 100 * n + 1000
   void validate_flags() const;              // throws wuxia::Error naming the flag
   void validate(const Vocab& vocab) const;  // the flags, then prefix and style against the vocabulary
 };
-
 
 struct SampledName {
   std::u32string name;
@@ -34,12 +33,11 @@ struct SampledName {
 };
 
 struct SampleStats {
-  int64_t attempts = 0;        // sequences decoded
-  int64_t too_long = 0;        // ran past max_len
-  int64_t repeats = 0;         // already sampled
-  int64_t not_novel = 0;       // in train or val, with --novel
+  int64_t attempts = 0;   // sequences decoded
+  int64_t too_long = 0;   // ran past max_len
+  int64_t repeats = 0;    // already sampled
+  int64_t not_novel = 0;  // in train or val, with --novel
 };
-
 
 // Picks a token from one row of logits [v]; `u` is uniform in [0, 1).
 // `allowed` (size v) masks tokens out. Applies temperature, top-k, top-p.

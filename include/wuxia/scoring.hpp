@@ -20,11 +20,11 @@ std::vector<double> log_likelihoods(Model<float>& model, const Vocab& vocab, con
 // P(style | name) from the per-style likelihoods and the styles' priors
 // (their shares of the training names): Bayes' rule in log space.
 struct StyleGuess {
-  int best = -1;                   // -1 when the name cannot be scored
-  std::vector<double> posterior;   // one per style, sums to 1
+  int best = -1;                  // -1 when the name cannot be scored
+  std::vector<double> posterior;  // one per style, sums to 1
 };
-std::vector<StyleGuess> classify_names(Model<float>& model, const Vocab& vocab, const std::vector<std::u32string>& names,
-                                       const std::vector<double>& priors);
+std::vector<StyleGuess> classify_names(Model<float>& model, const Vocab& vocab,
+                                       const std::vector<std::u32string>& names, const std::vector<double>& priors);
 
 // Shares of the training names per style.
 std::vector<double> style_priors(const std::vector<std::vector<std::u32string>>& train_names);

@@ -13,7 +13,7 @@
 namespace wuxia {
 
 struct TrainResult {
-  int64_t steps = 0;           // final step
+  int64_t steps = 0;  // final step
   double best_val_loss = 0;
   int64_t best_step = 0;
   double final_val_loss = 0;

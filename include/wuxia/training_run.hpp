@@ -22,27 +22,27 @@ namespace wuxia {
 inline constexpr int64_t kDefaultSteps = 1500;
 
 struct TrainOptions {
-  std::vector<DataSpec> data;   // one per style
-  std::string val_path;         // explicit validation file ("" = split off the data)
+  std::vector<DataSpec> data;  // one per style
+  std::string val_path;        // explicit validation file ("" = split off the data)
   std::string out_dir = "runs/default";
-  ModelConfig model;            // vocab is filled in from the data
+  ModelConfig model;  // vocab is filled in from the data
   TrainSettings settings;
-  int64_t steps = 0;            // total steps to reach; 0 = from epochs or the default
+  int64_t steps = 0;  // total steps to reach; 0 = from epochs or the default
   double epochs = 0;
   int64_t eval_every = 250;
-  int64_t log_every = 50;       // plain log lines (not on a terminal)
-  int64_t patience = 0;         // stop after this many evaluations without a better val loss; 0 = never
-  std::string resume;           // checkpoint to continue from (its names, config, settings, state)
-  std::string init;             // checkpoint whose weights a new run starts from (fine-tuning)
-  std::string convert;          // "", "t2s" or "s2t": OpenCC conversion of the names read
+  int64_t log_every = 50;  // plain log lines (not on a terminal)
+  int64_t patience = 0;    // stop after this many evaluations without a better val loss; 0 = never
+  std::string resume;      // checkpoint to continue from (its names, config, settings, state)
+  std::string init;        // checkpoint whose weights a new run starts from (fine-tuning)
+  std::string convert;     // "", "t2s" or "s2t": OpenCC conversion of the names read
   // The flags the user gave that a resumed checkpoint also fixes ("seed",
   // "lr", ...; as on the command line, without "--"). On --resume a flag
   // whose value equals the checkpoint's is accepted; one that differs is an
   // error naming the flag and both values.
   std::vector<std::string> given;
-  std::string metrics_path;     // JSON lines, appended
+  std::string metrics_path;  // JSON lines, appended
   bool quiet = false;
-  bool tty = false;             // redraw one progress line instead of printing log lines
+  bool tty = false;  // redraw one progress line instead of printing log lines
 };
 
 // Learning rate at 1-based `step`: linear warm-up, cosine decay to
@@ -91,8 +91,8 @@ class TrainingRun {
   // are those of the last snapshot(), or of the start.
   const Checkpoint& checkpoint() const { return ck_; }
   const TrainSettings& settings() const { return ck_.settings; }
-  int64_t step() const { return ck_.state.step; }     // steps taken
-  int64_t total_steps() const { return total_; }      // the step the run trains to
+  int64_t step() const { return ck_.state.step; }  // steps taken
+  int64_t total_steps() const { return total_; }   // the step the run trains to
   bool resumed() const { return resumed_; }
   std::size_t batches_per_epoch() const { return batcher_->batches_per_epoch(); }
   const std::vector<Example>& train_examples() const { return train_ex_; }
@@ -112,7 +112,7 @@ class TrainingRun {
   // whose loss is not finite (the checkpoints are untouched: nothing is
   // saved before its steps' losses were read).
   struct Losses {
-    double nll = 0;           // summed over the steps' target tokens
+    double nll = 0;  // summed over the steps' target tokens
     std::size_t tokens = 0;
     std::size_t steps = 0;
     double first = std::numeric_limits<double>::quiet_NaN();  // mean NLL of the first step read

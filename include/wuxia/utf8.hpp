@@ -11,8 +11,8 @@
 namespace wuxia::utf8 {
 
 struct DecodeError {
-  std::size_t offset;   // byte offset of the first byte of the bad sequence
-  std::string reason;   // e.g. "truncated sequence"
+  std::size_t offset;  // byte offset of the first byte of the bad sequence
+  std::string reason;  // e.g. "truncated sequence"
 };
 
 // Decodes all of `text`. On failure returns nullopt and fills `error`.

@@ -17,9 +17,9 @@
 
 #include "bench_ops.hpp"
 #include "cli.hpp"
-#include "wuxia/device.hpp"
 #include "wuxia/batch.hpp"
 #include "wuxia/cpu_backend.hpp"
+#include "wuxia/device.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/names.hpp"
 #include "wuxia/training_run.hpp"

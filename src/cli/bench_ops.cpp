@@ -82,9 +82,14 @@ int bench_xent(const BackendChoice& choice, const OpBench& o) {
   // Read the logits once to find max and sum, once more to write the gradient.
   const double bytes = 3.0 * static_cast<double>(n) * sizeof(float);
   if (o.json) {
-    nlohmann::json j{{"impl", "wuxia"},        {"op", "xent"},         {"device", device_name(choice)},
-                     {"rows", o.rows},         {"vocab", o.vocab},     {"iters", o.iters},
-                     {"ms", 1e3 * s},          {"gbps", bytes / s / 1e9},
+    nlohmann::json j{{"impl", "wuxia"},
+                     {"op", "xent"},
+                     {"device", device_name(choice)},
+                     {"rows", o.rows},
+                     {"vocab", o.vocab},
+                     {"iters", o.iters},
+                     {"ms", 1e3 * s},
+                     {"gbps", bytes / s / 1e9},
                      {"input_mib", mib(inputs)},
                      {"extra_mib", tracked ? nlohmann::json(extra) : nlohmann::json(nullptr)}};
     std::cout << j.dump() << "\n";
@@ -119,8 +124,7 @@ int bench_recurrent(const BackendChoice& choice, const OpBench& o) {
   const double fwd_gemm = seconds_per_call(
       be,
       [&] {
-        lstm_layer_forward<float, Recurrence::kGemmsOnly>(be, T, B, H, w.data(), gates.data(), cells.data(),
-                                                          hs.data());
+        lstm_layer_forward<float, Recurrence::kGemmsOnly>(be, T, B, H, w.data(), gates.data(), cells.data(), hs.data());
       },
       o.iters);
   const double fwd_step = seconds_per_call(
@@ -128,8 +132,8 @@ int bench_recurrent(const BackendChoice& choice, const OpBench& o) {
   const double bwd_gemm = seconds_per_call(
       be,
       [&] {
-        lstm_layer_backward<float, Recurrence::kGemmsOnly>(be, T, B, H, w.data(), gates.data(), cells.data(),
-                                                           dh.data(), dc.data(), dh_rec.data(), dgates.data());
+        lstm_layer_backward<float, Recurrence::kGemmsOnly>(be, T, B, H, w.data(), gates.data(), cells.data(), dh.data(),
+                                                           dc.data(), dh_rec.data(), dgates.data());
       },
       o.iters);
   const double bwd_step = seconds_per_call(
@@ -189,21 +193,21 @@ int bench_peak(const BackendChoice& choice, const OpBench& o) {
   Buffer<float> c(be, nn);
   be.fill(nn, 0.0f, c.data());
   // NT, as most of the model's GEMMs (x W^T).
-  const double gemm_s =
-      seconds_per_call(be, [&] { be.gemm(false, true, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n); },
-                       o.iters);
+  const double gemm_s = seconds_per_call(
+      be, [&] { be.gemm(false, true, n, n, n, 1.0f, a.data(), n, b.data(), n, 0.0f, c.data(), n); }, o.iters);
   const double tflops = 2.0 * n * static_cast<double>(n) * n / gemm_s / 1e12;
   // Bandwidth: a copy reads and writes every byte once. 3 n^2 floats is far
   // past any cache at the default size.
   const std::size_t cn = 3 * nn;
   Buffer<float> src(be, cn), dst(be, cn);
   be.fill(cn, 1.0f, src.data());
-  const double copy_s = seconds_per_call(be, [&] { be.copy(cn, src.data(), dst.data()); }, o.iters);
+  const double copy_s = seconds_per_call(
+      be, [&] { be.copy(cn, src.data(), dst.data()); }, o.iters);
   const double gbps = 2.0 * static_cast<double>(cn) * sizeof(float) / copy_s / 1e9;
   if (o.json) {
-    nlohmann::json j{{"impl", "wuxia"}, {"op", "peak"},        {"device", device_name(choice)},
-                     {"backend", be.name()}, {"size", n},  {"iters", o.iters},
-                     {"gemm_ms", 1e3 * gemm_s}, {"gemm_tflops", tflops}, {"copy_gbps", gbps}};
+    nlohmann::json j{{"impl", "wuxia"},  {"op", "peak"},     {"device", device_name(choice)}, {"backend", be.name()},
+                     {"size", n},        {"iters", o.iters}, {"gemm_ms", 1e3 * gemm_s},       {"gemm_tflops", tflops},
+                     {"copy_gbps", gbps}};
     std::cout << j.dump() << "\n";
     return 0;
   }

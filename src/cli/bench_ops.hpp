@@ -11,13 +11,13 @@
 namespace wuxia::cli {
 
 struct OpBench {
-  int rows = 32768;   // xent: logit rows (T*B of a large batch)
-  int vocab = 4096;   // xent: columns
-  int batch = 512;    // recurrent: B
-  int hidden = 512;   // recurrent: H
-  int steps = 16;     // recurrent: T
-  int size = 4096;    // peak: the square GEMM's m = n = k
-  int iters = 50;     // timed repetitions, after a few untimed ones
+  int rows = 32768;  // xent: logit rows (T*B of a large batch)
+  int vocab = 4096;  // xent: columns
+  int batch = 512;   // recurrent: B
+  int hidden = 512;  // recurrent: H
+  int steps = 16;    // recurrent: T
+  int size = 4096;   // peak: the square GEMM's m = n = k
+  int iters = 50;    // timed repetitions, after a few untimed ones
   uint64_t seed = 1;
   bool json = false;
 };

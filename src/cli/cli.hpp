@@ -6,8 +6,8 @@
 #include <string>
 
 #include "wuxia/backend.hpp"
-#include "wuxia/device.hpp"
 #include "wuxia/checkpoint.hpp"
+#include "wuxia/device.hpp"
 #include "wuxia/model.hpp"
 
 namespace wuxia::cli {

@@ -79,8 +79,9 @@ int cmd_sample(int argc, char** argv) {
     ("seed", "random seed", cxxopts::value<uint64_t>()->default_value("1"));
   // clang-format on
   add_device_flags(opts, "cpu", 1);
-  add_convert_flag(opts, "write the names converted: s2t (simplified to traditional) or t2s (OpenCC); --prefix is "
-                         "then read in the script written");
+  add_convert_flag(opts,
+                   "write the names converted: s2t (simplified to traditional) or t2s (OpenCC); --prefix is "
+                   "then read in the script written");
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
   SampleOptions o;

@@ -24,7 +24,8 @@ void add_common(cxxopts::Options& opts) {
 std::vector<std::u32string> names_from(const cxxopts::ParseResult& r) {
   std::vector<std::u32string> names;
   if (r.count("names")) {
-    for (const auto& n : r["names"].as<std::vector<std::string>>()) names.push_back(utf8::decode_or_throw(n, "name '" + n + "'"));
+    for (const auto& n : r["names"].as<std::vector<std::string>>())
+      names.push_back(utf8::decode_or_throw(n, "name '" + n + "'"));
   }
   if (r.count("file")) {
     const NameFile f = load_name_file(r["file"].as<std::string>(), "file");
@@ -111,7 +112,8 @@ int cmd_score(int argc, char** argv) {
 }
 
 int cmd_classify(int argc, char** argv) {
-  cxxopts::Options opts("wuxia classify", "Which style (training corpus) a name most likely comes from: P(style | name).");
+  cxxopts::Options opts("wuxia classify",
+                        "Which style (training corpus) a name most likely comes from: P(style | name).");
   opts.positional_help("NAME...");
   add_common(opts);
   // clang-format off

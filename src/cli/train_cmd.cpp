@@ -1,14 +1,14 @@
 #include <cmath>
 #include <filesystem>
-#include <set>
 #include <iostream>
+#include <set>
 
 #include "cli.hpp"
 #include "wuxia/base_model.hpp"
 #include "wuxia/convert.hpp"
+#include "wuxia/device.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/names.hpp"
-#include "wuxia/device.hpp"
 #include "wuxia/trainer.hpp"
 
 namespace wuxia::cli {
@@ -62,7 +62,9 @@ std::string ensure_base(const std::string& dir, int64_t steps, Backend<float>& b
       if (!quiet) std::cout << "base: " << best << " (step " << at << "); --from-scratch trains without it\n";
       return best;
     }
-    if (!quiet) std::cout << "base: pretraining in " << dir << " stopped at step " << at << "; going on to step " << steps << "\n";
+    if (!quiet)
+      std::cout << "base: pretraining in " << dir << " stopped at step " << at << "; going on to step " << steps
+                << "\n";
     TrainOptions more;
     more.resume = last;
     more.out_dir = dir;
@@ -87,11 +89,12 @@ std::string ensure_base(const std::string& dir, int64_t steps, Backend<float>& b
 int cmd_train(int argc, char** argv) {
   TrainOptions o;
   const TrainSettings d;
-  cxxopts::Options opts("wuxia train",
-                        "Train a name model. With no flags: fine-tune on the bundled Jin Yong cast into runs/default,\n"
-                        "from a base model pretrained on the bundled corpora (data/ancient.txt, data/poets.txt) into\n"
-                        "--base-dir the first time (minutes on a CPU; later runs reuse it). --from-scratch, --init or a\n"
-                        "model-shape flag (--embed, --hidden, --layers) trains without that base.");
+  cxxopts::Options opts(
+      "wuxia train",
+      "Train a name model. With no flags: fine-tune on the bundled Jin Yong cast into runs/default,\n"
+      "from a base model pretrained on the bundled corpora (data/ancient.txt, data/poets.txt) into\n"
+      "--base-dir the first time (minutes on a CPU; later runs reuse it). --from-scratch, --init or a\n"
+      "model-shape flag (--embed, --hidden, --layers) trains without that base.");
   // clang-format off
   opts.add_options()
     ("data", "name file, as PATH (style = file stem) or STYLE=PATH; repeat for several styles", cxxopts::value<std::vector<std::string>>())
@@ -167,8 +170,10 @@ int cmd_train(int argc, char** argv) {
   need(o.log_every >= 1, "--log-every must be at least 1");
   need(o.patience >= 0, "--patience must be 0 (off) or more");
   need(o.resume.empty() || o.init.empty(),
-       "--init and --resume do not go together: --resume continues a run, --init starts a new one from a model's weights");
-  need(o.model.embed >= 1 && o.model.hidden >= 1 && o.model.layers >= 1, "--embed, --hidden and --layers must be at least 1");
+       "--init and --resume do not go together: --resume continues a run, --init starts a new one from a model's "
+       "weights");
+  need(o.model.embed >= 1 && o.model.hidden >= 1 && o.model.layers >= 1,
+       "--embed, --hidden and --layers must be at least 1");
   need(o.model.dropout >= 0 && o.model.dropout < 1, "--dropout must be in [0, 1)");
   // What the user gave of what a checkpoint fixes: checked against it on
   // --resume (equal values pass), and the model's shape on --init.
@@ -181,7 +186,8 @@ int cmd_train(int argc, char** argv) {
 
   BackendChoice be = make_backend(device_flag(r), threads, r.count("tf32") > 0);
   if (!be.note.empty()) std::cerr << be.note << "\n";
-  if (use_base(o, r, std::cout)) o.init = ensure_base(r["base-dir"].as<std::string>(), base_steps, *be.backend, o.quiet);
+  if (use_base(o, r, std::cout))
+    o.init = ensure_base(r["base-dir"].as<std::string>(), base_steps, *be.backend, o.quiet);
   if (!o.init.empty()) {
     std::set<std::string> given(o.given.begin(), o.given.end());
     for (const char* f : {"steps", "epochs", "eval-every", "patience"}) {

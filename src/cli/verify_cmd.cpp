@@ -16,11 +16,11 @@
 
 #include "cli.hpp"
 #include "wuxia/backend.hpp"
-#include "wuxia/device.hpp"
 #include "wuxia/batch.hpp"
 #include "wuxia/checkpoint.hpp"
 #include "wuxia/compare.hpp"
 #include "wuxia/cpu_backend.hpp"
+#include "wuxia/device.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/model.hpp"
 #include "wuxia/names.hpp"
@@ -53,17 +53,18 @@ int cmd_verify(int argc, char** argv) {
   const TrainSettings d;
   ModelConfig m;
   m.dropout = 0.1;
-  cxxopts::Options opts("wuxia verify",
-                        "Train the same model on the CPU and the GPU, step by step on the same batches, and report how "
-                        "far apart the two are.\n\n"
-                        "Each step starts the GPU model from the CPU model's parameters and optimizer moments, and the\n"
-                        "GPU optimizer steps on the CPU's gradients, so each figure is one step's disagreement and\n"
-                        "errors do not compound. --free-run lets both run on their own instead, each step the way\n"
-                        "`wuxia train` runs it (on the GPU a replayed CUDA Graph), so errors compound.\n"
-                        "An error is max|gpu - cpu| over a tensor, relative to the tensor's max|cpu|; a tensor passes\n"
-                        "when max|gpu - cpu| <= atol + rtol * max|cpu|.\n\n"
-                        "Exit status: 0 all within tolerance, 1 error, 2 no usable GPU (nothing compared),\n"
-                        "3 something above tolerance.");
+  cxxopts::Options opts(
+      "wuxia verify",
+      "Train the same model on the CPU and the GPU, step by step on the same batches, and report how "
+      "far apart the two are.\n\n"
+      "Each step starts the GPU model from the CPU model's parameters and optimizer moments, and the\n"
+      "GPU optimizer steps on the CPU's gradients, so each figure is one step's disagreement and\n"
+      "errors do not compound. --free-run lets both run on their own instead, each step the way\n"
+      "`wuxia train` runs it (on the GPU a replayed CUDA Graph), so errors compound.\n"
+      "An error is max|gpu - cpu| over a tensor, relative to the tensor's max|cpu|; a tensor passes\n"
+      "when max|gpu - cpu| <= atol + rtol * max|cpu|.\n\n"
+      "Exit status: 0 all within tolerance, 1 error, 2 no usable GPU (nothing compared),\n"
+      "3 something above tolerance.");
   // clang-format off
   opts.add_options()
     ("data", "name file, as PATH or STYLE=PATH (default: the bundled Jin Yong cast)", cxxopts::value<std::string>())
@@ -123,8 +124,8 @@ int cmd_verify(int argc, char** argv) {
   o.quiet = true;
   std::ostringstream quiet_log;
   cpu::CpuBackend<float> cpu_be(threads);
-  const std::unique_ptr<Backend<float>> gpu_be =
-      against == "cuda" ? make_backend("cuda", threads, tf32).backend : std::make_unique<cpu::CpuBackend<float>>(threads);
+  const std::unique_ptr<Backend<float>> gpu_be = against == "cuda" ? make_backend("cuda", threads, tf32).backend
+                                                                   : std::make_unique<cpu::CpuBackend<float>>(threads);
   TrainingRun cpu_run(o, cpu_be, quiet_log), gpu_run(o, *gpu_be, quiet_log);
   Model<float>& cm = cpu_run.model();
   Model<float>& gm = gpu_run.model();
@@ -132,8 +133,8 @@ int cmd_verify(int argc, char** argv) {
   const ParamLayout& layout = cm.layout();
 
   std::cout << "wuxia verify: CPU (" << cpu::max_threads() << " threads) vs "
-            << (against == "cuda" ? gpu_description() : "the CPU again (--against cpu)")
-            << (tf32 ? ", TF32 GEMMs" : "") << "\n"
+            << (against == "cuda" ? gpu_description() : "the CPU again (--against cpu)") << (tf32 ? ", TF32 GEMMs" : "")
+            << "\n"
             << "data: " << o.data[0].path << ", " << cpu_run.train_examples().size() << " training names\n"
             << "model: V=" << m.vocab << " E=" << m.embed << " H=" << m.hidden << " L=" << m.layers
             << " dropout=" << m.dropout << " (" << layout.total() << " parameters); batch " << batch_size << ", seed "
@@ -152,8 +153,8 @@ int cmd_verify(int argc, char** argv) {
       worst = df.rel();
       worst_what = what + " at step " + std::to_string(step);
     }
-    std::cout << "  " << std::left << std::setw(36) << what << std::right << " rel " << sci(df.rel())
-              << "  max|diff| " << sci(df.max_abs) << extra << (ok ? "" : "   <-- above tolerance") << "\n";
+    std::cout << "  " << std::left << std::setw(36) << what << std::right << " rel " << sci(df.rel()) << "  max|diff| "
+              << sci(df.max_abs) << extra << (ok ? "" : "   <-- above tolerance") << "\n";
   };
   auto check = [&](const std::string& what, const Diff& df, int step) { report(what, df, step, df.ok()); };
 
@@ -192,14 +193,15 @@ int cmd_verify(int argc, char** argv) {
     const double loss_c = nll_c / static_cast<double>(batch.num_targets);
     const double loss_g = nll_g / static_cast<double>(batch.num_targets);
     const Diff dl = compare(&loss_g, &loss_c, 1, tol);
-    std::cout << "step " << step << "/" << steps << "  T=" << batch.T << " B=" << batch.B << "  loss cpu "
-              << std::fixed << std::setprecision(6) << loss_c << " gpu " << loss_g << std::defaultfloat << "\n";
+    std::cout << "step " << step << "/" << steps << "  T=" << batch.T << " B=" << batch.B << "  loss cpu " << std::fixed
+              << std::setprecision(6) << loss_c << " gpu " << loss_g << std::defaultfloat << "\n";
     check("loss", dl, step);
     check("logits", compare(lg, lc, tol), step);
 
     const std::vector<float> gc = cm.get_grads(), gg = gm.get_grads();
     for (const auto& e : layout.entries()) {
-      check("grad " + e.name + " " + shape_of(e), compare(gg.data() + e.offset, gc.data() + e.offset, e.size, tol), step);
+      check("grad " + e.name + " " + shape_of(e), compare(gg.data() + e.offset, gc.data() + e.offset, e.size, tol),
+            step);
     }
 
     if (!free_run) {

@@ -48,8 +48,8 @@ inline void adamw_range_best(std::size_t n, float* p, const float* g, float* m, 
                              float b2, float decay, float step_size, float bc2_sqrt, float eps) {
   adamw_range_f32(n, p, g, m, v, gscale, b1, b2, decay, step_size, bc2_sqrt, eps);
 }
-inline void adamw_range_best(std::size_t n, double* p, const double* g, double* m, double* v, double gscale,
-                             double b1, double b2, double decay, double step_size, double bc2_sqrt, double eps) {
+inline void adamw_range_best(std::size_t n, double* p, const double* g, double* m, double* v, double gscale, double b1,
+                             double b2, double decay, double step_size, double bc2_sqrt, double eps) {
   adamw_range(n, p, g, m, v, gscale, b1, b2, decay, step_size, bc2_sqrt, eps);
 }
 
@@ -84,8 +84,8 @@ void adamw_step(std::size_t n, T* param, const T* grad, T* m, T* v, const T* nor
 #pragma omp parallel for schedule(static) if (chunks > 4)
   for (std::size_t c = 0; c < chunks; ++c) {
     const std::size_t begin = c * kChunk, len = std::min(n, begin + kChunk) - begin;
-    adamw_range_best(len, param + begin, grad + begin, m + begin, v + begin, gscale, s.b1, s.b2, s.decay,
-                     s.step_size, s.bc2_sqrt, s.eps);
+    adamw_range_best(len, param + begin, grad + begin, m + begin, v + begin, gscale, s.b1, s.b2, s.decay, s.step_size,
+                     s.bc2_sqrt, s.eps);
   }
 }
 

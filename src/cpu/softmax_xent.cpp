@@ -82,15 +82,15 @@ inline double xent_row_best(int v, const double* x, int t, double scale, double*
 }  // namespace
 
 template <class T>
-void softmax_xent(int rows, int v, const T* logits, const int32_t* targets, T scale, T* loss, T* row_loss,
-                  T* dlogits) {
+void softmax_xent(int rows, int v, const T* logits, const int32_t* targets, T scale, T* loss, T* row_loss, T* dlogits) {
   // Per-row losses first, summed afterwards in row order: the total does not
   // depend on how rows were split over threads. The per-row scratch is kept
   // between calls (one per calling thread) so a training step allocates nothing.
   thread_local std::vector<double> scratch;
   if (scratch.size() < static_cast<std::size_t>(rows)) scratch.resize(rows);
   double* nll = scratch.data();  // the caller's: the pool threads have their own thread_locals
-#pragma omp parallel for schedule(static) if (static_cast<long>(rows) * v > kParallelMinElements / 4)  // exp per element
+#pragma omp parallel for schedule(static) if (static_cast <long>(rows) * v > \
+                                              kParallelMinElements / 4)  // exp per element
   for (int r = 0; r < rows; ++r) {
     const T* x = logits + static_cast<std::size_t>(r) * v;
     T* dx = dlogits ? dlogits + static_cast<std::size_t>(r) * v : nullptr;

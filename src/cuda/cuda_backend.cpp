@@ -19,12 +19,12 @@
 
 #include "adamw.cuh"
 #include "common.cuh"
-#include "wuxia/cuda_check.hpp"
 #include "dropout.cuh"
 #include "elementwise.cuh"
 #include "embedding.cuh"
 #include "lstm_cell.cuh"
 #include "softmax_xent.cuh"
+#include "wuxia/cuda_check.hpp"
 
 namespace wuxia::cuda {
 namespace {
