@@ -55,6 +55,115 @@ double median(const std::vector<double>& sorted) {
   return n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
 }
 
+// What the timed steps gave.
+struct TimedSteps {
+  int64_t warmup = 0, steps = 0;
+  std::vector<double> step_s;  // sorted
+  std::size_t tokens = 0;
+  double seconds = 0, first_loss = 0, last_loss = 0;
+  double tokens_per_sec() const { return seconds > 0 ? static_cast<double>(tokens) / seconds : 0; }
+};
+
+// The timed steps run as `wuxia train` runs them: take_step, which waits for
+// nothing, and one read-back of the losses at the end. A step's time is the
+// interval between the returns of successive steps: on the CPU that is the
+// step itself; on a GPU the host runs a few steps ahead (until the upload
+// ring waits), so the intervals settle at the GPU's pace, and the total
+// includes draining the queue. The batches are built first.
+TimedSteps time_steps(TrainingRun& run, int64_t warmup, int64_t steps) {
+  using clock = std::chrono::steady_clock;
+  TimedSteps t;
+  t.warmup = warmup;
+  t.steps = steps;
+  const int64_t total = warmup + steps;
+  std::vector<Batch> batches;
+  for (int64_t step = 1; step <= total; ++step) batches.push_back(run.batch(step));
+  for (int64_t step = 1; step <= warmup; ++step) run.take_step(batches[step - 1]);
+  const double warm_first = warmup > 0 ? run.read_losses().first : 0.0;
+  const auto t_begin = clock::now();
+  auto t_prev = t_begin;
+  for (int64_t step = warmup + 1; step <= total; ++step) {
+    run.take_step(batches[step - 1]);
+    const auto now = clock::now();
+    t.step_s.push_back(std::chrono::duration<double>(now - t_prev).count());
+    t_prev = now;
+    t.tokens += batches[step - 1].num_targets;
+  }
+  const TrainingRun::Losses timed = run.read_losses();  // throws, naming the step, on a non-finite loss
+  t.seconds = std::chrono::duration<double>(clock::now() - t_begin).count();
+  t.first_loss = warmup > 0 ? warm_first : timed.first;  // step 1's, as the peer reports
+  t.last_loss = timed.last;
+  std::sort(t.step_s.begin(), t.step_s.end());
+  return t;
+}
+
+// Where the figures were taken.
+struct BenchContext {
+  const BackendChoice& be;
+  bool tf32;
+  int threads;
+  std::string wait_policy, data;
+  bool cuda() const { return be.kind == DeviceKind::Cuda; }
+};
+
+void print_json(const BenchContext& c, TrainingRun& run, const TimedSteps& t) {
+  const Checkpoint& ck = run.checkpoint();
+  const std::optional<double> dev_mib = peak_device_mib(c.be);
+  const nlohmann::json j{{"impl", "wuxia"},
+                         {"device", c.cuda() ? "cuda" : "cpu"},
+                         {"tf32", c.tf32 && c.cuda()},
+                         {"gpu", c.cuda() ? gpu_description() : std::string()},
+                         {"threads", c.threads},
+                         {"runtime", c.cuda() ? std::string() : cpu::blas_info()},
+                         {"omp_wait_policy", c.wait_policy},
+                         {"data", c.data},
+                         {"names", run.train_examples().size()},
+                         {"vocab", ck.config.vocab},
+                         {"embed", ck.config.embed},
+                         {"hidden", ck.config.hidden},
+                         {"layers", ck.config.layers},
+                         {"batch", ck.settings.batch},
+                         {"params", run.model().layout().total()},
+                         {"warmup", t.warmup},
+                         {"steps", t.steps},
+                         {"tokens", t.tokens},
+                         {"seconds", t.seconds},
+                         {"tokens_per_sec", t.tokens_per_sec()},
+                         {"step_ms_median", 1e3 * median(t.step_s)},
+                         {"step_ms_p10", 1e3 * percentile(t.step_s, 0.10)},
+                         {"step_ms_p90", 1e3 * percentile(t.step_s, 0.90)},
+                         {"step_ms_min", 1e3 * t.step_s.front()},
+                         {"step_ms_max", 1e3 * t.step_s.back()},
+                         {"recorded_shapes", run.model().recorded_steps()},
+                         {"first_loss", t.first_loss},
+                         {"last_loss", t.last_loss},
+                         {"peak_rss_mib", peak_rss_mib()},
+                         {"peak_device_mib", dev_mib ? nlohmann::json(*dev_mib) : nlohmann::json(nullptr)}};
+  std::cout << j.dump() << "\n";
+}
+
+void print_text(const BenchContext& c, TrainingRun& run, const TimedSteps& t) {
+  const Checkpoint& ck = run.checkpoint();
+  const std::optional<double> dev_mib = peak_device_mib(c.be);
+  std::cout << std::fixed << std::setprecision(2) << "bench: " << c.data << " (" << run.train_examples().size()
+            << " training names), V=" << ck.config.vocab << " E=" << ck.config.embed << " H=" << ck.config.hidden
+            << " L=" << ck.config.layers << " B=" << ck.settings.batch << ", " << run.model().layout().total()
+            << " parameters\n"
+            << "device:    " << (c.cuda() ? "cuda" : "cpu");
+  if (!c.cuda()) std::cout << ", " << c.threads << " thread(s), " << cpu::blas_info() << ", " << c.wait_policy;
+  if (c.cuda()) std::cout << ", " << gpu_description() << (c.tf32 ? ", TF32 GEMMs" : "");
+  std::cout << "\n"
+            << "steps:     " << t.steps << " timed after " << t.warmup << " warm-up, " << t.tokens
+            << " target tokens, loss " << t.first_loss << " -> " << t.last_loss << "\n"
+            << "tokens/s:  " << std::setprecision(0) << t.tokens_per_sec() << "\n"
+            << std::setprecision(3) << "step time: median " << 1e3 * median(t.step_s) << " ms (p10 "
+            << 1e3 * percentile(t.step_s, 0.10) << ", p90 " << 1e3 * percentile(t.step_s, 0.90) << ", min "
+            << 1e3 * t.step_s.front() << ", max " << 1e3 * t.step_s.back() << ")\n"
+            << std::setprecision(1) << "memory:    peak RSS " << peak_rss_mib() << " MiB";
+  if (dev_mib) std::cout << ", peak device " << *dev_mib << " MiB";
+  std::cout << "\n";
+}
+
 }  // namespace
 
 int cmd_bench(int argc, char** argv) {
@@ -136,94 +245,13 @@ int cmd_bench(int argc, char** argv) {
   o.steps = warmup + steps;
   std::ostringstream quiet_log;
   TrainingRun run(o, *be.backend, quiet_log);
-  const Checkpoint& ck = run.checkpoint();
-
-  // The timed steps run as `wuxia train` runs them: take_step, which waits
-  // for nothing, and one read-back of the losses at the end. A step's time is
-  // the interval between the returns of successive steps: on the CPU that is
-  // the step itself; on a GPU the host runs a few steps ahead (until the
-  // upload ring waits), so the intervals settle at the GPU's pace, and the
-  // total includes draining the queue. The batches are built first.
-  using clock = std::chrono::steady_clock;
-  const int64_t total = warmup + steps;
-  std::vector<Batch> batches;
-  for (int64_t step = 1; step <= total; ++step) batches.push_back(run.batch(step));
-  for (int64_t step = 1; step <= warmup; ++step) run.take_step(batches[step - 1]);
-  const double warm_first = warmup > 0 ? run.read_losses().first : 0.0;
-  std::vector<double> step_s;
-  std::size_t tokens = 0;
-  const auto t_begin = clock::now();
-  auto t_prev = t_begin;
-  for (int64_t step = warmup + 1; step <= total; ++step) {
-    run.take_step(batches[step - 1]);
-    const auto now = clock::now();
-    step_s.push_back(std::chrono::duration<double>(now - t_prev).count());
-    t_prev = now;
-    tokens += batches[step - 1].num_targets;
-  }
-  const TrainingRun::Losses timed = run.read_losses();  // throws, naming the step, on a non-finite loss
-  const double seconds = std::chrono::duration<double>(clock::now() - t_begin).count();
-  const double first_loss = warmup > 0 ? warm_first : timed.first;  // step 1's, as the peer reports
-  const double last_loss = timed.last;
-  std::sort(step_s.begin(), step_s.end());
-  const double tps = seconds > 0 ? static_cast<double>(tokens) / seconds : 0;
-  const std::optional<double> dev_mib = peak_device_mib(be);
-  const char* device = be.kind == DeviceKind::Cuda ? "cuda" : "cpu";
-  const std::string gpu = be.kind == DeviceKind::Cuda ? gpu_description() : std::string();
-
+  const TimedSteps t = time_steps(run, warmup, steps);
+  const BenchContext c{be, tf32, threads, wait_policy, o.data[0].path};
   if (json) {
-    nlohmann::json j{{"impl", "wuxia"},
-                     {"device", device},
-                     {"tf32", tf32 && be.kind == DeviceKind::Cuda},
-                     {"gpu", gpu},
-                     {"threads", threads},
-                     {"runtime", be.kind == DeviceKind::Cpu ? cpu::blas_info() : std::string()},
-                     {"omp_wait_policy", wait_policy},
-                     {"data", o.data[0].path},
-                     {"names", run.train_examples().size()},
-                     {"vocab", ck.config.vocab},
-                     {"embed", ck.config.embed},
-                     {"hidden", ck.config.hidden},
-                     {"layers", ck.config.layers},
-                     {"batch", ck.settings.batch},
-                     {"params", run.model().layout().total()},
-                     {"warmup", warmup},
-                     {"steps", steps},
-                     {"tokens", tokens},
-                     {"seconds", seconds},
-                     {"tokens_per_sec", tps},
-                     {"step_ms_median", 1e3 * median(step_s)},
-                     {"step_ms_p10", 1e3 * percentile(step_s, 0.10)},
-                     {"step_ms_p90", 1e3 * percentile(step_s, 0.90)},
-                     {"step_ms_min", 1e3 * step_s.front()},
-                     {"step_ms_max", 1e3 * step_s.back()},
-                     {"recorded_shapes", run.model().recorded_steps()},
-                     {"first_loss", first_loss},
-                     {"last_loss", last_loss},
-                     {"peak_rss_mib", peak_rss_mib()},
-                     {"peak_device_mib", dev_mib ? nlohmann::json(*dev_mib) : nlohmann::json(nullptr)}};
-    std::cout << j.dump() << "\n";
-    return 0;
+    print_json(c, run, t);
+  } else {
+    print_text(c, run, t);
   }
-  std::cout << std::fixed << std::setprecision(2) << "bench: " << o.data[0].path << " (" << run.train_examples().size()
-            << " training names), V=" << ck.config.vocab << " E=" << ck.config.embed << " H=" << ck.config.hidden
-            << " L=" << ck.config.layers << " B=" << ck.settings.batch << ", " << run.model().layout().total()
-            << " parameters\n"
-            << "device:    " << device;
-  if (be.kind == DeviceKind::Cpu) {
-    std::cout << ", " << threads << " thread(s), " << cpu::blas_info() << ", " << wait_policy;
-  }
-  if (be.kind == DeviceKind::Cuda) std::cout << ", " << gpu << (tf32 ? ", TF32 GEMMs" : "");
-  std::cout << "\n"
-            << "steps:     " << steps << " timed after " << warmup << " warm-up, " << tokens << " target tokens, loss "
-            << first_loss << " -> " << last_loss << "\n"
-            << "tokens/s:  " << std::setprecision(0) << tps << "\n"
-            << std::setprecision(3) << "step time: median " << 1e3 * median(step_s) << " ms (p10 "
-            << 1e3 * percentile(step_s, 0.10) << ", p90 " << 1e3 * percentile(step_s, 0.90) << ", min "
-            << 1e3 * step_s.front() << ", max " << 1e3 * step_s.back() << ")\n"
-            << std::setprecision(1) << "memory:    peak RSS " << peak_rss_mib() << " MiB";
-  if (dev_mib) std::cout << ", peak device " << *dev_mib << " MiB";
-  std::cout << "\n";
   return 0;
 }
 

@@ -47,6 +47,99 @@ std::string shape_of(const ParamInfo& p) {
   return s + "]";
 }
 
+// The figures of a run, one line each, and the worst of them.
+struct Report {
+  double worst = 0;
+  std::string worst_what;
+  bool all_ok = true;
+  // `ok` from the caller where a line sums up several tensors.
+  void line(const std::string& what, const Diff& df, int step, bool ok, const std::string& extra = "") {
+    all_ok = all_ok && ok;
+    if (worst_what.empty() || df.rel() > worst) {
+      worst = df.rel();
+      worst_what = what + " at step " + std::to_string(step);
+    }
+    std::cout << "  " << std::left << std::setw(36) << what << std::right << " rel " << sci(df.rel()) << "  max|diff| "
+              << sci(df.max_abs) << extra << (ok ? "" : "   <-- above tolerance") << "\n";
+  }
+  void check(const std::string& what, const Diff& df, int step) { line(what, df, step, df.ok()); }
+};
+
+// One training step on both sides and every figure of it. Aligned (not
+// free_run): the GPU model starts from the CPU's parameters and moments and
+// steps on the CPU's gradients, so each figure is one step's disagreement.
+void verify_step(TrainingRun& cpu_run, TrainingRun& gpu_run, const Tolerance& tol, bool free_run, int step, int steps,
+                 Report& rep) {
+  Model<float>& cm = cpu_run.model();
+  Model<float>& gm = gpu_run.model();
+  const ParamLayout& layout = cm.layout();
+  const Batch batch = cpu_run.batch(step);
+  if (!free_run && step > 1) {
+    gm.set_params(cm.get_params());
+    gm.set_moment(0, cm.get_moment(0));
+    gm.set_moment(1, cm.get_moment(1));
+  }
+  StepOptions so = train_step_options(cpu_run.settings(), step);
+  so.backward = false;
+
+  // Logits first: the backward pass overwrites them with their gradient.
+  cm.forward(batch, so);
+  gm.forward(batch, so);
+  const std::vector<float> lc = cm.get_logits(), lg = gm.get_logits();
+
+  so.backward = true;
+  const AdamWArgs a = adamw_args(cpu_run.settings(), step);
+  double nll_c = 0, nll_g = 0, nc = 0, ng = 0;
+  if (free_run) {
+    // The training path itself: forward, backward and the optimizer step in
+    // one train_step; its gradients stay in grads() for the checks below.
+    cm.train_step(batch, so, a);
+    gm.train_step(batch, so, a);
+    const Model<float>::StepLog c = cm.take_step_log().at(0), g = gm.take_step_log().at(0);
+    nll_c = c.nll;
+    nll_g = g.nll;
+    nc = c.grad_norm;
+    ng = g.grad_norm;
+  } else {
+    nll_c = cm.forward(batch, so);
+    nll_g = gm.forward(batch, so);
+  }
+  const double loss_c = nll_c / static_cast<double>(batch.num_targets);
+  const double loss_g = nll_g / static_cast<double>(batch.num_targets);
+  std::cout << "step " << step << "/" << steps << "  T=" << batch.T << " B=" << batch.B << "  loss cpu " << std::fixed
+            << std::setprecision(6) << loss_c << " gpu " << loss_g << std::defaultfloat << "\n";
+  rep.check("loss", compare(&loss_g, &loss_c, 1, tol), step);
+  rep.check("logits", compare(lg, lc, tol), step);
+
+  const std::vector<float> gc = cm.get_grads(), gg = gm.get_grads();
+  for (const auto& e : layout.entries()) {
+    rep.check("grad " + e.name + " " + shape_of(e), compare(gg.data() + e.offset, gc.data() + e.offset, e.size, tol),
+              step);
+  }
+  if (!free_run) {
+    gm.grads().upload(gc.data(), gc.size());
+    cm.optimizer_step(a);
+    gm.optimizer_step(a);
+    nc = cm.last_grad_norm();
+    ng = gm.last_grad_norm();
+  }
+  rep.check("gradient norm", compare(&ng, &nc, 1, tol), step);
+
+  const std::vector<float> pc = cm.get_params(), pg = gm.get_params();
+  Diff pw;
+  std::string pw_name;
+  bool params_ok = true;
+  for (const auto& e : layout.entries()) {
+    const Diff de = compare(pg.data() + e.offset, pc.data() + e.offset, e.size, tol);
+    params_ok = params_ok && de.ok();
+    if (pw_name.empty() || de.rel() > pw.rel()) {
+      pw = de;
+      pw_name = e.name;
+    }
+  }
+  rep.line("params after the step", pw, step, params_ok, "  (worst tensor: " + pw_name + ")");
+}
+
 }  // namespace
 
 int cmd_verify(int argc, char** argv) {
@@ -127,10 +220,8 @@ int cmd_verify(int argc, char** argv) {
   const std::unique_ptr<Backend<float>> gpu_be = against == "cuda" ? make_backend("cuda", threads, tf32).backend
                                                                    : std::make_unique<cpu::CpuBackend<float>>(threads);
   TrainingRun cpu_run(o, cpu_be, quiet_log), gpu_run(o, *gpu_be, quiet_log);
-  Model<float>& cm = cpu_run.model();
-  Model<float>& gm = gpu_run.model();
   m = cpu_run.checkpoint().config;
-  const ParamLayout& layout = cm.layout();
+  const ParamLayout& layout = cpu_run.model().layout();
 
   std::cout << "wuxia verify: CPU (" << cpu::max_threads() << " threads) vs "
             << (against == "cuda" ? gpu_description() : "the CPU again (--against cpu)") << (tf32 ? ", TF32 GEMMs" : "")
@@ -142,96 +233,12 @@ int cmd_verify(int argc, char** argv) {
             << "tolerance per tensor: max|gpu - cpu| <= " << tol.atol << " + " << tol.rtol << " * max|cpu|; "
             << (free_run ? "free run (errors compound)" : "GPU re-aligned with the CPU each step") << "\n";
 
-  double worst = 0;
-  std::string worst_what;
-  bool all_ok = true;
-  // One line per figure; `ok` comes from the caller when a line sums up
-  // several tensors.
-  auto report = [&](const std::string& what, const Diff& df, int step, bool ok, const std::string& extra = "") {
-    all_ok = all_ok && ok;
-    if (worst_what.empty() || df.rel() > worst) {
-      worst = df.rel();
-      worst_what = what + " at step " + std::to_string(step);
-    }
-    std::cout << "  " << std::left << std::setw(36) << what << std::right << " rel " << sci(df.rel()) << "  max|diff| "
-              << sci(df.max_abs) << extra << (ok ? "" : "   <-- above tolerance") << "\n";
-  };
-  auto check = [&](const std::string& what, const Diff& df, int step) { report(what, df, step, df.ok()); };
-
-  for (int step = 1; step <= steps; ++step) {
-    const Batch batch = cpu_run.batch(step);
-    if (!free_run && step > 1) {
-      gm.set_params(cm.get_params());
-      gm.set_moment(0, cm.get_moment(0));
-      gm.set_moment(1, cm.get_moment(1));
-    }
-    StepOptions so = train_step_options(cpu_run.settings(), step);
-    so.backward = false;
-
-    // Logits first: the backward pass overwrites them with their gradient.
-    cm.forward(batch, so);
-    gm.forward(batch, so);
-    const std::vector<float> lc = cm.get_logits(), lg = gm.get_logits();
-
-    so.backward = true;
-    const AdamWArgs a = adamw_args(cpu_run.settings(), step);
-    double nll_c = 0, nll_g = 0, nc = 0, ng = 0;
-    if (free_run) {
-      // The training path itself: forward, backward and the optimizer step in
-      // one train_step; its gradients stay in grads() for the checks below.
-      cm.train_step(batch, so, a);
-      gm.train_step(batch, so, a);
-      const Model<float>::StepLog c = cm.take_step_log().at(0), g = gm.take_step_log().at(0);
-      nll_c = c.nll;
-      nll_g = g.nll;
-      nc = c.grad_norm;
-      ng = g.grad_norm;
-    } else {
-      nll_c = cm.forward(batch, so);
-      nll_g = gm.forward(batch, so);
-    }
-    const double loss_c = nll_c / static_cast<double>(batch.num_targets);
-    const double loss_g = nll_g / static_cast<double>(batch.num_targets);
-    const Diff dl = compare(&loss_g, &loss_c, 1, tol);
-    std::cout << "step " << step << "/" << steps << "  T=" << batch.T << " B=" << batch.B << "  loss cpu " << std::fixed
-              << std::setprecision(6) << loss_c << " gpu " << loss_g << std::defaultfloat << "\n";
-    check("loss", dl, step);
-    check("logits", compare(lg, lc, tol), step);
-
-    const std::vector<float> gc = cm.get_grads(), gg = gm.get_grads();
-    for (const auto& e : layout.entries()) {
-      check("grad " + e.name + " " + shape_of(e), compare(gg.data() + e.offset, gc.data() + e.offset, e.size, tol),
-            step);
-    }
-
-    if (!free_run) {
-      gm.grads().upload(gc.data(), gc.size());
-      cm.optimizer_step(a);
-      gm.optimizer_step(a);
-      nc = cm.last_grad_norm();
-      ng = gm.last_grad_norm();
-    }
-    const Diff dn = compare(&ng, &nc, 1, tol);
-    check("gradient norm", dn, step);
-
-    const std::vector<float> pc = cm.get_params(), pg = gm.get_params();
-    Diff pw;
-    std::string pw_name;
-    bool params_ok = true;
-    for (const auto& e : layout.entries()) {
-      const Diff de = compare(pg.data() + e.offset, pc.data() + e.offset, e.size, tol);
-      params_ok = params_ok && de.ok();
-      if (pw_name.empty() || de.rel() > pw.rel()) {
-        pw = de;
-        pw_name = e.name;
-      }
-    }
-    report("params after the step", pw, step, params_ok, "  (worst tensor: " + pw_name + ")");
-  }
-
-  std::cout << (all_ok ? "PASS" : "FAIL") << ": largest relative error " << sci(worst) << " (" << worst_what << ")"
-            << (all_ok ? ", all within tolerance" : "; above tolerance, see the marked lines") << "\n";
-  return all_ok ? 0 : kExitMismatch;
+  Report rep;
+  for (int step = 1; step <= steps; ++step) verify_step(cpu_run, gpu_run, tol, free_run, step, steps, rep);
+  std::cout << (rep.all_ok ? "PASS" : "FAIL") << ": largest relative error " << sci(rep.worst) << " ("
+            << rep.worst_what << ")" << (rep.all_ok ? ", all within tolerance" : "; above tolerance, see the marked lines")
+            << "\n";
+  return rep.all_ok ? 0 : kExitMismatch;
 }
 
 }  // namespace wuxia::cli
