@@ -15,7 +15,7 @@ namespace wuxia {
 // The base's shape and schedule (chosen in docs/QUALITY.md).
 inline constexpr int kBaseEmbed = 128, kBaseHidden = 256, kBaseLayers = 1, kBaseBatch = 256;
 inline constexpr double kBaseDropout = 0.1;
-inline constexpr int64_t kBaseSteps = 2000, kBaseEvalEvery = 250;
+inline constexpr int64_t kBaseSteps = 3000, kBaseEvalEvery = 500;
 
 // The base's training run: the corpora under `data_dir` as styles "ancient"
 // and "poets", into `out_dir`.
