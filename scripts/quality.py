@@ -11,15 +11,17 @@ checkpoint), trains
   (iii) the base fine-tuned on the cast (`wuxia train --init`, the defaults),
 
 and reports for each: the NLL per token (nats, END included) of the
-held-out names, and of the held-out names that are in no bundled corpus
-either; and over 1000 samples (temperature 1, the default): the fraction
-novel (in no list of the cast), novel also against the corpora, outside the
-cast's length range, and whose first character begins some cast name; plus
-20 names for the eye.
+held-out names every model can score (the cast-only model lacks the
+characters only held-out names use), of those that are in no bundled corpus
+either, and of all the held-out names a model can score; and over 1000
+samples (temperature 1, the default; and 0.8): the fraction novel (in no
+list of the cast), novel also against the corpora, outside the cast's length
+range, and whose first character begins some cast name; plus 20 names for
+the eye. --splits N repeats it over N held-out splits.
 
   scripts/quality.py [--wuxia build/wuxia] [--cast jinyong=data/jinyong.txt]
                      [--base CKPT] [--out runs/quality] [--seed 2026]
-                     [--train-flags "..."] [--tune-flags "..."] [--base-flags "..."]
+                     [--train-flags "..."] [--tune-flags "..."] [--splits N]
 
 Prints a markdown table and writes everything to --out (one folder a model).
 """
@@ -68,10 +70,10 @@ def vocab_chars(ckpt):
     return set(json.loads(meta["vocab"])["chars"])
 
 
-def samples(wuxia, ckpt, style, n, seed, out):
-    path = out / f"samples-{style}.txt"
+def samples(wuxia, ckpt, style, n, seed, out, temperature=1.0):
+    path = out / f"samples-{style}-t{temperature}.txt"
     run([wuxia, "sample", "--checkpoint", ckpt, "--style", style, "-n", str(n), "--seed", str(seed),
-         "--device", "cpu"], path)
+         "--temperature", str(temperature), "--device", "cpu"], path)
     return [l for l in path.read_text(encoding="utf-8").split("\n") if l]
 
 
@@ -86,25 +88,68 @@ def main():
     ap.add_argument("--train-flags", default="", help="extra flags for (i), the cast alone")
     ap.add_argument("--tune-flags", default="", help="extra flags for (iii), the fine-tune")
     ap.add_argument("--only", default="i,ii,iii")
+    ap.add_argument("--splits", type=int, default=1,
+                    help="also repeat the whole study over this many held-out splits (seeds SEED, SEED+1, ...) "
+                         "and report means and spreads")
     a = ap.parse_args()
     style, cast_path = a.cast.split("=", 1)
-    out = Path(a.out) / style
+    cast = read_names(cast_path)
+    corpora = set(read_names(ROOT / "data" / "ancient.txt")) | set(read_names(ROOT / "data" / "poets.txt"))
+    results = [study(a, style, cast, corpora, a.seed + k) for k in range(a.splits)]
+    rows, info = results[0]
+    print(f"cast {style}: {len(cast)} names; split seed {a.seed}: {info}")
+    print()
+    print("| model | held-out NLL (common) | the same, names in no corpus | held-out NLL, all it can score (names) | "
+          "samples | novel | novel, also vs corpora | outside length range | first char starts a cast name | "
+          "at T=0.8: first char / novel | train s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['model']} | {r['nll']:.4f} | {r['nll_unseen']:.4f} | {r['nll_all']:.4f} ({r['scored_all']}) | "
+              f"{r['n']} | {100 * r['novel']:.1f}% | {100 * r['novel_corpora']:.1f}% | {100 * r['outside_len']:.1f}% | "
+              f"{100 * r['first_char']:.1f}% | {100 * r['first_char_t08']:.1f}% / {100 * r['novel_t08']:.1f}% | "
+              f"{r['seconds']:.0f} |")
+    print()
+    for r in rows:
+        print(f"{r['model']}: {' '.join(r['eye'])}")
+    if a.splits > 1:
+        print()
+        print(f"Over {a.splits} held-out splits (seeds {a.seed}..{a.seed + a.splits - 1}), mean ± standard deviation:")
+        print()
+        print("| model | held-out NLL (common) | held-out NLL, all it can score | first char starts a cast name | novel |")
+        print("|---|---|---|---|---|")
+        for i, r in enumerate(rows):
+            col = lambda key, scale=1.0: [res[0][i][key] * scale for res in results]
+            print(f"| {r['model']} | {mean_sd(col('nll'))} | {mean_sd(col('nll_all'))} | "
+                  f"{mean_sd(col('first_char', 100), 1)}% | {mean_sd(col('novel', 100), 1)}% |")
+        gains = [res[0][0]["nll"] - res[0][-1]["nll"] for res in results] if len(rows) > 1 else []
+        if gains:
+            print()
+            print(f"{rows[-1]['model']} better than {rows[0]['model']} on the common held-out names by "
+                  f"{mean_sd(gains)} nats/token ({', '.join(f'{g:.3f}' for g in gains)})")
+    (Path(a.out) / style / "summary.json").write_text(json.dumps([r for r, _ in results], ensure_ascii=False, indent=1),
+                                                      encoding="utf-8")
+
+
+def mean_sd(xs, digits=4):
+    m = sum(xs) / len(xs)
+    sd = (sum((x - m) ** 2 for x in xs) / (len(xs) - 1)) ** 0.5 if len(xs) > 1 else 0.0
+    return f"{m:.{digits}f} ± {sd:.{digits}f}"
+
+
+def study(a, style, cast, corpora, seed):
+    """One held-out split: trains (i) and (iii), scores (i)-(iii); returns (rows, description)."""
+    out = Path(a.out) / style / f"split-{seed}"
     out.mkdir(parents=True, exist_ok=True)
     only = set(a.only.split(","))
-
-    cast = read_names(cast_path)
-    held = set(random.Random(a.seed).sample(cast, len(cast) // 10))
+    held = set(random.Random(seed).sample(cast, len(cast) // 10))
     train_names = [n for n in cast if n not in held]
     held_list = [n for n in cast if n in held]
     (out / "train.txt").write_text("\n".join(train_names) + "\n", encoding="utf-8")
     (out / "test.txt").write_text("\n".join(held_list) + "\n", encoding="utf-8")
-    corpora = set(read_names(ROOT / "data" / "ancient.txt")) | set(read_names(ROOT / "data" / "poets.txt"))
     unseen = [n for n in held_list if n not in corpora]
-    (out / "test-unseen.txt").write_text("\n".join(unseen) + "\n", encoding="utf-8")
     first_chars = {n[0] for n in cast}
     lo, hi = min(map(len, cast)), max(map(len, cast))
     known = set(cast)
-
     rows = []
     models = []
     base_dir = Path(a.out) / "base"
@@ -140,6 +185,7 @@ def main():
         eva = nll(a.wuxia, ckpt, str(out / "test.txt"), st)
         mdir = Path(ckpt).parent
         s = samples(a.wuxia, ckpt, st, a.samples, 7, mdir)
+        cool = samples(a.wuxia, ckpt, st, a.samples, 7, mdir, 0.8)
         n = len(s)
         rows.append({
             "model": label, "seconds": secs, "nll": ev["loss"], "nll_unseen": evu["loss"],
@@ -149,24 +195,14 @@ def main():
             "novel_corpora": sum(x not in known and x not in corpora for x in s) / n,
             "outside_len": sum(not (lo <= len(x) <= hi) for x in s) / n,
             "first_char": sum(x[0] in first_chars for x in s) / n,
+            "first_char_t08": sum(x[0] in first_chars for x in cool) / len(cool),
+            "novel_t08": sum(x not in known for x in cool) / len(cool),
             "eye": s[:20],
         })
-    print(f"cast {style}: {len(cast)} names, {len(held_list)} held out (seed {a.seed}; {len(unseen)} of them in no "
-          f"bundled corpus); {len(common)} held-out names every model can score ({len(common_unseen)} in no corpus); "
-          f"lengths {lo}-{hi}, {len(first_chars)} first characters")
-    print()
-    print("| model | held-out NLL (common) | the same, names in no corpus | held-out NLL, all it can score (names) | "
-          "samples | novel | novel, also vs corpora | outside length range | first char starts a cast name | train s |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['model']} | {r['nll']:.4f} | {r['nll_unseen']:.4f} | {r['nll_all']:.4f} ({r['scored_all']}) | "
-              f"{r['n']} | {100 * r['novel']:.1f}% | "
-              f"{100 * r['novel_corpora']:.1f}% | {100 * r['outside_len']:.1f}% | {100 * r['first_char']:.1f}% | "
-              f"{r['seconds']:.0f} |")
-    print()
-    for r in rows:
-        print(f"{r['model']}: {' '.join(r['eye'])}")
-    (out / "summary.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    info = (f"{len(held_list)} held out ({len(unseen)} of them in no bundled corpus); {len(common)} held-out names "
+            f"every model can score ({len(common_unseen)} in no corpus); lengths {lo}-{hi}, {len(first_chars)} first "
+            f"characters")
+    return rows, info
 
 
 if __name__ == "__main__":
