@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (tests/fuzz/) with clang and runs each for
 # SECONDS, starting from seed files. Crashes are saved as BUILD/crash-*.
-# Usage: scripts/fuzz.sh [SECONDS=60] [BUILD=build-fuzz]
+# Usage: scripts/fuzz.sh [SECONDS=60] [BUILD=build-fuzz] [WORKERS=1]
+# WORKERS > 1 runs that many fuzzing processes per target on one corpus
+# (libFuzzer -jobs/-workers: each picks up the others' finds), one per core;
+# the executions reported are their sum.
 # Exits 77 (CTest: skipped) when clang++ is not installed.
 set -euo pipefail
 seconds=${1:-60}
 build=${2:-build-fuzz}
+workers=${3:-1}
 root=$(cd "$(dirname "$0")/.." && pwd)
 command -v clang++ >/dev/null || { echo "SKIP: clang++ not installed"; exit 77; }
 cmake -S "$root/tests/fuzz" -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -15,12 +19,32 @@ mkdir -p "$build/corpus/checkpoint" "$build/corpus/names" "$build/seeds/checkpoi
 status=0
 for t in checkpoint names; do
   log="$build/fuzz_$t.log"
-  # Generated corpus first (it is written to), seeds second (read only).
-  if ! (cd "$build" && "./fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-        "corpus/$t" "seeds/$t" >"$log" 2>&1); then
-    echo "fuzz_$t: FAILED (see $log)"; tail -30 "$log"; status=1
+  flags=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
+  if [ "$workers" -gt 1 ]; then
+    # libFuzzer writes job J's output to fuzz-J.log in the working directory.
+    rm -f "$build"/fuzz-*.log "$build/fuzz_$t".*.log
+    flags+=(-jobs="$workers" -workers="$workers")
   fi
-  execs=$(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}')
-  echo "fuzz_$t: ${execs:-?} executions in ${seconds}s, corpus $(ls "$build/corpus/$t" | wc -l) files"
+  # Generated corpus first (it is written to), seeds second (read only).
+  ok=1
+  (cd "$build" && "./fuzz_$t" "${flags[@]}" "corpus/$t" "seeds/$t" >"$log" 2>&1) || ok=0
+  logs=("$log")
+  if [ "$workers" -gt 1 ]; then
+    logs=()
+    for j in $(seq 0 $((workers - 1))); do
+      if [ -f "$build/fuzz-$j.log" ]; then
+        mv "$build/fuzz-$j.log" "$build/fuzz_$t.$j.log"
+        logs+=("$build/fuzz_$t.$j.log")
+      fi
+    done
+    [ ${#logs[@]} -gt 0 ] || logs=("$log")
+  fi
+  if [ $ok = 0 ]; then
+    echo "fuzz_$t: FAILED (see ${logs[*]})"
+    for l in "${logs[@]}"; do tail -30 "$l"; done
+    status=1
+  fi
+  execs=$(cat "${logs[@]}" | awk '/stat::number_of_executed_units/ {n += $2; found = 1} END {if (found) print n}')
+  echo "fuzz_$t: ${execs:-?} executions in ${seconds}s ($workers worker(s)), corpus $(ls "$build/corpus/$t" | wc -l) files"
 done
 exit $status

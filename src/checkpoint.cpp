@@ -234,15 +234,15 @@ void tensors_from_file(const safetensors::File& f, Checkpoint& ck) {
     throw Error(f.path + ": config needs " + std::to_string(layout.total()) +
                 " parameters but the data section holds " + std::to_string(f.data_bytes / sizeof(float)) + " floats");
   }
-  std::map<std::string, const ParamInfo*> expected;
+  std::map<std::string_view, const ParamInfo*> expected;  // names held by `layout`
   for (const auto& e : layout.entries()) expected[e.name] = &e;
   std::vector<float> params(layout.total()), m, v;
   std::size_t seen[3] = {0, 0, 0};  // params, m, v
   for (const auto& [name, t] : f.tensors) {
     int which = 0;
-    std::string base = name;
-    if (name.rfind("optim.m.", 0) == 0) which = 1, base = name.substr(8);
-    if (name.rfind("optim.v.", 0) == 0) which = 2, base = name.substr(8);
+    std::string_view base = name;
+    if (name.rfind("optim.m.", 0) == 0) which = 1, base.remove_prefix(8);
+    if (name.rfind("optim.v.", 0) == 0) which = 2, base.remove_prefix(8);
     const auto e = expected.find(base);
     if (e == expected.end()) throw Error(f.path + ": unexpected tensor '" + name + "'");
     if (t.shape != e->second->shape) {
@@ -294,7 +294,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& ck) {
 
 Checkpoint load_checkpoint(const std::string& path) { return parse_checkpoint(read_whole_file(path), path); }
 
-Checkpoint parse_checkpoint(const std::string& bytes, const std::string& path) {
+Checkpoint parse_checkpoint(std::string_view bytes, const std::string& path) {
   const safetensors::File f = safetensors::parse(bytes, path);
   const auto& meta = f.metadata;
   const auto format = meta.find("format");

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <filesystem>
+#include <optional>
 #include <unordered_set>
 
 #include "wuxia/error.hpp"
@@ -28,25 +29,39 @@ static bool is_space(char32_t c) {
   return c == U' ' || c == U'\t' || c == U'\r' || c == U'\v' || c == U'\f' || c == 0x3000 || c == 0xA0;
 }
 
-NameFile parse_names(const std::string& text, const std::string& where, const std::string& style) {
+namespace {
+// Hashes and compares names by their index in a NameFile's list, so that the
+// set of names seen holds no second copy of each.
+struct NameIndex {
+  const std::vector<std::u32string>* names;
+  std::size_t operator()(std::size_t i) const { return std::hash<std::u32string>{}((*names)[i]); }
+  bool operator()(std::size_t a, std::size_t b) const { return (*names)[a] == (*names)[b]; }
+};
+}  // namespace
+
+NameFile parse_names(std::string_view text, const std::string& where, const std::string& style) {
   NameFile out;
   out.style = style;
   out.path = where;
   std::string_view rest(text);
   if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);
-  std::unordered_set<std::u32string> seen;
+  const NameIndex index{&out.names};
+  std::unordered_set<std::size_t, NameIndex, NameIndex> seen(0, index, index);
   std::size_t line_no = 0;
   while (!rest.empty()) {
     ++line_no;
     const auto nl = rest.find('\n');
     std::string_view line = rest.substr(0, nl);
     rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
-    const std::string at = where + ":" + std::to_string(line_no);
-    std::u32string cps = utf8::decode_or_throw(line, at);
+    // "<where>:<line>", built only for an error message.
+    const auto at = [&] { return where + ":" + std::to_string(line_no); };
+    std::optional<std::u32string> decoded = utf8::decode(line);
+    if (!decoded) utf8::decode_or_throw(line, at());  // fails again, with the message naming byte and reason
+    std::u32string& cps = *decoded;
     std::size_t b = 0, e = cps.size();
     while (b < e && is_space(cps[b])) ++b;
     while (e > b && is_space(cps[e - 1])) --e;
-    cps = cps.substr(b, e - b);
+    cps.erase(e).erase(0, b);
     if (cps.empty()) {
       ++out.blank_lines;
       continue;
@@ -57,19 +72,19 @@ NameFile parse_names(const std::string& text, const std::string& where, const st
     }
     for (char32_t c : cps) {
       if (c < 0x20 || c == 0x7F) {
-        throw Error(at + ": control character U+" + std::to_string(static_cast<unsigned>(c)) +
+        throw Error(at() + ": control character U+" + std::to_string(static_cast<unsigned>(c)) +
                     " in a name (is this a text file?)");
       }
     }
     if (cps.size() > kMaxNameLength) {
-      throw Error(at + ": line is " + std::to_string(cps.size()) + " characters long; a name has at most " +
+      throw Error(at() + ": line is " + std::to_string(cps.size()) + " characters long; a name has at most " +
                   std::to_string(kMaxNameLength));
     }
-    if (!seen.insert(cps).second) {
-      ++out.duplicates;
-      continue;
-    }
     out.names.push_back(std::move(cps));
+    if (!seen.insert(out.names.size() - 1).second) {
+      out.names.pop_back();
+      ++out.duplicates;
+    }
   }
   if (out.names.empty()) throw Error(where + ": no names (the file is empty or has only blank and comment lines)");
   return out;

@@ -14,7 +14,6 @@
 
 #include "wuxia/crc32.hpp"
 #include "wuxia/error.hpp"
-#include "wuxia/file_io.hpp"
 
 namespace wuxia {
 
@@ -108,24 +107,26 @@ std::string shape_text(const std::vector<int64_t>& shape) {
 
 // One header entry, checked against the data section's length.
 File::Tensor parse_entry(const std::string& name, const json& t, std::size_t data_len, const std::string& path) {
-  const std::string where = path + ": tensor '" + name + "'";
-  if (!t.is_object()) throw Error(where + " entry is not an object");
+  // Named only in a message: a valid entry builds no string.
+  const auto where = [&] { return path + ": tensor '" + name + "'"; };
+  if (!t.is_object()) throw Error(where() + " entry is not an object");
   const auto dtype = t.find("dtype");
-  if (dtype == t.end() || !dtype->is_string()) throw Error(where + ": missing field 'dtype'");
-  if (dtype->get<std::string>() != "F32") {
-    throw Error(where + " has dtype " + dtype->get<std::string>() + ", expected F32");
+  if (dtype == t.end() || !dtype->is_string()) throw Error(where() + ": missing field 'dtype'");
+  if (dtype->get_ref<const std::string&>() != "F32") {
+    throw Error(where() + " has dtype " + dtype->get_ref<const std::string&>() + ", expected F32");
   }
   const auto shape = t.find("shape");
-  if (shape == t.end() || !shape->is_array()) throw Error(where + ": missing field 'shape'");
+  if (shape == t.end() || !shape->is_array()) throw Error(where() + ": missing field 'shape'");
   File::Tensor out;
+  out.shape.reserve(shape->size());
   const std::size_t max_elements = data_len / sizeof(float);
   std::size_t elements = 1;
   for (const auto& d : *shape) {
-    if (!d.is_number_unsigned()) throw Error(where + " shape is not a list of non-negative integers");
+    if (!d.is_number_unsigned()) throw Error(where() + " shape is not a list of non-negative integers");
     const uint64_t n = d.get<uint64_t>();
     // Bounded by the data section before multiplying: no overflow.
     if (n > max_elements || (n && elements > max_elements / n)) {
-      throw Error(where + " has shape " + shape->dump() + ", more than the data section holds");
+      throw Error(where() + " has shape " + shape->dump() + ", more than the data section holds");
     }
     elements *= static_cast<std::size_t>(n);
     out.shape.push_back(static_cast<int64_t>(n));
@@ -133,16 +134,16 @@ File::Tensor parse_entry(const std::string& name, const json& t, std::size_t dat
   const auto off = t.find("data_offsets");
   if (off == t.end() || !off->is_array() || off->size() != 2 || !(*off)[0].is_number_unsigned() ||
       !(*off)[1].is_number_unsigned()) {
-    throw Error(where + " data_offsets is not two non-negative integers");
+    throw Error(where() + " data_offsets is not two non-negative integers");
   }
   const uint64_t b = (*off)[0].get<uint64_t>(), e = (*off)[1].get<uint64_t>();
   if (b > e || e > data_len) {
-    throw Error(where + " data_offsets [" + std::to_string(b) + ", " + std::to_string(e) +
+    throw Error(where() + " data_offsets [" + std::to_string(b) + ", " + std::to_string(e) +
                 "] lie outside the data section (" + std::to_string(data_len) + " bytes): truncated file?");
   }
   if (e - b != elements * sizeof(float)) {
-    throw Error(where + " holds " + std::to_string(e - b) + " bytes, its shape " + shape_text(out.shape) +
-                " needs " + std::to_string(elements * sizeof(float)));
+    throw Error(where() + " holds " + std::to_string(e - b) + " bytes, its shape " + shape_text(out.shape) + " needs " +
+                std::to_string(elements * sizeof(float)));
   }
   out.offset = static_cast<std::size_t>(b);
   out.size = elements;
@@ -184,11 +185,11 @@ void File::copy_to(const std::string& name, float* dst) const {
   if (t.size) std::memcpy(dst, bytes.data() + t.offset, t.size * sizeof(float));
 }
 
-File parse(std::string bytes, const std::string& path) {
+File parse(std::string_view bytes, const std::string& path) {
   File f;
   f.path = path;
-  f.bytes = std::move(bytes);
-  const std::string& file = f.bytes;
+  f.bytes = bytes;
+  const std::string_view file = bytes;
   if (file.size() < 8) {
     throw Error(path + ": truncated: " + std::to_string(file.size()) + " bytes, shorter than the 8-byte header length");
   }
@@ -217,6 +218,7 @@ File parse(std::string bytes, const std::string& path) {
     const std::string* name;
   };
   std::vector<Span> spans;
+  spans.reserve(header.size());
   for (auto it = header.begin(); it != header.end(); ++it) {
     if (it.key() == "__metadata__") continue;
     File::Tensor t = parse_entry(it.key(), *it, f.data_bytes, path);
@@ -256,8 +258,6 @@ void verify_checksum(const File& f) {
   (void)f;
 #endif
 }
-
-File read(const std::string& path) { return parse(read_whole_file(path), path); }
 
 std::size_t remove_stale_temps(const std::string& dir) {
   namespace fs = std::filesystem;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wuxia::safetensors {
@@ -32,7 +33,8 @@ void write(const std::string& path, const std::vector<TensorOut>& tensors,
            const std::map<std::string, std::string>& metadata);
 
 // A parsed, validated file. Tensor bytes stay in `bytes` (not necessarily
-// aligned for float): copy_to() copies one out.
+// aligned for float): copy_to() copies one out. `bytes` is the caller's
+// buffer, not a copy: it must outlive the File.
 struct File {
   struct Tensor {
     std::vector<int64_t> shape;
@@ -40,7 +42,7 @@ struct File {
     std::size_t size = 0;    // floats
   };
   std::string path;
-  std::string bytes;
+  std::string_view bytes;
   std::map<std::string, std::string> metadata;  // "checksum" included
   std::map<std::string, Tensor> tensors;
   void copy_to(const std::string& name, float* dst) const;
@@ -57,8 +59,7 @@ struct File {
 // which a reader calls after its own checks of the contents: a damaged
 // value then fails with the message that names it (a wrong shape, say),
 // and whatever else is damaged fails the checksum.
-File parse(std::string bytes, const std::string& path);
-File read(const std::string& path);
+File parse(std::string_view bytes, const std::string& path);
 void verify_checksum(const File& f);
 
 // Removes the temporary files an interrupted write() left in `dir` (nothing

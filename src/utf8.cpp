@@ -5,8 +5,13 @@
 namespace wuxia::utf8 {
 
 std::optional<std::u32string> decode(std::string_view text, DecodeError* error) {
+  // Valid UTF-8 has one code point per byte that is not a continuation byte:
+  // reserving that many (not one per byte) keeps a short name inside the
+  // string itself, with no allocation.
+  std::size_t leads = 0;
+  for (char c : text) leads += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   std::u32string out;
-  out.reserve(text.size());
+  out.reserve(leads);
   auto fail = [&](std::size_t at, const char* why) -> std::optional<std::u32string> {
     if (error) *error = {at, why};
     return std::nullopt;

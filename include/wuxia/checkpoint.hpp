@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wuxia/crc32.hpp"
@@ -83,8 +84,8 @@ std::size_t remove_interrupted_writes(const std::string& dir);
 
 // Reads and validates everything; wuxia::Error names what is wrong.
 Checkpoint load_checkpoint(const std::string& path);
-// The same on a file's bytes already in memory; `path` names it in errors.
-Checkpoint parse_checkpoint(const std::string& bytes, const std::string& path);
-
+// The same on a file's bytes already in memory (read in place, not copied);
+// `path` names it in errors.
+Checkpoint parse_checkpoint(std::string_view bytes, const std::string& path);
 
 }  // namespace wuxia

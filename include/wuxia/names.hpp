@@ -4,6 +4,7 @@
 // what it drops: every skipped line is counted in the report.
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -36,7 +37,7 @@ DataSpec parse_data_spec(const std::string& arg);
 NameFile load_name_file(const std::string& path, const std::string& style);
 
 // Parses names from text already in memory; `where` names it in errors.
-NameFile parse_names(const std::string& text, const std::string& where, const std::string& style);
+NameFile parse_names(std::string_view text, const std::string& where, const std::string& style);
 
 // One line summary: "data/jinyong.txt: 912 names (3 duplicates dropped, 15 comment lines)".
 std::string describe(const NameFile& f);
