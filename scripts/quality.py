@@ -85,6 +85,7 @@ def main():
     ap.add_argument("--out", default=str(ROOT / "runs" / "quality"))
     ap.add_argument("--seed", type=int, default=2026, help="seed of the held-out split")
     ap.add_argument("--samples", type=int, default=1000)
+    ap.add_argument("--base-steps", type=int, help="the route's --base-steps when it pretrains the base")
     ap.add_argument("--train-flags", default="", help="extra flags for (i), the cast alone")
     ap.add_argument("--tune-flags", default="", help="extra flags for (iii), the fine-tune")
     ap.add_argument("--only", default="i,ii,iii")
@@ -163,6 +164,8 @@ def study(a, style, cast, corpora, seed):
         # The default route itself: the base is pretrained into --base-dir on first use.
         d = out / "fine-tuned"
         route = ["--init", a.base] if a.base else ["--base-dir", str(base_dir)]
+        if a.base_steps and not a.base:
+            route += ["--base-steps", str(a.base_steps)]
         secs = run([a.wuxia, "train", *route, "--data", f"{style}={out / 'train.txt'}", "--out", str(d),
                     "--device", "cpu", *shlex.split(a.tune_flags)], out / "fine-tuned.log")
         tuned = ("(iii) base + fine-tune", str(d / "best.safetensors"), style, secs)
