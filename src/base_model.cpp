@@ -14,6 +14,7 @@ TrainOptions base_training(const std::string& data_dir, const std::string& out_d
   o.model.layers = kBaseLayers;
   o.model.dropout = kBaseDropout;
   o.settings.batch = kBaseBatch;
+  o.settings.lr = kBaseLr;
   o.steps = steps;
   o.eval_every = std::min<int64_t>(kBaseEvalEvery, steps);
   return o;

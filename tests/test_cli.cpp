@@ -378,6 +378,9 @@ TEST(CliDefaultRoute, PretrainsTheBaseOnceThenFineTunesFromIt) {
   EXPECT_EQ(a.styles, (std::vector<std::string>{"ancient", "poets", "jinyong"}));
   EXPECT_EQ(a.default_style(), 2);
   EXPECT_EQ(a.config.hidden, wuxia::kBaseHidden);
+  const wuxia::Checkpoint made = wuxia::load_checkpoint(base + "/last.safetensors");
+  EXPECT_EQ(made.settings.lr, wuxia::kBaseLr) << "the base is made with its own recipe, not train's defaults";
+  EXPECT_EQ(made.settings.batch, wuxia::kBaseBatch);
 
   const auto again = run_wuxia("train --base-steps 4 --steps 3" + common + " --out " + dir.file("b"));
   ASSERT_EQ(again.code, 0) << again.out;
