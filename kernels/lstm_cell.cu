@@ -93,38 +93,42 @@ void launch_backward_dh(unsigned blocks, cudaStream_t stream, Index b, Index h, 
   }
 }
 
-}  // namespace
-
-void lstm_cell_forward(int b, int h, float* gates, const float* c_prev, float* c, float* h_out, cudaStream_t stream) {
+// Calls launch(blocks, b, h) for a kernel over the b * h cell units, with b
+// and h in the kernel's index type (the largest index it forms is below
+// 4 * b * h, the gates), then checks the launch. Nothing for an empty batch.
+template <class F>
+void launch_over_units(int b, int h, F&& launch) {
   if (b <= 0 || h <= 0) return;
   const std::size_t bh = static_cast<std::size_t>(b) * h;
   const unsigned blocks = blocks_for(bh, kThreads);
   with_index_type(4 * bh, [&](auto index) {
     using Index = decltype(index);
-    const auto ib = static_cast<Index>(b), ih = static_cast<Index>(h);
+    launch(blocks, static_cast<Index>(b), static_cast<Index>(h));
+    CUDA_CHECK_LAUNCH();
+  });
+}
+
+}  // namespace
+
+void lstm_cell_forward(int b, int h, float* gates, const float* c_prev, float* c, float* h_out, cudaStream_t stream) {
+  launch_over_units(b, h, [&](unsigned blocks, auto ib, auto ih) {
+    using Index = decltype(ib);
     if (c_prev) {
       lstm_forward_kernel<true, Index><<<blocks, kThreads, 0, stream>>>(ib, ih, gates, c_prev, c, h_out);
     } else {
       lstm_forward_kernel<false, Index><<<blocks, kThreads, 0, stream>>>(ib, ih, gates, nullptr, c, h_out);
     }
-    CUDA_CHECK_LAUNCH();
   });
 }
 
 void lstm_cell_backward(int b, int h, const float* gates, const float* c_prev, const float* c, const float* dh,
                         const float* dh_rec, float* dc, float* dgates, cudaStream_t stream) {
-  if (b <= 0 || h <= 0) return;
-  const std::size_t bh = static_cast<std::size_t>(b) * h;
-  const unsigned blocks = blocks_for(bh, kThreads);
-  with_index_type(4 * bh, [&](auto index) {
-    using Index = decltype(index);
-    const auto ib = static_cast<Index>(b), ih = static_cast<Index>(h);
+  launch_over_units(b, h, [&](unsigned blocks, auto ib, auto ih) {
     if (c_prev) {
       launch_backward_dh<true>(blocks, stream, ib, ih, gates, c_prev, c, dh, dh_rec, dc, dgates);
     } else {
       launch_backward_dh<false>(blocks, stream, ib, ih, gates, c_prev, c, dh, dh_rec, dc, dgates);
     }
-    CUDA_CHECK_LAUNCH();
   });
 }
 

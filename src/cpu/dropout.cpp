@@ -1,3 +1,4 @@
+#include "parallel.hpp"
 #include "wuxia/cpu_backend.hpp"
 #include "wuxia/rng.hpp"
 
@@ -7,7 +8,8 @@ template <class T>
 void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, uint64_t step, const T* in, T* out) {
   const float threshold = static_cast<float>(p);
   const T keep_scale = T(1) / (T(1) - static_cast<T>(p));
-#pragma omp parallel for schedule(static) if (n > 16384)
+  const bool parallel = n > static_cast<std::size_t>(kParallelMinElements / 16);  // a Philox draw (~20 ns) each
+#pragma omp parallel for schedule(static) if (parallel)
   for (std::size_t i = 0; i < n; ++i) {
     out[i] = rng::uniform(seed, purpose, step, i) >= threshold ? in[i] * keep_scale : T(0);
   }

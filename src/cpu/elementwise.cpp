@@ -8,7 +8,8 @@ namespace wuxia::cpu {
 
 template <class T>
 void bias_rows(int rows, int cols, const T* b1, const T* b2, T* out) {
-#pragma omp parallel for schedule(static) if (static_cast <long>(rows) * cols > kParallelMinElements)
+  const bool parallel = static_cast<long>(rows) * cols > kParallelMinElements;
+#pragma omp parallel for schedule(static) if (parallel)
   for (int r = 0; r < rows; ++r) {
     T* o = out + static_cast<std::size_t>(r) * cols;
     for (int c = 0; c < cols; ++c) o[c] = b1[c] + (b2 ? b2[c] : T(0));
@@ -19,7 +20,8 @@ template <class T>
 void sum_rows(int rows, int cols, const T* in, T* out) {
   constexpr int kCols = 64;
   const int blocks = (cols + kCols - 1) / kCols;
-#pragma omp parallel for schedule(static) if (static_cast <long>(rows) * cols > kParallelMinElements)
+  const bool parallel = static_cast<long>(rows) * cols > kParallelMinElements;
+#pragma omp parallel for schedule(static) if (parallel)
   for (int blk = 0; blk < blocks; ++blk) {
     const int c0 = blk * kCols, c1 = std::min(cols, c0 + kCols);
     T acc[kCols];

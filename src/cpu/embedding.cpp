@@ -8,7 +8,8 @@ namespace wuxia::cpu {
 
 template <class T>
 void embedding_forward(int n, int e, const int32_t* ids, const T* weight, T* out) {
-#pragma omp parallel for schedule(static) if (static_cast <long>(n) * e > kParallelMinElements)
+  const bool parallel = static_cast<long>(n) * e > kParallelMinElements;
+#pragma omp parallel for schedule(static) if (parallel)
   for (int r = 0; r < n; ++r) {
     std::memcpy(out + static_cast<std::size_t>(r) * e, weight + static_cast<std::size_t>(ids[r]) * e, sizeof(T) * e);
   }
@@ -20,7 +21,8 @@ void embedding_backward(int n, int e, int /*v*/, const int32_t* ids, const T* do
   // dweight is summed in row order whatever the thread count.
   constexpr int kCols = 16;
   const int blocks = (e + kCols - 1) / kCols;
-#pragma omp parallel for schedule(static) if (static_cast <long>(n) * e > kParallelMinElements)
+  const bool parallel = static_cast<long>(n) * e > kParallelMinElements;
+#pragma omp parallel for schedule(static) if (parallel)
   for (int blk = 0; blk < blocks; ++blk) {
     const int c0 = blk * kCols, c1 = std::min(e, c0 + kCols);
     for (int r = 0; r < n; ++r) {

@@ -85,7 +85,8 @@ constexpr long kParallelUnits = 1 << 17;
 
 template <class T>
 void lstm_cell_forward(int b, int h, T* gates, const T* c_prev, T* c, T* h_out) {
-#pragma omp parallel for schedule(static) if (static_cast <long>(b) * h >= kParallelUnits)
+  const bool parallel = static_cast<long>(b) * h >= kParallelUnits;
+#pragma omp parallel for schedule(static) if (parallel)
   for (int r = 0; r < b; ++r) {
     const std::size_t row = static_cast<std::size_t>(r) * h;
     forward_row_best(h, gates + 4 * row, c_prev ? c_prev + row : zeros<T>(), c + row, h_out + row);
@@ -95,7 +96,8 @@ void lstm_cell_forward(int b, int h, T* gates, const T* c_prev, T* c, T* h_out) 
 template <class T>
 void lstm_cell_backward(int b, int h, const T* gates, const T* c_prev, const T* c, const T* dh, const T* dh_rec, T* dc,
                         T* dgates) {
-#pragma omp parallel for schedule(static) if (static_cast <long>(b) * h >= kParallelUnits)
+  const bool parallel = static_cast<long>(b) * h >= kParallelUnits;
+#pragma omp parallel for schedule(static) if (parallel)
   for (int r = 0; r < b; ++r) {
     const std::size_t row = static_cast<std::size_t>(r) * h;
     backward_row_best(h, gates + 4 * row, c_prev ? c_prev + row : zeros<T>(), c + row, dh ? dh + row : zeros<T>(),

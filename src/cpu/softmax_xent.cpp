@@ -89,8 +89,8 @@ void softmax_xent(int rows, int v, const T* logits, const int32_t* targets, T sc
   thread_local std::vector<double> scratch;
   if (scratch.size() < static_cast<std::size_t>(rows)) scratch.resize(rows);
   double* nll = scratch.data();  // the caller's: the pool threads have their own thread_locals
-#pragma omp parallel for schedule(static) if (static_cast <long>(rows) * v > \
-                                              kParallelMinElements / 4)  // exp per element
+  const bool parallel = static_cast<long>(rows) * v > kParallelMinElements / 4;  // an exp per element
+#pragma omp parallel for schedule(static) if (parallel)
   for (int r = 0; r < rows; ++r) {
     const T* x = logits + static_cast<std::size_t>(r) * v;
     T* dx = dlogits ? dlogits + static_cast<std::size_t>(r) * v : nullptr;
