@@ -16,6 +16,9 @@ packages=(
   python3-torch           # tests/pytorch_interop.py: a checkpoint loads into nn.LSTM by name
   python3-numpy python3-matplotlib  # scripts/plot_metrics.py and its test; bench_peer.py
   clang libclang-rt-14-dev  # libFuzzer targets (tests/fuzz/)
+  unicode-data            # Unihan: readings, levels, strokes, glosses (scripts/make_hanzi.py)
+  libcpp-httplib-dev      # wuxia serve (HTTP server and the API tests' client)
+  chromium chromium-driver python3-selenium  # the page's real-browser test
 )
 
 missing=()

@@ -6,15 +6,12 @@
 #include <iostream>
 #include <sstream>
 
+#include "wuxia/data_files.hpp"
 #include "wuxia/error.hpp"
 
 namespace wuxia::cli {
 
-std::string default_data_path() {
-  namespace fs = std::filesystem;
-  if (fs::exists("data/jinyong.txt")) return "data/jinyong.txt";
-  return std::string(WUXIA_SOURCE_DATA_DIR) + "/jinyong.txt";
-}
+std::string default_data_path() { return bundled_data_file("jinyong.txt"); }
 
 std::string default_checkpoint() { return std::string(kDefaultOut) + "/best.safetensors"; }
 

@@ -6,6 +6,7 @@
 #include "cli.hpp"
 #include "wuxia/base_model.hpp"
 #include "wuxia/convert.hpp"
+#include "wuxia/data_files.hpp"
 #include "wuxia/device.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/names.hpp"
@@ -14,8 +15,6 @@
 namespace wuxia::cli {
 
 namespace {
-
-std::string data_dir() { return std::filesystem::path(default_data_path()).parent_path().string(); }
 
 // Whether this run fine-tunes from the base model (the default route): not
 // when resuming, initialising from another checkpoint, asked not to, given a
@@ -34,7 +33,7 @@ bool use_base(const TrainOptions& o, const cxxopts::ParseResult& r, std::ostream
     if (!o.convert.empty()) f = convert_names(std::move(f), ScriptConverter(o.convert));
     names.push_back(std::move(f.names));
   }
-  const double coverage = corpus_coverage(data_dir(), names);
+  const double coverage = corpus_coverage(bundled_data_dir(), names);
   if (coverage < 0.5) {
     if (!o.quiet) {
       log << "note: training from scratch: " << static_cast<int>(100 * coverage)
@@ -53,7 +52,7 @@ std::string ensure_base(const std::string& dir, int64_t steps, Backend<float>& b
   namespace fs = std::filesystem;
   const std::string last = (fs::path(dir) / "last.safetensors").string();
   const std::string best = (fs::path(dir) / "best.safetensors").string();
-  TrainOptions o = base_training(data_dir(), dir, steps);
+  TrainOptions o = base_training(bundled_data_dir(), dir, steps);
   o.quiet = quiet;
   o.tty = stdout_is_tty();
   if (fs::exists(last)) {
