@@ -1,6 +1,7 @@
 #include "safetensors.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 
 #include "wuxia/crc32.hpp"
 #include "wuxia/error.hpp"
+#include "wuxia/interrupt.hpp"
 
 namespace wuxia {
 
@@ -76,21 +78,26 @@ void write_atomically(const std::string& path, const std::vector<std::pair<const
   std::string tmpl = (dir / ("." + target.filename().string() + kTempMarker + "XXXXXX")).string();
   const int fd = ::mkstemp(tmpl.data());
   if (fd < 0) io_fail(path, "cannot create a temporary file in " + dir.string());
+  // Held until the file is in place: remove_stale_temps() spares a temporary
+  // file whose writer is alive, and a second Ctrl-C removes it.
+  ::flock(fd, LOCK_EX);
+  const TempFileInFlight in_flight(tmpl);
   try {
     for (const auto& [p, n] : parts) write_all(fd, p, n, tmpl);
     if (::fsync(fd) != 0) io_fail(tmpl, "fsync failed");
-    if (::close(fd) != 0) io_fail(tmpl, "close failed");
   } catch (...) {
-    ::close(fd);
     ::unlink(tmpl.c_str());
+    ::close(fd);
     throw;
   }
   if (std::rename(tmpl.c_str(), path.c_str()) != 0) {
     const int err = errno;
     ::unlink(tmpl.c_str());
+    ::close(fd);
     errno = err;
     io_fail(path, "cannot rename the temporary file into place");
   }
+  if (::close(fd) != 0) io_fail(path, "close failed");
   ::chmod(path.c_str(), 0644);
   const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (dfd >= 0) {  // make the rename itself durable
@@ -266,7 +273,12 @@ std::size_t remove_stale_temps(const std::string& dir) {
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();
     if (name.size() > 1 && name[0] == '.' && name.find(std::string(".safetensors") + kTempMarker) != std::string::npos) {
-      removed += fs::remove(e.path(), ec);
+      // A writer holds its temporary file locked until it is renamed into
+      // place: one that cannot be locked belongs to a live process.
+      const int fd = ::open(e.path().c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      if (::flock(fd, LOCK_EX | LOCK_NB) == 0) removed += fs::remove(e.path(), ec);
+      ::close(fd);
     }
   }
   return removed;

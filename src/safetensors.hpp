@@ -63,7 +63,9 @@ File parse(std::string_view bytes, const std::string& path);
 void verify_checksum(const File& f);
 
 // Removes the temporary files an interrupted write() left in `dir` (nothing
-// else is named ".<name>.tmp-XXXXXX"); returns how many it removed.
+// else is named ".<name>.tmp-XXXXXX") and no live process holds: write()
+// keeps its temporary file locked (flock) until it is in place. Returns how
+// many it removed.
 std::size_t remove_stale_temps(const std::string& dir);
 
 }  // namespace wuxia::safetensors

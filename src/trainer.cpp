@@ -8,7 +8,9 @@
 #include <ostream>
 
 #include "wuxia/error.hpp"
+#include "wuxia/interrupt.hpp"
 #include "wuxia/progress.hpp"
+#include "wuxia/run_folder.hpp"
 
 namespace wuxia {
 
@@ -17,11 +19,10 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
   TrainingRun run(o, backend, log);
 
   namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::create_directories(o.out_dir, ec);
-  if (!fs::is_directory(o.out_dir)) {
-    throw Error("--out " + o.out_dir + ": cannot create the folder" + (ec ? ": " + ec.message() : ""));
-  }
+  const RunFolder folder(o.out_dir, !o.resume.empty(), o.overwrite);
+  // Under the folder's lock no other run writes here, so a temporary file is
+  // one an interrupted write left (remove_interrupted_writes also spares any
+  // a live process still holds).
   const std::size_t stale = remove_interrupted_writes(o.out_dir);
   if (stale && !o.quiet)
     log << "note: removed " << stale << " temporary file(s) left by an interrupted checkpoint write\n";
@@ -43,7 +44,10 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
   // kRefresh.
   constexpr auto kRefresh = std::chrono::milliseconds(250);
   auto last_refresh = clock::now();
+  const InterruptGuard interrupt;
+  bool wrote_best = false;
   for (int64_t step = first; step <= total; ++step) {
+    if (interrupt.signal()) break;
     const Batch batch = run.batch(step);
     run.take_step(batch);
     tokens += batch.num_targets;
@@ -68,6 +72,7 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
     if (do_eval) {
       ev = run.evaluate_and_checkpoint(best_path, last_path);
       last_val = ev.val_loss;
+      wrote_best |= ev.improved;
     }
     const double elapsed = std::chrono::duration<double>(clock::now() - t0).count();
     Progress::Figures f;
@@ -101,6 +106,21 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
     }
   }
   progress.finish_line();
+  res.signal = interrupt.signal();
+  const bool save_on_signal = res.signal && run.step() >= first;
+  if (save_on_signal) {
+    // The steps since the last checkpoint are kept: last.safetensors holds
+    // them; an evaluation would change the run's best and patience, which a
+    // resumed run must continue exactly.
+    run.read_losses();  // throws, writing nothing, on a diverged step
+    run.snapshot();
+    save_checkpoint(last_path, run.checkpoint());
+    if (o.overwrite && !wrote_best && folder.had_best() && o.resume.empty()) {
+      // best.safetensors is the replaced run's, not this one's: it must not pass for it.
+      std::error_code ec;
+      fs::remove(best_path, ec);
+    }
+  }
   const TrainState& state = run.checkpoint().state;
   res.seconds = std::chrono::duration<double>(clock::now() - t0).count();
   res.tokens_per_sec = res.seconds > 0 ? static_cast<double>(tokens) / res.seconds : 0;
@@ -113,11 +133,22 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
   } else {
     res.final_val_loss = last_val;
   }
+  std::string written;  // only files that exist: a resumed run may not have written a best of its own
+  for (const std::string& p : {best_path, last_path}) {
+    if (fs::exists(p)) written += (written.empty() ? "" : ", ") + p;
+  }
+  if (res.signal) {
+    log << "interrupted by " << signal_name(res.signal) << " at step " << res.steps << ": "
+        << (save_on_signal ? "wrote " + last_path : std::string("no step taken, nothing written"));
+    if (fs::exists(last_path)) log << " (continue with: wuxia train --resume " << last_path << ")";
+    log << "\ncheckpoints: " << (written.empty() ? "none" : written) << "\n";
+    return res;
+  }
   if (!o.quiet) {
     log << "done: step " << res.steps << ", val loss " << std::fixed << std::setprecision(4) << res.final_val_loss
         << ", best " << res.best_val_loss << " at step " << res.best_step << ", " << format_rate(res.tokens_per_sec)
         << " tok/s, " << format_duration(res.seconds) << "\n"
-        << "checkpoints: " << best_path << ", " << last_path << "\n";
+        << "checkpoints: " << (written.empty() ? "none" : written) << "\n";
   }
   return res;
 }

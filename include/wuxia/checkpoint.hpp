@@ -79,7 +79,8 @@ struct Checkpoint {
 void save_checkpoint(const std::string& path, const Checkpoint& ck);
 
 // Removes the temporary files that checkpoint writes killed mid-way left in
-// `dir` (save_checkpoint names them; nothing else does); returns how many.
+// `dir` (save_checkpoint names them; nothing else does), sparing any a live
+// process is still writing; returns how many.
 std::size_t remove_interrupted_writes(const std::string& dir);
 
 // Reads and validates everything; wuxia::Error names what is wrong.

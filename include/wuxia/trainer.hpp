@@ -3,7 +3,8 @@
 // evaluated every eval_every steps, with best.safetensors (lowest validation
 // loss) and last.safetensors written to the output folder, progress shown
 // (progress.hpp), and an early stop after --patience evaluations without a
-// better validation loss.
+// better validation loss. The run holds its folder (run_folder.hpp) and
+// stops cleanly on SIGINT or SIGTERM (interrupt.hpp).
 #include <cstdint>
 #include <iosfwd>
 
@@ -20,6 +21,7 @@ struct TrainResult {
   double seconds = 0;          // wall time of the training loop
   double tokens_per_sec = 0;   // training target tokens per second
   bool stopped_early = false;  // by --patience
+  int signal = 0;              // SIGINT or SIGTERM that stopped the run (last.safetensors written), else 0
 };
 
 // Runs training on `backend`; progress and notes go to `log`. Throws

@@ -41,6 +41,7 @@ struct TrainOptions {
   // error naming the flag and both values.
   std::vector<std::string> given;
   std::string metrics_path;  // JSON lines, appended
+  bool overwrite = false;    // a fresh run may replace the model already in out_dir
   bool quiet = false;
   bool tty = false;  // redraw one progress line instead of printing log lines
 };

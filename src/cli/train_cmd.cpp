@@ -10,6 +10,7 @@
 #include "wuxia/device.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/names.hpp"
+#include "wuxia/run_folder.hpp"
 #include "wuxia/trainer.hpp"
 
 namespace wuxia::cli {
@@ -47,8 +48,8 @@ bool use_base(const TrainOptions& o, const cxxopts::ParseResult& r, std::ostream
 
 // The base model in `dir`, pretrained (or its pretraining resumed, if it was
 // interrupted) until its last checkpoint reached `steps`. Returns its best
-// checkpoint.
-std::string ensure_base(const std::string& dir, int64_t steps, Backend<float>& backend, bool quiet) {
+// checkpoint, or "" when a signal stopped the pretraining (`signal` says which).
+std::string ensure_base(const std::string& dir, int64_t steps, Backend<float>& backend, bool quiet, int& signal) {
   namespace fs = std::filesystem;
   const std::string last = (fs::path(dir) / "last.safetensors").string();
   const std::string best = (fs::path(dir) / "best.safetensors").string();
@@ -71,14 +72,15 @@ std::string ensure_base(const std::string& dir, int64_t steps, Backend<float>& b
     more.eval_every = o.eval_every;
     more.quiet = quiet;
     more.tty = o.tty;
-    train(more, backend, std::cout);
+    signal = train(more, backend, std::cout).signal;
   } else {
     if (!quiet) {
       std::cout << "base: none in " << dir << " yet: pretraining one on the bundled corpora (" << steps
                 << " steps, once; later runs reuse it; --from-scratch skips it)\n";
     }
-    train(o, backend, std::cout);
+    signal = train(o, backend, std::cout).signal;
   }
+  if (signal) return "";
   if (!quiet) std::cout << "fine-tuning from " << best << "\n";
   return best;
 }
@@ -98,7 +100,8 @@ int cmd_train(int argc, char** argv) {
   opts.add_options()
     ("data", "name file, as PATH (style = file stem) or STYLE=PATH; repeat for several styles", cxxopts::value<std::vector<std::string>>())
     ("val", "validation names (default: min(1000, 10%) of the data, seeded)", cxxopts::value<std::string>())
-    ("out", "output folder for best.safetensors and last.safetensors", cxxopts::value<std::string>()->default_value(kDefaultOut))
+    ("out", "output folder for best.safetensors and last.safetensors (default " + std::string(kDefaultOut) + "; with --resume, the checkpoint's folder)", cxxopts::value<std::string>())
+    ("overwrite", "replace the model already in --out (otherwise a new run refuses a folder that holds one)")
     ("batch", "names per batch", cxxopts::value<int>()->default_value(std::to_string(d.batch)))
     ("lr", "peak learning rate (AdamW)", cxxopts::value<double>()->default_value(std::to_string(d.lr)))
     ("weight-decay", "AdamW decoupled weight decay", cxxopts::value<double>()->default_value(std::to_string(d.weight_decay)))
@@ -135,7 +138,15 @@ int cmd_train(int argc, char** argv) {
   o.convert = convert_flag(r);
   o.patience = r["patience"].as<int64_t>();
   if (o.data.empty() && o.resume.empty()) o.data.push_back({"jinyong", default_data_path()});
-  o.out_dir = r["out"].as<std::string>();
+  if (r.count("out")) {
+    o.out_dir = r["out"].as<std::string>();
+  } else if (!o.resume.empty()) {  // a resumed run carries on where it was
+    const std::string folder = std::filesystem::path(o.resume).parent_path().string();
+    o.out_dir = folder.empty() ? "." : folder;
+  } else {
+    o.out_dir = kDefaultOut;
+  }
+  o.overwrite = r.count("overwrite") > 0;
   read_model_flags(r, o.model);
   o.settings.batch = r["batch"].as<int>();
   o.settings.lr = r["lr"].as<double>();
@@ -183,10 +194,18 @@ int cmd_train(int argc, char** argv) {
   const int64_t base_steps = r["base-steps"].as<int64_t>();
   need(base_steps >= 1, "--base-steps must be at least 1");
 
+  need(!o.overwrite || o.resume.empty(), "--overwrite and --resume do not go together: --resume continues the model");
+  // Now, not after the data is read or a base model pretrained: the folder
+  // can be written, no other run holds it, and it holds no model to lose.
+  RunFolder::check(o.out_dir, !o.resume.empty(), o.overwrite);
+
   BackendChoice be = make_backend(device_flag(r), threads, r.count("tf32") > 0);
   if (!be.note.empty()) std::cerr << be.note << "\n";
-  if (use_base(o, r, std::cout))
-    o.init = ensure_base(r["base-dir"].as<std::string>(), base_steps, *be.backend, o.quiet);
+  if (use_base(o, r, std::cout)) {
+    int signal = 0;
+    o.init = ensure_base(r["base-dir"].as<std::string>(), base_steps, *be.backend, o.quiet, signal);
+    if (signal) return 128 + signal;
+  }
   if (!o.init.empty()) {
     std::set<std::string> given(o.given.begin(), o.given.end());
     for (const char* f : {"steps", "epochs", "eval-every", "patience"}) {
@@ -195,6 +214,7 @@ int cmd_train(int argc, char** argv) {
     apply_fine_tune_defaults(o, given);
   }
   const TrainResult res = train(o, *be.backend, std::cout);
+  if (res.signal) return 128 + res.signal;  // the shell's convention: 130 for SIGINT, 143 for SIGTERM
   if (o.quiet) {
     std::cout << "step " << res.steps << " val_loss " << res.final_val_loss << " best " << res.best_val_loss << "\n";
   }
