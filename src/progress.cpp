@@ -1,6 +1,8 @@
 #include "wuxia/progress.hpp"
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -36,7 +38,7 @@ std::string format_rate(double r) {
 }
 
 Progress::Progress(std::ostream& log, bool tty, bool quiet, const std::string& metrics_path)
-    : log_(log), tty_(tty), quiet_(quiet) {
+    : log_(log), tty_(tty), quiet_(quiet), metrics_path_(metrics_path) {
   if (!metrics_path.empty()) {
     metrics_.open(metrics_path, std::ios::app);
     if (!metrics_) throw Error("--metrics " + metrics_path + ": cannot open for writing");
@@ -62,7 +64,7 @@ void Progress::log_line(const Figures& f, bool evaluated) {
       log_ << text(f) << "\n" << std::flush;
     }
   }
-  if (metrics_) {
+  if (metrics_.is_open()) {
     nlohmann::json m{{"step", f.step},
                      {"epoch", f.epoch},
                      {"loss", f.loss},
@@ -70,7 +72,13 @@ void Progress::log_line(const Figures& f, bool evaluated) {
                      {"tokens_per_sec", f.tokens_per_sec},
                      {"elapsed_s", f.elapsed_s}};
     if (evaluated) m["val_loss"] = f.val_loss;
+    errno = 0;
     metrics_ << m.dump() << "\n" << std::flush;
+    if (!metrics_) {
+      throw Error("--metrics " + metrics_path_ + ": write failed" +
+                  (errno ? std::string(": ") + std::strerror(errno) : std::string()) + " (at step " +
+                  std::to_string(f.step) + "; the checkpoints written so far are whole)");
+    }
   }
 }
 

@@ -30,6 +30,7 @@ class Progress {
     double eta_s;  // NaN when unknown
   };
   // A log line (and a metrics record; `evaluated`: val_loss is this step's).
+  // Throws wuxia::Error naming --metrics when the record cannot be written.
   void log_line(const Figures& f, bool evaluated);
   // Redraws the terminal's progress line (nothing when not on a terminal).
   void refresh(const Figures& f);
@@ -41,6 +42,7 @@ class Progress {
   std::ostream& log_;
   bool tty_, quiet_;
   bool line_open_ = false;
+  std::string metrics_path_;
   std::ofstream metrics_;
 };
 

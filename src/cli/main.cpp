@@ -1,4 +1,6 @@
 // wuxia: train a character-level LSTM on lists of names and invent new ones.
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -23,14 +25,23 @@ const char* kUsage =
     "  classify which style (corpus) a name most likely comes from\n"
     "  name     the likeliest new names for a surname (a naming helper)\n";
 
-}  // namespace
+// Every command's output reaches stdout through std::cout (stdio's buffer
+// underneath): a failed write (a full disk, a closed pipe, /dev/full) shows
+// on the final flush, and must not pass for success. A command that failed
+// has said why already.
+int checked_exit(const std::string& cmd, int code) {
+  if (code != 0) return code;
+  errno = 0;
+  std::cout.flush();
+  const bool failed = !std::cout || std::fflush(stdout) != 0 || std::ferror(stdout);
+  if (!failed) return code;
+  const int err = errno;
+  std::cerr << "wuxia" << (cmd.empty() ? "" : " " + cmd) << ": error: writing to standard output failed"
+            << (err ? std::string(": ") + std::strerror(err) : std::string()) << "\n";
+  return 1;
+}
 
-int main(int argc, char** argv) {
-  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
-    std::cout << kUsage;
-    return argc < 2 ? 2 : 0;
-  }
-  const std::string cmd = argv[1];
+int run(const std::string& cmd, int argc, char** argv) {
   try {
     // Each subcommand sees its own name as argv[0].
     if (cmd == "train") return wuxia::cli::cmd_train(argc - 1, argv + 1);
@@ -53,4 +64,15 @@ int main(int argc, char** argv) {
     std::cerr << "wuxia " << cmd << ": error: " << e.what() << "\n";
     return 1;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+    std::cout << kUsage;
+    return checked_exit("", argc < 2 ? 2 : 0);
+  }
+  const std::string cmd = argv[1];
+  return checked_exit(cmd, run(cmd, argc, argv));
 }
