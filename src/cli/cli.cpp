@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "wuxia/data_files.hpp"
 #include "wuxia/error.hpp"
@@ -90,6 +92,14 @@ std::string device_flag(const cxxopts::ParseResult& r) { return r["device"].as<s
 int threads_flag(const cxxopts::ParseResult& r) {
   const int t = r["threads"].as<int>();
   if (t < 0) throw Error("--threads must be 0 (all cores) or more");
+  // More threads than cores only wait on each other; tens of thousands
+  // exhaust memory or crash the OpenMP runtime.
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cap = std::min(1024, 4 * cores);
+  if (t > cap) {
+    throw Error("--threads " + std::to_string(t) + ": at most " + std::to_string(cap) + " (4 per core on this " +
+                std::to_string(cores) + "-core machine, and never over 1024); 0 uses every core");
+  }
   return t;
 }
 
