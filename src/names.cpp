@@ -1,12 +1,18 @@
 #include "wuxia/names.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <unordered_set>
 
 #include "wuxia/error.hpp"
-#include "wuxia/file_io.hpp"
 #include "wuxia/utf8.hpp"
 
 namespace wuxia {
@@ -29,6 +35,38 @@ static bool is_space(char32_t c) {
   return c == U' ' || c == U'\t' || c == U'\r' || c == U'\v' || c == U'\f' || c == 0x3000 || c == 0xA0;
 }
 
+static void trim(std::u32string& cps) {
+  std::size_t b = 0, e = cps.size();
+  while (b < e && is_space(cps[b])) ++b;
+  while (e > b && is_space(cps[e - 1])) --e;
+  cps.erase(e).erase(0, b);
+}
+
+// "U+001B" for a control character found, "" when there is none.
+static std::string control_character(const std::u32string& cps) {
+  for (char32_t c : cps) {
+    if (c < 0x20 || c == 0x7F) {
+      char hex[16];
+      std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(c));
+      return hex;
+    }
+  }
+  return "";
+}
+
+std::u32string parse_name_arg(const std::string& arg, const std::string& what) {
+  std::u32string cps = utf8::decode_or_throw(arg, what);
+  trim(cps);
+  if (cps.empty()) throw Error(what + ": empty (a name needs at least one character besides white space)");
+  const std::string control = control_character(cps);
+  if (!control.empty()) throw Error(what + ": control character " + control + " in a name");
+  if (cps.size() > kMaxNameLength) {
+    throw Error(what + ": " + std::to_string(cps.size()) + " characters long; a name has at most " +
+                std::to_string(kMaxNameLength));
+  }
+  return cps;
+}
+
 namespace {
 // Hashes and compares names by their index in a NameFile's list, so that the
 // set of names seen holds no second copy of each.
@@ -37,61 +75,128 @@ struct NameIndex {
   std::size_t operator()(std::size_t i) const { return std::hash<std::u32string>{}((*names)[i]); }
   bool operator()(std::size_t a, std::size_t b) const { return (*names)[a] == (*names)[b]; }
 };
-}  // namespace
 
-NameFile parse_names(std::string_view text, const std::string& where, const std::string& style) {
-  NameFile out;
-  out.style = style;
-  out.path = where;
-  std::string_view rest(text);
-  if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);
-  const NameIndex index{&out.names};
-  std::unordered_set<std::size_t, NameIndex, NameIndex> seen(0, index, index);
-  std::size_t line_no = 0;
-  while (!rest.empty()) {
-    ++line_no;
-    const auto nl = rest.find('\n');
-    std::string_view line = rest.substr(0, nl);
-    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+// Closes a file descriptor when it goes out of scope.
+struct FileDescriptor {
+  int fd;
+  ~FileDescriptor() { ::close(fd); }
+};
+
+// Names as their bytes arrive: each line is handled as soon as it ends (at
+// LF, CRLF or a lone CR), and a line is refused the moment it grows past
+// kMaxLineBytes, so that a file with no line breaks (/dev/zero, a binary)
+// costs at most that much before the error names it.
+class NameParser {
+ public:
+  NameParser(const std::string& where, const std::string& style) : index_{&out_.names}, seen_(0, index_, index_) {
+    out_.style = style;
+    out_.path = where;
+  }
+
+  void feed(std::string_view bytes) {
+    while (!bytes.empty()) {
+      if (skip_lf_) {
+        skip_lf_ = false;
+        if (bytes[0] == '\n') {
+          bytes.remove_prefix(1);
+          continue;
+        }
+      }
+      const auto end = bytes.find_first_of("\r\n");
+      const std::string_view piece = bytes.substr(0, end);
+      if (partial_.size() + piece.size() > kMaxLineBytes) {
+        throw Error(out_.path + ":" + std::to_string(line_no_ + 1) + ": line is longer than " +
+                    std::to_string(kMaxLineBytes) + " bytes; a name has at most " + std::to_string(kMaxNameLength) +
+                    " characters (is this a list of names, one per line?)");
+      }
+      if (end == std::string_view::npos) {
+        partial_.append(piece);
+        return;
+      }
+      skip_lf_ = bytes[end] == '\r';
+      if (partial_.empty()) {
+        line(piece);
+      } else {
+        partial_.append(piece);
+        line(partial_);
+        partial_.clear();
+      }
+      bytes.remove_prefix(end + 1);
+    }
+  }
+
+  NameFile finish() {
+    if (!partial_.empty()) line(partial_);  // the last line, without a line break
+    if (out_.names.empty())
+      throw Error(out_.path + ": no names (the file is empty or has only blank and comment lines)");
+    return std::move(out_);
+  }
+
+ private:
+  void line(std::string_view line) {
+    ++line_no_;
+    if (line_no_ == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
     // "<where>:<line>", built only for an error message.
-    const auto at = [&] { return where + ":" + std::to_string(line_no); };
+    const auto at = [&] { return out_.path + ":" + std::to_string(line_no_); };
     std::optional<std::u32string> decoded = utf8::decode(line);
     if (!decoded) utf8::decode_or_throw(line, at());  // fails again, with the message naming byte and reason
     std::u32string& cps = *decoded;
-    std::size_t b = 0, e = cps.size();
-    while (b < e && is_space(cps[b])) ++b;
-    while (e > b && is_space(cps[e - 1])) --e;
-    cps.erase(e).erase(0, b);
+    trim(cps);
     if (cps.empty()) {
-      ++out.blank_lines;
-      continue;
+      ++out_.blank_lines;
+      return;
     }
     if (cps[0] == U'#') {
-      ++out.comment_lines;
-      continue;
+      ++out_.comment_lines;
+      return;
     }
-    for (char32_t c : cps) {
-      if (c < 0x20 || c == 0x7F) {
-        throw Error(at() + ": control character U+" + std::to_string(static_cast<unsigned>(c)) +
-                    " in a name (is this a text file?)");
-      }
-    }
+    const std::string control = control_character(cps);
+    if (!control.empty()) throw Error(at() + ": control character " + control + " in a name (is this a text file?)");
     if (cps.size() > kMaxNameLength) {
       throw Error(at() + ": line is " + std::to_string(cps.size()) + " characters long; a name has at most " +
                   std::to_string(kMaxNameLength));
     }
-    out.names.push_back(std::move(cps));
-    if (!seen.insert(out.names.size() - 1).second) {
-      out.names.pop_back();
-      ++out.duplicates;
+    out_.names.push_back(std::move(cps));
+    if (!seen_.insert(out_.names.size() - 1).second) {
+      out_.names.pop_back();
+      ++out_.duplicates;
     }
   }
-  if (out.names.empty()) throw Error(where + ": no names (the file is empty or has only blank and comment lines)");
-  return out;
+
+  NameFile out_;
+  NameIndex index_;
+  std::unordered_set<std::size_t, NameIndex, NameIndex> seen_;
+  std::string partial_;   // the line read so far, when a read ended inside it
+  bool skip_lf_ = false;  // the last line ended at a CR: an LF next is part of its CRLF
+  std::size_t line_no_ = 0;
+};
+
+}  // namespace
+
+NameFile parse_names(std::string_view text, const std::string& where, const std::string& style) {
+  NameParser p(where, style);
+  p.feed(text);
+  return p.finish();
 }
 
 NameFile load_name_file(const std::string& path, const std::string& style) {
-  return parse_names(read_whole_file(path), path, style);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(path + ": cannot open: " + std::strerror(errno));
+  const FileDescriptor closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) throw Error(path + ": is a directory, not a file");
+  NameParser p(path, style);
+  std::vector<char> buf(1 << 16);
+  for (;;) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(path + ": read error: " + std::strerror(errno));
+    }
+    p.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+  }
+  return p.finish();
 }
 
 std::string describe(const NameFile& f) {

@@ -175,7 +175,8 @@ int32_t pick_token(const float* logits, int v, const std::vector<char>& allowed,
 }
 
 std::vector<SampledName> sample_names(Model<float>& model, const Vocab& vocab, const NameSets& known,
-                                      const SampleOptions& o, SampleStats* stats_out) {
+                                      const SampleOptions& o, SampleStats* stats_out,
+                                      const std::function<void(const SampledName&)>& on_name) {
   o.validate(vocab);
   SampleStats stats;
   std::vector<SampledName> out;
@@ -231,6 +232,7 @@ std::vector<SampledName> sample_names(Model<float>& model, const Vocab& vocab, c
         continue;
       }
       out.push_back({name, origin});
+      if (on_name) on_name(out.back());
     }
   };
   // One step of a sequence given the logits after its last input: forces the

@@ -78,6 +78,15 @@ std::vector<Example> encode_names(const Vocab& vocab, const std::vector<std::vec
 
 namespace {
 
+// --val whose style is none of the run's: says which, or asks for one.
+std::string val_style_error(const std::string& arg, const DataSpec& vs, bool named,
+                            const std::vector<std::string>& styles) {
+  std::string known;
+  for (const auto& s : styles) known += (known.empty() ? "" : ", ") + s;
+  if (named) return "--val " + arg + ": style '" + vs.style + "' is not one of the run's styles (" + known + ")";
+  return "--val " + arg + ": say which style it belongs to, as --val STYLE=PATH (styles: " + known + ")";
+}
+
 NameFile load_converted(const DataSpec& d, const std::string& style, const TrainOptions& o, std::ostream& log) {
   NameFile f = load_name_file(d.path, style);
   if (!o.convert.empty()) f = convert_names(std::move(f), ScriptConverter(o.convert));
@@ -122,9 +131,10 @@ void check_resume_flags(const TrainOptions& o, const Checkpoint& ck, std::ostrea
   for (const std::string& flag : o.given) {
     if (flag == "val") {
       const DataSpec vs = parse_data_spec(o.val_path);
+      const bool named = vs.path != o.val_path;  // given as STYLE=PATH
       int style = std::max(0, ck.vocab().style_index(vs.style));
-      if (ck.styles.size() > 1 && ck.vocab().style_index(vs.style) < 0) {
-        throw Error("--val " + o.val_path + ": say which style it belongs to, as --val STYLE=PATH");
+      if ((ck.styles.size() > 1 || named) && ck.vocab().style_index(vs.style) < 0) {
+        throw Error(val_style_error(o.val_path, vs, named, ck.styles));
       }
       NameFile vf = load_name_file(vs.path, ck.styles[style]);
       if (!o.convert.empty()) vf = convert_names(std::move(vf), ScriptConverter(o.convert));
@@ -180,8 +190,9 @@ RunNames load_run_names(const TrainOptions& o, std::ostream& log) {
   for (std::size_t s = 0; s < files.size(); ++s) {
     if (files[s].style == vs.style) style = static_cast<int>(s);
   }
-  if (style < 0 && files.size() == 1) style = 0;
-  if (style < 0) throw Error("--val " + o.val_path + ": say which style it belongs to, as --val STYLE=PATH");
+  const bool named = vs.path != o.val_path;  // given as STYLE=PATH
+  if (style < 0 && files.size() == 1 && !named) style = 0;
+  if (style < 0) throw Error(val_style_error(o.val_path, vs, named, rn.styles));
   const NameFile vf = load_converted(vs, files[style].style, o, log);
   rn.train.assign(files.size(), {});
   rn.val.assign(files.size(), {});

@@ -12,6 +12,10 @@ namespace wuxia {
 
 // Longest name accepted, in code points; longer lines are an error, not a name.
 inline constexpr std::size_t kMaxNameLength = 64;
+// Longest line read, in bytes (room for a longest name in 4-byte characters
+// and white space around it): a longer line is refused as it arrives, before
+// the rest of it is read.
+inline constexpr std::size_t kMaxLineBytes = 4096;
 
 struct NameFile {
   std::string style;                // e.g. "jinyong"
@@ -29,15 +33,22 @@ struct DataSpec {
 };
 DataSpec parse_data_spec(const std::string& arg);
 
-// Reads one name file. Strips a leading BOM, CR, and surrounding white space
-// (ASCII and U+3000); skips blank lines and lines starting with '#'.
-// Throws wuxia::Error naming file and line for invalid UTF-8, control
-// characters (NUL included), names longer than kMaxNameLength, an unreadable
-// path or a directory, and a file with no names at all.
+// Reads one name file as a stream. Lines end at LF, CRLF or a lone CR.
+// Strips a leading BOM and surrounding white space (ASCII and U+3000); skips
+// blank lines and lines starting with '#'. Throws wuxia::Error naming file
+// and line for invalid UTF-8, control characters (NUL included; as U+001B),
+// names longer than kMaxNameLength, a line longer than kMaxLineBytes (as
+// soon as it is), an unreadable path or a directory, and a file with no
+// names at all.
 NameFile load_name_file(const std::string& path, const std::string& style);
 
 // Parses names from text already in memory; `where` names it in errors.
 NameFile parse_names(std::string_view text, const std::string& where, const std::string& style);
+
+// A name given on the command line, trimmed as a file's lines are. Throws
+// wuxia::Error starting with `what` (say, "name ' '") when it is empty after
+// trimming, not UTF-8, holds a control character or is too long.
+std::u32string parse_name_arg(const std::string& arg, const std::string& what);
 
 // One line summary: "data/jinyong.txt: 912 names (3 duplicates dropped, 15 comment lines)".
 std::string describe(const NameFile& f);

@@ -1,6 +1,7 @@
 #pragma once
 // Sampling names from a trained model, a batch of sequences at a time.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,8 +46,11 @@ int32_t pick_token(const float* logits, int v, const std::vector<char>& allowed,
                    double top_p, double u);
 
 // Samples up to opts.n distinct names (fewer when max_attempts runs out;
-// stats says why). Deterministic in (model, opts).
+// stats says why). Deterministic in (model, opts). `on_name`, when given, is
+// called with each name as soon as it is accepted (a caller that prints them
+// keeps what was made if it is stopped).
 std::vector<SampledName> sample_names(Model<float>& model, const Vocab& vocab, const NameSets& known,
-                                      const SampleOptions& opts, SampleStats* stats = nullptr);
+                                      const SampleOptions& opts, SampleStats* stats = nullptr,
+                                      const std::function<void(const SampledName&)>& on_name = {});
 
 }  // namespace wuxia

@@ -1,3 +1,5 @@
+#include <cerrno>
+#include <cstring>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -106,13 +108,15 @@ int cmd_sample(int argc, char** argv) {
   Loaded l = load_model(r, std::cerr);
   o.style = style_flag(r, l.vocab, l.ck.default_style());
   SampleStats stats;
-  const auto names = sample_names(*l.model, l.vocab, l.ck.known_names(), o, &stats);
   const bool label = r.count("label") > 0;
-  for (const auto& s : names) {
+  // Each name is printed as it is found, so that a stopped run keeps what it made.
+  const auto print = [&](const SampledName& s) {
     std::cout << utf8::encode(to_user ? (*to_user)(s.name) : s.name);
     if (label) std::cout << "\t" << origin_label(s.origin);
-    std::cout << "\n";
-  }
+    std::cout << "\n" << std::flush;
+    if (!std::cout) throw Error(std::string("writing to standard output failed: ") + std::strerror(errno));
+  };
+  const auto names = sample_names(*l.model, l.vocab, l.ck.known_names(), o, &stats, print);
   if (r.count("report")) {
     print_report(names, l.ck.train_names, std::cout);
     const std::string lineage = describe_lineage(l.ck);

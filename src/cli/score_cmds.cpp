@@ -25,7 +25,7 @@ std::vector<std::u32string> names_from(const cxxopts::ParseResult& r) {
   std::vector<std::u32string> names;
   if (r.count("names")) {
     for (const auto& n : r["names"].as<std::vector<std::string>>())
-      names.push_back(utf8::decode_or_throw(n, "name '" + n + "'"));
+      names.push_back(parse_name_arg(n, "name '" + n + "'"));
   }
   if (r.count("file")) {
     const NameFile f = load_name_file(r["file"].as<std::string>(), "file");
