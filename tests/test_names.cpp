@@ -86,3 +86,53 @@ TEST(Names, DataSpecTakesStemOrExplicitStyle) {
   EXPECT_EQ(s.style, "gl");
   EXPECT_EQ(s.path, "data/gulong.txt");
 }
+
+TEST(Names, LoneCrEndsALineAsLfAndCrlfDo) {
+  EXPECT_EQ(as_utf8(parse_names("甲\r乙\r\n丙\n丁\r", "f", "s")), (std::vector<std::string>{"甲", "乙", "丙", "丁"}));
+  const auto f = parse_names("甲\r\r乙\r\n\r\n", "f", "s");
+  EXPECT_EQ(f.names.size(), 2u);
+  EXPECT_EQ(f.blank_lines, 2u);  // "\r\r" is two line ends, "\r\n" one
+}
+
+TEST(Names, ControlCharactersAreNamedInHex) {
+  EXPECT_NE(error_of("ok\na\x1b[31mb\n").find("f.txt:2: control character U+001B"), std::string::npos);
+  EXPECT_NE(error_of(std::string("b\0d\n", 4)).find("U+0000"), std::string::npos);
+}
+
+TEST(Names, ALineLongerThanTheByteLimitIsRefusedWithItsNumber) {
+  const std::string err = error_of("甲\n" + std::string(kMaxLineBytes + 1, ' ') + "乙\n");
+  EXPECT_NE(err.find("f.txt:2: line is longer than 4096 bytes"), std::string::npos) << err;
+  // White space up to the limit is still only white space around a name.
+  EXPECT_EQ(as_utf8(parse_names(std::string(kMaxLineBytes - 3, ' ') + "甲\n", "f", "s")),
+            (std::vector<std::string>{"甲"}));
+}
+
+// The file is read in pieces; a line (or a CRLF) cut between two reads is one line.
+TEST(Names, AFileReadInPiecesGivesTheNamesOfTheWholeText) {
+  test::TempDir dir;
+  std::string text = "\xEF\xBB\xBF";
+  std::vector<std::string> want;
+  for (int i = 0; i < 30000; ++i) {
+    want.push_back("名" + std::to_string(i));
+    text += want.back() + (i % 3 == 0 ? "\r\n" : i % 3 == 1 ? "\r" : "\n");
+  }
+  test::write_file(dir.file("n.txt"), text);
+  EXPECT_EQ(as_utf8(load_name_file(dir.file("n.txt"), "s")), want);
+  EXPECT_EQ(as_utf8(parse_names(text, "n", "s")), want);
+}
+
+TEST(Names, ANameArgumentIsTrimmedAndMayNotBeEmpty) {
+  EXPECT_EQ(parse_name_arg(" \t令狐冲\u3000", "name"), U"令狐冲");
+  for (const std::string bad : {"", "  ", "\u3000"}) {
+    try {
+      parse_name_arg(bad, "name '" + bad + "'");
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("empty"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(parse_name_arg("a\x1b"
+                              "b",
+                              "name"),
+               Error);
+}
