@@ -157,7 +157,7 @@ def study(a, style, cast, corpora, seed):
     if "i" in only:
         d = out / "cast-only"
         secs = run([a.wuxia, "train", "--from-scratch", "--data", f"{style}={out / 'train.txt'}", "--out", str(d),
-                    "--device", "cpu", *shlex.split(a.train_flags)], out / "cast-only.log")
+                    "--overwrite", "--device", "cpu", *shlex.split(a.train_flags)], out / "cast-only.log")
         models.append(("(i) cast only", str(d / "best.safetensors"), style, secs))
     tuned = None
     if "iii" in only:
@@ -167,7 +167,7 @@ def study(a, style, cast, corpora, seed):
         if a.base_steps and not a.base:
             route += ["--base-steps", str(a.base_steps)]
         secs = run([a.wuxia, "train", *route, "--data", f"{style}={out / 'train.txt'}", "--out", str(d),
-                    "--device", "cpu", *shlex.split(a.tune_flags)], out / "fine-tuned.log")
+                    "--overwrite", "--device", "cpu", *shlex.split(a.tune_flags)], out / "fine-tuned.log")
         tuned = ("(iii) base + fine-tune", str(d / "best.safetensors"), style, secs)
     if "ii" in only:
         models.append(("(ii) base alone", a.base or str(base_dir / "best.safetensors"), "ancient", 0.0))

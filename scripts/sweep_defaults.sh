@@ -11,7 +11,7 @@ trap 'rm -rf "$tmp"' EXIT
 for hidden in 64 96; do
   for embed in 64 128; do
     for dropout in 0.6 0.7; do
-      line=$("$build/wuxia" train --data data/jinyong.txt --out "$tmp/run" --hidden "$hidden" --embed "$embed" \
+      line=$("$build/wuxia" train --data data/jinyong.txt --out "$tmp/run" --overwrite --hidden "$hidden" --embed "$embed" \
         --layers 1 --dropout "$dropout" --weight-decay 0.1 --steps 1500 --eval-every 250 --threads "$threads" \
         --device cpu --quiet)
       echo "$(echo "$line" | awk '{print $6}') hidden=$hidden embed=$embed layers=1 dropout=$dropout wd=0.1"
