@@ -195,12 +195,11 @@ int cmd_train(int argc, char** argv) {
   need(base_steps >= 1, "--base-steps must be at least 1");
 
   need(!o.overwrite || o.resume.empty(), "--overwrite and --resume do not go together: --resume continues the model");
+  BackendChoice be = make_backend(device_flag(r), threads, r.count("tf32") > 0);
+  if (!be.note.empty()) std::cerr << be.note << "\n";
   // Now, not after the data is read or a base model pretrained: the folder
   // can be written, no other run holds it, and it holds no model to lose.
   RunFolder::check(o.out_dir, !o.resume.empty(), o.overwrite);
-
-  BackendChoice be = make_backend(device_flag(r), threads, r.count("tf32") > 0);
-  if (!be.note.empty()) std::cerr << be.note << "\n";
   if (use_base(o, r, std::cout)) {
     int signal = 0;
     o.init = ensure_base(r["base-dir"].as<std::string>(), base_steps, *be.backend, o.quiet, signal);
