@@ -167,6 +167,11 @@ TEST(RunFolder, ResumeWithoutOutContinuesInTheCheckpointsFolder) {
   EXPECT_EQ(load_checkpoint(mine + "/last.safetensors").state.step, 5);
   EXPECT_FALSE(fs::exists(dir.file("runs"))) << "wrote into runs/default:\n" << r.out;
   EXPECT_NE(r.out.find("checkpoints: mine/best.safetensors, mine/last.safetensors"), std::string::npos) << r.out;
+  // A mistyped checkpoint creates no folder for it.
+  const auto typo = test::run_wuxia("train --resume " + dir.file("mien/last.safetensors") + " --steps 5");
+  EXPECT_EQ(typo.code, 1) << typo.out;
+  EXPECT_NE(typo.out.find("mien/last.safetensors: no such file"), std::string::npos) << typo.out;
+  EXPECT_FALSE(fs::exists(dir.file("mien")));
 }
 
 // /proc exists and is a folder that no one, root included, may write in.
@@ -196,7 +201,8 @@ TEST(Signals, SigintOrSigtermWritesLastAtTheStepReachedAndExits128PlusTheSignal)
     const std::string said = std::string("interrupted by ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") + " at step " +
                              std::to_string(ck.state.step) + ": wrote " + out + "/last.safetensors";
     EXPECT_NE(text.find(said), std::string::npos) << text;
-    EXPECT_FALSE(fs::exists(out + "/best.safetensors"));  // never evaluated: no best to name
+    EXPECT_FALSE(fs::exists(out + "/best.safetensors"));  // never evaluated: no best, and none named
+    EXPECT_NE(text.find("checkpoints: " + out + "/last.safetensors\n"), std::string::npos) << text;
     EXPECT_FALSE(has_temp_files(out));
     const auto more = test::run_wuxia("train --resume " + out + "/last.safetensors --steps " +
                                       std::to_string(ck.state.step + 2) + " --threads 1 --device cpu -q");

@@ -194,6 +194,7 @@ int cmd_train(int argc, char** argv) {
   const int64_t base_steps = r["base-steps"].as<int64_t>();
   need(base_steps >= 1, "--base-steps must be at least 1");
 
+  need(o.resume.empty() || std::filesystem::exists(o.resume), "--resume " + o.resume + ": no such file");
   need(!o.overwrite || o.resume.empty(), "--overwrite and --resume do not go together: --resume continues the model");
   BackendChoice be = make_backend(device_flag(r), threads, r.count("tf32") > 0);
   if (!be.note.empty()) std::cerr << be.note << "\n";
