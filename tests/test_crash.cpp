@@ -73,6 +73,7 @@ TEST(CrashSafety, TwentySigkillsThenResumeFinishesFromIntactCheckpoints) {
   const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   ASSERT_GE(fd, 0);
   ASSERT_GE(::inotify_add_watch(fd, out.c_str(), IN_CREATE | IN_MOVED_TO), 0);
+  // --overwrite: a run killed before its first last.safetensors may leave a best; it starts over.
   const std::vector<std::string> base{"train",
                                       "--data",
                                       std::string(WUXIA_DATA_DIR) + "/jinyong.txt",
@@ -96,7 +97,6 @@ TEST(CrashSafety, TwentySigkillsThenResumeFinishesFromIntactCheckpoints) {
                                       "300",
                                       "--warmup",
                                       "10",
-                                      // a run killed before its first last.safetensors may leave a best: start over
                                       "--overwrite"};
   int64_t step = 0;
   int kills = 0, resumed = 0, mid_write = 0;

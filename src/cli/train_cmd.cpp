@@ -203,7 +203,12 @@ int cmd_train(int argc, char** argv) {
   RunFolder::check(o.out_dir, !o.resume.empty(), o.overwrite);
   if (use_base(o, r, std::cout)) {
     int signal = 0;
-    o.init = ensure_base(r["base-dir"].as<std::string>(), base_steps, *be.backend, o.quiet, signal);
+    const std::string base_dir = r["base-dir"].as<std::string>();
+    try {
+      o.init = ensure_base(base_dir, base_steps, *be.backend, o.quiet, signal);
+    } catch (const Error& e) {  // its folder is --base-dir, not --out
+      throw Error("the base model in --base-dir " + base_dir + ": " + e.what());
+    }
     if (signal) return 128 + signal;
   }
   if (!o.init.empty()) {
