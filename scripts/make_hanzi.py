@@ -17,8 +17,12 @@ every other character of the bundled name lists (data/*.txt) and of the
 surname table, sorted by code point. Its columns and the rule for 平仄 are
 described in data/README.md ("hanzi.tsv"); in brief, for the first Mandarin
 reading:
-  - neutral tone, or no 广韵 reading through the character or its
-    kTraditionalVariant(s): '?';
+  - the first reading is kMandarin's unless that is in the neutral tone and
+    the character has a toned reading (子 zǐ, not zi: names have no neutral
+    tone);
+  - neutral tone (no toned reading at all), or no 广韵 reading through the
+    character, its kTraditionalVariant(s), or where those give none, their
+    kZVariant/kSemanticVariant/kSpecializedSemanticVariant (峯 for 峰): '?';
   - tone 3 or 4: 仄;
   - tone 1 or 2: the 广韵 readings that can give this Mandarin syllable are
     those of its tone class (平 or 入) whose coda agrees with it (a Mandarin
@@ -27,8 +31,8 @@ reading:
     open Mandarin syllable comes from a vowel rhyme or from a 入声). 平 when
     one of them is 平 (both 平 and 入: Mandarin does not decide, the tone's rule
     gives 平); 仄 when they are all 入; when none matches (an irregular
-    reading), the tone's rule over all readings: 仄 only if every 广韵 reading
-    is 入, else 平.
+    reading), 仄 when no 广韵 reading is 平 (究 jiū and 鼻 bí are 去, 估 gū
+    上: all of the character's readings are 仄), else the tone's rule: 平.
 The script prints how many characters each branch decided.
 """
 import argparse
@@ -148,7 +152,7 @@ def syllable_tone(syl):
 
 
 def readings(c, uh):
-    """The Mandarin readings: kMandarin first (the most common), then kTGHZ2013's others."""
+    """The Mandarin readings: kMandarin first (the most common), then kTGHZ2013's others; neutral ones last."""
     out = []
     for r in uh["kMandarin"].get(c, "").split():
         if r not in out:
@@ -157,7 +161,9 @@ def readings(c, uh):
         for r in entry.split(":", 1)[1].split(","):
             if r not in out:
                 out.append(r)
-    return out
+    # A syllable of a name is never in the neutral tone (子 is zi as a suffix, zǐ in 张子轩): a neutral
+    # reading goes after the toned ones, so that the first reading is the one a name has.
+    return [r for r in out if syllable_tone(r)[1]] + [r for r in out if not syllable_tone(r)[1]]
 
 
 def load_guangyun(shared):
@@ -231,10 +237,11 @@ def pingze(c, reading, uh, gy, why):
         only = all(t == "入" for t, _ in gys)
         why["仄 tone 1/2, matching readings all 入" + ("" if only else " (other readings not 入)")] += 1
         return "仄"
-    if all(t == "入" for t, _ in gys):
-        why["仄 tone 1/2, no matching reading, all readings 入"] += 1
+    if "平" not in {t for t, _ in gys}:
+        # Every Guangyun reading is 仄 (究 jiū, 鼻 bí, 估 gū: 去 or 上 then, a tone 1/2 today).
+        why["仄 tone 1/2, no matching reading, no 平 reading"] += 1
         return "仄"
-    why["平 tone 1/2, no matching reading (tone's rule)"] += 1
+    why["平 tone 1/2, no matching reading, a 平 reading (tone's rule)"] += 1
     return "平"
 
 
@@ -435,7 +442,7 @@ def main(argv):
            n["no_gender"], len(gdrop), M, F, K, n["no_gloss"]),
         "SCRIPT: python3 scripts/make_hanzi.py redoes this file byte for byte (data/README.md)",
         "FORMAT: char<TAB>pinyin<TAB>level<TAB>strokes<TAB>pingze<TAB>male<TAB>female<TAB>gloss; sorted by "
-        "code point; pinyin: readings with tone marks, most common first, separated by ',', '-' if none; level "
+        "code point; pinyin: readings with tone marks, most common first (neutral-tone ones last), separated by ',', '-' if none; level "
         "1-3 in the 通用规范汉字表, 0 if not in it; strokes 0 if unknown; pingze 平/仄/? of the first reading; "
         "gloss '-' if none",
     ]
