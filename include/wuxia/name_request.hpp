@@ -57,6 +57,10 @@ void parse_with(const std::string& value, const std::string& field, char32_t& ch
 std::string parse_source(const std::string& value, const std::string& field);
 std::u32string parse_chars(const std::string& value, const std::string& field);  // UTF-8
 
+// The syllables of `names`, tones aside, as explain reads them (a surname
+// with its reading as a surname: 单 is shàn): what --avoid keeps out.
+std::vector<std::string> avoided_syllables(const NamingData& data, const std::vector<std::u32string>& names);
+
 // The checks that need the tables: the surname's characters are known; the
 // tones pattern is as long as the name and agrees with the surname; the
 // --with character is known, at most the level asked, not ill-omened,

@@ -84,6 +84,14 @@ std::u32string parse_chars(const std::string& value, const std::string& field) {
   return utf8::decode_or_throw(value, field);
 }
 
+std::vector<std::string> avoided_syllables(const NamingData& d, const std::vector<std::u32string>& names) {
+  std::vector<std::string> out;
+  for (const auto& name : names) {
+    for (const auto& syllable : explain_name(d, name).pinyin) out.push_back(toneless(syllable));
+  }
+  return out;
+}
+
 void check_request(const NamingData& d, const NameRequest& q, const RequestFields& f) {
   if (q.surname.empty()) throw Error(f.surname + " is required");
   check_known_chars(d.hanzi, q.surname, f.surname + " " + utf8::encode(q.surname));
@@ -106,11 +114,8 @@ void check_request(const NamingData& d, const NameRequest& q, const RequestField
       }
     }
   }
-  std::vector<std::string> avoided;
-  for (const auto& name : q.avoid) {
-    check_known_chars(d.hanzi, name, f.avoid + " " + utf8::encode(name));
-    for (char32_t c : name) avoided.push_back(toneless(d.hanzi.find(c)->reading()));
-  }
+  for (const auto& name : q.avoid) check_known_chars(d.hanzi, name, f.avoid + " " + utf8::encode(name));
+  const std::vector<std::string> avoided = avoided_syllables(d, q.avoid);
   if (q.with) {
     const std::string w = f.with + " " + utf8::encode(q.with);
     const HanziInfo* c = d.hanzi.find(q.with);

@@ -90,9 +90,7 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
 
   // The per-character masks, one per place of the given name.
   std::unordered_set<std::string> avoided;
-  for (const auto& name : q.avoid) {
-    for (char32_t c : name) avoided.insert(toneless(d.hanzi.find(c)->reading()));
-  }
+  for (const auto& s : avoided_syllables(d, q.avoid)) avoided.insert(s);
   std::vector<std::vector<char>> allowed(L, std::vector<char>(V, 0));
   std::vector<double> char_odds(V, 0);  // each character's term of the sex log-odds
   for (int32_t id = 1 + vocab.num_styles(); id < V; ++id) {

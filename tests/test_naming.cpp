@@ -1,0 +1,277 @@
+// The naming helper (issue 19): the bundled tables and their loaders, explain,
+// the request checks, and the search of `wuxia name`.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "test_util.hpp"
+#include "wuxia/checkpoint.hpp"
+#include "wuxia/cpu_backend.hpp"
+#include "wuxia/error.hpp"
+#include "wuxia/explain.hpp"
+#include "wuxia/name_search.hpp"
+#include "wuxia/scoring.hpp"
+#include "wuxia/sex_lean.hpp"
+#include "wuxia/trainer.hpp"
+#include "wuxia/utf8.hpp"
+
+using namespace wuxia;
+
+namespace {
+
+const NamingData& bundled() {
+  static const NamingData d = NamingData::load(WUXIA_DATA_DIR);
+  return d;
+}
+
+// The message of the wuxia::Error `f` throws ("" when it throws none).
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+// ---- the bundled tables ------------------------------------------------------
+
+TEST(NamingData, BundledTablesLoadWithEveryLevelOneToThree) {
+  const NamingData& d = bundled();
+  std::map<int, int> levels;
+  for (const auto& h : d.hanzi.all()) ++levels[h.level];
+  EXPECT_EQ(levels[1], 3500);
+  EXPECT_EQ(levels[2], 3000);
+  EXPECT_EQ(levels[3], 1605);
+  EXPECT_GT(d.surnames.size(), 400u);
+  EXPECT_GT(d.classics.size(), 10000u);
+  EXPECT_GT(d.ill_omened.size(), 100u);
+  EXPECT_GT(d.hanzi.counted(), 5000);
+}
+
+TEST(NamingData, LevelsOfTheGeneralTable) {
+  EXPECT_EQ(bundled().hanzi.find(U'矗')->level, 1);
+  EXPECT_EQ(bundled().hanzi.find(U'乂')->level, 2);
+  EXPECT_EQ(bundled().hanzi.find(U'婷')->level, 2);  // level 1 lacks name characters like it: why level 2 is the default
+}
+
+TEST(NamingData, RuShengCharactersReadInTones1And2AreZe) {
+  for (char32_t c : std::u32string(U"一十七八白竹国杰")) {
+    const HanziInfo* h = bundled().hanzi.find(c);
+    ASSERT_NE(h, nullptr);
+    const int tone = tone_of(h->readings.front());
+    EXPECT_TRUE(tone == 1 || tone == 2) << utf8::encode(c);
+    EXPECT_EQ(h->pingze, kZe) << utf8::encode(c);
+  }
+  EXPECT_EQ(bundled().hanzi.find(U'芳')->pingze, kPing);
+  EXPECT_EQ(bundled().hanzi.find(U'美')->pingze, kZe);
+}
+
+TEST(NamingData, IllOmenedCharactersHaveReasons) {
+  const std::string* why = bundled().ill_omened.reason(U'死');
+  ASSERT_NE(why, nullptr);
+  EXPECT_NE(why->find("death"), std::string::npos);
+  EXPECT_EQ(bundled().ill_omened.reason(U'芳'), nullptr);
+}
+
+// ---- the loaders' errors -----------------------------------------------------
+
+TEST(NamingLoaders, ErrorsNameFileAndLine) {
+  const std::string head = "# FORMAT: test\n";
+  const std::string good = "一\tyī\t1\t1\t仄\t5\t3\tone\n";
+  struct Case {
+    std::string text, expect;
+  } cases[] = {
+      {head + good + "丁\tdīng\t1\t2\t平\t1\n", "h.tsv:3: 6 field(s), expected 8"},
+      {head + good + "丁\tdīng\t4\t2\t平\t1\t1\tx\n", "h.tsv:3: level '4'"},
+      {head + good + "丁\tdīng\t1\t2\t平\t-1\t1\tx\n", "h.tsv:3: male '-1'"},
+      {head + good + "丁\tdīng\t1\t2\t上\t1\t1\tx\n", "h.tsv:3: pingze '上'"},
+      {head + good + good, "h.tsv:3: char '一' is out of code-point order"},
+      {head + good + "丁丁\tdīng\t1\t2\t平\t1\t1\tx\n", "h.tsv:3: char '丁丁' is not one character"},
+      {head + good + "丁\t\t1\t2\t平\t1\t1\tx\n", "h.tsv:3: field 2 is empty"},
+      {head + good + "# late header\n", "h.tsv:3: a header line"},
+      {head + "一\tyī\t1\t1\t仄\t5\t3\tone\r\n", "h.tsv:2: carriage return"},
+      {head + "\xff\n", "h.tsv:2: invalid UTF-8"},
+      {head, "h.tsv: no characters"},
+  };
+  for (const auto& c : cases) {
+    const std::string e = error_of([&] { HanziTable::parse(c.text, "h.tsv"); });
+    EXPECT_NE(e.find(c.expect), std::string::npos) << c.expect << " | got: " << e;
+  }
+  EXPECT_NE(error_of([] { SurnameTable::parse("万俟\tmò\n", "s.tsv"); })
+                .find("s.tsv:1: surname '万俟' has 2 character(s) but 1 syllable(s)"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { Classics::parse("诗\t关雎\t-\t关关雎鸠\n", "c.tsv"); }).find("c.tsv:1: classic '诗'"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { IllOmened::parse("死\tdeath\n死\tagain\n", "i.txt"); }).find("i.txt:2: char '死' is listed twice"),
+            std::string::npos);
+  const HanziTable t = HanziTable::parse(head + good, "h.tsv");
+  ASSERT_NE(t.find(U'一'), nullptr);
+  EXPECT_EQ(t.find(U'一')->readings, std::vector<std::string>{"yī"});
+  EXPECT_EQ(t.find(U'丁'), nullptr);
+}
+
+TEST(NamingLoaders, MissingFileIsNamed) {
+  test::TempDir dir;
+  EXPECT_NE(error_of([&] { NamingData::load(dir.file("")); }).find("hanzi.tsv: cannot open"), std::string::npos);
+}
+
+TEST(NamingLoaders, TonelessAndToneOf) {
+  EXPECT_EQ(toneless("zhōng"), "zhong");
+  EXPECT_EQ(toneless("lǘ"), "lü");
+  EXPECT_EQ(tone_of("shàn"), 4);
+  EXPECT_EQ(tone_of("qí"), 2);
+  EXPECT_EQ(tone_of("zi"), 5);
+}
+
+// ---- explain -------------------------------------------------------------------
+
+TEST(Explain, SurnamesAreReadAsSurnames) {
+  const std::map<std::u32string, std::vector<std::string>> expect{
+      {U"单田芳", {"shàn"}},      {U"曾国藩", {"zēng"}},      {U"解缙", {"xiè"}},   {U"仇英", {"qiú"}},
+      {U"朴槿惠", {"piáo"}},      {U"查良镛", {"zhā"}},       {U"万俟卨", {"mò", "qí"}},
+      {U"尉迟恭", {"yù", "chí"}},
+  };
+  for (const auto& [name, reading] : expect) {
+    const Explanation e = explain_name(bundled(), name);
+    EXPECT_EQ(e.surname.size(), reading.size()) << utf8::encode(name);
+    for (std::size_t i = 0; i < reading.size(); ++i) EXPECT_EQ(e.pinyin[i], reading[i]) << utf8::encode(name);
+  }
+  // The given name keeps its characters' commonest readings: 单 alone is dān.
+  EXPECT_EQ(explain_name(bundled(), U"单", true).pinyin[0], "dān");
+  EXPECT_EQ(explain_name(bundled(), U"张单").pinyin[1], "dān");
+  EXPECT_EQ(explain_name(bundled(), U"单田芳").pingze, U"仄平平");  // shàn is 仄 though dān is 平
+}
+
+TEST(Explain, NamesOfAClearSexLeanClearly) {
+  for (const auto& n : {U"李淑贞", U"王秀英", U"陈美丽", U"张婷婷"}) {
+    ASSERT_TRUE(explain_name(bundled(), n).p_female);
+    EXPECT_GT(*explain_name(bundled(), n).p_female, 0.9) << utf8::encode(n);
+  }
+  for (const auto& n : {U"王建国", U"李志强", U"张建军", U"刘德刚"}) {
+    EXPECT_LT(*explain_name(bundled(), n).p_female, 0.1) << utf8::encode(n);
+  }
+  EXPECT_FALSE(explain_name(bundled(), U"张卨").p_female);  // no counts: no lean, not a coin toss
+}
+
+TEST(Explain, LeanIsNaiveBayesWithEqualPriors) {
+  const std::string text =
+      "# FORMAT: test\n"
+      "丁\tdīng\t1\t2\t平\t30\t10\tx\n"
+      "七\tqī\t1\t2\t仄\t0\t0\tx\n"
+      "丽\tlì\t1\t7\t仄\t10\t50\tx\n";
+  const HanziTable t = HanziTable::parse(text, "h.tsv");
+  const double M = 40, F = 60, K = 2;
+  const double lo = std::log(11 / (F + K)) - std::log(31 / (M + K)) + std::log(51 / (F + K)) - std::log(11 / (M + K));
+  const SexLean s = sex_lean(t, U"丁七丽");
+  EXPECT_NEAR(s.log_odds, lo, 1e-12);
+  EXPECT_EQ(s.known, 2);
+  EXPECT_EQ(s.unknown, U"七");
+  EXPECT_NEAR(*s.p_female(), 1 / (1 + std::exp(-lo)), 1e-12);
+}
+
+TEST(Explain, ANameFromTheShijingFindsItsLine) {
+  const Explanation e = explain_name(bundled(), U"张子衿");
+  ASSERT_FALSE(e.sources.empty());
+  EXPECT_EQ(e.sources[0].classic, "诗经");
+  EXPECT_EQ(e.sources[0].title, "子衿");
+  EXPECT_NE(e.sources[0].line.find("青青子衿"), std::string::npos);
+  EXPECT_TRUE(explain_name(bundled(), U"张伟").sources.empty());  // one given character: no pair to find
+}
+
+TEST(Explain, JsonHasExactlyTheIssuesFields) {
+  Explanation e = explain_name(bundled(), U"张子衿");
+  nlohmann::json j = to_json(e);
+  std::set<std::string> keys;
+  for (const auto& [k, v] : j.items()) keys.insert(k);
+  EXPECT_EQ(keys, (std::set<std::string>{"name", "surname", "given", "pinyin", "pingze", "strokes", "levels", "gender",
+                                          "gloss", "sources"}));
+  EXPECT_EQ(j["name"], "张子衿");
+  EXPECT_EQ(j["surname"], "张");
+  EXPECT_EQ(j["given"], "子衿");
+  EXPECT_EQ(j["pinyin"], (std::vector<std::string>{"zhāng", "zǐ", "jīn"}));
+  EXPECT_EQ(j["pingze"], "平仄平");
+  EXPECT_EQ(j["strokes"], (std::vector<int>{7, 3, 9}));
+  EXPECT_EQ(j["levels"], (std::vector<int>{1, 1, 2}));
+  EXPECT_EQ(j["gender"].size(), 1u);
+  EXPECT_TRUE(j["gender"]["female"].is_number());
+  EXPECT_EQ(j["gloss"].size(), 2u);
+  std::set<std::string> source_keys;
+  for (const auto& [k, v] : j["sources"][0].items()) source_keys.insert(k);
+  EXPECT_EQ(source_keys, (std::set<std::string>{"title", "author", "line"}));
+  e.percentile = 42.5;
+  EXPECT_EQ(to_json(e)["percentile"], 42.5);
+  EXPECT_TRUE(to_json(explain_name(bundled(), U"张卨"))["gender"]["female"].is_null());
+}
+
+TEST(Explain, UnknownCharacterIsNamed) {
+  EXPECT_NE(error_of([] { explain_name(bundled(), U"张\U0001F409"); }).find("is not in hanzi.tsv"), std::string::npos);
+}
+
+// ---- the request's checks ----------------------------------------------------------
+
+TEST(NameRequest, EachBadValueNamesItsField) {
+  EXPECT_EQ(parse_sex("girl", "gender"), Sex::Girl);
+  EXPECT_NE(error_of([] { parse_sex("female", "gender"); }).find("gender female: expected girl, boy or any"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { check_level(4, "--level"); }).find("--level 4"), std::string::npos);
+  EXPECT_NE(error_of([] { check_given_len(3, "--given-len"); }).find("--given-len 3: expected 1 or 2"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { check_count(0, "-n"); }).find("-n 0"), std::string::npos);
+  EXPECT_NE(error_of([] { check_count(kMaxNames + 1, "n"); }).find("n 201: expected 1..200"), std::string::npos);
+  EXPECT_EQ(parse_tones("?pZ仄平", "--tones"), U"?平仄仄平");
+  EXPECT_NE(error_of([] { parse_tones("平x", "tones"); }).find("tones 平x: 'x' is not 平, 仄 or ?"), std::string::npos);
+  char32_t c = 0;
+  int pos = -1;
+  parse_with("明@2", "--with", c, pos);
+  EXPECT_EQ(c, U'明');
+  EXPECT_EQ(pos, 2);
+  parse_with("明", "--with", c, pos);
+  EXPECT_EQ(pos, 0);
+  EXPECT_NE(error_of([&] { parse_with("明@3", "with", c, pos); }).find("with 明@3: the place after @ is 1 or 2"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { parse_with("明德", "--with", c, pos); }).find("expected one character"), std::string::npos);
+  EXPECT_EQ(parse_source("诗经", "--source"), "诗经");
+  EXPECT_NE(error_of([] { parse_source("红楼梦", "--source"); }).find("--source 红楼梦: expected any or one of"),
+            std::string::npos);
+}
+
+TEST(NameRequest, ChecksAgainstTheTablesNameTheField) {
+  NameRequest q;
+  q.surname = U"张";
+  q.tones = U"平平";
+  EXPECT_NE(error_of([&] { check_request(bundled(), q); }).find("--tones 平平: 2 place(s), but the name has 3"),
+            std::string::npos);
+  q.tones = U"仄平平";
+  EXPECT_NE(error_of([&] { check_request(bundled(), q); }).find("place 1 is 仄 but the surname's 张 (zhāng) is 平"),
+            std::string::npos);
+  q.tones = U"?平平";
+  q.with = U'死';
+  EXPECT_NE(error_of([&] { check_request(bundled(), q); }).find("--with 死: on the ill-omened list (death"),
+            std::string::npos);
+  q.with = U'乂';
+  q.level = 1;
+  EXPECT_NE(error_of([&] { check_request(bundled(), q); }).find("--with 乂: level 2"), std::string::npos);
+  q.level = 2;
+  q.with = U'美';
+  q.with_pos = 1;
+  EXPECT_NE(error_of([&] { check_request(bundled(), q); }).find("--with 美: is 仄, but --tones wants 平"),
+            std::string::npos);
+  q.with = U'张';
+  EXPECT_NE(error_of([&] { check_request(bundled(), q); }).find("the surname's own character"), std::string::npos);
+  q.with = 0;
+  q.avoid = {U"张\U0001F409"};
+  EXPECT_NE(error_of([&] { check_request(bundled(), q); }).find("--avoid"), std::string::npos);
+  q.avoid = {};
+  q.surname = U"\U0001F409";
+  RequestFields json_fields;
+  json_fields.surname = "surname";
+  EXPECT_EQ(error_of([&] { check_request(bundled(), q, json_fields); }).rfind("surname ", 0), 0u);
+  EXPECT_EQ(avoided_syllables(bundled(), {U"单田芳"}), (std::vector<std::string>{"shan", "tian", "fang"}));
+}
