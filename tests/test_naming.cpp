@@ -58,7 +58,8 @@ TEST(NamingData, BundledTablesLoadWithEveryLevelOneToThree) {
 TEST(NamingData, LevelsOfTheGeneralTable) {
   EXPECT_EQ(bundled().hanzi.find(U'矗')->level, 1);
   EXPECT_EQ(bundled().hanzi.find(U'乂')->level, 2);
-  EXPECT_EQ(bundled().hanzi.find(U'婷')->level, 2);  // level 1 lacks name characters like it: why level 2 is the default
+  EXPECT_EQ(bundled().hanzi.find(U'婷')->level,
+            2);  // level 1 lacks name characters like it: why level 2 is the default
 }
 
 TEST(NamingData, RuShengCharactersReadInTones1And2AreZe) {
@@ -104,13 +105,15 @@ TEST(NamingLoaders, ErrorsNameFileAndLine) {
     const std::string e = error_of([&] { HanziTable::parse(c.text, "h.tsv"); });
     EXPECT_NE(e.find(c.expect), std::string::npos) << c.expect << " | got: " << e;
   }
-  EXPECT_NE(error_of([] { SurnameTable::parse("万俟\tmò\n", "s.tsv"); })
-                .find("s.tsv:1: surname '万俟' has 2 character(s) but 1 syllable(s)"),
+  EXPECT_NE(error_of([] {
+              SurnameTable::parse("万俟\tmò\n", "s.tsv");
+            }).find("s.tsv:1: surname '万俟' has 2 character(s) but 1 syllable(s)"),
             std::string::npos);
   EXPECT_NE(error_of([] { Classics::parse("诗\t关雎\t-\t关关雎鸠\n", "c.tsv"); }).find("c.tsv:1: classic '诗'"),
             std::string::npos);
-  EXPECT_NE(error_of([] { IllOmened::parse("死\tdeath\n死\tagain\n", "i.txt"); }).find("i.txt:2: char '死' is listed twice"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([] { IllOmened::parse("死\tdeath\n死\tagain\n", "i.txt"); }).find("i.txt:2: char '死' is listed twice"),
+      std::string::npos);
   const HanziTable t = HanziTable::parse(head + good, "h.tsv");
   ASSERT_NE(t.find(U'一'), nullptr);
   EXPECT_EQ(t.find(U'一')->readings, std::vector<std::string>{"yī"});
@@ -134,9 +137,8 @@ TEST(NamingLoaders, TonelessAndToneOf) {
 
 TEST(Explain, SurnamesAreReadAsSurnames) {
   const std::map<std::u32string, std::vector<std::string>> expect{
-      {U"单田芳", {"shàn"}},      {U"曾国藩", {"zēng"}},      {U"解缙", {"xiè"}},   {U"仇英", {"qiú"}},
-      {U"朴槿惠", {"piáo"}},      {U"查良镛", {"zhā"}},       {U"万俟卨", {"mò", "qí"}},
-      {U"尉迟恭", {"yù", "chí"}},
+      {U"单田芳", {"shàn"}}, {U"曾国藩", {"zēng"}}, {U"解缙", {"xiè"}},        {U"仇英", {"qiú"}},
+      {U"朴槿惠", {"piáo"}}, {U"查良镛", {"zhā"}},  {U"万俟卨", {"mò", "qí"}}, {U"尉迟恭", {"yù", "chí"}},
   };
   for (const auto& [name, reading] : expect) {
     const Explanation e = explain_name(bundled(), name);
@@ -191,7 +193,7 @@ TEST(Explain, JsonHasExactlyTheIssuesFields) {
   std::set<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.insert(k);
   EXPECT_EQ(keys, (std::set<std::string>{"name", "surname", "given", "pinyin", "pingze", "strokes", "levels", "gender",
-                                          "gloss", "sources"}));
+                                         "gloss", "sources"}));
   EXPECT_EQ(j["name"], "张子衿");
   EXPECT_EQ(j["surname"], "张");
   EXPECT_EQ(j["given"], "子衿");
@@ -274,4 +276,275 @@ TEST(NameRequest, ChecksAgainstTheTablesNameTheField) {
   json_fields.surname = "surname";
   EXPECT_EQ(error_of([&] { check_request(bundled(), q, json_fields); }).rfind("surname ", 0), 0u);
   EXPECT_EQ(avoided_syllables(bundled(), {U"单田芳"}), (std::vector<std::string>{"shan", "tian", "fang"}));
+}
+
+// ---- the search ------------------------------------------------------------------------
+
+namespace {
+
+// A small model trained on 李XY and 王XY for every pair of a few characters,
+// repeats and ill-omened ones included, so that a search without its masks
+// would propose them for 张 (whose names it never saw, so they are all new).
+// Quick to train: a handful of characters, H = 32.
+class NamingModel : public ::testing::Test {
+ protected:
+  static constexpr const char32_t* kChars = U"丽美芳英伟强刚军死鬼张乂婷淑贞国明子心";
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    std::string names;
+    const std::u32string chars(kChars);
+    for (char32_t s : std::u32string(U"李王")) {
+      for (char32_t a : chars) {
+        for (char32_t b : chars) names += utf8::encode(std::u32string{s, a, b}) + "\n";
+        names += utf8::encode(std::u32string{s, a}) + "\n";
+      }
+    }
+    test::write_file(dir_->file("pairs.txt"), names);
+    TrainOptions o;
+    o.data = {{"ancient", dir_->file("pairs.txt")}};
+    o.out_dir = dir_->file("run");
+    o.model = ModelConfig{0, 16, 32, 1, 0.0};
+    o.settings.batch = 64;
+    o.settings.lr = 1e-2;
+    o.settings.seed = 3;
+    o.steps = 200;
+    o.eval_every = 200;
+    o.quiet = true;
+    std::ostringstream log;
+    train(o, be_, log);
+    ck_ = new Checkpoint(load_checkpoint(dir_->file("run/last.safetensors")));
+    model_ = new Model<float>(be_, ck_->config);
+    model_->set_params(ck_->params);
+  }
+  static void TearDownTestSuite() {
+    delete model_;
+    delete ck_;
+    delete dir_;
+  }
+  static std::vector<NameProposal> propose(const NameRequest& q, NameSearchStats* stats = nullptr) {
+    return propose_names(*model_, ck_->vocab(), ck_->known_names(), bundled(), q, stats);
+  }
+  static NameRequest request(int n) {
+    NameRequest q;
+    q.surname = U"张";
+    q.n = n;
+    return q;
+  }
+  static inline cpu::CpuBackend<float> be_;
+  static inline test::TempDir* dir_ = nullptr;
+  static inline Checkpoint* ck_ = nullptr;
+  static inline Model<float>* model_ = nullptr;
+};
+
+}  // namespace
+
+TEST_F(NamingModel, NeverProposesRepeatsTheSurnameOrIllOmenedCharactersYetFillsTheList) {
+  NameRequest q = request(40);
+  q.level = 3;
+  const auto names = propose(q);
+  ASSERT_EQ(names.size(), 40u);
+  std::set<std::u32string> unique;
+  for (const auto& p : names) {
+    const std::u32string& g = p.explanation.given;
+    ASSERT_EQ(g.size(), 2u);
+    EXPECT_EQ(p.explanation.surname, U"张");
+    EXPECT_NE(g[0], g[1]) << utf8::encode(g);
+    for (char32_t c : g) {
+      EXPECT_NE(c, U'张') << utf8::encode(g);
+      EXPECT_EQ(bundled().ill_omened.reason(c), nullptr) << utf8::encode(g);
+    }
+    unique.insert(g);
+  }
+  EXPECT_EQ(unique.size(), names.size());
+  // The model does like them: without the masks they would be there.
+  const auto ll = log_likelihoods(*model_, ck_->vocab(), {U"张死鬼", U"张美美", U"张张丽", U"张美丽"}, 0);
+  for (double x : ll) EXPECT_GT(x, names.back().log_likelihood - 3.0);
+  q.allow_repeat = true;
+  bool repeat = false;
+  for (const auto& p : propose(q)) repeat = repeat || p.explanation.given[0] == p.explanation.given[1];
+  EXPECT_TRUE(repeat) << "--allow-repeat lets 叠字 in";
+}
+
+TEST_F(NamingModel, LevelTonesAndWithAreKept) {
+  NameRequest q = request(12);
+  q.level = 1;
+  q.tones = U"?平仄";
+  q.with = U'明';
+  q.with_pos = 1;
+  auto names = propose(q);
+  ASSERT_FALSE(names.empty());
+  for (const auto& p : names) {
+    const Explanation& e = p.explanation;
+    EXPECT_EQ(e.given[0], U'明') << utf8::encode(e.name);
+    EXPECT_EQ(e.pingze.substr(1), U"平仄") << utf8::encode(e.name);
+    for (int level : e.levels) EXPECT_EQ(level, 1) << utf8::encode(e.name);
+  }
+  q = request(30);
+  q.level = 2;
+  q.with = U'英';  // either place
+  names = propose(q);
+  ASSERT_EQ(names.size(), 30u);
+  std::set<std::size_t> places;
+  for (const auto& p : names) {
+    const auto at = p.explanation.given.find(U'英');
+    ASSERT_NE(at, std::u32string::npos) << utf8::encode(p.explanation.name);
+    places.insert(at);
+    for (int level : p.explanation.levels) EXPECT_LE(level, 2);
+  }
+  EXPECT_EQ(places.size(), 2u) << "英 at either place";
+  q.with = 0;
+  q.given_len = 1;
+  q.n = 5;
+  for (const auto& p : propose(q)) EXPECT_EQ(p.explanation.given.size(), 1u);
+}
+
+TEST_F(NamingModel, AvoidAndExcludeKeepTheirCharactersOut) {
+  NameRequest q = request(20);
+  q.exclude = U"美丽";
+  q.avoid = {U"李芳"};  // fāng: 芳 and any other fang
+  for (const auto& p : propose(q)) {
+    for (char32_t c : p.explanation.given) {
+      EXPECT_EQ(std::u32string(U"美丽芳李").find(c), std::u32string::npos) << utf8::encode(p.explanation.name);
+    }
+  }
+}
+
+TEST_F(NamingModel, GenderIsKeptAndRankedWithTheLikelihood) {
+  for (Sex sex : {Sex::Girl, Sex::Boy}) {
+    NameRequest q = request(5);
+    q.sex = sex;
+    NameSearchStats stats;
+    const auto names = propose(q, &stats);
+    ASSERT_EQ(names.size(), 5u);
+    EXPECT_EQ(stats.past_variety, 0);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const auto& p = names[i];
+      const double pf = *p.explanation.p_female;
+      EXPECT_TRUE(sex == Sex::Girl ? pf > 0.5 : pf < 0.5) << utf8::encode(p.explanation.name) << " " << pf;
+      // The score is the whole name's log-likelihood plus log P(the sex asked | given name).
+      EXPECT_NEAR(p.log_likelihood, log_likelihoods(*model_, ck_->vocab(), {p.explanation.name}, 0)[0], 1e-3);
+      EXPECT_NEAR(p.score, p.log_likelihood + std::log(sex == Sex::Girl ? pf : 1 - pf), 1e-9);
+      if (i > 0) EXPECT_LE(p.score, names[i - 1].score);
+    }
+  }
+}
+
+TEST_F(NamingModel, NoCharacterCarriesTheList) {
+  NameRequest q = request(10);
+  NameSearchStats stats;
+  const auto names = propose(q, &stats);
+  ASSERT_EQ(names.size(), 10u);
+  std::map<char32_t, int> uses;
+  for (const auto& p : names) {
+    for (char32_t c : p.explanation.given) ++uses[c];
+  }
+  for (const auto& [c, k] : uses) EXPECT_LE(k, variety_cap(10)) << utf8::encode(c);
+  EXPECT_EQ(stats.past_variety, 0);
+  EXPECT_EQ(variety_cap(50), 5);
+}
+
+TEST_F(NamingModel, SourceKeepsPairsThatShareALine) {
+  NameRequest q = request(5);
+  q.level = 3;
+  q.source = "诗经";
+  const auto names = propose(q);
+  ASSERT_FALSE(names.empty());
+  for (const auto& p : names) {
+    EXPECT_FALSE(bundled().classics.lines_with(p.explanation.given, "诗经").empty())
+        << utf8::encode(p.explanation.name);
+    EXPECT_FALSE(p.explanation.sources.empty());
+  }
+}
+
+TEST_F(NamingModel, BoundsAreCheckedBeforeAnyWork) {
+  NameRequest q = request(kMaxNames + 1);
+  EXPECT_NE(error_of([&] { propose(q); }).find("-n 201: expected 1..200"), std::string::npos);
+  q = request(5);
+  q.given_len = 8;
+  EXPECT_NE(error_of([&] { propose(q); }).find("--given-len 8: expected 1 or 2"), std::string::npos);
+  q = request(kMaxNames);  // the largest request answers (its memory is bounded by the cap)
+  q.level = 3;
+  q.allow_repeat = true;
+  EXPECT_FALSE(propose(q).empty());
+}
+
+// ---- the commands ----------------------------------------------------------------------
+
+TEST(NamingCli, ExplainPrintsATableOrJsonLinesAndNamesWhatItSkips) {
+  auto r = test::run_wuxia("explain 单田芳 张子衿");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("name\tpinyin\tpingze\tstrokes\tlevels\tP(female)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("单田芳\tshàn tián fāng\t仄平平\t8+5+7\t1 1 1\t"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("《子衿》 (诗经): 青青子衿，悠悠我心。"), std::string::npos) << r.out;
+  r = test::run_wuxia("explain --json 张子衿 王建国 2>/dev/null");
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::istringstream lines(r.out);
+  std::string line;
+  std::vector<nlohmann::json> objects;
+  while (std::getline(lines, line)) objects.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(objects.size(), 2u);
+  EXPECT_EQ(objects[1]["given"], "建国");
+  EXPECT_FALSE(objects[0].contains("percentile"));
+  r = test::run_wuxia("explain --given 张\xF0\x9F\x90\x89 淑贞");
+  EXPECT_EQ(r.code, 3) << r.out;  // some names skipped
+  EXPECT_NE(r.out.find("is not in hanzi.tsv"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 of 2 names skipped"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("淑贞\tshū zhēn"), std::string::npos) << r.out;
+}
+
+TEST(NamingCli, NameRejectsBadRequestsBeforeLoadingAModel) {
+  test::TempDir dir;
+  struct Case {
+    std::string args, expect;
+  } cases[] = {
+      {"name", "--surname is required"},
+      {"name --surname 张 -n 100000", "-n 100000: expected 1..200"},
+      {"name --surname 张 --given-len 8", "--given-len 8: expected 1 or 2"},
+      {"name --surname 张 --gender female", "--gender female: expected girl, boy or any"},
+      {"name --surname 张 --level 0", "--level 0"},
+      {"name --surname 张 --tones 平平平平", "--tones 平平平平: 4 place(s), but the name has 3"},
+      {"name --surname 张 --with 死", "--with 死: on the ill-omened list"},
+      {"name --surname 张 --source 红楼梦", "--source 红楼梦"},
+      {"name --surname 张 --source any --given-len 1", "--source needs --given-len 2"},
+      {"name --surname 张 --checkpoint " + dir.file("none.safetensors"), "none.safetensors: no such checkpoint"},
+  };
+  for (const auto& c : cases) {
+    const auto r = test::run_wuxia(c.args);
+    EXPECT_EQ(r.code, 1) << c.args;
+    EXPECT_NE(r.out.find(c.expect), std::string::npos) << c.args << "\n" << r.out;
+  }
+}
+
+TEST(NamingCli, NameJsonIsExplainsFieldsPlusTheScore) {
+  test::TempDir dir;
+  std::string names;
+  for (char32_t a : std::u32string(U"丽美芳英伟强刚军淑贞")) {
+    for (char32_t b : std::u32string(U"丽美芳英伟强刚军淑贞"))
+      names += utf8::encode(std::u32string{U'李', a, b}) + "\n";
+  }
+  test::write_file(dir.file("pairs.txt"), names + "张三\n");  // the model must know the surname
+  auto r = test::run_wuxia("train --data ancient=" + dir.file("pairs.txt") +
+                           " --steps 30 --hidden 16 --embed 8 --layers 1 --device cpu --quiet --out " + dir.file("o"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = test::run_wuxia("name --surname 张 -n 3 --gender girl --json --checkpoint " + dir.file("o/best.safetensors"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::istringstream lines(r.out);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    std::set<std::string> keys;
+    for (const auto& [k, v] : j.items()) keys.insert(k);
+    EXPECT_EQ(keys, (std::set<std::string>{"name", "surname", "given", "pinyin", "pingze", "strokes", "levels",
+                                           "gender", "gloss", "sources", "log_likelihood", "score"}));
+    EXPECT_GT(j["gender"]["female"].get<double>(), 0.5);
+    ++n;
+  }
+  EXPECT_EQ(n, 3);
+  r = test::run_wuxia("name --surname 张 -n 3 --checkpoint " + dir.file("o/best.safetensors"));
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("name\tpinyin\tpingze\tstrokes\tlevels\tP(female)\tscore"), std::string::npos) << r.out;
+  r = test::run_wuxia("explain --checkpoint " + dir.file("o/best.safetensors") + " --samples 50 --json 张美丽");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(nlohmann::json::parse(r.out).contains("percentile")) << r.out;
 }
