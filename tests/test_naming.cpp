@@ -548,3 +548,9 @@ TEST(NamingCli, NameJsonIsExplainsFieldsPlusTheScore) {
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_TRUE(nlohmann::json::parse(r.out).contains("percentile")) << r.out;
 }
+
+TEST(Explain, LinesHoldingTheNameAsWrittenComeFirst) {
+  const Explanation e = explain_name(bundled(), U"林如玉");
+  ASSERT_FALSE(e.sources.empty());
+  EXPECT_NE(e.sources[0].line.find("如玉"), std::string::npos) << e.sources[0].line;
+}

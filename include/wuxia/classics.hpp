@@ -28,7 +28,8 @@ class Classics {
   static const std::vector<std::string>& classic_names();
 
   // Lines holding every character of `chars` (from `classic`, or any when
-  // empty), in file order; at most `limit` of them.
+  // empty): those holding them side by side first, then the others, each in
+  // file order; at most `limit` of them.
   std::vector<const ClassicLine*> lines_with(std::u32string_view chars, const std::string& classic = "",
                                              std::size_t limit = 5) const;
   // The characters sharing a line with `c` (from `classic`, or any when empty).

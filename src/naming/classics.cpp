@@ -46,12 +46,17 @@ std::vector<const ClassicLine*> Classics::lines_with(std::u32string_view chars, 
   if (chars.empty()) return out;
   const auto first = where_.find(chars[0]);
   if (first == where_.end()) return out;
-  for (uint32_t id : first->second) {
-    if (out.size() >= limit) break;
-    if (!classic.empty() && lines_[id].classic != classic) continue;
-    bool all = true;
-    for (char32_t ch : chars.substr(1)) all = all && chars_[id].find(ch) != std::u32string::npos;
-    if (all) out.push_back(&lines_[id]);
+  // Lines holding the characters as written, side by side (有女如玉 for 如玉),
+  // come before lines that only hold them apart.
+  for (const bool together : {true, false}) {
+    for (uint32_t id : first->second) {
+      if (out.size() >= limit) return out;
+      if (!classic.empty() && lines_[id].classic != classic) continue;
+      const bool side_by_side = chars_[id].find(chars) != std::u32string::npos;
+      bool all = true;
+      for (char32_t ch : chars.substr(1)) all = all && chars_[id].find(ch) != std::u32string::npos;
+      if (all && side_by_side == together) out.push_back(&lines_[id]);
+    }
   }
   return out;
 }

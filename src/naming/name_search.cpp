@@ -222,6 +222,16 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
   for (auto& p : out) {
     const std::u32string given = p.explanation.given;
     p.explanation = explain_parts(d, q.surname, given);
+    if (!q.source.empty() && q.source != "any") {  // the classic asked for first
+      std::vector<NameSource> sources;
+      for (const ClassicLine* l : d.classics.lines_with(given, q.source, kMaxSources)) {
+        sources.push_back({l->classic, l->title, l->author, l->line});
+      }
+      for (const auto& s : p.explanation.sources) {
+        if (sources.size() < kMaxSources && s.classic != q.source) sources.push_back(s);
+      }
+      p.explanation.sources = std::move(sources);
+    }
   }
   if (stats_out) *stats_out = stats;
   return out;
