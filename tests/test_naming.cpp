@@ -554,3 +554,14 @@ TEST(Explain, LinesHoldingTheNameAsWrittenComeFirst) {
   ASSERT_FALSE(e.sources.empty());
   EXPECT_NE(e.sources[0].line.find("如玉"), std::string::npos) << e.sources[0].line;
 }
+
+TEST(NamingCli, ExplainAnswersEveryLineOfAFileAndNamesTheLineItSkips) {
+  test::TempDir dir;
+  test::write_file(dir.file("names.txt"), "# given names\n\n 淑贞 \n淑贞\n张\xF0\x9F\x90\x89\n建国\n");
+  const auto r = test::run_wuxia("explain --given --json --file " + dir.file("names.txt"));
+  EXPECT_EQ(r.code, 3) << r.out;
+  EXPECT_NE(r.out.find("names.txt:5: character"), std::string::npos) << r.out;
+  std::size_t objects = 0;
+  for (std::size_t at = r.out.find("{\""); at != std::string::npos; at = r.out.find("{\"", at + 1)) ++objects;
+  EXPECT_EQ(objects, 3u) << "repeats are answered too, so the output lines up with the file";
+}

@@ -9,6 +9,7 @@
 #include "cli.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/explain.hpp"
+#include "wuxia/file_io.hpp"
 #include "wuxia/name_search.hpp"
 #include "wuxia/names.hpp"
 #include "wuxia/scoring.hpp"
@@ -70,6 +71,29 @@ void print_explanation(const Explanation& e, const std::string& extra, std::ostr
   }
 }
 
+// Every name of a file, one per line, repeats kept: explain answers each line
+// in order, so that its output lines up with its input. Blank and `#` lines
+// are skipped as in every name file; each name comes with "<path>:<line>".
+std::vector<std::pair<std::u32string, std::string>> name_lines(const std::string& path) {
+  std::vector<std::pair<std::u32string, std::string>> out;
+  const std::string text = read_whole_file(path);
+  std::size_t line_no = 0, start = 0;
+  while (start < text.size()) {
+    ++line_no;
+    const std::size_t nl = std::min(text.find('\n', start), text.size());
+    const std::string where = path + ":" + std::to_string(line_no);
+    std::u32string line = utf8::decode_or_throw(std::string_view(text).substr(start, nl - start), where);
+    start = nl + 1;
+    if (line_no == 1 && !line.empty() && line[0] == 0xFEFF) line.erase(0, 1);
+    const auto first = line.find_first_not_of(U" \t\r\u3000");
+    if (first == std::u32string::npos || line[first] == U'#') continue;
+    line = line.substr(first, line.find_last_not_of(U" \t\r\u3000") - first + 1);
+    out.emplace_back(std::move(line), where);
+  }
+  if (out.empty()) throw Error(path + ": no names (the file is empty or has only blank and comment lines)");
+  return out;
+}
+
 const char* const kColumns = "name\tpinyin\tpingze\tstrokes\tlevels\tP(female)";
 
 }  // namespace
@@ -85,7 +109,7 @@ int cmd_explain(int argc, char** argv) {
   opts.positional_help("NAME...");
   // clang-format off
   opts.add_options()
-    ("file", "names to explain, one per line", cxxopts::value<std::string>())
+    ("file", "names to explain, one per line (each line answered, repeats too)", cxxopts::value<std::string>())
     ("given", "read each whole name as a given name (no surname)")
     ("checkpoint", "add the model's percentile (e.g. runs/base/best.safetensors)", cxxopts::value<std::string>())
     ("style", "style the percentile is taken in (default: ancient where the model knows it)",
@@ -105,9 +129,7 @@ int cmd_explain(int argc, char** argv) {
       names.emplace_back(utf8::decode_or_throw(n, "name '" + n + "'"), "name '" + n + "'");
   }
   if (r.count("file")) {
-    const std::string path = r["file"].as<std::string>();
-    const NameFile f = load_name_file(path, "file");
-    for (const auto& n : f.names) names.emplace_back(n, path + ": " + utf8::encode(n));
+    for (auto& n : name_lines(r["file"].as<std::string>())) names.push_back(std::move(n));
   }
   if (names.empty()) throw Error("give names as arguments or --file FILE (see --help)");
   const int n_samples = r["samples"].as<int>();
