@@ -398,10 +398,15 @@ def main(argv):
     level = {}
     for c, v in uh["kTGH"].items():
         for entry in v.split():
-            year, num = entry.split(":")
+            year, _, num = entry.partition(":")
+            if not num.isdigit() or not 1 <= int(num) <= 8105:
+                die("Unihan kTGH of U+%04X: %r is not YEAR:1-8105" % (ord(c), entry))
             if year == "2013":
                 n = int(num)
                 level[c] = 1 if n <= 3500 else 2 if n <= 6500 else 3
+    for c, v in uh["kTotalStrokes"].items():
+        if not v.split()[0].isdigit():
+            die("Unihan kTotalStrokes of U+%04X: %r is not a number" % (ord(c), v))
     if len(level) != 8105:
         die("kTGH gives %d characters, expected the 8,105 of the 通用规范汉字表" % len(level))
     name_chars = load_names_chars(a.out)

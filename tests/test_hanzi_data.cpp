@@ -298,6 +298,29 @@ TEST(NamingData, ScriptRedoesTheFilesByteForByte) {
   EXPECT_NE(r.out.find("hanzi.tsv: same"), std::string::npos) << r.out;
 }
 
+// A malformed source row stops the script with the file and line, and nothing is written.
+TEST(NamingData, ScriptNamesTheBadLineOfASource) {
+  const std::string shared = WUXIA_SHARED_DATA_DIR;
+  for (const char* sub : {"/guangyun/zitou.csv", "/surnames/surnames.tsv", "/poetry/tangshisanbaishou.json"})
+    if (!std::filesystem::exists(shared + sub)) GTEST_SKIP() << "no " << shared << sub;
+  if (!std::filesystem::exists("/usr/share/unicode/Unihan_Readings.txt.bz2")) GTEST_SKIP() << "no unicode-data";
+  if (!have("python3")) GTEST_SKIP() << "python3 not installed";
+  test::TempDir dir;
+  for (const char* sub : {"guangyun", "surnames", "poetry"})
+    std::filesystem::create_directory_symlink(shared + "/" + sub, dir.path() / sub);
+  std::filesystem::create_directory(dir.path() / "gender");
+  test::write_file(dir.file("gender/charfreq.csv"), "char,male,female\n明,378860,63221\n伟,many,51232\n");
+  const std::string out = dir.file("out");
+  std::filesystem::create_directory(out);
+  for (const char* f : {"jinyong.txt", "gulong.txt", "ancient.txt", "poets.txt"})
+    std::filesystem::copy_file(data_path(f), out + "/" + f);
+  const auto r = test::run_command("python3 " + scripts_dir() + "/make_hanzi.py --shared " + dir.path().string() +
+                                   " --out " + out);
+  EXPECT_NE(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("charfreq.csv:3: "), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(out + "/hanzi.tsv"));
+}
+
 // scripts/lean_accuracy.py on a table of three characters, where the figures can be worked by hand:
 // M = 10 + 1 = 11, F = 2 + 9 = 11, K = 2 (丙 has no counts). For 甲 the log-odds are
 // log(3/13) - log(11/13) < 0 (male), for 乙 log(10/13) - log(2/13) > 0 (female); 丙 is not judged.
