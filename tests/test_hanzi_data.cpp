@@ -348,3 +348,34 @@ TEST(LeanAccuracy, ScoresTheEqualPriorLeanAndNgendersGuess) {
   EXPECT_NE(bad.code, 0);
   EXPECT_NE(bad.out.find("bad.tsv:2"), std::string::npos) << bad.out;
 }
+
+// --wuxia BINARY compares `BINARY explain --given --json --file` with the script's own P(female): a stand-in
+// binary that prints the hand-worked values (甲 3/14, 乙 10/12, 甲乙 30/52, 丙 not judged) passes; one that is
+// off for 乙 fails and says by how much.
+TEST(LeanAccuracy, ChecksWuxiaExplainAgainstTheFormula) {
+  if (!have("python3")) GTEST_SKIP() << "python3 not installed";
+  test::TempDir dir;
+  test::write_file(dir.file("hanzi.tsv"),
+                   "乙\t-\t0\t1\t?\t1\t9\t-\n丙\t-\t0\t1\t?\t0\t0\t-\n甲\t-\t0\t1\t?\t10\t2\t-\n");
+  test::write_file(dir.file("labels.tsv"),
+                   "甲\tmale\t-\tt\n乙\tmale\t-\tt\n丙\tfemale\t-\tt\n甲乙\tfemale\t-\tt\n甲\tmale\t-\tt\n");
+  const auto fake = [&](const std::string& name, const std::string& p_yi) {
+    test::write_file(dir.file(name),
+                     "#!/bin/sh\n"
+                     "echo '{\"given\":\"甲\",\"gender\":{\"female\":0.21428571428571427}}'\n"
+                     "echo '{\"given\":\"乙\",\"gender\":{\"female\":" +
+                         p_yi +
+                         "}}'\n"
+                         "echo '{\"given\":\"丙\",\"gender\":{\"female\":null}}'\n"
+                         "echo '{\"given\":\"甲乙\",\"gender\":{\"female\":0.5769230769230769}}'\n");
+    std::filesystem::permissions(dir.file(name), std::filesystem::perms::owner_all);
+    return test::run_command("python3 " + scripts_dir() + "/lean_accuracy.py --hanzi " + dir.file("hanzi.tsv") +
+                             " --labels " + dir.file("labels.tsv") + " --wuxia " + dir.file(name));
+  };
+  const auto good = fake("good.sh", "0.8333333333333334");
+  EXPECT_EQ(good.code, 0) << good.out;
+  EXPECT_NE(good.out.find("judged by one only 0"), std::string::npos) << good.out;
+  const auto off = fake("off.sh", "0.7");
+  EXPECT_EQ(off.code, 1) << off.out;
+  EXPECT_NE(off.out.find("largest |P - script's P| 0.133"), std::string::npos) << off.out;
+}
