@@ -125,10 +125,12 @@ def score(labels, guesses):
 
 def run_wuxia(binary, labels):
     """P(female) per labelled given name from `binary explain --given --json --file`, None if not judged."""
+    # Each given name once (explain prints a name once however often it is asked), matched by its field.
+    distinct = sorted({g for g, _ in labels})
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "given.txt")
         with open(path, "w", encoding="utf-8") as f:
-            f.write("".join(g + "\n" for g, _ in labels))
+            f.write("".join(g + "\n" for g in distinct))
         try:
             r = subprocess.run([binary, "explain", "--given", "--json", "--file", path], capture_output=True,
                                text=True, timeout=600)
@@ -141,16 +143,23 @@ def run_wuxia(binary, labels):
         objs = json.loads(out) if out.startswith("[") else [json.loads(l) for l in out.split("\n") if l.strip()]
     except ValueError as e:
         die("%s explain --json: not JSON (one object a line, or a list): %s" % (binary, e))
-    if len(objs) != len(labels):
-        die("%s explain printed %d objects for %d names" % (binary, len(objs), len(labels)))
-    ps = []
-    for obj, (given, _) in zip(objs, labels):
-        if obj.get("given") not in (None, given):
-            die("%s explain: object for %r where %r was expected" % (binary, obj.get("given"), given))
-        g = obj.get("gender")
-        p = g.get("female") if isinstance(g, dict) else None
-        ps.append(None if p is None else float(p))
-    return ps
+    by_given = {}
+    for obj in objs:
+        g = obj.get("gender") if isinstance(obj, dict) else None
+        if not isinstance(g, dict) or "female" not in g or not isinstance(obj.get("given"), str):
+            die("%s explain --json: an object without given or gender.female: %r" % (binary, obj))
+        by_given[obj["given"]] = None if g["female"] is None else float(g["female"])
+    missing = [g for g in distinct if g not in by_given]
+    if missing:
+        die("%s explain printed no object for %d of %d given names (%s)"
+            % (binary, len(missing), len(distinct), " ".join(missing[:10])))
+    return [by_given[g] for g, _ in labels]
+
+
+def shown(path):
+    """A path as the user would write it: relative to the repository when inside it."""
+    rel = os.path.relpath(os.path.abspath(path), ROOT)
+    return path if rel.startswith("..") else rel
 
 
 def fmt(s):
@@ -169,7 +178,7 @@ def main(argv):
 
     lean = Lean(load_counts(a.hanzi))
     print("%s: M %d, F %d, K %d characters with counts; ngender's prior log(F/M) = %.4f"
-          % (os.path.relpath(a.hanzi), lean.M, lean.F, lean.K, lean.prior))
+          % (shown(a.hanzi), lean.M, lean.F, lean.K, lean.prior))
     bad = 0
     for path in a.labels:
         labels = load_labels(path)
@@ -182,7 +191,7 @@ def main(argv):
         partial = sum(1 for g, _ in labels if any(c not in lean.counts for c in g) and lean.log_odds(g) is not None)
         print("%s: %d names (%d male, %d female); not judged (no character with counts) %d = %.1f%%; "
               "judged on part of their characters %d"
-              % (os.path.relpath(path), len(labels), males, len(labels) - males, se["n"] - se["judged"],
+              % (shown(path), len(labels), males, len(labels) - males, se["n"] - se["judged"],
                  100 * (se["n"] - se["judged"]) / se["n"], partial))
         print("  lean, equal priors (P(female) > 0.5): " + fmt(se))
         print("  ngender's naive guess (prior log(F/M)): " + fmt(sn))

@@ -60,11 +60,13 @@ SENTENCE_END = "。！？；"
 CLOSERS = "”’」』）)"
 
 UNICODE_NOTICE_HEAD = """\
-data/hanzi.tsv: the columns pinyin, level, strokes and gloss, and the link
-from a simplified character to its traditional forms used for pingze, come
-from the Unicode Character Database (Unihan, version {version}, as Debian's
-unicode-data package installs it). They are shipped under the Unicode license
-below (the text of /usr/share/doc/unicode-data/copyright). The other columns
+data/hanzi.tsv: the columns pinyin, level, strokes and gloss, and the links
+between variant forms used for pingze, come from the Unicode Character
+Database (Unihan, version {version}, as Debian's unicode-data package installs
+it; the Unihan files say: {copyright}). The data was modified: fields selected,
+readings merged and reordered, reformatted by scripts/make_hanzi.py. It is
+shipped under the Unicode license below (the text of
+/usr/share/doc/unicode-data/copyright). The other columns
 come from the sources named in data/README.md and in the file's header:
 pingze from the Guangyun (CC0 1.0, see guangyun.LICENSE), male and female
 from ngender's charfreq.csv (MIT, see gender.LICENSE).
@@ -115,6 +117,7 @@ def read_unihan(unihan_dir, wanted):
     """{field: {char: value}} for the fields in `wanted`, from the Unihan_*.txt.bz2 files."""
     fields = collections.defaultdict(dict)
     version = None
+    copyright_line = None
     for part in ("Readings", "OtherMappings", "IRGSources", "Variants"):
         path = os.path.join(unihan_dir, "Unihan_%s.txt.bz2" % part)
         try:
@@ -124,6 +127,8 @@ def read_unihan(unihan_dir, wanted):
                         m = re.match(r"# Unicode version: (\S+)", line)
                         if m:
                             version = m.group(1)
+                        if line.startswith("# \u00a9") and not copyright_line:
+                            copyright_line = line[2:].strip()
                         continue
                     if not line.strip():
                         continue
@@ -137,7 +142,9 @@ def read_unihan(unihan_dir, wanted):
     for w in wanted:
         if not fields[w]:
             die("no %s field in %s" % (w, unihan_dir))
-    return fields, version or "unknown"
+    if not copyright_line:
+        die("no copyright line ('# \u00a9 ...') in the Unihan files of %s" % unihan_dir)
+    return fields, version or "unknown", copyright_line
 
 
 def syllable_tone(syl):
@@ -382,7 +389,7 @@ def main(argv):
         print("make_hanzi: warning: OpenCC %s installed; the files were made with %s"
               % (ver, make_corpora.OPENCC_VERSION), file=sys.stderr)
 
-    uh, uversion = read_unihan(a.unihan, ("kMandarin", "kTGHZ2013", "kTGH", "kTotalStrokes",
+    uh, uversion, ucopyright = read_unihan(a.unihan, ("kMandarin", "kTGHZ2013", "kTGH", "kTotalStrokes",
                                           "kDefinition", "kTraditionalVariant") + VARIANT_FIELDS)
     gy = load_guangyun(a.shared)
     gender, gender_sha = load_gender(a.shared)
@@ -391,10 +398,15 @@ def main(argv):
     level = {}
     for c, v in uh["kTGH"].items():
         for entry in v.split():
-            year, num = entry.split(":")
+            year, _, num = entry.partition(":")
+            if not num.isdigit() or not 1 <= int(num) <= 8105:
+                die("Unihan kTGH of U+%04X: %r is not YEAR:1-8105" % (ord(c), entry))
             if year == "2013":
                 n = int(num)
                 level[c] = 1 if n <= 3500 else 2 if n <= 6500 else 3
+    for c, v in uh["kTotalStrokes"].items():
+        if not v.split()[0].isdigit():
+            die("Unihan kTotalStrokes of U+%04X: %r is not a number" % (ord(c), v))
     if len(level) != 8105:
         die("kTGH gives %d characters, expected the 8,105 of the 通用规范汉字表" % len(level))
     name_chars = load_names_chars(a.out)
@@ -430,9 +442,11 @@ def main(argv):
     n["ze"] = sum(1 for r in rows if r[4] == "仄")
     hanzi_header = [
         "SOURCE: Unihan %s (Debian unicode-data: kMandarin, kTGHZ2013, kTGH, kTotalStrokes, kDefinition, "
-        "kTraditionalVariant, kZVariant, kSemanticVariant, kSpecializedSemanticVariant); the Guangyun of nk2028/qieyun-sqlite 64220ab (../shared/data/guangyun); "
+        "kTraditionalVariant, kZVariant, kSemanticVariant, kSpecializedSemanticVariant); "
+        "the Guangyun of nk2028/qieyun-sqlite 64220ab (../shared/data/guangyun); "
         "ngender charfreq.csv sha256 %s (../shared/data/gender)" % (uversion, gender_sha),
-        "LICENSE: Unihan fields under the Unicode license, see hanzi.LICENSE; Guangyun CC0 1.0, see "
+        "LICENSE: Unihan fields (modified: selected, merged, reformatted) under the Unicode license, "
+        "see hanzi.LICENSE; Guangyun CC0 1.0, see "
         "guangyun.LICENSE; gender counts MIT, Copyright (c) 2015 Jingchao Hu, see gender.LICENSE",
         "MADE: %d characters (8105 of the 通用规范汉字表, %d others from data/*.txt and the surnames); "
         "平 %d, 仄 %d, ? %d (%d without a Guangyun reading); %d with no Mandarin reading; %d without gender "
@@ -442,8 +456,9 @@ def main(argv):
            n["no_gender"], len(gdrop), M, F, K, n["no_gloss"]),
         "SCRIPT: python3 scripts/make_hanzi.py redoes this file byte for byte (data/README.md)",
         "FORMAT: char<TAB>pinyin<TAB>level<TAB>strokes<TAB>pingze<TAB>male<TAB>female<TAB>gloss; sorted by "
-        "code point; pinyin: readings with tone marks, most common first (neutral-tone ones last), separated by ',', '-' if none; level "
-        "1-3 in the 通用规范汉字表, 0 if not in it; strokes 0 if unknown; pingze 平/仄/? of the first reading; "
+        "code point; pinyin: readings with tone marks, most common first (neutral-tone ones last), "
+        "separated by ',', '-' if none; level 1-3 in the 通用规范汉字表, 0 if not in it; strokes 0 if unknown; "
+        "pingze 平/仄/? of the first reading; "
         "gloss '-' if none",
     ]
     surname_header = [
@@ -476,14 +491,14 @@ def main(argv):
         "FORMAT: classic<TAB>title<TAB>author<TAB>line; in each classic's order; author '-' when unknown",
     ]
 
-    with open("/usr/share/doc/unicode-data/copyright", "rb") as f:
-        unicode_copyright = f.read().decode("utf-8")
+    unicode_copyright, _ = read_text("/usr/share/doc/unicode-data/copyright")
     guangyun_lic, _ = read_text(os.path.join(a.shared, "guangyun", "LICENSE"))
     outputs = {
         "hanzi.tsv": tsv(hanzi_header, rows),
         "surnames.tsv": tsv(surname_header, surnames),
         "classics.tsv": tsv(classics_header, crows),
-        "hanzi.LICENSE": (UNICODE_NOTICE_HEAD.format(version=uversion) + unicode_copyright).encode("utf-8"),
+        "hanzi.LICENSE": (UNICODE_NOTICE_HEAD.format(version=uversion, copyright=ucopyright)
+                          + unicode_copyright).encode("utf-8"),
         "guangyun.LICENSE": ("data/hanzi.tsv: the pingze column is derived from the Guangyun readings of\n"
                              "nk2028/qieyun-sqlite (commit 64220ab), dedicated to the public domain:\n\n"
                              + guangyun_lic).encode("utf-8"),
