@@ -562,6 +562,8 @@ TEST(NamingCli, ExplainAnswersEveryLineOfAFileAndNamesTheLineItSkips) {
   EXPECT_EQ(r.code, 3) << r.out;
   EXPECT_NE(r.out.find("names.txt:5: character"), std::string::npos) << r.out;
   std::size_t objects = 0;
-  for (std::size_t at = r.out.find("{\""); at != std::string::npos; at = r.out.find("{\"", at + 1)) ++objects;
+  for (std::size_t at = r.out.find("\"given\":"); at != std::string::npos; at = r.out.find("\"given\":", at + 1)) {
+    ++objects;
+  }
   EXPECT_EQ(objects, 3u) << "repeats are answered too, so the output lines up with the file";
 }
