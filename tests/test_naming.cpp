@@ -2,6 +2,7 @@
 // the request checks, and the search of `wuxia name`.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -392,6 +393,12 @@ TEST_F(NamingModel, LevelTonesAndWithAreKept) {
     for (int level : p.explanation.levels) EXPECT_LE(level, 2);
   }
   EXPECT_EQ(places.size(), 2u) << "英 at either place";
+  for (std::size_t at : {0, 1}) {
+    EXPECT_LE(std::count_if(names.begin(), names.end(),
+                            [&](const NameProposal& p) { return p.explanation.given[at] == U'英'; }),
+              15)
+        << "each place holds the --with character in at most half the list";
+  }
   q.with = 0;
   q.given_len = 1;
   q.n = 5;

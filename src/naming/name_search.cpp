@@ -115,7 +115,7 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
 
   const int width = std::min(V, std::max(64, 4 * q.n));  // first characters kept
   const int pool = std::max(512, 10 * q.n);              // complete names ranked
-  model.begin_inference(std::max(width, pool));
+  model.begin_inference(std::max(width + 1, pool));
   // The surname: one row, fed START and its characters; its likelihood is
   // part of every name's.
   double lm0 = 0;
@@ -137,6 +137,13 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
     }
   }
   std::vector<Candidate> names = first.take();
+  // --with at either place: the names that put it first need it among the
+  // first characters, however it ranks there.
+  if (L == 2 && q.with && q.with_pos == 0 && allowed[0][with_id] &&
+      std::none_of(names.begin(), names.end(), [&](const Candidate& c) { return c.id == with_id; })) {
+    const double lm = lm0 + (*logits)[with_id] - log_norm(logits->data(), V);
+    names.push_back({lm + sex_term(q.sex, char_odds[with_id]), lm, 0, with_id, -1});
+  }
   if (L == 2) {
     std::vector<int32_t> keep(names.size(), 0), tok;
     for (const auto& c : names) tok.push_back(c.id);
@@ -199,20 +206,25 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
     return a.score > b.score || (a.score == b.score && a.explanation.given < b.explanation.given);
   });
   // Variety: in rank order, a name whose characters already fill their cap
-  // waits; the waiting ones fill the list only when the others run out.
-  const int cap = variety_cap(q.n);
+  // waits; the waiting ones fill the list only when the others run out. The
+  // --with character is in every name; at either place, each place holds it
+  // in at most half the list, so the family sees both.
+  const int cap = variety_cap(q.n), with_cap = (q.n + 1) / 2;
   std::unordered_map<char32_t, int> uses;
+  int with_at[2] = {0, 0};
   std::vector<NameProposal> out;
   std::vector<std::size_t> waiting;
   for (std::size_t i = 0; i < ranked.size() && static_cast<int>(out.size()) < q.n; ++i) {
     const std::u32string& g = ranked[i].explanation.given;
-    bool full = false;
+    const std::size_t with_place = q.with && q.with_pos == 0 && L == 2 ? g.find(q.with) : std::u32string::npos;
+    bool full = with_place != std::u32string::npos && with_at[with_place] >= with_cap;
     for (char32_t c : g) full = full || (c != q.with && uses[c] >= cap);
     if (full) {
       waiting.push_back(i);
       continue;
     }
     for (char32_t c : std::unordered_set<char32_t>(g.begin(), g.end())) ++uses[c];
+    if (with_place != std::u32string::npos) ++with_at[with_place];
     out.push_back(std::move(ranked[i]));
   }
   for (std::size_t k = 0; k < waiting.size() && static_cast<int>(out.size()) < q.n; ++k) {
