@@ -323,7 +323,7 @@ class NamingModel : public ::testing::Test {
     delete dir_;
   }
   static std::vector<NameProposal> propose(const NameRequest& q, NameSearchStats* stats = nullptr) {
-    return propose_names(*model_, ck_->vocab(), ck_->known_names(), bundled(), q, stats);
+    return propose_names(*model_, ck_->vocab(), KnownNames{&ck_->train_names, &ck_->val_names}, bundled(), q, stats);
   }
   static NameRequest request(int n) {
     NameRequest q;
@@ -573,4 +573,14 @@ TEST(NamingCli, ExplainAnswersEveryLineOfAFileAndNamesTheLineItSkips) {
     ++objects;
   }
   EXPECT_EQ(objects, 3u) << "repeats are answered too, so the output lines up with the file";
+}
+
+TEST_F(NamingModel, NamesTheModelWasTrainedOnAreLeftOut) {
+  NameRequest q = request(5);
+  q.surname = U"李";  // every 李XY of the training characters is a training (or validation) name
+  q.exclude = U"王";  // the other surname: 李王丽 would be new
+  NameSearchStats stats;
+  EXPECT_TRUE(propose(q, &stats).empty());
+  EXPECT_GT(stats.known, 0);
+  EXPECT_EQ(stats.known, stats.candidates);
 }

@@ -31,6 +31,15 @@ struct NameSearchStats {
   int64_t past_variety = 0;  // names in the list past the variety cap (too few candidates otherwise)
 };
 
+// The names a model was trained on (a checkpoint's train_names and
+// val_names, every style): a proposal is never one of them. Lists, not a
+// set: the search looks its few hundred candidates up in one pass over them,
+// which costs less than hashing 266k names to answer a shortlist.
+struct KnownNames {
+  const std::vector<std::vector<std::u32string>>* train = nullptr;  // may be null
+  const std::vector<std::vector<std::u32string>>* val = nullptr;    // may be null
+};
+
 // How many of the names one given character may appear in (the --with
 // character aside): a list of 50 holds each character at most 5 times.
 int variety_cap(int n);
@@ -38,7 +47,7 @@ int variety_cap(int n);
 // Throws wuxia::Error naming the field (check_request, then the surname's and
 // --with's characters against the model's vocabulary). Deterministic.
 // `stats` (may be null) receives the counts above.
-std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab, const NameSets& known,
+std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab, const KnownNames& known,
                                         const NamingData& data, const NameRequest& q, NameSearchStats* stats = nullptr,
                                         const RequestFields& fields = {});
 

@@ -240,7 +240,7 @@ int cmd_name(int argc, char** argv) {
   Loaded l = load_naming_model(r["checkpoint"].as<std::string>(), r);
   q.style = naming_style(r, l);
   NameSearchStats stats;
-  const auto names = propose_names(*l.model, l.vocab, l.ck.known_names(), data, q, &stats);
+  const auto names = propose_names(*l.model, l.vocab, KnownNames{&l.ck.train_names, &l.ck.val_names}, data, q, &stats);
   if (r.count("json")) {
     for (const auto& p : names) std::cout << to_json(p).dump() << "\n";
   } else {

@@ -71,7 +71,7 @@ class Best {
 
 }  // namespace
 
-std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab, const NameSets& known,
+std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab, const KnownNames& known,
                                         const NamingData& d, const NameRequest& q, NameSearchStats* stats_out,
                                         const RequestFields& fields) {
   check_request(d, q, fields);
@@ -172,6 +172,22 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
   NameSearchStats stats;
   std::vector<NameProposal> ranked;
   if (!names.empty()) {
+    // Which candidates the model was trained on: one pass over its lists.
+    std::unordered_set<std::u32string> seen;
+    for (const auto& c : names) {
+      std::u32string name = q.surname;
+      if (c.first >= 0) name.push_back(vocab.char_of(c.first));
+      seen.insert(name + vocab.char_of(c.id));
+    }
+    std::unordered_set<std::u32string> trained;
+    for (const auto* lists : {known.train, known.val}) {
+      if (!lists) continue;
+      for (const auto& style : *lists) {
+        for (const auto& n : style) {
+          if (n.size() == S + L && seen.count(n)) trained.insert(n);
+        }
+      }
+    }
     std::vector<int32_t> keep, tok;
     for (const auto& c : names) keep.push_back(L == 2 ? c.row : 0), tok.push_back(c.id);
     model.infer_select(keep, 0);
@@ -183,7 +199,7 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
       if (c.first >= 0) given.push_back(vocab.char_of(c.first));
       given.push_back(vocab.char_of(c.id));
       ++stats.candidates;
-      if (known.origin(q.surname + given) != NameOrigin::New) {
+      if (trained.count(q.surname + given)) {
         ++stats.known;
         continue;
       }
