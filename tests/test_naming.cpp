@@ -289,7 +289,7 @@ namespace {
 // Quick to train: a handful of characters, H = 32.
 class NamingModel : public ::testing::Test {
  protected:
-  static constexpr const char32_t* kChars = U"丽美芳英伟强刚军死鬼张乂婷淑贞国明子心";
+  static constexpr const char32_t* kChars = U"丽美芳英伟强刚军死鬼张乂婷淑贞国明子心章";
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
     std::string names;
@@ -583,4 +583,26 @@ TEST_F(NamingModel, NamesTheModelWasTrainedOnAreLeftOut) {
   EXPECT_TRUE(propose(q, &stats).empty());
   EXPECT_GT(stats.known, 0);
   EXPECT_EQ(stats.known, stats.candidates);
+}
+
+TEST_F(NamingModel, NoSyllableOfTheSurnameAndAtMostTheStrokesAsked) {
+  NameRequest q = request(20);
+  q.level = 3;
+  for (const auto& p : propose(q)) {
+    EXPECT_EQ(p.explanation.given.find(U'章'), std::u32string::npos) << utf8::encode(p.explanation.name);
+  }
+  q.allow_repeat = true;
+  bool echo = false;
+  for (const auto& p : propose(q)) echo = echo || p.explanation.given.find(U'章') != std::u32string::npos;
+  EXPECT_TRUE(echo) << "--allow-repeat lets 章 (zhāng, as 张) in";
+  q.max_strokes = 9;
+  const auto names = propose(q);
+  ASSERT_FALSE(names.empty());
+  for (const auto& p : names) {
+    for (std::size_t i = 1; i < p.explanation.strokes.size(); ++i) {
+      EXPECT_LE(p.explanation.strokes[i], 9) << utf8::encode(p.explanation.name);
+    }
+  }
+  q.max_strokes = 65;
+  EXPECT_NE(error_of([&] { propose(q); }).find("--max-strokes 65"), std::string::npos);
 }

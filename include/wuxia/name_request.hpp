@@ -30,7 +30,8 @@ struct NameRequest {
   int with_pos = 0;                   // its place in the given name, 1 or 2; 0 = either
   std::u32string exclude;             // characters never used
   std::vector<std::u32string> avoid;  // names whose syllables the given name may not echo
-  bool allow_repeat = false;          // 叠字 (the same character twice)
+  bool allow_repeat = false;          // 叠字 (the same character twice), and a given syllable echoing the surname's
+  int max_strokes = 0;                // each given character at most this many strokes; 0 = any
   std::string source;                 // "" = none, "any", or a classic: both given characters share one of its lines
   int n = 20;
   int style = 0;  // the model's style index
@@ -40,7 +41,7 @@ struct NameRequest {
 struct RequestFields {
   std::string surname = "--surname", gender = "--gender", level = "--level", tones = "--tones",
               given_len = "--given-len", with = "--with", exclude = "--exclude", avoid = "--avoid", source = "--source",
-              n = "-n";
+              n = "-n", max_strokes = "--max-strokes";
 };
 
 // Each parses or checks one value and throws wuxia::Error "<field> <value>: why".
@@ -49,6 +50,7 @@ std::string sex_name(Sex s);                                        // "girl", "
 int check_level(int level, const std::string& field);               // 1..3
 int check_given_len(int len, const std::string& field);             // 1 or 2
 int check_count(int n, const std::string& field);                   // 1..kMaxNames
+int check_max_strokes(int strokes, const std::string& field);       // 0 (any) or 1..64
 // 平, 仄 and ? (or p, z and ?), normalised to 平仄?.
 std::u32string parse_tones(const std::string& value, const std::string& field);
 // CHAR or CHAR@POS, POS 1 or 2.

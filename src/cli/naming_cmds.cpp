@@ -186,7 +186,8 @@ int cmd_name(int argc, char** argv) {
       "name (END included) plus log P(the sex asked | given name), so the list is the likeliest names that also read "
       "as a girl's or a boy's (with girl or boy, a name must lean that way: P > 0.5). Every filter is kept inside the "
       "search, so a strict request still fills its list; no character is used in more than max(2, n/10) names; never "
-      "the surname's character, an ill-omened one (data/ill_omened.txt) or, unless --allow-repeat, 叠字. Names the "
+      "the surname's character, an ill-omened one (data/ill_omened.txt) or, unless --allow-repeat, 叠字 or a syllable "
+      "of the surname. Names the "
       "model was trained on are left out.");
   // clang-format off
   opts.add_options()
@@ -203,7 +204,10 @@ int cmd_name(int argc, char** argv) {
     ("exclude", "characters never to use", cxxopts::value<std::string>()->default_value(""))
     ("avoid", "NAME[,NAME...]: names (the elders') whose syllables, tones aside, the given name may not echo",
      cxxopts::value<std::vector<std::string>>())
-    ("allow-repeat", "allow 叠字 (the same character twice, 婷婷)")
+    ("allow-repeat", "allow 叠字 (the same character twice, 婷婷) and a given syllable that echoes the surname's "
+                     "(王旺)")
+    ("max-strokes", "each given character at most this many strokes (0 = any): easier for a child to write",
+     cxxopts::value<int>()->default_value("0"))
     ("source", "any or one of 诗经 楚辞 论语 唐诗三百首 宋词三百首: only names whose two characters share a line "
                "of it", cxxopts::value<std::string>())
     ("n", "how many names (at most " + std::to_string(kMaxNames) + ")", cxxopts::value<int>()->default_value("20"))
@@ -229,6 +233,7 @@ int cmd_name(int argc, char** argv) {
     for (const auto& a : r["avoid"].as<std::vector<std::string>>()) q.avoid.push_back(parse_chars(a, "--avoid"));
   }
   q.allow_repeat = r.count("allow-repeat") > 0;
+  q.max_strokes = check_max_strokes(r["max-strokes"].as<int>(), "--max-strokes");
   if (r.count("source")) {
     q.source = parse_source(r["source"].as<std::string>(), "--source");
     if (q.given_len != 2) throw Error("--source needs --given-len 2 (two characters that share a line)");

@@ -39,6 +39,13 @@ int check_count(int n, const std::string& field) {
   return n;
 }
 
+int check_max_strokes(int strokes, const std::string& field) {
+  if (strokes < 0 || strokes > 64) {
+    throw Error(field + " " + std::to_string(strokes) + ": expected 0 (any) or a stroke count up to 64");
+  }
+  return strokes;
+}
+
 std::u32string parse_tones(const std::string& value, const std::string& field) {
   std::u32string out;
   for (char32_t c : utf8::decode_or_throw(value, field)) {
@@ -98,6 +105,7 @@ void check_request(const NamingData& d, const NameRequest& q, const RequestField
   check_level(q.level, f.level);
   check_given_len(q.given_len, f.given_len);
   check_count(q.n, f.n);
+  check_max_strokes(q.max_strokes, f.max_strokes);
   const Explanation surname = explain_parts(d, q.surname, U"");
   if (!q.tones.empty()) {
     const std::size_t want = q.surname.size() + static_cast<std::size_t>(q.given_len);
@@ -128,6 +136,10 @@ void check_request(const NamingData& d, const NameRequest& q, const RequestField
     if (const std::string* why = d.ill_omened.reason(q.with))
       throw Error(w + ": on the ill-omened list (" + *why + ")");
     if (q.exclude.find(q.with) != std::u32string::npos) throw Error(w + ": also in " + f.exclude);
+    if (q.max_strokes > 0 && c->strokes > q.max_strokes) {
+      throw Error(w + ": " + std::to_string(c->strokes) + " strokes, more than " + f.max_strokes + " " +
+                  std::to_string(q.max_strokes));
+    }
     if (q.surname.find(q.with) != std::u32string::npos) throw Error(w + ": the surname's own character");
     if (std::find(avoided.begin(), avoided.end(), toneless(c->reading())) != avoided.end()) {
       throw Error(w + ": sounds like a syllable of " + f.avoid + " (" + toneless(c->reading()) + ")");

@@ -91,6 +91,11 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
   // The per-character masks, one per place of the given name.
   std::unordered_set<std::string> avoided;
   for (const auto& s : avoided_syllables(d, q.avoid)) avoided.insert(s);
+  // 单明善, 王旺: a given syllable that echoes the surname's reads as a
+  // stammer; kept out with the 叠字 unless --allow-repeat.
+  if (!q.allow_repeat) {
+    for (const auto& s : explain_parts(d, q.surname, U"").pinyin) avoided.insert(toneless(s));
+  }
   std::vector<std::vector<char>> allowed(L, std::vector<char>(V, 0));
   std::vector<double> char_odds(V, 0);  // each character's term of the sex log-odds
   for (int32_t id = 1 + vocab.num_styles(); id < V; ++id) {
@@ -99,6 +104,7 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
     if (!h || h->level == 0 || h->level > q.level || d.ill_omened.reason(c)) continue;
     if (q.exclude.find(c) != std::u32string::npos || q.surname.find(c) != std::u32string::npos) continue;
     if (avoided.count(toneless(h->reading()))) continue;
+    if (q.max_strokes > 0 && h->strokes > q.max_strokes) continue;
     char_odds[id] = female_log_odds(d.hanzi, *h);
     for (int p = 0; p < L; ++p) {
       const char32_t t = q.tones.empty() ? kToneUnknown : q.tones[S + p];
