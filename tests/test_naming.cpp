@@ -268,6 +268,12 @@ TEST(NameRequest, ChecksAgainstTheTablesNameTheField) {
             std::string::npos);
   q.with = U'张';
   EXPECT_NE(error_of([&] { check_request(bundled(), q); }).find("the surname's own character"), std::string::npos);
+  q.with = U'章';
+  q.with_pos = 0;
+  EXPECT_NE(error_of([&] { check_request(bundled(), q); }).find("echoes the surname's syllable zhang"),
+            std::string::npos);
+  q.allow_repeat = true;
+  EXPECT_EQ(error_of([&] { check_request(bundled(), q); }), "");
   q.with = 0;
   q.avoid = {U"张\U0001F409"};
   EXPECT_NE(error_of([&] { check_request(bundled(), q); }).find("--avoid"), std::string::npos);

@@ -141,6 +141,13 @@ void check_request(const NamingData& d, const NameRequest& q, const RequestField
                   std::to_string(q.max_strokes));
     }
     if (q.surname.find(q.with) != std::u32string::npos) throw Error(w + ": the surname's own character");
+    if (!q.allow_repeat) {
+      for (const auto& s : surname.pinyin) {
+        if (toneless(s) == toneless(c->reading())) {
+          throw Error(w + ": echoes the surname's syllable " + toneless(s) + " (allow it with --allow-repeat)");
+        }
+      }
+    }
     if (std::find(avoided.begin(), avoided.end(), toneless(c->reading())) != avoided.end()) {
       throw Error(w + ": sounds like a syllable of " + f.avoid + " (" + toneless(c->reading()) + ")");
     }
