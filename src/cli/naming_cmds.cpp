@@ -264,7 +264,7 @@ int cmd_name(int argc, char** argv) {
   }
   if (static_cast<int>(names.size()) < q.n) {
     std::cerr << "wuxia name: only " << names.size() << " of " << q.n << " names pass the filters (" << stats.candidates
-              << " scored, " << stats.known << " already the model's training names, " << stats.other_sex
+              << " scored, " << stats.known << " of the model's training names passed over, " << stats.other_sex
               << " not reading as a " << sex_name(q.sex) << "); loosen --level, --tones, --source or --gender\n";
     return 3;
   }

@@ -119,6 +119,28 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
     for (int32_t id = 0; id < V; ++id) allowed[0][id] = allowed[0][id] && id == with_id;
   }
 
+  // The names of this surname and length the model was trained on: one pass
+  // over its lists; the search never keeps them, so they take no room.
+  NameSearchStats stats;
+  std::unordered_set<std::u32string> trained;
+  for (const auto* lists : {known.train, known.val}) {
+    if (!lists) continue;
+    for (const auto& style : *lists) {
+      for (const auto& n : style) {
+        if (n.size() == S + static_cast<std::size_t>(L) && n.compare(0, S, q.surname) == 0) trained.insert(n);
+      }
+    }
+  }
+  auto is_trained = [&](int32_t first, int32_t id) {
+    if (trained.empty()) return false;
+    std::u32string n = q.surname;
+    if (first >= 0) n.push_back(vocab.char_of(first));
+    n.push_back(vocab.char_of(id));
+    if (!trained.count(n)) return false;
+    ++stats.known;
+    return true;
+  };
+
   const int width = std::min(V, std::max(64, 4 * q.n));  // first characters kept
   const int pool = std::max(512, 10 * q.n);              // complete names ranked
   model.begin_inference(std::max(width + 1, pool));
@@ -137,7 +159,7 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
   {
     const double z = log_norm(logits->data(), V);
     for (int32_t id = 0; id < V; ++id) {
-      if (!allowed[0][id]) continue;
+      if (!allowed[0][id] || (L == 1 && is_trained(-1, id))) continue;
       const double lm = lm0 + (*logits)[id] - z;
       first.push({lm + sex_term(q.sex, char_odds[id]), lm, 0, id, -1});
     }
@@ -156,18 +178,19 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
     model.infer_select(keep, 0);
     logits = &model.infer_step(tok);
     Best second(pool);
-    std::unordered_map<int32_t, std::unordered_set<char32_t>> partners;  // by first character, with --source
     const std::string classic = q.source == "any" ? "" : q.source;
     for (std::size_t r = 0; r < names.size(); ++r) {
       const Candidate& c1 = names[r];
       const float* x = logits->data() + r * static_cast<std::size_t>(V);
       const double z = log_norm(x, V);
       const bool must_with = q.with && q.with_pos == 0 && c1.id != with_id;
-      const std::unordered_set<char32_t>* shares = nullptr;
-      if (!q.source.empty()) shares = &(partners[c1.id] = d.classics.partners(vocab.char_of(c1.id), classic));
+      std::unordered_set<char32_t> partners;  // characters sharing a line with the first, with --source
+      if (!q.source.empty()) partners = d.classics.partners(vocab.char_of(c1.id), classic);
+      const std::unordered_set<char32_t>* shares = q.source.empty() ? nullptr : &partners;
       for (int32_t id = 0; id < V; ++id) {
         if (!allowed[1][id] || (must_with && id != with_id) || (!q.allow_repeat && id == c1.id)) continue;
         if (shares && !shares->count(vocab.char_of(id))) continue;
+        if (is_trained(c1.id, id)) continue;
         const double lm = c1.lm + x[id] - z;
         second.push({lm + sex_term(q.sex, char_odds[c1.id] + char_odds[id]), lm, static_cast<int32_t>(r), id, c1.id});
       }
@@ -175,25 +198,8 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
     names = second.take();
   }
   // END after the last character: each name's row continues from its parent's.
-  NameSearchStats stats;
   std::vector<NameProposal> ranked;
   if (!names.empty()) {
-    // Which candidates the model was trained on: one pass over its lists.
-    std::unordered_set<std::u32string> seen;
-    for (const auto& c : names) {
-      std::u32string name = q.surname;
-      if (c.first >= 0) name.push_back(vocab.char_of(c.first));
-      seen.insert(name + vocab.char_of(c.id));
-    }
-    std::unordered_set<std::u32string> trained;
-    for (const auto* lists : {known.train, known.val}) {
-      if (!lists) continue;
-      for (const auto& style : *lists) {
-        for (const auto& n : style) {
-          if (n.size() == S + L && seen.count(n)) trained.insert(n);
-        }
-      }
-    }
     std::vector<int32_t> keep, tok;
     for (const auto& c : names) keep.push_back(L == 2 ? c.row : 0), tok.push_back(c.id);
     model.infer_select(keep, 0);
@@ -205,10 +211,6 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
       if (c.first >= 0) given.push_back(vocab.char_of(c.first));
       given.push_back(vocab.char_of(c.id));
       ++stats.candidates;
-      if (trained.count(q.surname + given)) {
-        ++stats.known;
-        continue;
-      }
       const SexLean lean = sex_lean(d.hanzi, given);
       if (q.sex != Sex::Any) {
         const auto p = lean.p_female();
