@@ -27,7 +27,7 @@ struct NameProposal {
 struct NameSearchStats {
   int64_t candidates = 0;    // complete names scored
   int64_t known = 0;         // passed over in the search: the model's training or validation names
-  int64_t other_sex = 0;     // dropped: reads as the other sex, or unknown, with --gender girl|boy
+  int64_t other_sex = 0;     // passed over: reads as the other sex, or has no lean, with --gender girl|boy
   int64_t past_variety = 0;  // names in the list past the variety cap (too few candidates otherwise)
 };
 

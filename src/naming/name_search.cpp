@@ -87,6 +87,7 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
   }
   const int V = vocab.size(), L = q.given_len;
   const std::size_t S = q.surname.size();
+  NameSearchStats stats;
 
   // The per-character masks, one per place of the given name.
   std::unordered_set<std::string> avoided;
@@ -98,6 +99,18 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
   }
   std::vector<std::vector<char>> allowed(L, std::vector<char>(V, 0));
   std::vector<double> char_odds(V, 0);  // each character's term of the sex log-odds
+  std::vector<char> counted(V, 0);      // whether the character has counts (a lean at all)
+  // With girl or boy, a complete name must lean that way (a name none of
+  // whose characters has counts has no lean): checked as the last character
+  // is chosen, so such names take no room either.
+  auto reads_wrong = [&](int32_t first, int32_t id) {
+    if (q.sex == Sex::Any) return false;
+    const double lo = char_odds[id] + (first >= 0 ? char_odds[first] : 0);
+    const bool lean = counted[id] || (first >= 0 && counted[first]);
+    if (lean && (q.sex == Sex::Girl ? lo > 0 : lo < 0)) return false;
+    ++stats.other_sex;
+    return true;
+  };
   for (int32_t id = 1 + vocab.num_styles(); id < V; ++id) {
     const char32_t c = vocab.char_of(id);
     const HanziInfo* h = d.hanzi.find(c);
@@ -106,6 +119,7 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
     if (avoided.count(toneless(h->reading()))) continue;
     if (q.max_strokes > 0 && h->strokes > q.max_strokes) continue;
     char_odds[id] = female_log_odds(d.hanzi, *h);
+    counted[id] = h->male + h->female > 0;
     for (int p = 0; p < L; ++p) {
       const char32_t t = q.tones.empty() ? kToneUnknown : q.tones[S + p];
       if (t != kToneUnknown && h->pingze != t) continue;
@@ -121,7 +135,6 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
 
   // The names of this surname and length the model was trained on: one pass
   // over its lists; the search never keeps them, so they take no room.
-  NameSearchStats stats;
   std::unordered_set<std::u32string> trained;
   for (const auto* lists : {known.train, known.val}) {
     if (!lists) continue;
@@ -159,7 +172,7 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
   {
     const double z = log_norm(logits->data(), V);
     for (int32_t id = 0; id < V; ++id) {
-      if (!allowed[0][id] || (L == 1 && is_trained(-1, id))) continue;
+      if (!allowed[0][id] || (L == 1 && (is_trained(-1, id) || reads_wrong(-1, id)))) continue;
       const double lm = lm0 + (*logits)[id] - z;
       first.push({lm + sex_term(q.sex, char_odds[id]), lm, 0, id, -1});
     }
@@ -190,7 +203,7 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
       for (int32_t id = 0; id < V; ++id) {
         if (!allowed[1][id] || (must_with && id != with_id) || (!q.allow_repeat && id == c1.id)) continue;
         if (shares && !shares->count(vocab.char_of(id))) continue;
-        if (is_trained(c1.id, id)) continue;
+        if (is_trained(c1.id, id) || reads_wrong(c1.id, id)) continue;
         const double lm = c1.lm + x[id] - z;
         second.push({lm + sex_term(q.sex, char_odds[c1.id] + char_odds[id]), lm, static_cast<int32_t>(r), id, c1.id});
       }
@@ -211,14 +224,7 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
       if (c.first >= 0) given.push_back(vocab.char_of(c.first));
       given.push_back(vocab.char_of(c.id));
       ++stats.candidates;
-      const SexLean lean = sex_lean(d.hanzi, given);
-      if (q.sex != Sex::Any) {
-        const auto p = lean.p_female();
-        if (!p || (q.sex == Sex::Girl ? *p <= 0.5 : *p >= 0.5)) {
-          ++stats.other_sex;
-          continue;
-        }
-      }
+      const SexLean lean = sex_lean(d.hanzi, given);  // reads_wrong kept out those leaning the other way
       NameProposal np;
       np.log_likelihood = c.lm + x[kEnd] - log_norm(x, V);
       np.score = np.log_likelihood + sex_term(q.sex, lean.log_odds);
