@@ -3,6 +3,7 @@
 
     python3 scripts/make_hanzi.py            # writes the three files and their notices
     python3 scripts/make_hanzi.py --check    # writes nothing; exit 1 if a file differs
+    python3 scripts/make_hanzi.py --check --meter   # also: pingze against the meter of regulated verse
 
 Options: --shared DIR (default: ../shared/data beside the repository: the
 folders guangyun/, gender/, surnames/, poetry/), --unihan DIR (default:
@@ -371,6 +372,39 @@ def classics_rows(poems, cmap, counts):
     return rows
 
 
+def meter_check(shared, rows, cmap):
+    """How often pingze is 仄 where regulated verse demands 仄, against the Mandarin tone alone.
+
+    In 唐诗三百首's 律诗 and 绝句 every couplet but the first ends its first line on a 仄 character (the
+    second line rhymes in 平; the first couplet's first line may rhyme too). Returns the counts of the
+    table's 平/仄/? and the Mandarin tone's at those places, and the characters the table calls 平 there.
+    """
+    path = os.path.join(shared, "poetry", "tangshisanbaishou.json")
+    text, _ = read_text(path, lf=False)
+    table = {r[0]: r for r in rows}
+    ours, tone_only, ping = collections.Counter(), collections.Counter(), collections.Counter()
+    for group in json.loads(text)["content"]:
+        if group["type"] not in ("五言律詩", "七言律詩", "五言絕句", "七言絕句"):
+            continue
+        for p in group["content"]:
+            poem = NOTE.sub("", "\n".join(p["paragraphs"]))
+            sentences = [x for para in poem.split("\n") for x in split_sentences(para.strip())]
+            for sent in sentences[1:]:
+                body = sent.rstrip(SENTENCE_END + CLOSERS)
+                if "，" not in body:
+                    continue
+                c = body.split("，")[0][-1:]
+                r = table.get(cmap.get(c, c))
+                if not r:
+                    continue
+                ours[r[4]] += 1
+                if r[4] == "平":
+                    ping[r[0]] += 1
+                tone = syllable_tone(r[1].split(",")[0])[1] if r[1] != "-" else 0
+                tone_only["平" if tone in (1, 2) else "仄" if tone in (3, 4) else "?"] += 1
+    return ours, tone_only, ping
+
+
 def tsv(header, rows):
     lines = ["# " + h for h in header] + ["\t".join(str(x) for x in r) for r in rows]
     return ("\n".join(lines) + "\n").encode("utf-8")
@@ -382,6 +416,8 @@ def main(argv):
     ap.add_argument("--unihan", default="/usr/share/unicode")
     ap.add_argument("--out", default=os.path.join(ROOT, "data"))
     ap.add_argument("--check", action="store_true", help="compare with the files in --out; write nothing")
+    ap.add_argument("--meter", action="store_true",
+                    help="also check pingze against the meter of 唐诗三百首's regulated verse")
     a = ap.parse_args(argv)
 
     ver = make_corpora.opencc_version()
@@ -525,6 +561,14 @@ def main(argv):
     print("classics.tsv: %s; %d editorial notes removed"
           % (", ".join("%s %d poems %d lines" % (c, ccount[c + " poems"], ccount[c + " lines"])
                        for c, _ in CLASSICS), ccount["editorial notes in parentheses removed"]))
+
+    if a.meter:
+        ours, tone_only, ping = meter_check(a.shared, rows, cmap)
+        n_places = sum(ours.values())
+        print("meter: where regulated verse demands 仄 (%d places), pingze is 仄 %d (%.1f%%), 平 %d, ? %d; "
+              "the Mandarin tone alone gives 仄 %d (%.1f%%); called 平 there: %s"
+              % (n_places, ours["仄"], 100.0 * ours["仄"] / n_places, ours["平"], ours["?"], tone_only["仄"],
+                 100.0 * tone_only["仄"] / n_places, " ".join(sorted(ping))))
 
     bad = 0
     for name, data in outputs.items():
