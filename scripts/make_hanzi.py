@@ -351,7 +351,10 @@ def classics_rows(poems, cmap, counts):
     table = str.maketrans({c: t for c, t in cmap.items() if c != t})
     rows = []
     for classic, title, author, paras in poems:
-        conv = (lambda s: s.translate(table)) if classic == "唐诗三百首" else (lambda s: s)
+        # 唐诗三百首 is traditional; the other four are simplified but keep some traditional or variant
+        # forms (後, 穀, 旂): one rule for all, so that a name's characters find their lines.
+        def conv(s):
+            return s.translate(table)
         # A note may run over two paragraphs ("(回樂" then "烽 一作：去)"): remove notes from the whole poem.
         text = "\n".join(paras)
         counts["editorial notes in parentheses removed"] += len(NOTE.findall(text))
@@ -364,6 +367,8 @@ def classics_rows(poems, cmap, counts):
                 if not sent:
                     continue
                 fields = [classic, conv(title).strip() or "-", conv(author).strip() or "-", conv(sent)]
+                if fields[1:] != [title.strip() or "-", author.strip() or "-", sent]:
+                    counts[classic + " converted"] += 1
                 for f in fields:
                     if "\t" in f or "\n" in f:
                         die("%s %s: a tab or newline in %r" % (classic, title, f))
@@ -511,8 +516,7 @@ def main(argv):
     poems = load_classics(a.shared, ccount)
     trad = set()
     for classic, title, author, paras in poems:
-        if classic == "唐诗三百首":
-            trad.update(title + author + "".join(paras))
+        trad.update(title + author + "".join(paras))
     cmap, _ = make_corpora.char_map(trad)
     crows = classics_rows(poems, cmap, ccount)
     classics_header = [
@@ -520,9 +524,10 @@ def main(argv):
         "lunyu.json, tangshisanbaishou.json, songci300.json",
         "LICENSE: MIT License, Copyright (c) 2016 JackeyGao; see classics.LICENSE",
         "MADE: each paragraph split into sentences after 。！？；; editorial notes in parentheses removed (%d); "
-        "唐诗三百首 converted to simplified with the rule of make_corpora.py (%s); lines: %s"
+        "converted to simplified with the rule of make_corpora.py (%s): 唐诗三百首, traditional, and the "
+        "other four's remaining traditional forms; lines (changed by the conversion): %s"
         % (ccount["editorial notes in parentheses removed"], make_corpora.RULE,
-           ", ".join("%s %d" % (c, ccount[c + " lines"]) for c, _ in CLASSICS)),
+           ", ".join("%s %d (%d)" % (c, ccount[c + " lines"], ccount[c + " converted"]) for c, _ in CLASSICS)),
         "SCRIPT: python3 scripts/make_hanzi.py redoes this file byte for byte (data/README.md)",
         "FORMAT: classic<TAB>title<TAB>author<TAB>line; in each classic's order; author '-' when unknown",
     ]
@@ -559,7 +564,8 @@ def main(argv):
           % (M, F, K, len(gdrop), sum(gender[c][0] for c in gdrop), sum(gender[c][1] for c in gdrop)))
     print("surnames.tsv: %d surnames" % len(surnames))
     print("classics.tsv: %s; %d editorial notes removed"
-          % (", ".join("%s %d poems %d lines" % (c, ccount[c + " poems"], ccount[c + " lines"])
+          % (", ".join("%s %d poems %d lines (%d changed by t2s)"
+                       % (c, ccount[c + " poems"], ccount[c + " lines"], ccount[c + " converted"])
                        for c, _ in CLASSICS), ccount["editorial notes in parentheses removed"]))
 
     if a.meter:

@@ -215,6 +215,8 @@ TEST(ClassicsData, OneLineAPieceOfTheFiveClassicsSimplified) {
     ++per_classic[r[0]];
     if (r[0] == "诗经" || r[0] == "论语") EXPECT_EQ(r[2], "-") << r[3];
     EXPECT_EQ(r[3].find_first_of("()"), std::string::npos) << r[3] << ": an editorial note left";
+    for (const char* trad : {"後", "穀", "旂", "蘋", "國", "說"})  // all five converted, not only 唐诗三百首
+      EXPECT_EQ(r[3].find(trad), std::string::npos) << r[0] << " " << r[1] << ": " << r[3];
     lines.insert(r[0] + "|" + r[1] + "|" + r[2] + "|" + r[3]);
   }
   EXPECT_EQ(per_classic.size(), 5u);
