@@ -11,7 +11,6 @@ packages=(
   nlohmann-json3-dev      # checkpoint metadata, --json output
   libgtest-dev            # tests
   libopenblas-openmp-dev  # CBLAS for CPU GEMMs; the OpenMP build shares our thread pool
-  zlib1g-dev              # zlib's crc32: the checkpoints' checksums
   libopencc-dev opencc    # --convert t2s|s2t (OpenCC's C API); the corpus script's conversion
   python3
   python3-torch           # tests/pytorch_interop.py: a checkpoint loads into nn.LSTM by name
