@@ -29,7 +29,7 @@ TEST(Program, LinksNeitherCudartNorCublas) {
 }
 
 #if WUXIA_BUILT_WITH_CUDA
-TEST(Program, TheCudaModuleCarriesCudartAndCublas) {
+TEST(Program, TheGpuModuleLinksCublasAndTheRuntime) {
   const auto r = run_command("readelf -d " + std::string(WUXIA_BUILD_DIR) + "/libwuxia_cuda.so");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_TRUE(has(r.out, "[libcublas.so")) << r.out;
@@ -53,7 +53,7 @@ TEST(Program, WithoutADriverAutoNeverLoadsCublas) {
   EXPECT_TRUE(has(r.out, "running on the CPU")) << r.out.substr(r.out.size() > 2000 ? r.out.size() - 2000 : 0);
 }
 
-TEST(Program, DeviceCudaSaysWhetherTheModuleOrTheDriverIsMissing) {
+TEST(Program, DeviceFlagSaysWhetherTheModuleOrTheDriverIsMissing) {
   if (wuxia::cuda_available()) GTEST_SKIP() << "a GPU is usable here";
   wuxia::test::TempDir dir;
   const auto missing = run_command("WUXIA_CUDA_MODULE=" + dir.file("none.so") + " " + std::string(WUXIA_BINARY) +
