@@ -20,7 +20,7 @@ const std::string kTiny = " --from-scratch --steps 1 --hidden 8 --embed 4 --laye
 
 bool has(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
 
-TEST(Program, LinksNeitherCudartNorCublas) {
+TEST(Program, LinksNeitherCublasNorTheGpuRuntime) {
   const auto r = run_command("readelf -d " + std::string(WUXIA_BINARY));
   ASSERT_EQ(r.code, 0) << r.out;
   ASSERT_TRUE(has(r.out, "(NEEDED)")) << "readelf listed no NEEDED entries:\n" << r.out;
