@@ -165,7 +165,7 @@ for bin in "$cb/wuxia" "$cb/libwuxia_cuda.so" "$cb/tests/wuxia_tests"; do
 done
 echo "ldd gpu-bundle/wuxia (clean environment, LD_LIBRARY_PATH=gpu-bundle/lib):"
 env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH="$cb/lib" ldd "$cb/wuxia" | sed "s|$check/||; s/^/  /"
-if ! (cd "$check" && env -i PATH=/usr/bin:/bin HOME="$check" LD_LIBRARY_PATH="$cb/lib" "$cb/wuxia" train --device cpu \
+if ! (cd "$check" && env -i PATH=/usr/bin:/bin HOME="$check" LD_LIBRARY_PATH="$cb/lib" "$cb/wuxia" train --device cpu --from-scratch \
   --data "$root/data/jinyong.txt" --steps 3 --out "$check/run" >"$check/train.log" 2>&1); then
   echo "make_gpu_bundle: the bundled wuxia did not run in a clean environment:" >&2
   cat "$check/train.log" >&2
