@@ -258,7 +258,7 @@ if [[ -f $build/PREBUILT ]]; then
     export LD_LIBRARY_PATH=$root/$build/lib/fallback:$LD_LIBRARY_PATH
     note "the bundle's C++ runtime (lib/fallback) is used: the device's is older"
   fi
-  ldd "$build/wuxia" "$build/tests/wuxia_tests" >"$logs/ldd.log" 2>&1
+  ldd "$build/wuxia" "$build/tests/wuxia_tests" "$build/libwuxia_cuda.so" >"$logs/ldd.log" 2>&1
   missing=$(grep 'not found' "$logs/ldd.log" | awk '{print $1}' | sort -u | tr '\n' ' ' | sed 's/ $//')
   if run_step "prebuilt binaries start" start 30 "$build/wuxia" --help; then
     built=1
@@ -282,6 +282,7 @@ fi
 
 tests=$build/tests/wuxia_tests
 wuxia=$build/wuxia
+module=$build/libwuxia_cuda.so # the CUDA backend, kernels included (wuxia opens it; the tests link it)
 small_filter='Sizes/CudaOps.*/Small:Sizes/CudaModel.*/Small'
 
 # The sanitizers' kernel filter: the project's kernels, namespace
@@ -293,7 +294,7 @@ kernel_filter() {
   kfilter=(--kernel-name kns=5wuxia4cuda4kern)
   local syms n
   if command -v cuobjdump >/dev/null; then
-    if syms=$(timeout 30 cuobjdump -symbols "$tests" 2>/dev/null); then
+    if syms=$(timeout 30 cuobjdump -symbols "$module" 2>/dev/null); then
       # Entry points (kernels) only, where cuobjdump marks them.
       grep -q STO_ENTRY <<<"$syms" && syms=$(grep STO_ENTRY <<<"$syms")
       n=$(grep -c '5wuxia4cuda4kern' <<<"$syms")

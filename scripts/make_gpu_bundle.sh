@@ -8,7 +8,9 @@
 #   scripts/make_gpu_bundle.sh            # then, on the device machine:
 #   WUXIA_GPU_BUILD=gpu-bundle scripts/gpu_check.sh   (carry: gpu-bundle, local-data)
 #
-# Layout: gpu-bundle/wuxia, gpu-bundle/tests/wuxia_tests, gpu-bundle/lib/
+# Layout: gpu-bundle/wuxia, gpu-bundle/libwuxia_cuda.so (the CUDA backend,
+# which wuxia opens from beside itself and the tests link through $ORIGIN/..),
+# gpu-bundle/tests/wuxia_tests, gpu-bundle/lib/
 # (libwuxia_omp_env.so, libcudart.so.13, OpenBLAS, libgomp, ...),
 # gpu-bundle/lib/fallback/ (our C++ runtime, used only where the device's is
 # older), PREBUILT (the commit), KERNELS (the project's kernels, mangled: what
@@ -58,11 +60,11 @@ fi
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DWUXIA_CUDA=ON -DWUXIA_CUDA_ARCHITECTURES=90 \
   -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON -DCMAKE_INSTALL_RPATH_USE_LINK_PATH=ON \
   '-DCMAKE_INSTALL_RPATH=$ORIGIN/lib;$ORIGIN/../lib;$ORIGIN;$ORIGIN/..' >/dev/null
-cmake --build "$build" -j "$jobs" --target wuxia wuxia_tests
+cmake --build "$build" -j "$jobs" --target wuxia wuxia_cuda wuxia_tests
 
 rm -rf "$bundle"
 mkdir -p "$bundle/tests" "$bundle/lib/fallback"
-cp "$build/wuxia" "$bundle/"
+cp "$build/wuxia" "$build/libwuxia_cuda.so" "$bundle/"
 cp "$build/tests/wuxia_tests" "$bundle/tests/"
 # The OpenMP wait-policy library (src/omp_env.cpp) is a shared library of the
 # project's own: it must travel with the binaries.
@@ -70,10 +72,10 @@ cp "$build/libwuxia_omp_env.so" "$bundle/lib/"
 
 # Everything else the dynamic linker resolves here except glibc, the driver
 # and cuBLAS (which must come from the device).
-ldd "$bundle/wuxia" "$bundle/tests/wuxia_tests" | awk '/=> \// {print $3}' | sort -u | while read -r lib; do
+ldd "$bundle/wuxia" "$bundle/libwuxia_cuda.so" "$bundle/tests/wuxia_tests" | awk '/=> \// {print $3}' | sort -u | while read -r lib; do
   case $(basename "$lib") in
     libc.so* | libm.so* | libpthread.so* | libdl.so* | librt.so* | ld-linux* | libcuda.so* | libcublas*) ;;
-    libwuxia_omp_env.so) ;;  # copied above
+    libwuxia_omp_env.so | libwuxia_cuda.so) ;;  # copied above
     # The C++ runtime only as a fallback: a newer one on the device serves
     # too, and ours needs glibc 2.36.
     libstdc++.so* | libgcc_s.so*) cp -L "$lib" "$bundle/lib/fallback/" ;;
@@ -93,7 +95,7 @@ echo "$version" >"$bundle/PREBUILT"
 cuobjdump=$(command -v cuobjdump || true)
 [[ -z $cuobjdump && -x /usr/local/cuda/bin/cuobjdump ]] && cuobjdump=/usr/local/cuda/bin/cuobjdump
 if [[ -n $cuobjdump ]]; then
-  "$cuobjdump" -symbols "$bundle/tests/wuxia_tests" | awk '/STO_ENTRY/ {print $NF}' | sort -u >"$bundle/KERNELS"
+  "$cuobjdump" -symbols "$bundle/libwuxia_cuda.so" | awk '/STO_ENTRY/ {print $NF}' | sort -u >"$bundle/KERNELS"
   others=$(grep -vc '5wuxia4cuda4kern' "$bundle/KERNELS" || true)
   if ((others > 0)); then
     echo "make_gpu_bundle: $others kernel(s) outside namespace wuxia::cuda::kern; the sanitizer filter would not check them:" >&2
@@ -102,11 +104,11 @@ if [[ -n $cuobjdump ]]; then
   fi
 else
   echo "make_gpu_bundle: no cuobjdump here: KERNELS lists the namespace's host symbols instead"
-  nm "$bundle/tests/wuxia_tests" | awk '{print $NF}' | grep -E '^_ZN5wuxia4cuda4kern' | grep -v '\.cold$' \
+  nm "$bundle/libwuxia_cuda.so" | awk '{print $NF}' | grep -E '^_ZN5wuxia4cuda4kern' | grep -v '\.cold$' \
     | sort -u >"$bundle/KERNELS" || true
 fi
 if [[ ! -s $bundle/KERNELS ]]; then
-  echo "make_gpu_bundle: no kernel of namespace wuxia::cuda::kern in the test binary;" \
+  echo "make_gpu_bundle: no kernel of namespace wuxia::cuda::kern in libwuxia_cuda.so;" \
     "gpu_check's sanitizer filter (kns=5wuxia4cuda4kern) would check nothing" >&2
   exit 1
 fi
@@ -124,9 +126,20 @@ trap 'rm -rf "$check"' EXIT
 cp -a "$bundle" "$check/gpu-bundle"
 cb=$check/gpu-bundle
 status=0
-for bin in "$cb/wuxia" "$cb/tests/wuxia_tests"; do
+for bin in "$cb/wuxia" "$cb/libwuxia_cuda.so" "$cb/tests/wuxia_tests"; do
   out=$(env -i PATH=/usr/bin:/bin ldd "$bin")
-  for lib in libwuxia_omp_env.so libcudart.so.13 libopenblas.so.0 libgomp.so.1; do
+  # What each needs from the bundle: wuxia links no CUDA library (it opens
+  # the module at run time); the module links cudart; the tests link all.
+  case $bin in
+    */wuxia) need=(libwuxia_omp_env.so libopenblas.so.0 libgomp.so.1) ;;
+    */libwuxia_cuda.so) need=(libcudart.so.13) ;;
+    *) need=(libwuxia_omp_env.so libcudart.so.13 libopenblas.so.0 libgomp.so.1) ;;
+  esac
+  if [[ $bin == */wuxia_tests ]] && ! grep -qE "libwuxia_cuda.so => $cb/(tests/\.\./)?libwuxia_cuda.so" <<<"$out"; then
+    echo "make_gpu_bundle: $bin does not find libwuxia_cuda.so in the bundle through its runpath" >&2
+    status=1
+  fi
+  for lib in "${need[@]}"; do
     if ! grep -qE "$lib => $cb/(tests/\.\./)?lib/" <<<"$out"; then
       echo "make_gpu_bundle: $bin does not find $lib in the bundle through its runpath:" >&2
       grep "$lib" <<<"$out" >&2 || echo "  ($lib not listed)" >&2
@@ -152,10 +165,16 @@ for bin in "$cb/wuxia" "$cb/tests/wuxia_tests"; do
 done
 echo "ldd gpu-bundle/wuxia (clean environment, LD_LIBRARY_PATH=gpu-bundle/lib):"
 env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH="$cb/lib" ldd "$cb/wuxia" | sed "s|$check/||; s/^/  /"
-if ! (cd "$check" && env -i PATH=/usr/bin:/bin HOME="$check" LD_LIBRARY_PATH="$cb/lib" "$cb/wuxia" train --device cpu \
+if ! (cd "$check" && env -i PATH=/usr/bin:/bin HOME="$check" LD_LIBRARY_PATH="$cb/lib" "$cb/wuxia" train --device cpu --from-scratch \
   --data "$root/data/jinyong.txt" --steps 3 --out "$check/run" >"$check/train.log" 2>&1); then
   echo "make_gpu_bundle: the bundled wuxia did not run in a clean environment:" >&2
   cat "$check/train.log" >&2
+  status=1
+fi
+version=$(cd "$check" && env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH="$cb/lib" "$cb/wuxia" --version 2>&1)
+if ! grep -qF "at $cb/libwuxia_cuda.so" <<<"$version"; then
+  echo "make_gpu_bundle: the bundled wuxia does not find its CUDA module beside itself:" >&2
+  echo "$version" >&2
   status=1
 fi
 ((status == 0)) || exit 1

@@ -11,7 +11,6 @@
 
 #include "safetensors.hpp"
 #include "wuxia/error.hpp"
-#include "wuxia/file_io.hpp"
 #include "wuxia/utf8.hpp"
 
 namespace wuxia {
@@ -162,7 +161,7 @@ json names_to_json(const std::vector<std::string>& styles, const std::vector<std
   return j;
 }
 std::vector<std::vector<std::u32string>> names_from_json(const json& j, const std::vector<std::string>& styles,
-                                                        const std::string& where) {
+                                                         const std::string& where) {
   std::vector<std::vector<std::u32string>> out(styles.size());
   if (!j.is_object()) throw Error(where + " is not an object");
   for (std::size_t s = 0; s < styles.size(); ++s) {
@@ -226,9 +225,10 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
-// The tensors of `f` into ck.params (and the moments), each checked against the config's layout.
-void tensors_from_file(const safetensors::File& f, Checkpoint& ck) {
-  const ParamLayout layout(ck.config);
+// Checks every tensor entry of `f` against the config's layout (names,
+// shapes, the moments all or none) without reading any; returns whether the
+// moments are there.
+bool check_tensor_entries(const safetensors::File& f, const ParamLayout& layout) {
   // Before allocating: a config whose tensors cannot fit in the file is damaged.
   if (layout.total() > f.data_bytes / sizeof(float)) {
     throw Error(f.path + ": config needs " + std::to_string(layout.total()) +
@@ -236,7 +236,6 @@ void tensors_from_file(const safetensors::File& f, Checkpoint& ck) {
   }
   std::map<std::string_view, const ParamInfo*> expected;  // names held by `layout`
   for (const auto& e : layout.entries()) expected[e.name] = &e;
-  std::vector<float> params(layout.total()), m, v;
   std::size_t seen[3] = {0, 0, 0};  // params, m, v
   for (const auto& [name, t] : f.tensors) {
     int which = 0;
@@ -249,9 +248,6 @@ void tensors_from_file(const safetensors::File& f, Checkpoint& ck) {
       throw Error(f.path + ": tensor '" + name + "' has shape " + shape_text(t.shape) + ", config expects " +
                   shape_text(e->second->shape));
     }
-    std::vector<float>& dst = which == 0 ? params : which == 1 ? m : v;
-    if (dst.empty()) dst.resize(layout.total());
-    f.copy_to(name, dst.data() + e->second->offset);
     ++seen[which];
   }
   const std::size_t n = layout.entries().size();
@@ -262,10 +258,78 @@ void tensors_from_file(const safetensors::File& f, Checkpoint& ck) {
   }
   if (seen[1] || seen[2]) {
     if (seen[1] != n || seen[2] != n) throw Error(f.path + ": optimizer moments are incomplete");
-    ck.adam_m = std::move(m);
-    ck.adam_v = std::move(v);
+    return true;
   }
-  ck.params = std::move(params);
+  return false;
+}
+
+// The tensors of `f` (read whole) into ck.params (and the moments), each
+// checked against the config's layout.
+void tensors_from_file(const safetensors::File& f, Checkpoint& ck) {
+  const ParamLayout layout(ck.config);
+  const bool moments = check_tensor_entries(f, layout);
+  ck.params.assign(layout.total(), 0.0f);
+  if (moments) {
+    ck.adam_m.assign(layout.total(), 0.0f);
+    ck.adam_v.assign(layout.total(), 0.0f);
+  }
+  for (const auto& e : layout.entries()) {
+    f.copy_to(e.name, ck.params.data() + e.offset);
+    if (moments) {
+      f.copy_to("optim.m." + e.name, ck.adam_m.data() + e.offset);
+      f.copy_to("optim.v." + e.name, ck.adam_v.data() + e.offset);
+    }
+  }
+}
+
+// Where the prefix checksum says the parameters are: the first bytes of the
+// data section, in the layout's order, as save_checkpoint writes them.
+// Returns their byte count, or 0 when the file has no prefix checksum.
+std::size_t params_prefix(const safetensors::File& f, const ParamLayout& layout) {
+  const std::size_t n = safetensors::prefix_checksum_bytes(f);
+  if (n == 0) return 0;
+  bool ok = n == layout.total() * sizeof(float);
+  for (const auto& e : layout.entries()) {
+    if (!ok) break;
+    ok = f.tensors.at(e.name).offset == f.data_begin + e.offset * sizeof(float);
+  }
+  if (!ok) throw Error(f.path + ": the prefix checksum does not cover the parameters as written (damaged header?)");
+  return n;
+}
+
+// Every metadata entry into a Checkpoint (no tensors); `names` too when asked.
+Checkpoint metadata_from(const safetensors::File& f, bool with_names) {
+  const auto& meta = f.metadata;
+  const std::string& path = f.path;
+  const auto format = meta.find("format");
+  if (format == meta.end()) throw Error(path + ": no format entry in __metadata__ (not a wuxia checkpoint)");
+  if (format->second != kCheckpointFormat) {
+    throw Error(path + ": format '" + format->second + "' is not " + kCheckpointFormat);
+  }
+  Checkpoint ck;
+  auto fields = [&](const char* key, const json& j) { return Fields{j, path + ": " + key}; };
+  const json config = entry(meta, "config", path), vocab = entry(meta, "vocab", path),
+             settings = entry(meta, "settings", path), state = entry(meta, "state", path);
+  ck.config = config_from_json(fields("config", config));
+  vocab_from_json(fields("vocab", vocab), ck);
+  ck.settings = settings_from_json(fields("settings", settings));
+  ck.state = state_from_json(fields("state", state));
+  if (with_names) {
+    const json names = entry(meta, "names", path);
+    all_names_from_json(fields("names", names), ck);
+  }
+  if (meta.count("lineage")) {
+    const json lineage = entry(meta, "lineage", path);
+    ck.lineage = lineage_from_json(fields("lineage", lineage));
+  }
+  ck.checksum = meta.at("checksum");
+  return ck;
+}
+
+void check_finite(const Checkpoint& ck, const std::string& path) {
+  for (float x : ck.params) {
+    if (!std::isfinite(x)) throw Error(path + ": parameters hold NaN or Inf");
+  }
 }
 
 }  // namespace
@@ -289,39 +353,53 @@ void save_checkpoint(const std::string& path, const Checkpoint& ck) {
                                           {"state", state_to_json(ck.state).dump()},
                                           {"names", all_names_to_json(ck).dump()}};
   if (!ck.lineage.empty()) meta["lineage"] = lineage_to_json(ck.lineage).dump();
-  safetensors::write(path, tensors, meta);
+  // The parameters come first: the prefix checksum covers them, for readers of them alone.
+  safetensors::write(path, tensors, meta, layout.entries().size());
 }
 
-Checkpoint load_checkpoint(const std::string& path) { return parse_checkpoint(read_whole_file(path), path); }
+Checkpoint load_checkpoint(const std::string& path) {
+  const safetensors::Reader in(path);
+  return parse_checkpoint(in.read_all(), path);
+}
 
 Checkpoint parse_checkpoint(std::string_view bytes, const std::string& path) {
   const safetensors::File f = safetensors::parse(bytes, path);
-  const auto& meta = f.metadata;
-  const auto format = meta.find("format");
-  if (format == meta.end()) throw Error(path + ": no format entry in __metadata__ (not a wuxia checkpoint)");
-  if (format->second != kCheckpointFormat) {
-    throw Error(path + ": format '" + format->second + "' is not " + kCheckpointFormat);
-  }
-  Checkpoint ck;
-  auto fields = [&](const char* key, const json& j) { return Fields{j, path + ": " + key}; };
-  const json config = entry(meta, "config", path), vocab = entry(meta, "vocab", path),
-             settings = entry(meta, "settings", path), state = entry(meta, "state", path),
-             names = entry(meta, "names", path);
-  ck.config = config_from_json(fields("config", config));
-  vocab_from_json(fields("vocab", vocab), ck);
-  ck.settings = settings_from_json(fields("settings", settings));
-  ck.state = state_from_json(fields("state", state));
-  all_names_from_json(fields("names", names), ck);
-  if (meta.count("lineage")) {
-    const json lineage = entry(meta, "lineage", path);
-    ck.lineage = lineage_from_json(fields("lineage", lineage));
-  }
+  Checkpoint ck = metadata_from(f, true);
   tensors_from_file(f, ck);
   safetensors::verify_checksum(f);  // after the checks above, so that a damaged value they catch is named
-  for (float x : ck.params) {
-    if (!std::isfinite(x)) throw Error(path + ": parameters hold NaN or Inf");
+  if (const std::size_t n = params_prefix(f, ParamLayout(ck.config))) {
+    safetensors::verify_prefix_checksum(f, bytes.data() + f.data_begin, n);
   }
-  ck.checksum = meta.at("checksum");
+  check_finite(ck, path);
+  return ck;
+}
+
+Checkpoint load_checkpoint_for_inference(const std::string& path, bool with_names) {
+  const safetensors::Reader in(path);
+  const safetensors::File f = safetensors::read_header(in);
+  Checkpoint ck = metadata_from(f, with_names);
+  const ParamLayout layout(ck.config);
+  check_tensor_entries(f, layout);
+  const std::size_t n = params_prefix(f, layout);
+  if (n == 0) {  // written before the prefix checksum: read and checked whole
+    ck = parse_checkpoint(in.read_all(), path);
+    if (!with_names) ck.train_names.clear(), ck.val_names.clear();
+    std::vector<float>().swap(ck.adam_m);
+    std::vector<float>().swap(ck.adam_v);
+    return ck;
+  }
+  ck.params.resize(layout.total());
+  in.read_at(f.data_begin, n, ck.params.data());
+  safetensors::verify_prefix_checksum(f, ck.params.data(), n);
+  check_finite(ck, path);
+  return ck;
+}
+
+Checkpoint peek_checkpoint(const std::string& path) {
+  const safetensors::Reader in(path);
+  const safetensors::File f = safetensors::read_header(in);
+  Checkpoint ck = metadata_from(f, false);
+  check_tensor_entries(f, ParamLayout(ck.config));
   return ck;
 }
 

@@ -3,10 +3,17 @@
 
 #include <filesystem>
 
+#include "wuxia/install_layout.hpp"
+
 namespace wuxia {
 
 std::string bundled_data_dir() {
-  if (std::filesystem::exists("data/jinyong.txt")) return "data";
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  // An installed wuxia: its own share/wuxia, whatever the working folder.
+  const std::string installed = installed_data_dir();
+  if (!installed.empty() && fs::exists(fs::path(installed) / "jinyong.txt", ec)) return installed;
+  if (fs::exists("data/jinyong.txt", ec)) return "data";
   return WUXIA_SOURCE_DATA_DIR;
 }
 

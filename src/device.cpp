@@ -8,13 +8,33 @@
 
 #if WUXIA_HAVE_CUDA
 #include "wuxia/cuda_backend.hpp"
+#include "wuxia/cuda_module.hpp"
 #endif
 
 namespace wuxia {
 
+#if WUXIA_HAVE_CUDA
+namespace {
+// The CUDA backend's functions: linked in where WUXIA_CUDA_LINKED is set (a
+// build that makes one program of everything, such as the host emulation of
+// ../shared/tools/cuda-emu), else from the module, opened on first use.
+const cuda::ModuleApi* cuda_api(std::string* why_not) {
+#if WUXIA_CUDA_LINKED
+  (void)why_not;
+  static const cuda::ModuleApi api{cuda::kModuleTag, &cuda::device_usable, &cuda::device_description,
+                                   &cuda::make_backend};
+  return &api;
+#else
+  return open_cuda_module(why_not);
+#endif
+}
+}  // namespace
+#endif
+
 bool cuda_available(std::string* why_not) {
 #if WUXIA_HAVE_CUDA
-  return cuda::device_usable(why_not);
+  const cuda::ModuleApi* api = cuda_api(why_not);
+  return api && api->device_usable(why_not);
 #else
   if (why_not) *why_not = "this wuxia was built without the CUDA backend";
   return false;
@@ -23,7 +43,9 @@ bool cuda_available(std::string* why_not) {
 
 std::string gpu_description() {
 #if WUXIA_HAVE_CUDA
-  return cuda::device_description();
+  std::string why;
+  const cuda::ModuleApi* api = cuda_api(&why);
+  return api ? api->device_description() : "no usable CUDA device (" + why + ")";
 #else
   return "no CUDA backend in this build";
 #endif
@@ -40,7 +62,7 @@ BackendChoice make_backend(const std::string& device, int threads, bool tf32) {
 #if WUXIA_HAVE_CUDA
       cuda::Options o;
       o.tf32 = tf32;
-      c.backend = cuda::make_backend(o);
+      c.backend = cuda_api(nullptr)->make_backend(o);
       c.kind = DeviceKind::Cuda;
       return c;
 #endif

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -19,22 +18,6 @@
 
 namespace wuxia {
 
-uint32_t crc32(const void* data, std::size_t n, uint32_t crc) {
-  static const auto table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  const auto* p = static_cast<const unsigned char*>(data);
-  crc = ~crc;
-  for (std::size_t i = 0; i < n; ++i) crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
-  return ~crc;
-}
-
 namespace safetensors {
 
 using nlohmann::json;
@@ -43,11 +26,19 @@ namespace {
 
 constexpr std::size_t kMaxHeader = 256u << 20;  // far above any real header; stops absurd allocations
 constexpr const char* kChecksumKey = "checksum";
+constexpr const char* kPrefixChecksumKey = "prefix_checksum";
 constexpr const char* kTempMarker = ".tmp-";
 
-// CRC-32 of the data section, continued over the header (without the
-// checksum itself) in nlohmann's canonical dump (sorted keys).
+// CRC-32C of `n` data bytes, continued over a header (without the checksum
+// itself) in nlohmann's canonical dump (sorted keys).
 std::string checksum_of(const std::string& canon, const void* data, std::size_t n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "crc32c:%08x", crc32c(canon.data(), canon.size(), crc32c(data, n)));
+  return buf;
+}
+
+// The same with CRC-32, which files written before CRC-32C carry ("crc32:").
+std::string legacy_checksum_of(const std::string& canon, const void* data, std::size_t n) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "crc32:%08x", crc32(canon.data(), canon.size(), crc32(data, n)));
   return buf;
@@ -160,8 +151,11 @@ File::Tensor parse_entry(const std::string& name, const json& t, std::size_t dat
 }  // namespace
 
 void write(const std::string& path, const std::vector<TensorOut>& tensors,
-           const std::map<std::string, std::string>& metadata) {
-  if (metadata.count(kChecksumKey)) throw Error("safetensors::write: the metadata may not hold 'checksum'");
+           const std::map<std::string, std::string>& metadata, std::size_t prefix_tensors) {
+  if (metadata.count(kChecksumKey) || metadata.count(kPrefixChecksumKey)) {
+    throw Error("safetensors::write: the metadata may not hold 'checksum' or 'prefix_checksum'");
+  }
+  if (prefix_tensors > tensors.size()) throw Error("safetensors::write: prefix_tensors exceeds the tensors");
   json header = json::object();
   std::size_t data_len = 0;
   for (const auto& t : tensors) {
@@ -180,6 +174,14 @@ void write(const std::string& path, const std::vector<TensorOut>& tensors,
   header["__metadata__"] = meta;
   meta[kChecksumKey] = checksum_of(header.dump(), data.data(), data.size());
   header["__metadata__"] = meta;
+  // Last, over the header with "checksum" in it: a reader of the prefix alone
+  // then has every header byte it uses covered, that checksum's too.
+  if (prefix_tensors) {
+    std::size_t prefix = 0;
+    for (std::size_t i = 0; i < prefix_tensors; ++i) prefix += tensors[i].size * sizeof(float);
+    meta[kPrefixChecksumKey] = checksum_of(header.dump(), data.data(), prefix) + "/" + std::to_string(prefix);
+    header["__metadata__"] = meta;
+  }
   std::string head = header.dump();
   while ((head.size() + 8) % 8) head.push_back(' ');  // safetensors pads the header to 8 bytes
   unsigned char len[8];
@@ -189,28 +191,36 @@ void write(const std::string& path, const std::vector<TensorOut>& tensors,
 
 void File::copy_to(const std::string& name, float* dst) const {
   const Tensor& t = tensors.at(name);
+  if (bytes.empty() && t.size) throw Error(path + ": copy_to needs the file read whole");
   if (t.size) std::memcpy(dst, bytes.data() + t.offset, t.size * sizeof(float));
 }
 
-File parse(std::string_view bytes, const std::string& path) {
-  File f;
-  f.path = path;
-  f.bytes = bytes;
-  const std::string_view file = bytes;
-  if (file.size() < 8) {
-    throw Error(path + ": truncated: " + std::to_string(file.size()) + " bytes, shorter than the 8-byte header length");
+namespace {
+
+// The header length in the first 8 bytes, checked against the file's size
+// before anything is allocated for it.
+std::size_t header_length(const unsigned char* first8, std::size_t file_size, const std::string& path) {
+  if (file_size < 8) {
+    throw Error(path + ": truncated: " + std::to_string(file_size) + " bytes, shorter than the 8-byte header length");
   }
   uint64_t hlen = 0;
-  for (int i = 0; i < 8; ++i) hlen |= static_cast<uint64_t>(static_cast<unsigned char>(file[i])) << (8 * i);
-  if (hlen > kMaxHeader || hlen > file.size() - 8) {
-    throw Error(path + ": header length " + std::to_string(hlen) + " exceeds the file (" +
-                std::to_string(file.size()) + " bytes): truncated or not a safetensors file");
+  for (int i = 0; i < 8; ++i) hlen |= static_cast<uint64_t>(first8[i]) << (8 * i);
+  if (hlen > kMaxHeader || hlen > file_size - 8) {
+    throw Error(path + ": header length " + std::to_string(hlen) + " exceeds the file (" + std::to_string(file_size) +
+                " bytes): truncated or not a safetensors file");
   }
-  json header = json::parse(file.begin() + 8, file.begin() + 8 + static_cast<std::ptrdiff_t>(hlen), nullptr, false);
+  return static_cast<std::size_t>(hlen);
+}
+
+// The header's JSON (`text`), for a file of `file_size` bytes.
+File parse_header_text(std::string_view text, std::size_t file_size, const std::string& path) {
+  File f;
+  f.path = path;
+  json header = json::parse(text.begin(), text.end(), nullptr, false);
   if (header.is_discarded()) throw Error(path + ": header is not valid JSON (damaged or not a safetensors file)");
   if (!header.is_object()) throw Error(path + ": header is not a JSON object");
-  const std::size_t data_begin = 8 + static_cast<std::size_t>(hlen);
-  f.data_bytes = file.size() - data_begin;
+  f.data_begin = 8 + text.size();
+  f.data_bytes = file_size - f.data_begin;
 
   auto mit = header.find("__metadata__");
   if (mit != header.end()) {
@@ -229,10 +239,10 @@ File parse(std::string_view bytes, const std::string& path) {
   for (auto it = header.begin(); it != header.end(); ++it) {
     if (it.key() == "__metadata__") continue;
     File::Tensor t = parse_entry(it.key(), *it, f.data_bytes, path);
-    t.offset += data_begin;
+    t.offset += f.data_begin;
     const auto placed = f.tensors.emplace(it.key(), std::move(t)).first;
-    spans.push_back({placed->second.offset - data_begin, placed->second.offset - data_begin + placed->second.size * sizeof(float),
-                     &placed->first});
+    spans.push_back({placed->second.offset - f.data_begin,
+                     placed->second.offset - f.data_begin + placed->second.size * sizeof(float), &placed->first});
   }
   std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
   std::size_t pos = 0;
@@ -246,10 +256,76 @@ File parse(std::string_view bytes, const std::string& path) {
   }
   if (!f.metadata.count(kChecksumKey)) throw Error(path + ": metadata has no 'checksum' entry (not written by wuxia?)");
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+  if (f.metadata.count(kPrefixChecksumKey)) {
+    header["__metadata__"].erase(kPrefixChecksumKey);
+    f.unprefixed_header = header.dump();
+  }
   header["__metadata__"].erase(kChecksumKey);
   f.unsigned_header = header.dump();
 #endif
   return f;
+}
+
+}  // namespace
+
+File parse(std::string_view bytes, const std::string& path) {
+  const std::size_t hlen = header_length(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), path);
+  File f = parse_header_text(bytes.substr(8, hlen), bytes.size(), path);
+  f.bytes = bytes;
+  return f;
+}
+
+Reader::Reader(const std::string& path) : path_(path) {
+  // Non-blocking, so that opening a FIFO does not wait for a writer; only a
+  // regular file is read, so nothing can feed bytes without end.
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd_ < 0) throw Error(path + ": cannot open: " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0) {
+    const int err = errno;
+    ::close(fd_);
+    throw Error(path + ": cannot stat: " + std::strerror(err));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd_);
+    throw Error(path + (S_ISDIR(st.st_mode) ? ": is a directory, not a checkpoint file"
+                                            : ": not a regular file (a device, FIFO or socket): not a checkpoint"));
+  }
+  size_ = static_cast<std::size_t>(st.st_size);
+}
+
+Reader::~Reader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Reader::read_at(std::size_t offset, std::size_t n, void* dst) const {
+  auto* p = static_cast<char*>(dst);
+  while (n) {
+    const ssize_t r = ::pread(fd_, p, n, static_cast<off_t>(offset));
+    if (r < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      io_fail(path_, "read error");
+    }
+    if (r == 0) throw Error(path_ + ": ends early (truncated while being read?)");
+    p += r;
+    offset += static_cast<std::size_t>(r);
+    n -= static_cast<std::size_t>(r);
+  }
+}
+
+std::string Reader::read_all() const {
+  std::string out(size_, '\0');
+  read_at(0, size_, out.data());
+  return out;
+}
+
+File read_header(const Reader& in) {
+  unsigned char first8[8] = {};
+  if (in.size() >= 8) in.read_at(0, 8, first8);
+  const std::size_t hlen = header_length(first8, in.size(), in.path());
+  std::string text(hlen, '\0');
+  in.read_at(8, hlen, text.data());
+  return parse_header_text(text, in.size(), in.path());
 }
 
 void verify_checksum(const File& f) {
@@ -257,12 +333,46 @@ void verify_checksum(const File& f) {
   // A fuzzer's mutations would never get past the checksum to the parser
   // behind it: scripts/fuzz.sh builds with this macro, nothing else does.
   const std::string& stored = f.metadata.at(kChecksumKey);
-  const std::string crc = checksum_of(f.unsigned_header, f.bytes.data() + (f.bytes.size() - f.data_bytes), f.data_bytes);
+  const void* data = f.bytes.data() + f.data_begin;
+  const std::string crc = stored.rfind("crc32:", 0) == 0 ? legacy_checksum_of(f.unsigned_header, data, f.data_bytes)
+                                                         : checksum_of(f.unsigned_header, data, f.data_bytes);
   if (stored != crc) {
     throw Error(f.path + ": checksum mismatch (stored " + stored + ", contents give " + crc + "): the file is damaged");
   }
 #else
   (void)f;
+#endif
+}
+
+std::size_t prefix_checksum_bytes(const File& f) {
+  const auto it = f.metadata.find(kPrefixChecksumKey);
+  if (it == f.metadata.end()) return 0;
+  const std::string& v = it->second;
+  const auto slash = v.find('/');
+  std::size_t n = 0;
+  bool ok = v.rfind("crc32c:", 0) == 0 && slash == 15 && slash + 1 < v.size() && v.size() - slash - 1 <= 19;
+  for (std::size_t i = slash + 1; ok && i < v.size(); ++i) {
+    ok = v[i] >= '0' && v[i] <= '9';
+    n = n * 10 + static_cast<std::size_t>(v[i] - '0');
+  }
+  if (!ok || n > f.data_bytes) {
+    throw Error(f.path + ": metadata prefix_checksum '" + v +
+                "' is damaged (expected crc32c:XXXXXXXX/BYTES within the " + std::to_string(f.data_bytes) +
+                "-byte data section)");
+  }
+  return n;
+}
+
+void verify_prefix_checksum(const File& f, const void* data, std::size_t n) {
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+  const std::string& stored = f.metadata.at(kPrefixChecksumKey);
+  const std::string crc = checksum_of(f.unprefixed_header, data, n) + "/" + std::to_string(n);
+  if (stored != crc) {
+    throw Error(f.path + ": checksum mismatch (stored prefix " + stored + ", contents give " + crc +
+                "): the file is damaged");
+  }
+#else
+  (void)f, (void)data, (void)n;
 #endif
 }
 

@@ -315,7 +315,8 @@ TrainingRun::TrainingRun(const TrainOptions& o, RunNames names, Backend<float>& 
 
 void TrainingRun::open_names(const TrainOptions& o, RunNames names, std::ostream& log) {
   if (!o.init.empty()) {
-    const Checkpoint base = load_checkpoint(o.init);
+    // Its weights and vocabulary: the moments start afresh, the names are the new data's.
+    const Checkpoint base = load_checkpoint_for_inference(o.init, /*with_names=*/false);
     check_init_flags(o, base);
     ck_ = init_from_base(base, o.init, names, o.settings, o.model.dropout);
     if (!o.quiet) {

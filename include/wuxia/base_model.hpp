@@ -37,5 +37,8 @@ inline constexpr double kTuneLr = 1e-3, kTuneDropout = 0.5;
 // corpora under `data_dir` (0 when they are absent): whether a base
 // pretrained on them has anything to offer these names.
 double corpus_coverage(const std::string& data_dir, const std::vector<std::vector<std::u32string>>& names);
+// The same against a vocabulary's characters (a base model's, once it
+// exists: cheaper than reading the corpora again).
+double vocab_coverage(const std::vector<char32_t>& chars, const std::vector<std::vector<std::u32string>>& names);
 
 }  // namespace wuxia

@@ -28,8 +28,8 @@ struct TrainSettings {
   double lr = 3e-3;
   double weight_decay = 0.1;
   double clip = 1.0;
-  int64_t warmup = -1;         // linear warm-up steps; -1 = min(100, steps/10)
-  int64_t decay_steps = 0;     // cosine decay horizon; after it lr stays at lr * min_lr_ratio
+  int64_t warmup = -1;      // linear warm-up steps; -1 = min(100, steps/10)
+  int64_t decay_steps = 0;  // cosine decay horizon; after it lr stays at lr * min_lr_ratio
   double min_lr_ratio = 0.1;
   uint64_t seed = 1;
 };
@@ -45,7 +45,7 @@ struct TrainState {
 // A checkpoint a model was initialised from (train --init).
 struct Ancestor {
   std::string file;      // its file name, as given to --init
-  std::string checksum;  // its metadata checksum ("crc32:..."), which covers the whole file
+  std::string checksum;  // its metadata checksum ("crc32c:...", "crc32:..." before), which covers the whole file
   int64_t step = 0;      // the step it had reached
   bool operator==(const Ancestor& o) const { return file == o.file && checksum == o.checksum && step == o.step; }
 };
@@ -53,11 +53,11 @@ struct Ancestor {
 struct Checkpoint {
   ModelConfig config;
   std::vector<std::string> styles;
-  std::vector<char32_t> chars;          // the vocabulary's characters, sorted
+  std::vector<char32_t> chars;  // the vocabulary's characters, sorted
   TrainSettings settings;
   TrainState state;
-  std::vector<float> params;            // flat, ParamLayout order
-  std::vector<float> adam_m, adam_v;    // same layout; empty when not saved
+  std::vector<float> params;          // flat, ParamLayout order
+  std::vector<float> adam_m, adam_v;  // same layout; empty when not saved
   // Training and validation names per style (index = style).
   std::vector<std::vector<std::u32string>> train_names, val_names;
   // What this model was initialised from: the base first, then the base's
@@ -83,10 +83,26 @@ void save_checkpoint(const std::string& path, const Checkpoint& ck);
 // process is still writing; returns how many.
 std::size_t remove_interrupted_writes(const std::string& dir);
 
-// Reads and validates everything; wuxia::Error names what is wrong.
+// Reads and validates everything, the optimizer moments included (resume,
+// init): the whole file, checked whole. wuxia::Error names what is wrong.
+// Only a regular file is read (a FIFO or /dev/zero is refused at once), and
+// the header length is checked against the file's size before it is read.
 Checkpoint load_checkpoint(const std::string& path);
 // The same on a file's bytes already in memory (read in place, not copied);
 // `path` names it in errors.
 Checkpoint parse_checkpoint(std::string_view bytes, const std::string& path);
+// What a model needs to run (the commands that only infer, through
+// cli::load_model): everything but the optimizer moments (adam_m, adam_v
+// stay empty), reading only the header and the parameters, which the
+// prefix checksum covers together (DESIGN "Checkpoints"). A file written
+// before that checksum is read and checked whole. `with_names` false leaves
+// the training and validation names out (a base to fine-tune from needs
+// only its weights and vocabulary).
+Checkpoint load_checkpoint_for_inference(const std::string& path, bool with_names = true);
+// The metadata alone, from the header: config, vocabulary, settings, state,
+// lineage and checksum; no tensors, no names. Checked field by field but not
+// against a checksum (that needs the data): for decisions about a file (the
+// default route's base: its step, its characters), never to run a model.
+Checkpoint peek_checkpoint(const std::string& path);
 
 }  // namespace wuxia

@@ -1,22 +1,29 @@
 #pragma once
 // The CUDA backend (src/cuda/, kernels/): Backend<float> on one GPU, GEMMs
 // through cuBLAS, fused kernels for the LSTM cell, softmax-cross-entropy,
-// embedding, dropout and AdamW. Only declared when built with CUDA.
+// embedding, dropout and AdamW. Built as its own shared library,
+// libwuxia_cuda.so (the only part of wuxia that links cudart and cuBLAS):
+// the program opens it at run time when a run asks for the GPU
+// (src/device.cpp, DESIGN "Backends"); the GPU tests link it directly.
 #include <memory>
 #include <string>
 
 #include "wuxia/backend.hpp"
+#include "wuxia/version.hpp"
+
+// What the module exports; everything else in it is hidden.
+#define WUXIA_CUDA_API __attribute__((visibility("default")))
 
 namespace wuxia::cuda {
 
 // True when a CUDA device can be used (driver present, a device visible, and
 // this binary holds kernel code that device runs); otherwise false with the
 // reason in why_not. Never throws.
-bool device_usable(std::string* why_not);
+WUXIA_CUDA_API bool device_usable(std::string* why_not);
 
 // One line naming the current device (name, architecture, SMs, memory,
 // driver and runtime versions), or why there is none. Never throws.
-std::string device_description();
+WUXIA_CUDA_API std::string device_description();
 
 struct Options {
   bool tf32 = false;  // tensor-core TF32 GEMMs (--tf32); off keeps full FP32
@@ -30,6 +37,22 @@ struct Options {
 // ring of pinned staging buffers (never from pageable memory, which may
 // synchronise the stream), so it waits only when it gets the ring's 16 MiB
 // ahead of the GPU.
-std::unique_ptr<Backend<float>> make_backend(const Options& opts = {});
+WUXIA_CUDA_API std::unique_ptr<Backend<float>> make_backend(const Options& opts = {});
+
+// The module's entry point for a program that opens it with dlopen
+// (src/cuda/module.cpp): the functions above, and a tag that must equal the
+// program's own kModuleTag, so that a module from another build or version
+// is refused rather than called with a different ABI.
+struct ModuleApi {
+  const char* tag;
+  bool (*device_usable)(std::string* why_not);
+  std::string (*device_description)();
+  std::unique_ptr<Backend<float>> (*make_backend)(const Options& opts);
+};
+inline constexpr const char* kModuleTag = "wuxia " WUXIA_VERSION " cuda module, " __VERSION__;
+inline constexpr const char* kModuleEntry = "wuxia_cuda_module_api";
 
 }  // namespace wuxia::cuda
+
+// kModuleEntry: what dlsym looks up.
+extern "C" WUXIA_CUDA_API const wuxia::cuda::ModuleApi* wuxia_cuda_module_api();

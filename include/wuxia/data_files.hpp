@@ -7,9 +7,10 @@
 
 namespace wuxia {
 
-// The folder holding the bundled data: data/ in the working folder when it
-// holds the bundled lists (a checkout), else the source tree's data/ this
-// binary was built from.
+// The folder holding the bundled data: an installed wuxia's share/wuxia
+// (found from its executable: include/wuxia/install_layout.hpp), else data/
+// in the working folder when it holds the bundled lists (a checkout), else
+// the source tree's data/ this binary was built from.
 std::string bundled_data_dir();
 // bundled_data_dir() + "/" + name.
 std::string bundled_data_file(std::string_view name);

@@ -1,8 +1,9 @@
 #pragma once
 // Choosing the backend a command runs on (--device cpu|cuda|auto, --threads,
 // --tf32). Defined in src/device.cpp, the one place that knows both backends:
-// it is built into wuxia_device, which links the CUDA backend when there is
-// one, so the core library never depends on CUDA.
+// it opens the CUDA backend's module (include/wuxia/cuda_module.hpp) when a
+// run asks for the GPU, so neither the core library nor the program links
+// CUDA.
 #include <memory>
 #include <string>
 

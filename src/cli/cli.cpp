@@ -23,7 +23,7 @@ Loaded load_model(const std::string& path, const std::string& device, int thread
     throw Error(path + ": no such checkpoint" +
                 (path == default_checkpoint() ? " (train one first: wuxia train)" : std::string()));
   }
-  l.ck = load_checkpoint(path);
+  l.ck = load_checkpoint_for_inference(path);
   l.vocab = l.ck.vocab();
   l.be = make_backend(device, threads);
   if (!l.be.note.empty()) err << l.be.note << "\n";

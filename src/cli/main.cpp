@@ -7,6 +7,7 @@
 
 #include "cli.hpp"
 #include "wuxia/error.hpp"
+#include "wuxia/version.hpp"
 
 namespace {
 
@@ -14,6 +15,7 @@ const char* kUsage =
     "wuxia: a character-level LSTM that invents names\n"
     "\n"
     "usage: wuxia <command> [flags]   (wuxia <command> --help for its flags)\n"
+    "       wuxia --version\n"
     "\n"
     "commands:\n"
     "  train    train a model on name lists (default: the bundled Jin Yong cast)\n"
@@ -74,6 +76,10 @@ int main(int argc, char** argv) {
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
     std::cout << kUsage;
     return checked_exit("", argc < 2 ? 2 : 0);
+  }
+  if (!std::strcmp(argv[1], "--version") || !std::strcmp(argv[1], "version")) {
+    std::cout << wuxia::version_text();
+    return checked_exit("", 0);
   }
   const std::string cmd = argv[1];
   return checked_exit(cmd, run(cmd, argc, argv));

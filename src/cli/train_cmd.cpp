@@ -34,12 +34,17 @@ bool use_base(const TrainOptions& o, const cxxopts::ParseResult& r, std::ostream
     if (!o.convert.empty()) f = convert_names(std::move(f), ScriptConverter(o.convert));
     names.push_back(std::move(f.names));
   }
-  const double coverage = corpus_coverage(bundled_data_dir(), names);
+  // Against the base's vocabulary once it exists (its header alone), else
+  // the corpora it will be made from.
+  const std::string base_last = (std::filesystem::path(r["base-dir"].as<std::string>()) / "last.safetensors").string();
+  const bool have_base = std::filesystem::exists(base_last);
+  const double coverage =
+      have_base ? vocab_coverage(peek_checkpoint(base_last).chars, names) : corpus_coverage(bundled_data_dir(), names);
   if (coverage < 0.5) {
     if (!o.quiet) {
-      log << "note: training from scratch: " << static_cast<int>(100 * coverage)
-          << "% of the data's characters occur in the bundled corpora, too few for their base model to help "
-             "(--init CKPT fine-tunes from a model anyway)\n";
+      log << "note: training from scratch: " << static_cast<int>(100 * coverage) << "% of the data's characters occur "
+          << (have_base ? "in the base model " + base_last + "'s vocabulary" : std::string("in the bundled corpora"))
+          << ", too few for the base model to help (--init CKPT fine-tunes from a model anyway)\n";
     }
     return false;
   }
@@ -57,7 +62,7 @@ std::string ensure_base(const std::string& dir, int64_t steps, Backend<float>& b
   o.quiet = quiet;
   o.tty = stdout_is_tty();
   if (fs::exists(last)) {
-    const int64_t at = load_checkpoint(last).state.step;
+    const int64_t at = peek_checkpoint(last).state.step;  // the header alone: best is checked when it is loaded
     if (at >= steps && fs::exists(best)) {
       if (!quiet) std::cout << "base: " << best << " (step " << at << "); --from-scratch trains without it\n";
       return best;
