@@ -55,6 +55,7 @@ int cmd_bench(int argc, char** argv);
 int cmd_score(int argc, char** argv);
 int cmd_classify(int argc, char** argv);
 int cmd_name(int argc, char** argv);
+int cmd_serve(int argc, char** argv);  // src/cli/serve_cmd.cpp: the page and its API (src/serve/)
 
 bool stdout_is_tty();
 
