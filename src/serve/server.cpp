@@ -2,6 +2,7 @@
 #include <httplib.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <ctime>
@@ -149,6 +150,13 @@ struct Server::Impl {
       send_error(res, 500, "internal error: " + what);
     });
     http.set_payload_max_length(kMaxBody);
+    // httplib's default is SO_REUSEPORT, with which a second server on the
+    // same port starts without a word and takes half the requests. A busy
+    // port must be an error; SO_REUSEADDR alone still allows a quick restart.
+    http.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     // The page is all there is: no other origin's scripts, styles or frames.
     http.set_default_headers({{"Content-Security-Policy",
                                "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"},
