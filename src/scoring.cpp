@@ -64,95 +64,16 @@ double percentile_of(double x, std::vector<double> reference) {
   return (below + 0.5 * ties) / static_cast<double>(reference.size());
 }
 
-std::vector<NameSuggestion> suggest_names(Model<float>& model, const Vocab& vocab, const NameSets& known,
-                                          const NameSearch& q) {
-  if (q.surname.empty()) throw Error("--surname is empty");
-  if (q.given_len < 1 || q.given_len > 8) throw Error("--given-len must be in 1..8");
-  if (q.n < 1) throw Error("-n must be at least 1");
-  if (q.style < 0 || q.style >= vocab.num_styles()) throw Error("--style: no such style in this model");
-  std::vector<int32_t> prefix{vocab.start_id(q.style)};
-  for (char32_t c : q.surname) {
-    const int32_t id = vocab.id_of(c);
-    if (id < 0) throw Error("--surname: character '" + utf8::encode(c) + "' is not in the model's vocabulary");
-    prefix.push_back(id);
-  }
-  const int V = vocab.size();
-  const int width = q.beam > 0 ? q.beam : std::max(64, 4 * q.n);
-  std::vector<char> allowed(V, 0);
-  for (int id = 1 + vocab.num_styles(); id < V; ++id) allowed[id] = !q.exclude.count(vocab.char_of(id));
-
-  // Runs every sequence of `seqs` (same length) and returns log-softmax of the
-  // next-token logits, [seqs.size()][V]. Names are a handful of characters:
-  // re-running the prefix is cheaper than reordering recurrent state.
-  auto next_log_probs = [&](const std::vector<std::vector<int32_t>>& seqs) {
-    const int b = static_cast<int>(seqs.size());
-    model.begin_inference(b);
-    std::vector<int32_t> tok(b);
-    const std::vector<float>* logits = nullptr;
-    for (std::size_t t = 0; t < seqs[0].size(); ++t) {
-      for (int r = 0; r < b; ++r) tok[r] = seqs[r][t];
-      logits = &model.infer_step(tok);
-    }
-    std::vector<std::vector<double>> lp(b, std::vector<double>(V));
-    for (int r = 0; r < b; ++r) {
-      const float* x = logits->data() + static_cast<std::size_t>(r) * V;
-      double mx = -INFINITY, z = 0;
-      for (int j = 0; j < V; ++j) mx = std::max(mx, static_cast<double>(x[j]));
-      for (int j = 0; j < V; ++j) z += std::exp(x[j] - mx);
-      const double lse = mx + std::log(z);
-      for (int j = 0; j < V; ++j) lp[r][j] = x[j] - lse;
-    }
-    return lp;
-  };
-
-  // The surname's own likelihood is the same for every candidate but is part
-  // of log P(name), so it is carried along.
-  double surname_lp = 0;
-  for (std::size_t t = 1; t < prefix.size(); ++t) {
-    std::vector<int32_t> head(prefix.begin(), prefix.begin() + static_cast<std::ptrdiff_t>(t));
-    surname_lp += next_log_probs({head})[0][prefix[t]];
-  }
-  struct Beam {
-    std::vector<int32_t> seq;
-    double lp;
-  };
-  std::vector<Beam> beams{{prefix, surname_lp}};
-  for (int depth = 0; depth < q.given_len; ++depth) {
-    std::vector<std::vector<int32_t>> seqs;
-    for (const auto& b : beams) seqs.push_back(b.seq);
-    const auto lp = next_log_probs(seqs);
-    std::vector<Beam> next;
-    for (std::size_t r = 0; r < beams.size(); ++r) {
-      for (int id = 0; id < V; ++id) {
-        if (!allowed[id]) continue;
-        Beam nb{beams[r].seq, beams[r].lp + lp[r][id]};
-        nb.seq.push_back(id);
-        next.push_back(std::move(nb));
-      }
-    }
-    const std::size_t keep = std::min<std::size_t>(next.size(), width);
-    std::partial_sort(next.begin(), next.begin() + static_cast<std::ptrdiff_t>(keep), next.end(),
-                      [](const Beam& a, const Beam& b) { return a.lp > b.lp; });
-    next.resize(keep);
-    beams = std::move(next);
-    if (beams.empty()) return {};
-  }
-  std::vector<std::vector<int32_t>> seqs;
-  for (const auto& b : beams) seqs.push_back(b.seq);
-  const auto lp_end = next_log_probs(seqs);
-  std::vector<NameSuggestion> out;
-  for (std::size_t r = 0; r < beams.size(); ++r) {
-    NameSuggestion s;
-    for (std::size_t t = 1; t < beams[r].seq.size(); ++t) s.name.push_back(vocab.char_of(beams[r].seq[t]));
-    s.log_prob = beams[r].lp + lp_end[r][kEnd];
-    if (known.origin(s.name) != NameOrigin::New) continue;
-    out.push_back(std::move(s));
-  }
-  std::sort(out.begin(), out.end(), [](const NameSuggestion& a, const NameSuggestion& b) {
-    return a.log_prob > b.log_prob || (a.log_prob == b.log_prob && a.name < b.name);
-  });
-  if (static_cast<int>(out.size()) > q.n) out.resize(q.n);
-  return out;
+std::vector<double> sampled_reference(Model<float>& model, const Vocab& vocab, int style, int n, uint64_t seed) {
+  SampleOptions so;
+  so.n = n;
+  so.style = style;
+  so.seed = seed;
+  so.max_len = static_cast<int>(kMaxNameLength);
+  so.max_attempts = 3LL * n;  // a poor model may rarely end a name: do not chase it
+  std::vector<std::u32string> sampled;
+  for (auto& s : sample_names(model, vocab, NameSets{}, so)) sampled.push_back(std::move(s.name));
+  return log_likelihoods(model, vocab, sampled, style);
 }
 
 }  // namespace wuxia

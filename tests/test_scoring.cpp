@@ -1,4 +1,4 @@
-// score, classify and the naming helper.
+// score and classify (the naming helper: test_naming.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -157,39 +157,6 @@ TEST_F(BothCasts, ClassifySeparatesTheCastsOnNamesItNeverSaw) {
   EXPECT_EQ(unscored, 0) << "the kept names cover every held-out character";
 }
 
-TEST_F(QuickBothCasts, NameHelperGivesDistinctNovelNamesOfTheAskedShapeRankedByLikelihood) {
-  const Vocab vocab = ck_->vocab();
-  NameSets known;
-  for (const auto& s : ck_->train_names) known.train.insert(s.begin(), s.end());
-  for (const auto& s : ck_->val_names) known.val.insert(s.begin(), s.end());
-  NameSearch q;
-  q.surname = U"欧阳";
-  q.given_len = 2;
-  q.n = 15;
-  q.exclude = {U'克'};
-  const auto names = suggest_names(*model_, vocab, known, q);
-  ASSERT_EQ(names.size(), 15u);
-  std::set<std::u32string> unique;
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    const auto& n = names[i].name;
-    EXPECT_EQ(n.size(), 4u) << utf8::encode(n);
-    EXPECT_EQ(n.substr(0, 2), U"欧阳");
-    EXPECT_EQ(n.find(U'克'), std::u32string::npos) << utf8::encode(n);
-    EXPECT_EQ(known.origin(n), NameOrigin::New) << utf8::encode(n);
-    unique.insert(n);
-    if (i > 0) EXPECT_LE(names[i].log_prob, names[i - 1].log_prob);
-    // The reported figure is the model's log-likelihood of the whole name.
-    EXPECT_NEAR(names[i].log_prob, log_likelihoods(*model_, vocab, {n}, 0)[0], 1e-3);
-  }
-  EXPECT_EQ(unique.size(), names.size());
-}
-
-TEST_F(QuickBothCasts, NameHelperRejectsUnknownSurnameCharacters) {
-  NameSearch q;
-  q.surname = U"\U0001F409";  // not a name character at all
-  EXPECT_THROW(suggest_names(*model_, ck_->vocab(), NameSets{}, q), Error);
-}
-
 TEST_F(QuickBothCasts, LikelierNamesScoreHigherPercentiles) {
   const Vocab vocab = ck_->vocab();
   const auto ll = log_likelihoods(*model_, vocab, {U"张三", U"令狐冲", U"冲狐令冲狐令"}, 0);
@@ -221,9 +188,6 @@ TEST(ScoringCli, CommandsRejectBadInputClearly) {
       {"score" + ck, "give names as arguments or --file"},
       {"score" + ck + " --samples 0 张三", "--samples must be at least 1"},
       {"score" + ck + " --samples 10 abc", "not in the model's vocabulary"},
-      {"name" + ck, "--surname is required"},
-      {"name" + ck + " --surname 张 --given-len 0", "--given-len must be in 1..8"},
-      {"name" + ck + " --surname 张 --style nope", "--style nope: this model knows jinyong"},
       {"classify" + ck + " --file " + dir.file("missing.txt"), "missing.txt: cannot open"},
   };
   for (const auto& c : cases) {
@@ -234,8 +198,6 @@ TEST(ScoringCli, CommandsRejectBadInputClearly) {
   r = test::run_wuxia("score" + ck + " --samples 50 张三 令狐冲");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("name\tlog_likelihood\tnll_per_token\tpercentile"), std::string::npos);
-  r = test::run_wuxia("name" + ck + " --surname 张 -n 3");
-  EXPECT_EQ(r.code, 0) << r.out;
 }
 
 // Two styles that share no characters: the classifier must be all but perfect.

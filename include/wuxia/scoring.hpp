@@ -1,7 +1,7 @@
 #pragma once
 // Questions asked of a trained model about whole names: how likely is this
 // name (score), which style wrote it (classify), and which names are likeliest
-// under a surname (the naming helper).
+// under a surname (the naming helper, name_search.hpp).
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -32,24 +32,9 @@ std::vector<double> style_priors(const std::vector<std::vector<std::u32string>>&
 // Fraction of `reference` values strictly below `x`, plus half the ties (0..1).
 double percentile_of(double x, std::vector<double> reference);
 
-// The naming helper: the likeliest names that are `surname` followed by
-// exactly `given_len` characters (then END), found by beam search over the
-// given-name characters (width `beam`), ranked by log P(name | style).
-// Excluded characters never appear in the given name; names in `known` are
-// skipped (novel only).
-struct NameSuggestion {
-  std::u32string name;
-  double log_prob = 0;  // nats, END included
-};
-struct NameSearch {
-  std::u32string surname;
-  int given_len = 2;
-  int n = 20;
-  int style = 0;
-  int beam = 0;  // 0 = max(64, 4n)
-  std::unordered_set<char32_t> exclude;
-};
-std::vector<NameSuggestion> suggest_names(Model<float>& model, const Vocab& vocab, const NameSets& known,
-                                          const NameSearch& search);
+// Log-likelihoods of up to `n` distinct names the model itself samples in
+// `style` (seeded): what score's and explain's percentiles are taken
+// against. Fewer when the model rarely ends a name (3n attempts at most).
+std::vector<double> sampled_reference(Model<float>& model, const Vocab& vocab, int style, int n, uint64_t seed);
 
 }  // namespace wuxia

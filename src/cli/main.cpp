@@ -21,7 +21,8 @@ const char* kUsage =
     "  bench    training speed: tokens/s, step time and peak memory on a fixed workload\n"
     "  score    log-likelihood of names and their percentile among the model's samples\n"
     "  classify which style (corpus) a name most likely comes from\n"
-    "  name     the likeliest new names for a surname (a naming helper)\n"
+    "  name     names a family could give: a shortlist for a surname, sex, tones, level...\n"
+    "  explain  what a name is made of: readings, 平仄, strokes, levels, sex lean, glosses, classics\n"
     "  serve    a page on this machine (wuxia names, naming a child, explaining a name) and its JSON API\n";
 
 }  // namespace
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
     if (cmd == "score") return wuxia::cli::cmd_score(argc - 1, argv + 1);
     if (cmd == "classify") return wuxia::cli::cmd_classify(argc - 1, argv + 1);
     if (cmd == "name") return wuxia::cli::cmd_name(argc - 1, argv + 1);
+    if (cmd == "explain") return wuxia::cli::cmd_explain(argc - 1, argv + 1);
     if (cmd == "serve") return wuxia::cli::cmd_serve(argc - 1, argv + 1);
     std::cerr << "wuxia: unknown command '" << cmd << "'\n\n" << kUsage;
     return 2;

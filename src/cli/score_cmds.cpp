@@ -1,4 +1,4 @@
-// score, classify and name: questions asked of a model about whole names.
+// score and classify: questions asked of a model about whole names.
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -82,17 +82,10 @@ int cmd_score(int argc, char** argv) {
   const std::size_t skipped = report_unscorable(names, l.vocab);
 
   // The reference distribution: log-likelihoods of the model's own samples.
-  SampleOptions so;
-  so.n = n_samples;
-  so.style = style;
-  so.seed = r["seed"].as<uint64_t>();
-  so.max_len = static_cast<int>(kMaxNameLength);
-  so.max_attempts = 3LL * n_samples;  // a poor model may rarely end a name: do not chase it
-  std::vector<std::u32string> sampled;
-  for (auto& s : sample_names(*l.model, l.vocab, NameSets{}, so)) sampled.push_back(std::move(s.name));
-  const std::vector<double> reference = log_likelihoods(*l.model, l.vocab, sampled, style);
-  if (static_cast<int>(sampled.size()) < n_samples) {
-    std::cerr << "note: percentiles are against " << sampled.size() << " distinct samples (asked for " << n_samples
+  const std::vector<double> reference =
+      sampled_reference(*l.model, l.vocab, style, n_samples, r["seed"].as<uint64_t>());
+  if (static_cast<int>(reference.size()) < n_samples) {
+    std::cerr << "note: percentiles are against " << reference.size() << " distinct samples (asked for " << n_samples
               << ")\n";
   }
 
@@ -142,43 +135,6 @@ int cmd_classify(int argc, char** argv) {
     std::cout << "\n";
   }
   return skipped == names.size() ? 1 : 0;
-}
-
-int cmd_name(int argc, char** argv) {
-  cxxopts::Options opts("wuxia name",
-                        "The likeliest new names for a surname: beam search over the given name, ranked by the "
-                        "model's log-likelihood of the whole name (END included).");
-  add_common(opts);
-  // clang-format off
-  opts.add_options()
-    ("surname", "surname, one or more characters (张, 欧阳, 司马)", cxxopts::value<std::string>())
-    ("given-len", "characters in the given name", cxxopts::value<int>()->default_value("2"))
-    ("n", "how many names", cxxopts::value<int>()->default_value("20"))
-    ("style", "style to name in (default: the first the model was trained on)", cxxopts::value<std::string>())
-    ("exclude", "characters never to use in the given name", cxxopts::value<std::string>()->default_value(""))
-    ("beam", "beam width (0 = max(64, 4n))", cxxopts::value<int>()->default_value("0"));
-  // clang-format on
-  cxxopts::ParseResult r;
-  if (!parse(opts, argc, argv, r)) return 0;
-  if (!r.count("surname")) throw Error("--surname is required (see --help)");
-  NameSearch q;
-  q.surname = utf8::decode_or_throw(r["surname"].as<std::string>(), "--surname");
-  q.given_len = r["given-len"].as<int>();
-  q.n = r["n"].as<int>();
-  q.beam = r["beam"].as<int>();
-  if (q.beam < 0) throw Error("--beam must be 0 (auto) or more");
-  for (char32_t c : utf8::decode_or_throw(r["exclude"].as<std::string>(), "--exclude")) q.exclude.insert(c);
-  Loaded l = load_model(r, std::cerr);
-  q.style = style_flag(r, l.vocab, l.ck.default_style());
-  const auto names = suggest_names(*l.model, l.vocab, l.ck.known_names(), q);
-  std::cout << std::fixed << std::setprecision(3);
-  for (const auto& s : names) std::cout << utf8::encode(s.name) << "\t" << s.log_prob << "\n";
-  if (static_cast<int>(names.size()) < q.n) {
-    std::cerr << "wuxia name: only " << names.size() << " of " << q.n << " new names within the beam; try --beam "
-              << 2 * std::max(64, 4 * q.n) << "\n";
-    return 3;
-  }
-  return 0;
 }
 
 }  // namespace wuxia::cli

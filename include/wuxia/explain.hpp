@@ -1,0 +1,51 @@
+#pragma once
+// What a name is made of, for a person choosing it (`wuxia explain`, `wuxia
+// name --json`, `wuxia serve`): its surname and given name, each character's
+// reading, 平仄, strokes and level, the lean to a sex, the glosses, and lines of
+// the classics that hold its given characters.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wuxia/naming_data.hpp"
+
+namespace wuxia {
+
+struct NameSource {
+  std::string classic, title, author, line;  // author "" when unknown
+};
+
+struct Explanation {
+  std::u32string name, surname, given;
+  std::vector<std::string> pinyin;   // one syllable per character: a surname's own reading, else the most common
+  std::u32string pingze;             // 平, 仄 or ? per character
+  std::vector<int> strokes;          // per character, 0 when unknown
+  std::vector<int> levels;           // per character, 0..3
+  std::optional<double> p_female;    // sex_lean.hpp; nullopt when no given character has counts
+  std::u32string sex_unknown;        // given characters without counts
+  std::vector<std::string> gloss;    // per given character, "" when none
+  std::optional<double> percentile;  // 0..100 among the model's own samples, when a model was given
+  std::vector<NameSource> sources;   // lines holding every given character (two or more of them)
+};
+
+inline constexpr std::size_t kMaxSources = 5;  // per name: a few lines say where a pair comes from
+
+// Throws wuxia::Error "<field>: character 'c' is not in hanzi.tsv" for the
+// first character of `name` the table lacks. `field` names the flag, JSON
+// field or file line the name came from.
+void check_known_chars(const HanziTable& hanzi, std::u32string_view name, const std::string& field);
+
+// Explains `name` (check_known_chars first). The surname is the longest of
+// the surname table that begins the name; `whole_is_given` reads all of it as
+// a given name. A name without a known surname is read as all given name.
+Explanation explain_name(const NamingData& data, std::u32string_view name, bool whole_is_given = false);
+// The same for a name whose parts are known (a surname the table may lack).
+Explanation explain_parts(const NamingData& data, std::u32string_view surname, std::u32string_view given);
+
+// The fields of `wuxia explain --json` (README "Naming a child"): name,
+// surname, given, pinyin, pingze, strokes, levels, gender {"female": p or
+// null}, gloss, percentile (only when set), sources [{title, author, line}].
+nlohmann::json to_json(const Explanation& e);
+
+}  // namespace wuxia

@@ -1,0 +1,57 @@
+#pragma once
+// The naming helper's search (`wuxia name`, `wuxia serve`): the likeliest new
+// given names for a surname under a model, with every per-character wish
+// (level, ill-omened, --exclude, --avoid, --tones, --with, the surname's
+// character, 叠字, a shared line of a classic) a mask inside the search, so
+// that a strict request still fills its list.
+#include <string>
+#include <vector>
+
+#include "wuxia/explain.hpp"
+#include "wuxia/model.hpp"
+#include "wuxia/name_request.hpp"
+#include "wuxia/names.hpp"
+#include "wuxia/vocab.hpp"
+
+namespace wuxia {
+
+struct NameProposal {
+  Explanation explanation;
+  double log_likelihood = 0;  // log P(name | style), nats, END included
+  // What the list is ranked by: log_likelihood + log P(the sex asked | given
+  // name) (sex_lean.hpp; 0 for --gender any). Their sum is the log of the joint
+  // chance that the model writes the name and that it reads as the sex asked.
+  double score = 0;
+};
+
+struct NameSearchStats {
+  int64_t candidates = 0;    // complete names scored
+  int64_t known = 0;         // dropped: in the model's training or validation names
+  int64_t other_sex = 0;     // dropped: reads as the other sex, or unknown, with --gender girl|boy
+  int64_t past_variety = 0;  // names in the list past the variety cap (too few candidates otherwise)
+};
+
+// The names a model was trained on (a checkpoint's train_names and
+// val_names, every style): a proposal is never one of them. Lists, not a
+// set: the search looks its few hundred candidates up in one pass over them,
+// which costs less than hashing 266k names to answer a shortlist.
+struct KnownNames {
+  const std::vector<std::vector<std::u32string>>* train = nullptr;  // may be null
+  const std::vector<std::vector<std::u32string>>* val = nullptr;    // may be null
+};
+
+// How many of the names one given character may appear in (the --with
+// character aside): a list of 50 holds each character at most 5 times.
+int variety_cap(int n);
+
+// Throws wuxia::Error naming the field (check_request, then the surname's and
+// --with's characters against the model's vocabulary). Deterministic.
+// `stats` (may be null) receives the counts above.
+std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab, const KnownNames& known,
+                                        const NamingData& data, const NameRequest& q, NameSearchStats* stats = nullptr,
+                                        const RequestFields& fields = {});
+
+// The proposal as JSON: to_json(explanation) plus "log_likelihood" and "score".
+nlohmann::json to_json(const NameProposal& p);
+
+}  // namespace wuxia

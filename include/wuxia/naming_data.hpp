@@ -1,0 +1,25 @@
+#pragma once
+// The four naming tables together, as `explain`, `name` and `serve` read them.
+#include <string>
+
+#include "wuxia/classics.hpp"
+#include "wuxia/hanzi.hpp"
+#include "wuxia/ill_omened.hpp"
+#include "wuxia/surnames.hpp"
+
+namespace wuxia {
+
+struct NamingData {
+  HanziTable hanzi;
+  SurnameTable surnames;
+  Classics classics;
+  IllOmened ill_omened;
+
+  // hanzi.tsv, surnames.tsv, classics.tsv and ill_omened.txt from `dir`
+  // (default: the bundled data, data_files.hpp). Throws wuxia::Error naming
+  // the file and line, or an ill-omened character the character table lacks.
+  static NamingData load(const std::string& dir);
+  static NamingData load_bundled();
+};
+
+}  // namespace wuxia

@@ -1,0 +1,268 @@
+// explain and name: the naming helper for parents (README "Naming a child").
+// The work is src/naming/'s; this file reads flags and prints.
+#include <cmath>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "cli.hpp"
+#include "wuxia/error.hpp"
+#include "wuxia/explain.hpp"
+#include "wuxia/file_io.hpp"
+#include "wuxia/name_search.hpp"
+#include "wuxia/names.hpp"
+#include "wuxia/scoring.hpp"
+#include "wuxia/utf8.hpp"
+
+namespace wuxia::cli {
+
+namespace {
+
+// The model a parent gets: the base pretrained on 253k historical names and
+// 12.7k poets' names, which are real people's names, rather than runs/default
+// (the Jin Yong cast: titles and nicknames).
+const char* const kNamingCheckpoint = "runs/base/best.safetensors";
+const char* const kNamingStyle = "ancient";
+
+Loaded load_naming_model(const std::string& path, const cxxopts::ParseResult& r) {
+  if (!std::filesystem::exists(path)) {
+    throw Error(path + ": no such checkpoint" +
+                (path == kNamingCheckpoint
+                     ? std::string(" (make the base model with `wuxia train`: it pretrains runs/base on first use, "
+                                   "about 4 minutes on two cores; or give --checkpoint)")
+                     : std::string()));
+  }
+  return load_model(path, device_flag(r), threads_flag(r), std::cerr);
+}
+
+// --style, else `ancient` where the model knows it, else its first style.
+int naming_style(const cxxopts::ParseResult& r, const Loaded& l) {
+  const int ancient = l.vocab.style_index(kNamingStyle);
+  return style_flag(r, l.vocab, ancient >= 0 ? ancient : l.ck.default_style());
+}
+
+std::string fixed(double x, int digits) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(digits) << x;
+  return o.str();
+}
+
+std::string joined(const std::vector<int>& v, const char* sep) {
+  std::string s;
+  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + std::to_string(v[i]);
+  return s;
+}
+
+// One name for a person: a header row, then a line per given character (its
+// gloss) and per source.
+void print_explanation(const Explanation& e, const std::string& extra, std::ostream& out) {
+  std::string pinyin;
+  for (std::size_t i = 0; i < e.pinyin.size(); ++i) pinyin += (i ? " " : "") + e.pinyin[i];
+  out << utf8::encode(e.name) << "\t" << pinyin << "\t" << utf8::encode(e.pingze) << "\t" << joined(e.strokes, "+")
+      << "\t" << joined(e.levels, " ") << "\t" << (e.p_female ? fixed(*e.p_female, 2) : std::string("?")) << extra
+      << "\n";
+  for (std::size_t i = 0; i < e.given.size(); ++i) {
+    out << "  " << utf8::encode(e.given[i]) << "  " << (e.gloss[i].empty() ? "-" : e.gloss[i]) << "\n";
+  }
+  for (const auto& s : e.sources) {
+    out << "  《" << s.title << "》" << (s.author.empty() ? "" : " " + s.author) << " (" << s.classic << "): " << s.line
+        << "\n";
+  }
+}
+
+// Every name of a file, one per line, repeats kept: explain answers each line
+// in order, so that its output lines up with its input. Blank and `#` lines
+// are skipped as in every name file; each name comes with "<path>:<line>".
+std::vector<std::pair<std::u32string, std::string>> name_lines(const std::string& path) {
+  std::vector<std::pair<std::u32string, std::string>> out;
+  const std::string text = read_whole_file(path);
+  std::size_t line_no = 0, start = 0;
+  while (start < text.size()) {
+    ++line_no;
+    const std::size_t nl = std::min(text.find('\n', start), text.size());
+    const std::string where = path + ":" + std::to_string(line_no);
+    std::u32string line = utf8::decode_or_throw(std::string_view(text).substr(start, nl - start), where);
+    start = nl + 1;
+    if (line_no == 1 && !line.empty() && line[0] == 0xFEFF) line.erase(0, 1);
+    const auto first = line.find_first_not_of(U" \t\r\u3000");
+    if (first == std::u32string::npos || line[first] == U'#') continue;
+    line = line.substr(first, line.find_last_not_of(U" \t\r\u3000") - first + 1);
+    out.emplace_back(std::move(line), where);
+  }
+  if (out.empty()) throw Error(path + ": no names (the file is empty or has only blank and comment lines)");
+  return out;
+}
+
+const char* const kColumns = "name\tpinyin\tpingze\tstrokes\tlevels\tP(female)";
+
+}  // namespace
+
+int cmd_explain(int argc, char** argv) {
+  cxxopts::Options opts(
+      "wuxia explain",
+      "What a name is made of: the surname (the longest of data/surnames.tsv that begins it) and its reading as a "
+      "surname, each character's commonest reading, 平仄, strokes and level in the 通用规范汉字表 (0 = not in it), "
+      "P(female) from its given characters (naive Bayes over given-name counts, equal priors), each given "
+      "character's gloss, and up to 5 lines of the classics holding all its given characters. With --checkpoint, "
+      "its percentile among the model's own samples.");
+  opts.positional_help("NAME...");
+  // clang-format off
+  opts.add_options()
+    ("file", "names to explain, one per line (each line answered, repeats too)", cxxopts::value<std::string>())
+    ("given", "read each whole name as a given name (no surname)")
+    ("checkpoint", "add the model's percentile (e.g. runs/base/best.safetensors)", cxxopts::value<std::string>())
+    ("style", "style the percentile is taken in (default: ancient where the model knows it)",
+     cxxopts::value<std::string>())
+    ("samples", "model samples the percentile is taken against", cxxopts::value<int>()->default_value("2000"))
+    ("json", "one JSON object per line (JSON Lines): name, surname, given, pinyin, pingze, strokes, levels, "
+             "gender {female}, gloss, percentile (with --checkpoint), sources [{title, author, line}]")
+    ("names", "names", cxxopts::value<std::vector<std::string>>());
+  // clang-format on
+  add_device_flags(opts, "cpu", 0);
+  opts.parse_positional({"names"});
+  cxxopts::ParseResult r;
+  if (!parse(opts, argc, argv, r)) return 0;
+  std::vector<std::pair<std::u32string, std::string>> names;  // name, where it came from
+  if (r.count("names")) {
+    for (const auto& n : r["names"].as<std::vector<std::string>>())
+      names.emplace_back(utf8::decode_or_throw(n, "name '" + n + "'"), "name '" + n + "'");
+  }
+  if (r.count("file")) {
+    for (auto& n : name_lines(r["file"].as<std::string>())) names.push_back(std::move(n));
+  }
+  if (names.empty()) throw Error("give names as arguments or --file FILE (see --help)");
+  const int n_samples = r["samples"].as<int>();
+  if (n_samples < 1) throw Error("--samples must be at least 1");
+  const NamingData data = NamingData::load_bundled();
+
+  std::vector<Explanation> out;
+  std::size_t skipped = 0;
+  for (const auto& [name, where] : names) {
+    try {
+      check_known_chars(data.hanzi, name, where);
+      out.push_back(explain_name(data, name, r.count("given") > 0));
+    } catch (const Error& e) {  // one bad name does not hide the others' answers
+      std::cerr << "wuxia explain: " << e.what() << "; skipped\n";
+      ++skipped;
+    }
+  }
+  if (r.count("checkpoint")) {
+    Loaded l = load_naming_model(r["checkpoint"].as<std::string>(), r);
+    const int style = naming_style(r, l);
+    const auto reference = sampled_reference(*l.model, l.vocab, style, n_samples, 1);
+    std::vector<std::u32string> all;
+    for (const auto& e : out) all.push_back(e.name);
+    const auto ll = log_likelihoods(*l.model, l.vocab, all, style);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      if (std::isnan(ll[i]) || reference.empty()) {
+        std::cerr << "wuxia explain: " << utf8::encode(out[i].name)
+                  << ": no percentile (a character the model does not know)\n";
+        continue;
+      }
+      out[i].percentile = 100.0 * percentile_of(ll[i], reference);
+    }
+  }
+  if (r.count("json")) {
+    for (const auto& e : out) std::cout << to_json(e).dump() << "\n";
+  } else {
+    std::cout << kColumns << (r.count("checkpoint") ? "\tpercentile" : "") << "\n";
+    for (const auto& e : out) {
+      print_explanation(e,
+                        !r.count("checkpoint") ? ""
+                        : e.percentile         ? "\t" + fixed(*e.percentile, 1)
+                                               : "\t?",
+                        std::cout);
+    }
+  }
+  if (skipped) std::cerr << "wuxia explain: " << skipped << " of " << names.size() << " names skipped\n";
+  return skipped == names.size() ? 1 : skipped ? 3 : 0;
+}
+
+int cmd_name(int argc, char** argv) {
+  cxxopts::Options opts(
+      "wuxia name",
+      "Names a family could give: new given names for a surname, ranked by the model's log-likelihood of the whole "
+      "name (END included) plus log P(the sex asked | given name), so the list is the likeliest names that also read "
+      "as a girl's or a boy's (with girl or boy, a name must lean that way: P > 0.5). Every filter is kept inside the "
+      "search, so a strict request still fills its list; no character is used in more than max(2, n/10) names; never "
+      "the surname's character, an ill-omened one (data/ill_omened.txt) or, unless --allow-repeat, 叠字 or a syllable "
+      "of the surname. Names the "
+      "model was trained on are left out.");
+  // clang-format off
+  opts.add_options()
+    ("surname", "surname, one or two characters (张, 单, 欧阳)", cxxopts::value<std::string>())
+    ("gender", "girl, boy or any", cxxopts::value<std::string>()->default_value("any"))
+    ("level", "1, 2 or 3: only characters of that level of the 通用规范汉字表 or commoner (1: the 3,500 commonest; "
+              "2: 6,500, every one on any input method and ID system; 3: all 8,105)",
+     cxxopts::value<int>()->default_value(std::to_string(kDefaultLevel)))
+    ("tones", "the whole name's 平仄, surname included: 平, 仄 or ? (any) per character, e.g. ?平仄 (p and z also do)",
+     cxxopts::value<std::string>())
+    ("given-len", "characters in the given name: 1 or 2", cxxopts::value<int>()->default_value("2"))
+    ("with", "CHAR[@POS]: a generational character (字辈) every name holds, at place 1 or 2 of the given name "
+             "(either when no @POS)", cxxopts::value<std::string>())
+    ("exclude", "characters never to use", cxxopts::value<std::string>()->default_value(""))
+    ("avoid", "NAME[,NAME...]: names (the elders') whose syllables, tones aside, the given name may not echo",
+     cxxopts::value<std::vector<std::string>>())
+    ("allow-repeat", "allow 叠字 (the same character twice, 婷婷) and a given syllable that echoes the surname's "
+                     "(王旺)")
+    ("max-strokes", "each given character at most this many strokes (0 = any): easier for a child to write",
+     cxxopts::value<int>()->default_value("0"))
+    ("source", "any or one of 诗经 楚辞 论语 唐诗三百首 宋词三百首: only names whose two characters share a line "
+               "of it", cxxopts::value<std::string>())
+    ("n", "how many names (at most " + std::to_string(kMaxNames) + ")", cxxopts::value<int>()->default_value("20"))
+    ("style", "style to name in (default: ancient, the 253k historical names, where the model knows it)",
+     cxxopts::value<std::string>())
+    ("checkpoint", "model (default: the base, pretrained on historical names and poets)",
+     cxxopts::value<std::string>()->default_value(kNamingCheckpoint))
+    ("json", "one JSON object per line: explain --json's fields, plus log_likelihood and score");
+  // clang-format on
+  add_device_flags(opts, "cpu", 0);
+  cxxopts::ParseResult r;
+  if (!parse(opts, argc, argv, r)) return 0;
+  if (!r.count("surname")) throw Error("--surname is required (see --help)");
+  NameRequest q;
+  q.surname = parse_chars(r["surname"].as<std::string>(), "--surname");
+  q.sex = parse_sex(r["gender"].as<std::string>(), "--gender");
+  q.level = check_level(r["level"].as<int>(), "--level");
+  if (r.count("tones")) q.tones = parse_tones(r["tones"].as<std::string>(), "--tones");
+  q.given_len = check_given_len(r["given-len"].as<int>(), "--given-len");
+  if (r.count("with")) parse_with(r["with"].as<std::string>(), "--with", q.with, q.with_pos);
+  q.exclude = parse_chars(r["exclude"].as<std::string>(), "--exclude");
+  if (r.count("avoid")) {
+    for (const auto& a : r["avoid"].as<std::vector<std::string>>()) q.avoid.push_back(parse_chars(a, "--avoid"));
+  }
+  q.allow_repeat = r.count("allow-repeat") > 0;
+  q.max_strokes = check_max_strokes(r["max-strokes"].as<int>(), "--max-strokes");
+  if (r.count("source")) {
+    q.source = parse_source(r["source"].as<std::string>(), "--source");
+    if (q.given_len != 2) throw Error("--source needs --given-len 2 (two characters that share a line)");
+  }
+  q.n = check_count(r["n"].as<int>(), "-n");
+  const NamingData data = NamingData::load_bundled();
+  check_request(data, q);  // before the (slower) model load
+
+  Loaded l = load_naming_model(r["checkpoint"].as<std::string>(), r);
+  q.style = naming_style(r, l);
+  NameSearchStats stats;
+  const auto names = propose_names(*l.model, l.vocab, KnownNames{&l.ck.train_names, &l.ck.val_names}, data, q, &stats);
+  if (r.count("json")) {
+    for (const auto& p : names) std::cout << to_json(p).dump() << "\n";
+  } else {
+    std::cout << kColumns << "\tscore\n";
+    for (const auto& p : names) print_explanation(p.explanation, "\t" + fixed(p.score, 2), std::cout);
+  }
+  if (stats.past_variety) {
+    std::cerr << "wuxia name: " << stats.past_variety << " name(s) use a character past the variety cap of "
+              << variety_cap(q.n) << " names (few names pass the filters)\n";
+  }
+  if (static_cast<int>(names.size()) < q.n) {
+    std::cerr << "wuxia name: only " << names.size() << " of " << q.n << " names pass the filters (" << stats.candidates
+              << " scored, " << stats.known << " already the model's training names, " << stats.other_sex
+              << " not reading as a " << sex_name(q.sex) << "); loosen --level, --tones, --source or --gender\n";
+    return 3;
+  }
+  return 0;
+}
+
+}  // namespace wuxia::cli

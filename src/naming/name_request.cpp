@@ -1,0 +1,164 @@
+// Checks of a naming request (include/wuxia/name_request.hpp).
+#include "wuxia/name_request.hpp"
+
+#include <algorithm>
+
+#include "wuxia/error.hpp"
+#include "wuxia/explain.hpp"
+#include "wuxia/utf8.hpp"
+
+namespace wuxia {
+
+Sex parse_sex(const std::string& v, const std::string& field) {
+  if (v == "girl") return Sex::Girl;
+  if (v == "boy") return Sex::Boy;
+  if (v == "any") return Sex::Any;
+  throw Error(field + " " + v + ": expected girl, boy or any");
+}
+
+std::string sex_name(Sex s) { return s == Sex::Girl ? "girl" : s == Sex::Boy ? "boy" : "any"; }
+
+int check_level(int level, const std::string& field) {
+  if (level < 1 || level > 3) {
+    throw Error(field + " " + std::to_string(level) +
+                ": expected 1 (the 3,500 commonest characters), 2 (6,500) or 3 (all 8,105 of the 通用规范汉字表)");
+  }
+  return level;
+}
+
+int check_given_len(int len, const std::string& field) {
+  if (len != 1 && len != 2) throw Error(field + " " + std::to_string(len) + ": expected 1 or 2 characters");
+  return len;
+}
+
+int check_count(int n, const std::string& field) {
+  if (n < 1 || n > kMaxNames) {
+    throw Error(field + " " + std::to_string(n) + ": expected 1.." + std::to_string(kMaxNames) +
+                " (a shortlist; narrow the request or change a filter for others)");
+  }
+  return n;
+}
+
+int check_max_strokes(int strokes, const std::string& field) {
+  if (strokes < 0 || strokes > 64) {
+    throw Error(field + " " + std::to_string(strokes) + ": expected 0 (any) or a stroke count up to 64");
+  }
+  return strokes;
+}
+
+std::u32string parse_tones(const std::string& value, const std::string& field) {
+  std::u32string out;
+  for (char32_t c : utf8::decode_or_throw(value, field)) {
+    if (c == U'平' || c == U'p' || c == U'P') {
+      out.push_back(kPing);
+    } else if (c == U'仄' || c == U'z' || c == U'Z') {
+      out.push_back(kZe);
+    } else if (c == U'?' || c == U'？') {
+      out.push_back(kToneUnknown);
+    } else {
+      throw Error(field + " " + value + ": '" + utf8::encode(c) +
+                  "' is not 平, 仄 or ? (p, z and ? also do), one per character of the whole name");
+    }
+  }
+  if (out.empty()) throw Error(field + ": empty pattern");
+  return out;
+}
+
+void parse_with(const std::string& value, const std::string& field, char32_t& ch, int& pos) {
+  const std::u32string v = utf8::decode_or_throw(value, field);
+  const auto at = v.find(U'@');
+  const std::u32string c = v.substr(0, at);
+  if (c.size() != 1) throw Error(field + " " + value + ": expected one character, then @1 or @2 if its place is fixed");
+  ch = c[0];
+  pos = 0;
+  if (at != std::u32string::npos) {
+    const std::u32string p = v.substr(at + 1);
+    if (p != U"1" && p != U"2") throw Error(field + " " + value + ": the place after @ is 1 or 2 (of the given name)");
+    pos = p == U"1" ? 1 : 2;
+  }
+}
+
+std::string parse_source(const std::string& value, const std::string& field) {
+  if (value == "any") return value;
+  const auto& names = Classics::classic_names();
+  if (std::find(names.begin(), names.end(), value) != names.end()) return value;
+  std::string known;
+  for (const auto& n : names) known += " " + n;
+  throw Error(field + " " + value + ": expected any or one of" + known);
+}
+
+std::u32string parse_chars(const std::string& value, const std::string& field) {
+  return utf8::decode_or_throw(value, field);
+}
+
+std::vector<std::string> avoided_syllables(const NamingData& d, const std::vector<std::u32string>& names) {
+  std::vector<std::string> out;
+  for (const auto& name : names) {
+    for (const auto& syllable : explain_name(d, name).pinyin) out.push_back(toneless(syllable));
+  }
+  return out;
+}
+
+void check_request(const NamingData& d, const NameRequest& q, const RequestFields& f) {
+  if (q.surname.empty()) throw Error(f.surname + " is required");
+  check_known_chars(d.hanzi, q.surname, f.surname + " " + utf8::encode(q.surname));
+  check_level(q.level, f.level);
+  check_given_len(q.given_len, f.given_len);
+  check_count(q.n, f.n);
+  check_max_strokes(q.max_strokes, f.max_strokes);
+  const Explanation surname = explain_parts(d, q.surname, U"");
+  if (!q.tones.empty()) {
+    const std::size_t want = q.surname.size() + static_cast<std::size_t>(q.given_len);
+    if (q.tones.size() != want) {
+      throw Error(f.tones + " " + utf8::encode(q.tones) + ": " + std::to_string(q.tones.size()) +
+                  " place(s), but the name has " + std::to_string(want) + " characters (surname " +
+                  utf8::encode(q.surname) + " and " + std::to_string(q.given_len) + " given)");
+    }
+    for (std::size_t i = 0; i < q.surname.size(); ++i) {
+      if (q.tones[i] != kToneUnknown && q.tones[i] != surname.pingze[i]) {
+        throw Error(f.tones + " " + utf8::encode(q.tones) + ": place " + std::to_string(i + 1) + " is " +
+                    utf8::encode(q.tones[i]) + " but the surname's " + utf8::encode(q.surname[i]) + " (" +
+                    surname.pinyin[i] + ") is " + utf8::encode(surname.pingze[i]) + "; write ? there");
+      }
+    }
+  }
+  for (const auto& name : q.avoid) check_known_chars(d.hanzi, name, f.avoid + " " + utf8::encode(name));
+  const std::vector<std::string> avoided = avoided_syllables(d, q.avoid);
+  if (q.with) {
+    const std::string w = f.with + " " + utf8::encode(q.with);
+    const HanziInfo* c = d.hanzi.find(q.with);
+    if (!c) throw Error(w + ": not in hanzi.tsv");
+    if (q.with_pos > q.given_len) throw Error(w + ": place " + std::to_string(q.with_pos) + " past the given name");
+    if (c->level == 0 || c->level > q.level) {
+      throw Error(w + ": level " + std::to_string(c->level) + " (0 = not in the 通用规范汉字表), above " + f.level +
+                  " " + std::to_string(q.level));
+    }
+    if (const std::string* why = d.ill_omened.reason(q.with))
+      throw Error(w + ": on the ill-omened list (" + *why + ")");
+    if (q.exclude.find(q.with) != std::u32string::npos) throw Error(w + ": also in " + f.exclude);
+    if (q.max_strokes > 0 && c->strokes > q.max_strokes) {
+      throw Error(w + ": " + std::to_string(c->strokes) + " strokes, more than " + f.max_strokes + " " +
+                  std::to_string(q.max_strokes));
+    }
+    if (q.surname.find(q.with) != std::u32string::npos) throw Error(w + ": the surname's own character");
+    if (!q.allow_repeat) {
+      for (const auto& s : surname.pinyin) {
+        if (toneless(s) == toneless(c->reading())) {
+          throw Error(w + ": echoes the surname's syllable " + toneless(s) + " (allow it with --allow-repeat)");
+        }
+      }
+    }
+    if (std::find(avoided.begin(), avoided.end(), toneless(c->reading())) != avoided.end()) {
+      throw Error(w + ": sounds like a syllable of " + f.avoid + " (" + toneless(c->reading()) + ")");
+    }
+    if (!q.tones.empty() && q.with_pos > 0) {
+      const char32_t t = q.tones[q.surname.size() + q.with_pos - 1];
+      if (t != kToneUnknown && t != c->pingze) {
+        throw Error(w + ": is " + utf8::encode(c->pingze) + ", but " + f.tones + " wants " + utf8::encode(t) +
+                    " at that place");
+      }
+    }
+  }
+}
+
+}  // namespace wuxia

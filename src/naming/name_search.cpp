@@ -1,0 +1,281 @@
+// The naming helper's search (include/wuxia/name_search.hpp).
+#include "wuxia/name_search.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <queue>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "wuxia/error.hpp"
+#include "wuxia/sex_lean.hpp"
+#include "wuxia/utf8.hpp"
+
+namespace wuxia {
+
+int variety_cap(int n) { return std::max(2, (n + 9) / 10); }
+
+namespace {
+
+// log P(the sex asked | given name) from the lean's log-odds; 0 for any.
+double sex_term(Sex sex, double log_odds) {
+  if (sex == Sex::Any) return 0;
+  const double x = sex == Sex::Girl ? log_odds : -log_odds;
+  return -std::log1p(std::exp(-x));  // log sigmoid(x)
+}
+
+// log-sum-exp of one row of logits.
+double log_norm(const float* x, int v) {
+  float mx = x[0];
+  for (int j = 1; j < v; ++j) mx = std::max(mx, x[j]);
+  double z = 0;
+  for (int j = 0; j < v; ++j) z += std::exp(static_cast<double>(x[j] - mx));
+  return mx + std::log(z);
+}
+
+struct Candidate {
+  double rank;    // what the beam keeps by: log-likelihood so far + the sex term
+  double lm;      // log-likelihood so far
+  int32_t row;    // the model row it continues
+  int32_t id;     // its last character
+  int32_t first;  // its first given character's id (depth 2), else -1
+};
+struct Worse {
+  bool operator()(const Candidate& a, const Candidate& b) const {
+    return a.rank > b.rank || (a.rank == b.rank && a.id < b.id);  // min-heap: worst on top
+  }
+};
+// Keeps the best `cap` candidates pushed.
+class Best {
+ public:
+  explicit Best(std::size_t cap) : cap_(cap) {}
+  void push(const Candidate& c) {
+    if (heap_.size() < cap_) {
+      heap_.push(c);
+    } else if (Worse()(c, heap_.top())) {
+      heap_.pop();
+      heap_.push(c);
+    }
+  }
+  std::vector<Candidate> take() {  // best first
+    std::vector<Candidate> out;
+    while (!heap_.empty()) out.push_back(heap_.top()), heap_.pop();
+    std::reverse(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  std::size_t cap_;
+  std::priority_queue<Candidate, std::vector<Candidate>, Worse> heap_;
+};
+
+}  // namespace
+
+std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab, const KnownNames& known,
+                                        const NamingData& d, const NameRequest& q, NameSearchStats* stats_out,
+                                        const RequestFields& fields) {
+  check_request(d, q, fields);
+  if (q.style < 0 || q.style >= vocab.num_styles()) throw Error("--style: no such style in this model");
+  std::vector<int32_t> prefix{vocab.start_id(q.style)};
+  for (char32_t c : q.surname) {
+    const int32_t id = vocab.id_of(c);
+    if (id < 0) throw Error(fields.surname + ": character '" + utf8::encode(c) + "' is not in the model's vocabulary");
+    prefix.push_back(id);
+  }
+  if (q.with && vocab.id_of(q.with) < 0) {
+    throw Error(fields.with + " " + utf8::encode(q.with) + ": not in the model's vocabulary");
+  }
+  const int V = vocab.size(), L = q.given_len;
+  const std::size_t S = q.surname.size();
+
+  // The per-character masks, one per place of the given name.
+  std::unordered_set<std::string> avoided;
+  for (const auto& s : avoided_syllables(d, q.avoid)) avoided.insert(s);
+  // 单明善, 王旺: a given syllable that echoes the surname's reads as a
+  // stammer; kept out with the 叠字 unless --allow-repeat.
+  if (!q.allow_repeat) {
+    for (const auto& s : explain_parts(d, q.surname, U"").pinyin) avoided.insert(toneless(s));
+  }
+  std::vector<std::vector<char>> allowed(L, std::vector<char>(V, 0));
+  std::vector<double> char_odds(V, 0);  // each character's term of the sex log-odds
+  for (int32_t id = 1 + vocab.num_styles(); id < V; ++id) {
+    const char32_t c = vocab.char_of(id);
+    const HanziInfo* h = d.hanzi.find(c);
+    if (!h || h->level == 0 || h->level > q.level || d.ill_omened.reason(c)) continue;
+    if (q.exclude.find(c) != std::u32string::npos || q.surname.find(c) != std::u32string::npos) continue;
+    if (avoided.count(toneless(h->reading()))) continue;
+    if (q.max_strokes > 0 && h->strokes > q.max_strokes) continue;
+    char_odds[id] = female_log_odds(d.hanzi, *h);
+    for (int p = 0; p < L; ++p) {
+      const char32_t t = q.tones.empty() ? kToneUnknown : q.tones[S + p];
+      if (t != kToneUnknown && h->pingze != t) continue;
+      if (q.with && q.with_pos == p + 1 && c != q.with) continue;
+      allowed[p][id] = 1;
+    }
+  }
+  const int32_t with_id = q.with ? vocab.id_of(q.with) : -1;
+  // A place the with-character must fill: its own, or the last when the first did not take it.
+  if (q.with && q.with_pos == 0 && L == 1) {
+    for (int32_t id = 0; id < V; ++id) allowed[0][id] = allowed[0][id] && id == with_id;
+  }
+
+  const int width = std::min(V, std::max(64, 4 * q.n));  // first characters kept
+  const int pool = std::max(512, 10 * q.n);              // complete names ranked
+  model.begin_inference(std::max(width + 1, pool));
+  // The surname: one row, fed START and its characters; its likelihood is
+  // part of every name's.
+  double lm0 = 0;
+  const std::vector<float>* logits = nullptr;
+  for (std::size_t t = 0; t < prefix.size(); ++t) {
+    if (t > 0) lm0 += (*logits)[prefix[t]] - log_norm(logits->data(), V);
+    logits = &model.infer_step({prefix[t]});
+  }
+
+  // First given character: every allowed one, the best `width` kept (or the
+  // pool's worth when it is the last).
+  Best first(L == 1 ? pool : width);
+  {
+    const double z = log_norm(logits->data(), V);
+    for (int32_t id = 0; id < V; ++id) {
+      if (!allowed[0][id]) continue;
+      const double lm = lm0 + (*logits)[id] - z;
+      first.push({lm + sex_term(q.sex, char_odds[id]), lm, 0, id, -1});
+    }
+  }
+  std::vector<Candidate> names = first.take();
+  // --with at either place: the names that put it first need it among the
+  // first characters, however it ranks there.
+  if (L == 2 && q.with && q.with_pos == 0 && allowed[0][with_id] &&
+      std::none_of(names.begin(), names.end(), [&](const Candidate& c) { return c.id == with_id; })) {
+    const double lm = lm0 + (*logits)[with_id] - log_norm(logits->data(), V);
+    names.push_back({lm + sex_term(q.sex, char_odds[with_id]), lm, 0, with_id, -1});
+  }
+  if (L == 2) {
+    std::vector<int32_t> keep(names.size(), 0), tok;
+    for (const auto& c : names) tok.push_back(c.id);
+    model.infer_select(keep, 0);
+    logits = &model.infer_step(tok);
+    Best second(pool);
+    std::unordered_map<int32_t, std::unordered_set<char32_t>> partners;  // by first character, with --source
+    const std::string classic = q.source == "any" ? "" : q.source;
+    for (std::size_t r = 0; r < names.size(); ++r) {
+      const Candidate& c1 = names[r];
+      const float* x = logits->data() + r * static_cast<std::size_t>(V);
+      const double z = log_norm(x, V);
+      const bool must_with = q.with && q.with_pos == 0 && c1.id != with_id;
+      const std::unordered_set<char32_t>* shares = nullptr;
+      if (!q.source.empty()) shares = &(partners[c1.id] = d.classics.partners(vocab.char_of(c1.id), classic));
+      for (int32_t id = 0; id < V; ++id) {
+        if (!allowed[1][id] || (must_with && id != with_id) || (!q.allow_repeat && id == c1.id)) continue;
+        if (shares && !shares->count(vocab.char_of(id))) continue;
+        const double lm = c1.lm + x[id] - z;
+        second.push({lm + sex_term(q.sex, char_odds[c1.id] + char_odds[id]), lm, static_cast<int32_t>(r), id, c1.id});
+      }
+    }
+    names = second.take();
+  }
+  // END after the last character: each name's row continues from its parent's.
+  NameSearchStats stats;
+  std::vector<NameProposal> ranked;
+  if (!names.empty()) {
+    // Which candidates the model was trained on: one pass over its lists.
+    std::unordered_set<std::u32string> seen;
+    for (const auto& c : names) {
+      std::u32string name = q.surname;
+      if (c.first >= 0) name.push_back(vocab.char_of(c.first));
+      seen.insert(name + vocab.char_of(c.id));
+    }
+    std::unordered_set<std::u32string> trained;
+    for (const auto* lists : {known.train, known.val}) {
+      if (!lists) continue;
+      for (const auto& style : *lists) {
+        for (const auto& n : style) {
+          if (n.size() == S + L && seen.count(n)) trained.insert(n);
+        }
+      }
+    }
+    std::vector<int32_t> keep, tok;
+    for (const auto& c : names) keep.push_back(L == 2 ? c.row : 0), tok.push_back(c.id);
+    model.infer_select(keep, 0);
+    logits = &model.infer_step(tok);
+    for (std::size_t r = 0; r < names.size(); ++r) {
+      const Candidate& c = names[r];
+      const float* x = logits->data() + r * static_cast<std::size_t>(V);
+      std::u32string given;
+      if (c.first >= 0) given.push_back(vocab.char_of(c.first));
+      given.push_back(vocab.char_of(c.id));
+      ++stats.candidates;
+      if (trained.count(q.surname + given)) {
+        ++stats.known;
+        continue;
+      }
+      const SexLean lean = sex_lean(d.hanzi, given);
+      if (q.sex != Sex::Any) {
+        const auto p = lean.p_female();
+        if (!p || (q.sex == Sex::Girl ? *p <= 0.5 : *p >= 0.5)) {
+          ++stats.other_sex;
+          continue;
+        }
+      }
+      NameProposal np;
+      np.log_likelihood = c.lm + x[kEnd] - log_norm(x, V);
+      np.score = np.log_likelihood + sex_term(q.sex, lean.log_odds);
+      np.explanation.given = given;  // explained once chosen
+      ranked.push_back(std::move(np));
+    }
+  }
+  std::stable_sort(ranked.begin(), ranked.end(), [](const NameProposal& a, const NameProposal& b) {
+    return a.score > b.score || (a.score == b.score && a.explanation.given < b.explanation.given);
+  });
+  // Variety: in rank order, a name whose characters already fill their cap
+  // waits; the waiting ones fill the list only when the others run out. The
+  // --with character is in every name; at either place, each place holds it
+  // in at most half the list, so the family sees both.
+  const int cap = variety_cap(q.n), with_cap = (q.n + 1) / 2;
+  std::unordered_map<char32_t, int> uses;
+  int with_at[2] = {0, 0};
+  std::vector<NameProposal> out;
+  std::vector<std::size_t> waiting;
+  for (std::size_t i = 0; i < ranked.size() && static_cast<int>(out.size()) < q.n; ++i) {
+    const std::u32string& g = ranked[i].explanation.given;
+    const std::size_t with_place = q.with && q.with_pos == 0 && L == 2 ? g.find(q.with) : std::u32string::npos;
+    bool full = with_place != std::u32string::npos && with_at[with_place] >= with_cap;
+    for (char32_t c : g) full = full || (c != q.with && uses[c] >= cap);
+    if (full) {
+      waiting.push_back(i);
+      continue;
+    }
+    for (char32_t c : std::unordered_set<char32_t>(g.begin(), g.end())) ++uses[c];
+    if (with_place != std::u32string::npos) ++with_at[with_place];
+    out.push_back(std::move(ranked[i]));
+  }
+  for (std::size_t k = 0; k < waiting.size() && static_cast<int>(out.size()) < q.n; ++k) {
+    out.push_back(std::move(ranked[waiting[k]]));
+    ++stats.past_variety;
+  }
+  for (auto& p : out) {
+    const std::u32string given = p.explanation.given;
+    p.explanation = explain_parts(d, q.surname, given);
+    if (!q.source.empty() && q.source != "any") {  // the classic asked for first
+      std::vector<NameSource> sources;
+      for (const ClassicLine* l : d.classics.lines_with(given, q.source, kMaxSources)) {
+        sources.push_back({l->classic, l->title, l->author, l->line});
+      }
+      for (const auto& s : p.explanation.sources) {
+        if (sources.size() < kMaxSources && s.classic != q.source) sources.push_back(s);
+      }
+      p.explanation.sources = std::move(sources);
+    }
+  }
+  if (stats_out) *stats_out = stats;
+  return out;
+}
+
+nlohmann::json to_json(const NameProposal& p) {
+  nlohmann::json j = to_json(p.explanation);
+  j["log_likelihood"] = p.log_likelihood;
+  j["score"] = p.score;
+  return j;
+}
+
+}  // namespace wuxia
