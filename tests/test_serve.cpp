@@ -36,14 +36,26 @@ class ServeApi : public ::testing::Test {
     ASSERT_EQ(r.code, 0) << r.out;
     r = run_wuxia("train --data " + kGulong + shape + " --out " + dir_->file("gl"));
     ASSERT_EQ(r.code, 0) << r.out;
+    // The naming helper's style: a slice of the historical names.
+    std::istringstream ancient(wuxia::test::read_file(std::string(WUXIA_DATA_DIR) + "/ancient.txt"));
+    std::string line, slice;
+    for (int kept = 0; kept < 3000 && std::getline(ancient, line);) {
+      if (line.empty() || line[0] == '#') continue;
+      slice += line + "\n";
+      ++kept;
+    }
+    wuxia::test::write_file(dir_->file("ancient.txt"), slice);
+    r = run_wuxia("train --data " + dir_->file("ancient.txt") + shape + " --out " + dir_->file("base"));
+    ASSERT_EQ(r.code, 0) << r.out;
   }
   static void TearDownTestSuite() { delete dir_; }
   static std::string jinyong() { return dir_->file("jy") + "/best.safetensors"; }
   static std::string gulong() { return dir_->file("gl") + "/best.safetensors"; }
+  static std::string base() { return dir_->file("base") + "/best.safetensors"; }
 
   void SetUp() override {
     wuxia::ServeOptions o;
-    o.checkpoints = {jinyong(), gulong()};
+    o.checkpoints = {jinyong(), gulong(), base()};
     o.port = 0;
     o.workers = 3;
     server_ = std::make_unique<wuxia::Server>(o, log_);
@@ -86,19 +98,20 @@ TEST_F(ServeApi, HealthSaysOkAndCountsTheModels) {
   const auto [status, j] = get("/api/health");
   ASSERT_EQ(status, 200);
   EXPECT_EQ(j["status"], "ok");
-  EXPECT_EQ(j["models"], 2);
+  EXPECT_EQ(j["models"], 3);
 }
 
 TEST_F(ServeApi, ModelsListsEachCheckpointWithItsStylesAndLineage) {
   const auto [status, j] = get("/api/models");
   ASSERT_EQ(status, 200);
-  ASSERT_EQ(j["models"].size(), 2u);
+  ASSERT_EQ(j["models"].size(), 3u);
   EXPECT_EQ(j["models"][0]["checkpoint"], jinyong());
   EXPECT_EQ(j["models"][0]["styles"], json::array({"jinyong"}));
   EXPECT_EQ(j["models"][0]["default_style"], "jinyong");
   EXPECT_EQ(j["models"][0]["step"], 30);
   EXPECT_TRUE(j["models"][0]["lineage"].is_array());
   EXPECT_EQ(j["models"][1]["styles"], json::array({"gulong"}));
+  EXPECT_EQ(j["models"][2]["trained_styles"], json::array({"ancient"}));
 }
 
 TEST_F(ServeApi, SampleAnswersWhatTheCommandPrintsForTheSameSeed) {
@@ -160,6 +173,97 @@ TEST_F(ServeApi, EveryKindOfBadInputIs400NamingTheField) {
     EXPECT_NE(j.value("error", "").find(c.says), std::string::npos) << c.body << " -> " << j.dump();
     EXPECT_EQ(j.value("field", ""), c.field) << c.body << " -> " << j.dump();
   }
+}
+
+// JSON Lines of a command, as a list.
+json json_lines(const std::string& out) {
+  json list = json::array();
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] == '{') list.push_back(json::parse(line));
+  }
+  return list;
+}
+
+TEST_F(ServeApi, NameAnswersWhatTheCommandPrintsWithTheHistoricalNamesModel) {
+  const auto [status, j] = post("/api/name", R"({"surname": "林", "gender": "girl", "n": 5, "level": 2})");
+  ASSERT_EQ(status, 200) << j.dump();
+  EXPECT_EQ(j["checkpoint"], base());  // the model trained on `ancient`, as `wuxia name` defaults to the base
+  EXPECT_EQ(j["style"], "ancient");
+  ASSERT_FALSE(j["names"].empty());
+  for (const auto& n : j["names"]) {
+    EXPECT_EQ(n["surname"], "林");
+    for (const char* field : {"pinyin", "pingze", "gender", "gloss", "sources", "score", "levels", "strokes"}) {
+      EXPECT_TRUE(n.contains(field)) << field << " in " << n.dump();
+    }
+  }
+  const auto r = run_wuxia("name --checkpoint " + base() + " --surname 林 --gender girl -n 5 --level 2 --json");
+  EXPECT_EQ(j["names"], json_lines(r.out)) << r.out;
+}
+
+TEST_F(ServeApi, NameBadInputIs400NamingTheField) {
+  struct Case {
+    std::string body, field, says;
+  };
+  const std::vector<Case> cases = {
+      {R"({"gender": "girl"})", "surname", "surname is required"},
+      {R"({"surname": "林", "gender": "girly"})", "gender", "girl, boy or any"},
+      {R"({"surname": "林", "level": 7})", "level", "level 7"},
+      {R"({"surname": "林", "level": "one"})", "level", "integer"},
+      {R"({"surname": "林", "tones": "平平"})", "tones", "3 characters"},
+      {R"({"surname": "林", "tones": "xyz"})", "tones", "平, 仄 or ?"},
+      {R"({"surname": "林", "given-len": 3})", "given-len", "1 or 2"},
+      {R"({"surname": "林", "with": "家@3"})", "with", "1 or 2"},
+      {R"({"surname": "林", "source": "红楼梦"})", "source", "红楼梦"},
+      {R"({"surname": "林", "n": 0})", "n", "n 0"},
+      {R"({"surname": "林", "n": 100000})", "n", "n 100000"},
+      {R"({"surname": "林", "avoid": [1]})", "avoid", "strings"},
+      {R"({"surname": "林", "allow-repeat": 1})", "allow-repeat", "true or false"},
+      {R"({"surname": "林", "sex": "girl"})", "sex", "unknown field"},
+      {R"({"surname": "林", "checkpoint": "runs/x"})", "checkpoint", "not served"},
+  };
+  for (const auto& c : cases) {
+    const auto [status, j] = post("/api/name", c.body);
+    EXPECT_EQ(status, 400) << c.body;
+    EXPECT_NE(j.value("error", "").find(c.says), std::string::npos) << c.body << " -> " << j.dump();
+    EXPECT_EQ(j.value("field", ""), c.field) << c.body << " -> " << j.dump();
+  }
+}
+
+TEST_F(ServeApi, ExplainAnswersWhatTheCommandPrints) {
+  const auto [status, j] = post("/api/explain", R"({"names": ["林黛玉", "单雄信"]})");
+  ASSERT_EQ(status, 200) << j.dump();
+  const auto r = run_wuxia("explain 林黛玉 单雄信 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(j["names"], json_lines(r.out));
+  EXPECT_EQ(j["names"][1]["pinyin"][0], "shàn");
+  EXPECT_FALSE(j.contains("skipped"));
+}
+
+TEST_F(ServeApi, ExplainListsTheNamesItSkipsAnd400sWhenItCanReadNone) {
+  auto [status, j] = post("/api/explain", R"({"names": ["林黛玉", "Bob"]})");
+  ASSERT_EQ(status, 200) << j.dump();
+  EXPECT_EQ(j["names"].size(), 1u);
+  ASSERT_EQ(j["skipped"].size(), 1u);
+  EXPECT_EQ(j["skipped"][0]["name"], "Bob");
+  std::tie(status, j) = post("/api/explain", R"({"names": ["Bob"]})");
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(j["field"], "names");
+  std::tie(status, j) = post("/api/explain", R"({"names": []})");
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(j["field"], "names");
+  std::tie(status, j) = post("/api/explain", R"({"name": "林黛玉"})");
+  EXPECT_EQ(status, 400);
+}
+
+TEST_F(ServeApi, ExplainWithACheckpointAddsThePercentile) {
+  const auto [status, j] =
+      post("/api/explain", json({{"names", {"林如玉"}}, {"checkpoint", base()}, {"samples", 200}}).dump());
+  ASSERT_EQ(status, 200) << j.dump();
+  const double p = j["names"][0].value("percentile", -1.0);
+  EXPECT_GE(p, 0.0);
+  EXPECT_LE(p, 100.0);
 }
 
 TEST_F(ServeApi, InvalidUtf8InAStringIs400) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "wuxia/error.hpp"
+#include "wuxia/naming_data.hpp"
 #include "wuxia/served_model.hpp"
 
 namespace wuxia::serve {
@@ -27,8 +28,9 @@ class RequestError : public Error {
 
 // The field a wuxia::Error from the commands' own validation is about: the
 // flag its message starts with ("--top-p must be ..." -> "top-p", "-n must
-// ..." -> "n"); "" when it names none.
-std::string field_of_message(const std::string& message);
+// ..." -> "n"), or one of `fields` it starts with ("tones 平: ..." ->
+// "tones", the naming checks being given the JSON names); "" for none.
+std::string field_of_message(const std::string& message, const std::vector<std::string>& fields = {});
 
 // Typed reads of a request's JSON object; every error names the field.
 class Body {
@@ -42,20 +44,24 @@ class Body {
   std::optional<double> number(const std::string& key);
   std::optional<std::string> string(const std::string& key);
   std::optional<bool> flag(const std::string& key);
+  // Strings: a list of strings, or one string cut at commas (as a repeated
+  // flag or NAME,NAME on the command line). Empty when absent.
+  std::vector<std::string> strings(const std::string& key);
   // Throws naming the first field no read asked for (a misspelt flag should
   // not be silently ignored, as the command line does not ignore it).
   void no_other_fields() const;
-  const json& raw() const { return j_; }
+  // The value of `key` as it is (null when absent), marked as read.
+  const json* find(const std::string& key);
 
  private:
-  const json* find(const std::string& key);
   json j_;
   std::vector<std::string> read_;
 };
 
-// The checkpoints served.
+// The checkpoints served, and the naming tables.
 class Models {
  public:
+  NamingData naming;  // NamingData::load_bundled(), read once
   void add(std::unique_ptr<ServedModel> m) { list_.push_back(std::move(m)); }
   const std::vector<std::unique_ptr<ServedModel>>& list() const { return list_; }
   // The model a request asks for: `checkpoint` (a path as served; "" for
@@ -74,5 +80,10 @@ json api_health(const Models& models);
 json api_models(const Models& models);
 // POST /api/sample: `wuxia sample`'s flags in, the names with their labels out.
 json api_sample(Models& models, Body& body);
+// POST /api/name: `wuxia name`'s flags in, its --json objects out.
+json api_name(Models& models, Body& body);
+// POST /api/explain: {"names": [...]} and explain's flags in, its --json
+// objects out; names it cannot read are listed under "skipped".
+json api_explain(Models& models, Body& body);
 
 }  // namespace wuxia::serve

@@ -111,8 +111,20 @@ struct Server::Impl {
         return serve::api_sample(models, body);
       });
     });
+    http.Post("/api/name", [this](const httplib::Request& req, httplib::Response& res) {
+      answer(req, res, [this](const httplib::Request& r) {
+        serve::Body body(r.body);
+        return serve::api_name(models, body);
+      });
+    });
+    http.Post("/api/explain", [this](const httplib::Request& req, httplib::Response& res) {
+      answer(req, res, [this](const httplib::Request& r) {
+        serve::Body body(r.body);
+        return serve::api_explain(models, body);
+      });
+    });
     // A known path asked with the wrong method: 405 naming the right one.
-    for (const char* path : {"/api/sample"}) {
+    for (const char* path : {"/api/sample", "/api/name", "/api/explain"}) {
       http.Get(path, [](const httplib::Request& req, httplib::Response& res) {
         res.set_header("Allow", "POST");
         send_error(res, 405, req.path + " takes POST with a JSON body");
@@ -173,6 +185,7 @@ struct Server::Impl {
 Server::Server(const ServeOptions& opts, std::ostream& log) : impl_(std::make_unique<Impl>(opts, log)) {
   opts.validate();
   if (opts.checkpoints.empty()) throw Error("no checkpoint to serve");
+  impl_->models.naming = NamingData::load_bundled();
   for (const auto& path : opts.checkpoints) {
     impl_->models.add(std::make_unique<ServedModel>(path, opts.workers));
   }

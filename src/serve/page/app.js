@@ -79,9 +79,10 @@ function intValue(id) {
 // ---- naming a child ----
 function readsAs(gender) {
   if (!gender || typeof gender.female !== "number") return "";
+  // P(female) with equal priors (README "Naming a child"): the side it leans to, and how far.
   const f = gender.female;
-  if (f >= 0.6) return "女 girl " + Math.round(f * 100) + "%";
-  if (f <= 0.4) return "男 boy " + Math.round((1 - f) * 100) + "%";
+  if (f > 0.5) return "女 girl " + Math.round(f * 100) + "%";
+  if (f < 0.5) return "男 boy " + Math.round((1 - f) * 100) + "%";
   return "中性 either";
 }
 
@@ -188,17 +189,23 @@ $("#sample-form").addEventListener("submit", (ev) => {
 });
 
 // ---- the models served ----
+const kStyleNames = { jinyong: "金庸 Jin Yong's cast", gulong: "古龙 Gu Long's cast", ancient: "古人 historical names",
+  poets: "诗人 poets" };
+
 async function loadModels() {
   try {
     const res = await fetch("/api/models");
     const data = await res.json();
     const select = $("#style");
     const lines = [];
+    const seen = new Set();
     for (const m of data.models) {
-      for (const s of m.styles) {
-        const o = el("option", { value: s, textContent: s + (data.models.length > 1 ? " (" + m.checkpoint + ")" : "") });
+      // A fine-tune knows its base's styles too; offer those it was trained on.
+      for (const s of m.trained_styles.length ? m.trained_styles : m.styles) {
+        const label = (kStyleNames[s] || s) + (seen.has(s) ? " (" + m.checkpoint + ")" : "");
+        seen.add(s);
+        const o = el("option", { value: s, textContent: label });
         o.dataset.checkpoint = m.checkpoint;
-        if (s === m.default_style && !select.options.length) o.selected = true;
         select.append(o);
       }
       lines.push(m.checkpoint + " (step " + m.step + ")");
