@@ -3,8 +3,8 @@
 default), each client on its own keep-alive connection, requests cycling
 through POST /api/name, /api/sample and /api/explain with varied bodies.
 Prints p50/p99/max latency per endpoint and overall, the errors (any answer
-but 200, or a connection failure: must be 0), the throughput, the server's
-CPU time and the load average. A benchmark for docs/PERF.md, not a test.
+but 200 with names, or a connection failure: must be 0), the throughput, the
+server's CPU time and peak memory, and the load average. A benchmark for docs/PERF.md, not a test.
 
 usage: scripts/bench_serve.py [--wuxia build/wuxia] [--checkpoint CKPT]... [--clients 8] [--requests 50]
                               [--workers N] [--endpoints name,sample,explain]
@@ -117,6 +117,8 @@ def main():
     wall = time.perf_counter() - t0
     cpu = cpu_seconds(server.pid) - cpu0
     load_after = os.getloadavg()
+    with open("/proc/%d/status" % server.pid) as f:
+        peak_kb = next(int(l.split()[1]) for l in f if l.startswith("VmHWM:"))
     server.terminate()
     server.wait(30)
 
@@ -129,8 +131,9 @@ def main():
         lat = [r[1] * 1000 for r in rows]
         print("%-8s %6d %9.1f %9.1f %9.1f %6d" %
               (e, len(rows), statistics.median(lat), pct(lat, 0.99), max(lat), sum(1 for r in rows if not r[2])))
-    print("throughput %.1f requests/s over %.1f s; server CPU %.1f s (user+sys); load average %.2f before, %.2f after"
-          % (len(results) / wall, wall, cpu, load_before[0], load_after[0]))
+    print("throughput %.1f requests/s over %.1f s; server CPU %.1f s (user+sys), peak memory %d MB; "
+          "load average %.2f before, %.2f after"
+          % (len(results) / wall, wall, cpu, peak_kb // 1024, load_before[0], load_after[0]))
     errors = sum(1 for r in results if not r[2])
     return 1 if errors else 0
 

@@ -372,7 +372,7 @@ json api_explain(Models& models, Body& body) {
   const bool given = body.flag("given").value_or(false);
   const std::string checkpoint = body.string("checkpoint").value_or("");
   const std::string style = body.string("style").value_or("");
-  const int samples = static_cast<int>(body.integer("samples", 1, 100000).value_or(2000));
+  const int samples = static_cast<int>(body.integer("samples", 1, kMaxReferenceSamples).value_or(2000));
   body.no_other_fields();
 
   std::vector<Explanation> out;

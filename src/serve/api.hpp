@@ -75,6 +75,9 @@ class Models {
 // Largest n a request may ask for: a page never needs more, and a bound
 // keeps one request from holding a worker for minutes.
 inline constexpr int64_t kMaxRequestNames = 1000;
+// The most samples an explain request's percentile is taken against
+// (explain's default is 2000): more would hold a worker for seconds.
+inline constexpr int64_t kMaxReferenceSamples = 20000;
 
 json api_health(const Models& models);
 json api_models(const Models& models);
