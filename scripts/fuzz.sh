@@ -16,8 +16,11 @@ cmake -S "$root/tests/fuzz" -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUI
 cmake --build "$build" -j2 >/dev/null
 mkdir -p "$build/corpus/checkpoint" "$build/corpus/names" "$build/seeds/checkpoint" "$build/seeds/names"
 "$build/make_seeds" "$build/seeds/checkpoint" "$build/seeds/names"
+# The naming tables' seeds: the head of each bundled table.
+mkdir -p "$build/corpus/naming" "$build/seeds/naming"
+for f in hanzi.tsv surnames.tsv classics.tsv ill_omened.txt; do head -n 40 "$root/data/$f" >"$build/seeds/naming/$f"; done
 status=0
-for t in checkpoint names; do
+for t in checkpoint names naming; do
   log="$build/fuzz_$t.log"
   flags=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
   if [ "$workers" -gt 1 ]; then

@@ -3,6 +3,7 @@
 
     python3 scripts/make_hanzi.py            # writes the three files and their notices
     python3 scripts/make_hanzi.py --check    # writes nothing; exit 1 if a file differs
+    python3 scripts/make_hanzi.py --check --meter   # also: pingze against the meter of regulated verse
 
 Options: --shared DIR (default: ../shared/data beside the repository: the
 folders guangyun/, gender/, surnames/, poetry/), --unihan DIR (default:
@@ -350,7 +351,10 @@ def classics_rows(poems, cmap, counts):
     table = str.maketrans({c: t for c, t in cmap.items() if c != t})
     rows = []
     for classic, title, author, paras in poems:
-        conv = (lambda s: s.translate(table)) if classic == "唐诗三百首" else (lambda s: s)
+        # 唐诗三百首 is traditional; the other four are simplified but keep some traditional or variant
+        # forms (後, 穀, 旂): one rule for all, so that a name's characters find their lines.
+        def conv(s):
+            return s.translate(table)
         # A note may run over two paragraphs ("(回樂" then "烽 一作：去)"): remove notes from the whole poem.
         text = "\n".join(paras)
         counts["editorial notes in parentheses removed"] += len(NOTE.findall(text))
@@ -363,12 +367,47 @@ def classics_rows(poems, cmap, counts):
                 if not sent:
                     continue
                 fields = [classic, conv(title).strip() or "-", conv(author).strip() or "-", conv(sent)]
+                if fields[1:] != [title.strip() or "-", author.strip() or "-", sent]:
+                    counts[classic + " converted"] += 1
                 for f in fields:
                     if "\t" in f or "\n" in f:
                         die("%s %s: a tab or newline in %r" % (classic, title, f))
                 rows.append(fields)
                 counts[classic + " lines"] += 1
     return rows
+
+
+def meter_check(shared, rows, cmap):
+    """How often pingze is 仄 where regulated verse demands 仄, against the Mandarin tone alone.
+
+    In 唐诗三百首's 律诗 and 绝句 every couplet but the first ends its first line on a 仄 character (the
+    second line rhymes in 平; the first couplet's first line may rhyme too). Returns the counts of the
+    table's 平/仄/? and the Mandarin tone's at those places, and the characters the table calls 平 there.
+    """
+    path = os.path.join(shared, "poetry", "tangshisanbaishou.json")
+    text, _ = read_text(path, lf=False)
+    table = {r[0]: r for r in rows}
+    ours, tone_only, ping = collections.Counter(), collections.Counter(), collections.Counter()
+    for group in json.loads(text)["content"]:
+        if group["type"] not in ("五言律詩", "七言律詩", "五言絕句", "七言絕句"):
+            continue
+        for p in group["content"]:
+            poem = NOTE.sub("", "\n".join(p["paragraphs"]))
+            sentences = [x for para in poem.split("\n") for x in split_sentences(para.strip())]
+            for sent in sentences[1:]:
+                body = sent.rstrip(SENTENCE_END + CLOSERS)
+                if "，" not in body:
+                    continue
+                c = body.split("，")[0][-1:]
+                r = table.get(cmap.get(c, c))
+                if not r:
+                    continue
+                ours[r[4]] += 1
+                if r[4] == "平":
+                    ping[r[0]] += 1
+                tone = syllable_tone(r[1].split(",")[0])[1] if r[1] != "-" else 0
+                tone_only["平" if tone in (1, 2) else "仄" if tone in (3, 4) else "?"] += 1
+    return ours, tone_only, ping
 
 
 def tsv(header, rows):
@@ -382,6 +421,8 @@ def main(argv):
     ap.add_argument("--unihan", default="/usr/share/unicode")
     ap.add_argument("--out", default=os.path.join(ROOT, "data"))
     ap.add_argument("--check", action="store_true", help="compare with the files in --out; write nothing")
+    ap.add_argument("--meter", action="store_true",
+                    help="also check pingze against the meter of 唐诗三百首's regulated verse")
     a = ap.parse_args(argv)
 
     ver = make_corpora.opencc_version()
@@ -475,8 +516,7 @@ def main(argv):
     poems = load_classics(a.shared, ccount)
     trad = set()
     for classic, title, author, paras in poems:
-        if classic == "唐诗三百首":
-            trad.update(title + author + "".join(paras))
+        trad.update(title + author + "".join(paras))
     cmap, _ = make_corpora.char_map(trad)
     crows = classics_rows(poems, cmap, ccount)
     classics_header = [
@@ -484,9 +524,10 @@ def main(argv):
         "lunyu.json, tangshisanbaishou.json, songci300.json",
         "LICENSE: MIT License, Copyright (c) 2016 JackeyGao; see classics.LICENSE",
         "MADE: each paragraph split into sentences after 。！？；; editorial notes in parentheses removed (%d); "
-        "唐诗三百首 converted to simplified with the rule of make_corpora.py (%s); lines: %s"
+        "converted to simplified with the rule of make_corpora.py (%s): 唐诗三百首, traditional, and the "
+        "other four's remaining traditional forms; lines (changed by the conversion): %s"
         % (ccount["editorial notes in parentheses removed"], make_corpora.RULE,
-           ", ".join("%s %d" % (c, ccount[c + " lines"]) for c, _ in CLASSICS)),
+           ", ".join("%s %d (%d)" % (c, ccount[c + " lines"], ccount[c + " converted"]) for c, _ in CLASSICS)),
         "SCRIPT: python3 scripts/make_hanzi.py redoes this file byte for byte (data/README.md)",
         "FORMAT: classic<TAB>title<TAB>author<TAB>line; in each classic's order; author '-' when unknown",
     ]
@@ -523,8 +564,17 @@ def main(argv):
           % (M, F, K, len(gdrop), sum(gender[c][0] for c in gdrop), sum(gender[c][1] for c in gdrop)))
     print("surnames.tsv: %d surnames" % len(surnames))
     print("classics.tsv: %s; %d editorial notes removed"
-          % (", ".join("%s %d poems %d lines" % (c, ccount[c + " poems"], ccount[c + " lines"])
+          % (", ".join("%s %d poems %d lines (%d changed by t2s)"
+                       % (c, ccount[c + " poems"], ccount[c + " lines"], ccount[c + " converted"])
                        for c, _ in CLASSICS), ccount["editorial notes in parentheses removed"]))
+
+    if a.meter:
+        ours, tone_only, ping = meter_check(a.shared, rows, cmap)
+        n_places = sum(ours.values())
+        print("meter: where regulated verse demands 仄 (%d places), pingze is 仄 %d (%.1f%%), 平 %d, ? %d; "
+              "the Mandarin tone alone gives 仄 %d (%.1f%%); called 平 there: %s"
+              % (n_places, ours["仄"], 100.0 * ours["仄"] / n_places, ours["平"], ours["?"], tone_only["仄"],
+                 100.0 * tone_only["仄"] / n_places, " ".join(sorted(ping))))
 
     bad = 0
     for name, data in outputs.items():

@@ -3,6 +3,7 @@
 // build on; data/README.md describes it), their notices, and scripts/make_hanzi.py redoing them.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -214,6 +215,8 @@ TEST(ClassicsData, OneLineAPieceOfTheFiveClassicsSimplified) {
     ++per_classic[r[0]];
     if (r[0] == "诗经" || r[0] == "论语") EXPECT_EQ(r[2], "-") << r[3];
     EXPECT_EQ(r[3].find_first_of("()"), std::string::npos) << r[3] << ": an editorial note left";
+    for (const char* trad : {"後", "穀", "旂", "蘋", "國", "說"})  // all five converted, not only 唐诗三百首
+      EXPECT_EQ(r[3].find(trad), std::string::npos) << r[0] << " " << r[1] << ": " << r[3];
     lines.insert(r[0] + "|" + r[1] + "|" + r[2] + "|" + r[3]);
   }
   EXPECT_EQ(per_classic.size(), 5u);
@@ -296,6 +299,32 @@ TEST(NamingData, ScriptRedoesTheFilesByteForByte) {
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_EQ(r.out.find("DIFFERS"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("hanzi.tsv: same"), std::string::npos) << r.out;
+}
+
+// Regulated verse (律诗, 绝句 of 唐诗三百首) ends the first line of every couplet but the first on a 仄
+// character: the pingze column must say so nearly everywhere (the exceptions are characters whose verse
+// reading is not the first: 骑 jì, 听 tìng), and far more often than the Mandarin tone alone (入声).
+TEST(NamingData, PingzeFitsTheMeterOfRegulatedVerse) {
+  const std::string shared = WUXIA_SHARED_DATA_DIR;
+  for (const char* sub : {"/guangyun/zitou.csv", "/gender/charfreq.csv", "/poetry/tangshisanbaishou.json"})
+    if (!std::filesystem::exists(shared + sub)) GTEST_SKIP() << "no " << shared << sub;
+  if (!std::filesystem::exists("/usr/share/unicode/Unihan_Readings.txt.bz2")) GTEST_SKIP() << "no unicode-data";
+  if (!have("opencc") || !have("python3")) GTEST_SKIP() << "opencc or python3 not installed";
+  const auto r = test::run_command("python3 " + scripts_dir() + "/make_hanzi.py --check --meter --shared " + shared +
+                                   " --out " + std::string(WUXIA_DATA_DIR));
+  ASSERT_EQ(r.code, 0) << r.out;
+  int places = 0, ze = 0, tone_ze = 0;
+  const std::size_t at = r.out.find("meter: ");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  ASSERT_EQ(std::sscanf(r.out.c_str() + at,
+                        "meter: where regulated verse demands 仄 (%d places), pingze is 仄 %d (%*f%%), 平 %*d, ? %*d; "
+                        "the Mandarin tone alone gives 仄 %d",
+                        &places, &ze, &tone_ze),
+            3)
+      << r.out.substr(at, 300);
+  EXPECT_GE(places, 400);
+  EXPECT_GE(ze, places * 95 / 100) << r.out.substr(at, 400);
+  EXPECT_GT(ze - tone_ze, places / 20) << r.out.substr(at, 400);
 }
 
 // A malformed source row stops the script with the file and line, and nothing is written.

@@ -588,7 +588,7 @@ TEST_F(NamingModel, NamesTheModelWasTrainedOnAreLeftOut) {
   NameSearchStats stats;
   EXPECT_TRUE(propose(q, &stats).empty());
   EXPECT_GT(stats.known, 0);
-  EXPECT_EQ(stats.known, stats.candidates);
+  EXPECT_EQ(stats.candidates, 0) << "passed over in the search, not scored and dropped";
 }
 
 TEST_F(NamingModel, NoSyllableOfTheSurnameAndAtMostTheStrokesAsked) {

@@ -26,15 +26,15 @@ struct NameProposal {
 
 struct NameSearchStats {
   int64_t candidates = 0;    // complete names scored
-  int64_t known = 0;         // dropped: in the model's training or validation names
-  int64_t other_sex = 0;     // dropped: reads as the other sex, or unknown, with --gender girl|boy
+  int64_t known = 0;         // passed over in the search: the model's training or validation names
+  int64_t other_sex = 0;     // passed over: reads as the other sex, or has no lean, with --gender girl|boy
   int64_t past_variety = 0;  // names in the list past the variety cap (too few candidates otherwise)
 };
 
 // The names a model was trained on (a checkpoint's train_names and
 // val_names, every style): a proposal is never one of them. Lists, not a
-// set: the search looks its few hundred candidates up in one pass over them,
-// which costs less than hashing 266k names to answer a shortlist.
+// set: the search keeps those of the surname and length asked in one pass,
+// which costs less than hashing all 266k names to answer a shortlist.
 struct KnownNames {
   const std::vector<std::vector<std::u32string>>* train = nullptr;  // may be null
   const std::vector<std::vector<std::u32string>>* val = nullptr;    // may be null

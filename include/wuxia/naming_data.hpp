@@ -19,6 +19,9 @@ struct NamingData {
   // (default: the bundled data, data_files.hpp). Throws wuxia::Error naming
   // the file and line, or an ill-omened character the character table lacks.
   static NamingData load(const std::string& dir);
+  static NamingData load_files(const std::string& hanzi, const std::string& surnames, const std::string& classics,
+                               const std::string& ill_omened);
+  // Each file where bundled_data_file() finds it.
   static NamingData load_bundled();
 };
 

@@ -241,6 +241,12 @@ int cmd_name(int argc, char** argv) {
   q.n = check_count(r["n"].as<int>(), "-n");
   const NamingData data = NamingData::load_bundled();
   check_request(data, q);  // before the (slower) model load
+  if (!data.surnames.reading(q.surname)) {
+    std::string reading;
+    for (const auto& s : explain_parts(data, q.surname, U"").pinyin) reading += (reading.empty() ? "" : " ") + s;
+    std::cerr << "wuxia name: note: " << utf8::encode(q.surname) << " is not in data/surnames.tsv; read as " << reading
+              << "\n";
+  }
 
   Loaded l = load_naming_model(r["checkpoint"].as<std::string>(), r);
   q.style = naming_style(r, l);
@@ -258,7 +264,7 @@ int cmd_name(int argc, char** argv) {
   }
   if (static_cast<int>(names.size()) < q.n) {
     std::cerr << "wuxia name: only " << names.size() << " of " << q.n << " names pass the filters (" << stats.candidates
-              << " scored, " << stats.known << " already the model's training names, " << stats.other_sex
+              << " scored, " << stats.known << " of the model's training names passed over, " << stats.other_sex
               << " not reading as a " << sex_name(q.sex) << "); loosen --level, --tones, --source or --gender\n";
     return 3;
   }

@@ -87,6 +87,7 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
   }
   const int V = vocab.size(), L = q.given_len;
   const std::size_t S = q.surname.size();
+  NameSearchStats stats;
 
   // The per-character masks, one per place of the given name.
   std::unordered_set<std::string> avoided;
@@ -98,6 +99,18 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
   }
   std::vector<std::vector<char>> allowed(L, std::vector<char>(V, 0));
   std::vector<double> char_odds(V, 0);  // each character's term of the sex log-odds
+  std::vector<char> counted(V, 0);      // whether the character has counts (a lean at all)
+  // With girl or boy, a complete name must lean that way (a name none of
+  // whose characters has counts has no lean): checked as the last character
+  // is chosen, so such names take no room either.
+  auto reads_wrong = [&](int32_t first, int32_t id) {
+    if (q.sex == Sex::Any) return false;
+    const double lo = char_odds[id] + (first >= 0 ? char_odds[first] : 0);
+    const bool lean = counted[id] || (first >= 0 && counted[first]);
+    if (lean && (q.sex == Sex::Girl ? lo > 0 : lo < 0)) return false;
+    ++stats.other_sex;
+    return true;
+  };
   for (int32_t id = 1 + vocab.num_styles(); id < V; ++id) {
     const char32_t c = vocab.char_of(id);
     const HanziInfo* h = d.hanzi.find(c);
@@ -106,6 +119,7 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
     if (avoided.count(toneless(h->reading()))) continue;
     if (q.max_strokes > 0 && h->strokes > q.max_strokes) continue;
     char_odds[id] = female_log_odds(d.hanzi, *h);
+    counted[id] = h->male + h->female > 0;
     for (int p = 0; p < L; ++p) {
       const char32_t t = q.tones.empty() ? kToneUnknown : q.tones[S + p];
       if (t != kToneUnknown && h->pingze != t) continue;
@@ -118,6 +132,27 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
   if (q.with && q.with_pos == 0 && L == 1) {
     for (int32_t id = 0; id < V; ++id) allowed[0][id] = allowed[0][id] && id == with_id;
   }
+
+  // The names of this surname and length the model was trained on: one pass
+  // over its lists; the search never keeps them, so they take no room.
+  std::unordered_set<std::u32string> trained;
+  for (const auto* lists : {known.train, known.val}) {
+    if (!lists) continue;
+    for (const auto& style : *lists) {
+      for (const auto& n : style) {
+        if (n.size() == S + static_cast<std::size_t>(L) && n.compare(0, S, q.surname) == 0) trained.insert(n);
+      }
+    }
+  }
+  auto is_trained = [&](int32_t first, int32_t id) {
+    if (trained.empty()) return false;
+    std::u32string n = q.surname;
+    if (first >= 0) n.push_back(vocab.char_of(first));
+    n.push_back(vocab.char_of(id));
+    if (!trained.count(n)) return false;
+    ++stats.known;
+    return true;
+  };
 
   const int width = std::min(V, std::max(64, 4 * q.n));  // first characters kept
   const int pool = std::max(512, 10 * q.n);              // complete names ranked
@@ -137,7 +172,7 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
   {
     const double z = log_norm(logits->data(), V);
     for (int32_t id = 0; id < V; ++id) {
-      if (!allowed[0][id]) continue;
+      if (!allowed[0][id] || (L == 1 && (is_trained(-1, id) || reads_wrong(-1, id)))) continue;
       const double lm = lm0 + (*logits)[id] - z;
       first.push({lm + sex_term(q.sex, char_odds[id]), lm, 0, id, -1});
     }
@@ -156,18 +191,19 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
     model.infer_select(keep, 0);
     logits = &model.infer_step(tok);
     Best second(pool);
-    std::unordered_map<int32_t, std::unordered_set<char32_t>> partners;  // by first character, with --source
     const std::string classic = q.source == "any" ? "" : q.source;
     for (std::size_t r = 0; r < names.size(); ++r) {
       const Candidate& c1 = names[r];
       const float* x = logits->data() + r * static_cast<std::size_t>(V);
       const double z = log_norm(x, V);
       const bool must_with = q.with && q.with_pos == 0 && c1.id != with_id;
-      const std::unordered_set<char32_t>* shares = nullptr;
-      if (!q.source.empty()) shares = &(partners[c1.id] = d.classics.partners(vocab.char_of(c1.id), classic));
+      std::unordered_set<char32_t> partners;  // characters sharing a line with the first, with --source
+      if (!q.source.empty()) partners = d.classics.partners(vocab.char_of(c1.id), classic);
+      const std::unordered_set<char32_t>* shares = q.source.empty() ? nullptr : &partners;
       for (int32_t id = 0; id < V; ++id) {
         if (!allowed[1][id] || (must_with && id != with_id) || (!q.allow_repeat && id == c1.id)) continue;
         if (shares && !shares->count(vocab.char_of(id))) continue;
+        if (is_trained(c1.id, id) || reads_wrong(c1.id, id)) continue;
         const double lm = c1.lm + x[id] - z;
         second.push({lm + sex_term(q.sex, char_odds[c1.id] + char_odds[id]), lm, static_cast<int32_t>(r), id, c1.id});
       }
@@ -175,25 +211,8 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
     names = second.take();
   }
   // END after the last character: each name's row continues from its parent's.
-  NameSearchStats stats;
   std::vector<NameProposal> ranked;
   if (!names.empty()) {
-    // Which candidates the model was trained on: one pass over its lists.
-    std::unordered_set<std::u32string> seen;
-    for (const auto& c : names) {
-      std::u32string name = q.surname;
-      if (c.first >= 0) name.push_back(vocab.char_of(c.first));
-      seen.insert(name + vocab.char_of(c.id));
-    }
-    std::unordered_set<std::u32string> trained;
-    for (const auto* lists : {known.train, known.val}) {
-      if (!lists) continue;
-      for (const auto& style : *lists) {
-        for (const auto& n : style) {
-          if (n.size() == S + L && seen.count(n)) trained.insert(n);
-        }
-      }
-    }
     std::vector<int32_t> keep, tok;
     for (const auto& c : names) keep.push_back(L == 2 ? c.row : 0), tok.push_back(c.id);
     model.infer_select(keep, 0);
@@ -205,18 +224,7 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
       if (c.first >= 0) given.push_back(vocab.char_of(c.first));
       given.push_back(vocab.char_of(c.id));
       ++stats.candidates;
-      if (trained.count(q.surname + given)) {
-        ++stats.known;
-        continue;
-      }
-      const SexLean lean = sex_lean(d.hanzi, given);
-      if (q.sex != Sex::Any) {
-        const auto p = lean.p_female();
-        if (!p || (q.sex == Sex::Girl ? *p <= 0.5 : *p >= 0.5)) {
-          ++stats.other_sex;
-          continue;
-        }
-      }
+      const SexLean lean = sex_lean(d.hanzi, given);  // reads_wrong kept out those leaning the other way
       NameProposal np;
       np.log_likelihood = c.lm + x[kEnd] - log_norm(x, V);
       np.score = np.log_likelihood + sex_term(q.sex, lean.log_odds);

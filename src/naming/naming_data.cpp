@@ -7,21 +7,25 @@
 namespace wuxia {
 
 NamingData NamingData::load(const std::string& dir) {
+  return load_files(dir + "/hanzi.tsv", dir + "/surnames.tsv", dir + "/classics.tsv", dir + "/ill_omened.txt");
+}
+
+NamingData NamingData::load_files(const std::string& hanzi, const std::string& surnames, const std::string& classics,
+                                  const std::string& ill_omened) {
   NamingData d;
-  d.hanzi = HanziTable::load(dir + "/hanzi.tsv");
-  d.surnames = SurnameTable::load(dir + "/surnames.tsv");
-  d.classics = Classics::load(dir + "/classics.tsv");
-  d.ill_omened = IllOmened::load(dir + "/ill_omened.txt");
+  d.hanzi = HanziTable::load(hanzi);
+  d.surnames = SurnameTable::load(surnames);
+  d.classics = Classics::load(classics);
+  d.ill_omened = IllOmened::load(ill_omened);
   for (const auto& [c, why] : d.ill_omened.all()) {
-    if (!d.hanzi.find(c)) throw Error(dir + "/ill_omened.txt: '" + utf8::encode(c) + "' is not in hanzi.tsv");
+    if (!d.hanzi.find(c)) throw Error(ill_omened + ": '" + utf8::encode(c) + "' is not in " + hanzi);
   }
   return d;
 }
 
 NamingData NamingData::load_bundled() {
-  // bundled_data_file() finds the folder the way every command does.
-  const std::string hanzi = bundled_data_file("hanzi.tsv");
-  return load(hanzi.substr(0, hanzi.size() - std::string("/hanzi.tsv").size()));
+  return load_files(bundled_data_file("hanzi.tsv"), bundled_data_file("surnames.tsv"),
+                    bundled_data_file("classics.tsv"), bundled_data_file("ill_omened.txt"));
 }
 
 }  // namespace wuxia

@@ -1,0 +1,45 @@
+// Any bytes given to the naming tables' parsers (src/naming/) either parse or
+// raise wuxia::Error, and what parses holds what the format promises.
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "wuxia/classics.hpp"
+#include "wuxia/error.hpp"
+#include "wuxia/hanzi.hpp"
+#include "wuxia/ill_omened.hpp"
+#include "wuxia/surnames.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // Parsed in place: ASan sees a read past the fuzzer's exact-size buffer.
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  try {
+    const wuxia::HanziTable t = wuxia::HanziTable::parse(text, "fuzz");
+    for (const auto& h : t.all()) {
+      if (t.find(h.ch) != &h || h.level < 0 || h.level > 3) std::abort();
+      if (h.pingze != wuxia::kPing && h.pingze != wuxia::kZe && h.pingze != wuxia::kToneUnknown) std::abort();
+      for (const auto& r : h.readings) (void)wuxia::tone_of(r), (void)wuxia::toneless(r);
+    }
+  } catch (const wuxia::Error&) {
+  }
+  try {
+    const wuxia::SurnameTable s = wuxia::SurnameTable::parse(text, "fuzz");
+    const std::u32string probe = U"欧阳修";
+    const std::size_t n = s.match(probe);
+    if (n >= probe.size() || (n && s.reading(probe.substr(0, n))->size() != n)) std::abort();
+  } catch (const wuxia::Error&) {
+  }
+  try {
+    const wuxia::Classics c = wuxia::Classics::parse(text, "fuzz");
+    for (const auto* l : c.lines_with(U"之子")) {
+      if (l->line.empty()) std::abort();
+    }
+    (void)c.partners(U'之');
+  } catch (const wuxia::Error&) {
+  }
+  try {
+    (void)wuxia::IllOmened::parse(text, "fuzz");
+  } catch (const wuxia::Error&) {
+  }
+  return 0;
+}
