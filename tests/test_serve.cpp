@@ -144,6 +144,14 @@ TEST_F(ServeApi, SampleWithoutASeedDrawsAFreshOneAndReportsIt) {
   EXPECT_EQ(again["names"], a["names"]);
 }
 
+TEST_F(ServeApi, ASampleThatFallsShortSaysWhyAsTheCommandDoes) {
+  // Names no longer than their prefix: one name at most can come.
+  const auto [status, j] = post("/api/sample", R"({"n": 5, "prefix": "令狐", "max-len": 2, "seed": 1})");
+  ASSERT_EQ(status, 200) << j.dump();
+  EXPECT_LE(j["names"].size(), 1u);
+  EXPECT_NE(j.value("shortfall", "").find(" of 5 names after "), std::string::npos) << j.dump();
+}
+
 TEST_F(ServeApi, EveryKindOfBadInputIs400NamingTheField) {
   struct Case {
     std::string body, field, says;
