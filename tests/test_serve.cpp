@@ -373,7 +373,11 @@ namespace {
 // `wuxia serve ARGS` as a child process, its stdout and stderr read through a pipe.
 class ServeProcess {
  public:
-  explicit ServeProcess(const std::vector<std::string>& args, const std::string& cwd = "") {
+  explicit ServeProcess(const std::vector<std::string>& args) {
+    // Built before fork: the child of a threaded process may not allocate.
+    std::vector<char*> argv{const_cast<char*>(WUXIA_BINARY), const_cast<char*>("serve")};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
     int fds[2];
     if (::pipe(fds) != 0) throw std::runtime_error("pipe failed");
     pid_ = ::fork();
@@ -381,10 +385,6 @@ class ServeProcess {
       ::dup2(fds[1], 1);
       ::dup2(fds[1], 2);
       ::close(fds[0]);
-      if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
-      std::vector<char*> argv{const_cast<char*>(WUXIA_BINARY), const_cast<char*>("serve")};
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
       ::execv(WUXIA_BINARY, argv.data());
       ::_exit(127);
     }
