@@ -10,19 +10,24 @@
 
 namespace wuxia {
 
+int default_serve_workers();  // the cores (std::thread::hardware_concurrency), 1 to 8
+
 struct ServeOptions {
   // Checkpoints served, in order: a request that names none gets the first
   // that knows the style it asks for.
   std::vector<std::string> checkpoints;
   std::string host = "127.0.0.1";
-  int port = 8080;        // 0: any free port (Server::bind says which)
-  int workers = 4;        // requests answered at once; each has a model of its own
+  int port = 8080;  // 0: any free port (Server::bind says which)
+  // Requests answered at once, each on a model of its own: one per core (at
+  // most 8). More would only timeslice the same cores, and each costs a copy
+  // of every model (docs/PERF.md "wuxia serve under load").
+  int workers = default_serve_workers();
   void validate() const;  // throws wuxia::Error naming the flag
 };
 
 // The checkpoints served when `--checkpoint` is not given: the Jin Yong
-// model and the base (the model the naming helper uses); `made_by` says how
-// to make them.
+// model and the base (the model the naming helper uses). `wuxia train`
+// makes both; serve_until_signal says so for each one missing.
 std::vector<std::string> default_serve_checkpoints();
 
 class Server {

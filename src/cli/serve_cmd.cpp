@@ -17,7 +17,7 @@ int cmd_serve(int argc, char** argv) {
     ("host", "address to listen on (0.0.0.0: every interface, other machines included)",
              cxxopts::value<std::string>()->default_value(d.host))
     ("port", "port to listen on (0: any free one)", cxxopts::value<int>()->default_value(std::to_string(d.port)))
-    ("workers", "requests answered at once, each with a copy of the model",
+    ("workers", "requests answered at once, each with its own copy of each model (the cores, at most 8)",
                 cxxopts::value<int>()->default_value(std::to_string(d.workers)));
   // clang-format on
   cxxopts::ParseResult r;

@@ -60,6 +60,11 @@ void ServeOptions::validate() const {
   if (host.empty()) throw Error("--host must not be empty");
 }
 
+int default_serve_workers() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : static_cast<int>(std::min(cores, 8u));
+}
+
 std::vector<std::string> default_serve_checkpoints() {
   return {"runs/default/best.safetensors", "runs/base/best.safetensors"};
 }
