@@ -612,3 +612,16 @@ TEST_F(NamingModel, NoSyllableOfTheSurnameAndAtMostTheStrokesAsked) {
   q.max_strokes = 65;
   EXPECT_NE(error_of([&] { propose(q); }).find("--max-strokes 65"), std::string::npos);
 }
+
+TEST_F(NamingModel, FewCandidatesFillTheListPastTheVarietyCapAndSaySo) {
+  NameRequest q = request(20);
+  q.level = 1;
+  q.sex = Sex::Boy;  // few of the characters read as a boy's: the cap of 2 cannot hold 20 names
+  NameSearchStats stats;
+  const auto names = propose(q, &stats);
+  EXPECT_EQ(names.size(), 20u);
+  EXPECT_GT(stats.past_variety, 0);
+  // The names within the cap come first, in rank order; the rest after them.
+  const std::size_t within = names.size() - static_cast<std::size_t>(stats.past_variety);
+  for (std::size_t i = 1; i < within; ++i) EXPECT_LE(names[i].score, names[i - 1].score);
+}
