@@ -1,6 +1,7 @@
 #include "api.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <random>
 
