@@ -304,6 +304,24 @@ TEST_F(ServeApi, UnknownPathsAre404AndNoUrlReachesTheFileSystem) {
   }
 }
 
+TEST_F(ServeApi, OnLoopbackOnlyRequestsForThisMachineAreAnswered) {
+  // A page elsewhere that points its own name at 127.0.0.1 (DNS rebinding) sends its own Host.
+  for (const std::string& host :
+       std::vector<std::string>{"evil.example", "evil.example:" + std::to_string(port_), "192.168.1.5"}) {
+    auto res = client().Get("/api/health", {{"Host", host}});
+    ASSERT_TRUE(res) << host;
+    EXPECT_EQ(res->status, 403) << host;
+    EXPECT_NE(json::parse(res->body).value("error", "").find("is not this machine"), std::string::npos);
+  }
+  for (const std::string& host :
+       std::vector<std::string>{"localhost:" + std::to_string(port_), "127.0.0.1:" + std::to_string(port_),
+                                "[::1]:" + std::to_string(port_), "LOCALHOST"}) {
+    auto res = client().Get("/api/health", {{"Host", host}});
+    ASSERT_TRUE(res) << host;
+    EXPECT_EQ(res->status, 200) << host;
+  }
+}
+
 TEST_F(ServeApi, AKnownPathWithTheWrongMethodIs405) {
   auto res = client().Get("/api/sample");
   ASSERT_TRUE(res);

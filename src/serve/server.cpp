@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <cctype>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -23,6 +24,19 @@ namespace {
 constexpr std::size_t kMaxBody = std::size_t{1} << 20;  // larger bodies get 413
 
 bool is_loopback(const std::string& host) { return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0; }
+
+// The host name of a Host header, without its port, in lower case.
+std::string host_name(const std::string& header) {
+  std::string h;
+  if (!header.empty() && header[0] == '[') {
+    const auto end = header.find(']');
+    h = end == std::string::npos ? header : header.substr(0, end + 1);
+  } else {
+    h = header.substr(0, header.find(':'));
+  }
+  for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return h;
+}
 
 std::string url_host(const std::string& host) {
   if (host == "0.0.0.0") return "127.0.0.1";  // what a browser on this machine opens
@@ -166,6 +180,21 @@ struct Server::Impl {
       log_line("wuxia serve: " + req.method + " " + req.path + ": internal error: " + what);
       send_error(res, 500, "internal error: " + what);
     });
+    // On a loopback address, only requests addressed to this machine: a web
+    // page elsewhere could otherwise point a name of its own at 127.0.0.1
+    // (DNS rebinding) and read the answers. A server told to listen on
+    // another address has been opened on purpose.
+    if (is_loopback(opts.host)) {
+      http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+        const std::string host = host_name(req.get_header_value("Host"));
+        if (host.empty() || is_loopback(host) || host == "[::1]") return httplib::Server::HandlerResponse::Unhandled;
+        send_error(res, 403,
+                   "Host " + host +
+                       " is not this machine: wuxia serve on a loopback address answers requests for localhost, "
+                       "127.0.0.1 and [::1] only");
+        return httplib::Server::HandlerResponse::Handled;
+      });
+    }
     http.set_payload_max_length(kMaxBody);
     // httplib's default is SO_REUSEPORT, with which a second server on the
     // same port starts without a word and takes half the requests. A busy
