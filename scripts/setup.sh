@@ -19,6 +19,7 @@ packages=(
   unicode-data            # Unihan: readings, levels, strokes, glosses (scripts/make_hanzi.py)
   libcpp-httplib-dev      # wuxia serve (HTTP server and the API tests' client)
   chromium chromium-driver python3-selenium  # the page's real-browser test
+  fonts-noto-cjk          # Chinese glyphs for headless chromium (docs/img/serve.png; without it, empty boxes)
 )
 
 missing=()

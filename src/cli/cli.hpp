@@ -56,6 +56,7 @@ int cmd_score(int argc, char** argv);
 int cmd_classify(int argc, char** argv);
 int cmd_name(int argc, char** argv);     // src/cli/naming_cmds.cpp
 int cmd_explain(int argc, char** argv);  // src/cli/naming_cmds.cpp
+int cmd_serve(int argc, char** argv);    // src/cli/serve_cmd.cpp: the page and its API (src/serve/)
 
 bool stdout_is_tty();
 

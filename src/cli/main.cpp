@@ -26,7 +26,8 @@ const char* kUsage =
     "  score    log-likelihood of names and their percentile among the model's samples\n"
     "  classify which style (corpus) a name most likely comes from\n"
     "  name     names a family could give: a shortlist for a surname, sex, tones, level...\n"
-    "  explain  what a name is made of: readings, 平仄, strokes, levels, sex lean, glosses, classics\n";
+    "  explain  what a name is made of: readings, 平仄, strokes, levels, sex lean, glosses, classics\n"
+    "  serve    a page on this machine (wuxia names, naming a child, explaining a name) and its JSON API\n";
 
 // Every command's output reaches stdout through std::cout (stdio's buffer
 // underneath): a failed write (a full disk, a closed pipe, /dev/full) shows
@@ -56,6 +57,7 @@ int run(const std::string& cmd, int argc, char** argv) {
     if (cmd == "classify") return wuxia::cli::cmd_classify(argc - 1, argv + 1);
     if (cmd == "name") return wuxia::cli::cmd_name(argc - 1, argv + 1);
     if (cmd == "explain") return wuxia::cli::cmd_explain(argc - 1, argv + 1);
+    if (cmd == "serve") return wuxia::cli::cmd_serve(argc - 1, argv + 1);
     std::cerr << "wuxia: unknown command '" << cmd << "'\n\n" << kUsage;
     return 2;
   } catch (const wuxia::Error& e) {

@@ -1,0 +1,33 @@
+#include <iostream>
+
+#include "cli.hpp"
+#include "wuxia/serve.hpp"
+
+namespace wuxia::cli {
+
+int cmd_serve(int argc, char** argv) {
+  const ServeOptions d;
+  cxxopts::Options opts("wuxia serve",
+                        "Serve the page (wuxia names, naming a child, explaining a name) and its JSON API on this "
+                        "machine; open the URL it prints. Ctrl-C stops it.");
+  // clang-format off
+  opts.add_options()
+    ("checkpoint", "a checkpoint to serve (repeat for several); default runs/default/best.safetensors and "
+                   "runs/base/best.safetensors", cxxopts::value<std::vector<std::string>>())
+    ("host", "address to listen on (0.0.0.0: every interface, other machines included)",
+             cxxopts::value<std::string>()->default_value(d.host))
+    ("port", "port to listen on (0: any free one)", cxxopts::value<int>()->default_value(std::to_string(d.port)))
+    ("workers", "requests answered at once, each with its own copy of each model (the cores, at most 8)",
+                cxxopts::value<int>()->default_value(std::to_string(d.workers)));
+  // clang-format on
+  cxxopts::ParseResult r;
+  if (!parse(opts, argc, argv, r)) return 0;
+  ServeOptions o;
+  if (r.count("checkpoint")) o.checkpoints = r["checkpoint"].as<std::vector<std::string>>();
+  o.host = r["host"].as<std::string>();
+  o.port = r["port"].as<int>();
+  o.workers = r["workers"].as<int>();
+  return serve_until_signal(o, std::cout, std::cerr);
+}
+
+}  // namespace wuxia::cli
