@@ -44,16 +44,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OPENCC_VERSION = "1.1.6"
 KEEP = "乾於甯"
 
-MIT_NOTICE = """\
-data/poets.txt: the author names of the chinese-poetry collection
-(https://github.com/chinese-poetry/chinese-poetry, snapshot commit 99ebbef),
-simplified with OpenCC and grouped by collection (see data/README.md).
-It is shipped under the collection's license:
-
-The MIT License (MIT)
-
-Copyright (c) 2016 JackeyGao
-
+MIT_TEXT = """\
 Permission is hereby granted, free of charge, to any person obtaining a copy
 of this software and associated documentation files (the "Software"), to deal
 in the Software without restriction, including without limitation the rights
@@ -73,8 +64,48 @@ OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
 THE SOFTWARE.
 """
 
+MIT_NOTICE = """\
+data/poets.txt: the author names of the chinese-poetry collection
+(https://github.com/chinese-poetry/chinese-poetry, snapshot commit 99ebbef),
+simplified with OpenCC and grouped by collection (see data/README.md).
+It is shipped under the collection's license:
+
+The MIT License (MIT)
+
+Copyright (c) 2016 JackeyGao
+
+""" + MIT_TEXT
+
 RULE = ("OpenCC %s t2s applied to each character alone; 乾 於 甯 and characters whose "
         "simplified form is outside the BMP kept as they were" % OPENCC_VERSION)
+
+
+def write_outputs(outputs, out_dir, check, die):
+    """Writes each file of `outputs` (name -> bytes) into `out_dir`, each
+    replaced whole (a temporary file renamed into place), or with `check`
+    compares them with what is there and writes nothing. Returns how many
+    differ. `die(message)` ends the calling script on a failed write."""
+    bad = 0
+    for name, data in outputs.items():
+        path = os.path.join(out_dir, name)
+        if check:
+            try:
+                with open(path, "rb") as f:
+                    same = f.read() == data
+            except OSError:
+                same = False
+            print("%s: %s" % (path, "same" if same else "DIFFERS"))
+            bad += not same
+        else:
+            tmp = path + ".tmp"
+            try:
+                with open(tmp, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, path)
+            except OSError as e:
+                die("cannot write %s: %s" % (path, e))
+            print("wrote %s (%d bytes)" % (path, len(data)))
+    return bad
 
 
 def opencc_version():
@@ -282,23 +313,7 @@ def main(argv):
     report("poets.txt", cp, names_of(poets))
     print("poets.txt: %d groups: %s" % (len(groups), " ".join(groups)))
 
-    bad = 0
-    for name, data in outputs.items():
-        path = os.path.join(a.out, name)
-        if a.check:
-            try:
-                with open(path, "rb") as f:
-                    same = f.read() == data
-            except OSError:
-                same = False
-            print("%s: %s" % (path, "same" if same else "DIFFERS"))
-            bad += not same
-        else:
-            tmp = path + ".tmp"
-            with open(tmp, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-            print("wrote %s (%d bytes)" % (path, len(data)))
+    bad = write_outputs(outputs, a.out, a.check, lambda m: sys.exit("make_corpora: " + m))
     if a.stats:
         stats(a.out, {"ancient": names_of(anc), "poets": names_of(poets)})
     return 1 if bad else 0

@@ -74,25 +74,7 @@ from ngender's charfreq.csv (MIT, see gender.LICENSE).
 
 """
 
-MIT_TEXT = """\
-Permission is hereby granted, free of charge, to any person obtaining a copy
-of this software and associated documentation files (the "Software"), to deal
-in the Software without restriction, including without limitation the rights
-to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
-copies of the Software, and to permit persons to whom the Software is
-furnished to do so, subject to the following conditions:
-
-The above copyright notice and this permission notice shall be included in
-all copies or substantial portions of the Software.
-
-THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
-IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
-FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE
-AUTHORS OR COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER
-LIABILITY, WHETHER IN AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM,
-OUT OF OR IN CONNECTION WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN
-THE SOFTWARE.
-"""
+MIT_TEXT = make_corpora.MIT_TEXT
 
 
 def die(msg):
@@ -576,26 +558,7 @@ def main(argv):
               % (n_places, ours["仄"], 100.0 * ours["仄"] / n_places, ours["平"], ours["?"], tone_only["仄"],
                  100.0 * tone_only["仄"] / n_places, " ".join(sorted(ping))))
 
-    bad = 0
-    for name, data in outputs.items():
-        path = os.path.join(a.out, name)
-        if a.check:
-            try:
-                with open(path, "rb") as f:
-                    same = f.read() == data
-            except OSError:
-                same = False
-            print("%s: %s" % (path, "same" if same else "DIFFERS"))
-            bad += not same
-        else:
-            tmp = path + ".tmp"
-            try:
-                with open(tmp, "wb") as f:
-                    f.write(data)
-                os.replace(tmp, path)
-            except OSError as e:
-                die("cannot write %s: %s" % (path, e))
-            print("wrote %s (%d bytes)" % (path, len(data)))
+    bad = make_corpora.write_outputs(outputs, a.out, a.check, die)
     return 1 if bad else 0
 
 

@@ -22,6 +22,9 @@ import re
 import sys
 import zipfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_corpora  # noqa: E402  (write_outputs)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODULE = "faker/providers/person/zh_CN/__init__.py"
 FAKER_VERSION = "40.63.0"
@@ -107,26 +110,7 @@ def main(argv):
     }
     print("sexlabels_faker.tsv: %d given names, %d male, %d female, %d in both lists dropped"
           % (len(rows), males, len(rows) - males, len(dropped)))
-    bad = 0
-    for name, data in outputs.items():
-        path = os.path.join(a.out, name)
-        if a.check:
-            try:
-                with open(path, "rb") as f:
-                    same = f.read() == data
-            except OSError:
-                same = False
-            print("%s: %s" % (path, "same" if same else "DIFFERS"))
-            bad += not same
-        else:
-            tmp = path + ".tmp"
-            try:
-                with open(tmp, "wb") as f:
-                    f.write(data)
-                os.replace(tmp, path)
-            except OSError as e:
-                die("cannot write %s: %s" % (path, e))
-            print("wrote %s (%d bytes)" % (path, len(data)))
+    bad = make_corpora.write_outputs(outputs, a.out, a.check, die)
     return 1 if bad else 0
 
 
