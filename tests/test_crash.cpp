@@ -22,22 +22,6 @@ using namespace wuxia;
 
 namespace {
 
-// Starts `wuxia args...` with output discarded; returns its pid.
-pid_t spawn(const std::vector<std::string>& args) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    ::dup2(devnull, STDOUT_FILENO);
-    ::dup2(devnull, STDERR_FILENO);
-    std::vector<char*> argv{const_cast<char*>(WUXIA_BINARY)};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(WUXIA_BINARY, argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
 // Waits until the training process `pid` does what `wanted` looks for in the
 // output folder (inotify events: a file created or renamed into it), or
 // exits, or 120 s pass. True when the event came while it still ran.
@@ -107,7 +91,7 @@ TEST(CrashSafety, TwentySigkillsThenResumeFinishesFromIntactCheckpoints) {
               "--eval-every", "3",        "--threads", "1",     "--device", "cpu"};
       ++resumed;
     }
-    const pid_t pid = spawn(args);
+    const pid_t pid = test::spawn_wuxia(args);
     ASSERT_GT(pid, 0);
     const bool in_write = i % 2 == 0;
     const bool hit = wait_for(fd, pid, [&](const inotify_event& e) {

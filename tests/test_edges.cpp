@@ -49,20 +49,7 @@ struct Finished {
 // Runs `wuxia args` (split at spaces), output into `log`, and measures its
 // peak memory (wait4: this child's own figure).
 Finished run_measured(const std::string& args, const std::string& log) {
-  std::vector<std::string> a;
-  std::istringstream in(args);
-  for (std::string w; in >> w;) a.push_back(w);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, STDOUT_FILENO);
-    ::dup2(fd, STDERR_FILENO);
-    std::vector<char*> argv{const_cast<char*>(WUXIA_BINARY)};
-    for (const auto& s : a) argv.push_back(const_cast<char*>(s.c_str()));
-    argv.push_back(nullptr);
-    ::execv(WUXIA_BINARY, argv.data());
-    ::_exit(127);
-  }
+  const pid_t pid = wuxia::test::spawn_wuxia(wuxia::test::split_words(args), log);
   Finished f;
   int status = 0;
   rusage ru{};

@@ -35,28 +35,9 @@ const std::string kData = std::string(WUXIA_DATA_DIR) + "/jinyong.txt";
 const std::string kSmall =
     " --data " + kData + " --from-scratch --hidden 16 --embed 8 --layers 1 --threads 1 --device cpu";
 
-std::vector<std::string> words(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string w; in >> w;) out.push_back(w);
-  return out;
-}
-
 // Starts `wuxia <args>` (split at spaces) with stdout and stderr into `log`.
 pid_t spawn(const std::string& args, const std::string& log) {
-  const std::vector<std::string> a = words(args);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, STDOUT_FILENO);
-    ::dup2(fd, STDERR_FILENO);
-    std::vector<char*> argv{const_cast<char*>(WUXIA_BINARY)};
-    for (const auto& s : a) argv.push_back(const_cast<char*>(s.c_str()));
-    argv.push_back(nullptr);
-    ::execv(WUXIA_BINARY, argv.data());
-    ::_exit(127);
-  }
-  return pid;
+  return test::spawn_wuxia(test::split_words(args), log);
 }
 
 // Waits until `ready()` or the process ends or 120 s pass; true when ready while it ran.

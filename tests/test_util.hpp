@@ -1,5 +1,6 @@
 #pragma once
 // Helpers shared by the test files: scratch folders, files, running the CLI.
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -74,5 +76,32 @@ inline RunResult run_command(const std::string& command) {
 
 // Runs the wuxia binary with `args` (already shell-quoted as needed).
 inline RunResult run_wuxia(const std::string& args) { return run_command(std::string(WUXIA_BINARY) + " " + args); }
+
+// `s` split at white space: arguments for spawn_wuxia.
+inline std::vector<std::string> split_words(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+// Starts the wuxia binary with `args` (no shell), its stdout and stderr
+// into `log`, and returns its pid without waiting. argv is built before the
+// fork: the child of a threaded test process may not allocate.
+inline pid_t spawn_wuxia(const std::vector<std::string>& args, const std::string& log = "/dev/null") {
+  std::vector<char*> argv{const_cast<char*>(WUXIA_BINARY)};
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) ::_exit(126);
+    ::dup2(fd, STDOUT_FILENO);
+    ::dup2(fd, STDERR_FILENO);
+    ::execv(WUXIA_BINARY, argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
 
 }  // namespace wuxia::test
