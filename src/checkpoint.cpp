@@ -96,14 +96,17 @@ void vocab_from_json(const Fields& f, Checkpoint& ck) {
 
 // ---- settings ----
 json settings_to_json(const TrainSettings& s) {
-  return {{"batch", s.batch},
-          {"lr", s.lr},
-          {"weight_decay", s.weight_decay},
-          {"clip", s.clip},
-          {"warmup", s.warmup},
-          {"decay_steps", s.decay_steps},
-          {"min_lr_ratio", s.min_lr_ratio},
-          {"seed", std::to_string(s.seed)}};  // a string: JSON numbers lose 64-bit integers
+  json j = {{"batch", s.batch},
+            {"lr", s.lr},
+            {"weight_decay", s.weight_decay},
+            {"clip", s.clip},
+            {"warmup", s.warmup},
+            {"decay_steps", s.decay_steps},
+            {"min_lr_ratio", s.min_lr_ratio},
+            {"seed", std::to_string(s.seed)}};  // a string: JSON numbers lose 64-bit integers
+  if (s.ema > 0) j["ema"] = s.ema;
+  if (s.l2sp > 0) j["l2sp"] = s.l2sp;
+  return j;
 }
 TrainSettings settings_from_json(const Fields& f) {
   TrainSettings s;
@@ -120,6 +123,10 @@ TrainSettings settings_from_json(const Fields& f) {
     throw Error(f.where + ".seed is not a number");
   }
   if (s.batch < 1) throw Error(f.where + ".batch must be positive");
+  if (f.has("ema")) s.ema = f.number("ema");  // absent: off (and before issue 23)
+  if (f.has("l2sp")) s.l2sp = f.number("l2sp");
+  if (!(s.ema >= 0 && s.ema < 1)) throw Error(f.where + ".ema must be in [0, 1)");
+  if (!(s.l2sp >= 0 && std::isfinite(s.l2sp))) throw Error(f.where + ".l2sp must be 0 or more");
   return s;
 }
 
@@ -162,7 +169,7 @@ json names_to_json(const std::vector<std::string>& styles, const std::vector<std
   return j;
 }
 std::vector<std::vector<std::u32string>> names_from_json(const json& j, const std::vector<std::string>& styles,
-                                                        const std::string& where) {
+                                                         const std::string& where) {
   std::vector<std::vector<std::u32string>> out(styles.size());
   if (!j.is_object()) throw Error(where + " is not an object");
   for (std::size_t s = 0; s < styles.size(); ++s) {
@@ -217,7 +224,25 @@ std::vector<std::pair<std::string, const float*>> tensor_sources(const Checkpoin
     for (const auto& e : layout.entries()) out.emplace_back("optim.m." + e.name, ck.adam_m.data() + e.offset);
     for (const auto& e : layout.entries()) out.emplace_back("optim.v." + e.name, ck.adam_v.data() + e.offset);
   }
+  if (!ck.average.empty()) {
+    for (const auto& e : layout.entries()) out.emplace_back("ema." + e.name, ck.average.data() + e.offset);
+  }
+  if (!ck.anchor.empty()) {
+    for (const auto& e : layout.entries()) out.emplace_back("anchor." + e.name, ck.anchor.data() + e.offset);
+  }
   return out;
+}
+
+// The tensor groups besides the parameters: prefix, index in tensors_from_file's lists.
+constexpr std::pair<const char*, int> kStateTensors[] = {{"optim.m.", 1}, {"optim.v.", 2}, {"ema.", 3}, {"anchor.", 4}};
+
+// The parameter a tensor name refers to, and its group (0 = the parameter itself).
+std::pair<std::string_view, int> split_tensor_name(std::string_view name) {
+  for (const auto& [prefix, which] : kStateTensors) {
+    const std::string_view p(prefix);
+    if (name.substr(0, p.size()) == p) return {name.substr(p.size()), which};
+  }
+  return {name, 0};
 }
 
 std::string shape_text(const std::vector<int64_t>& shape) {
@@ -236,20 +261,18 @@ void tensors_from_file(const safetensors::File& f, Checkpoint& ck) {
   }
   std::map<std::string_view, const ParamInfo*> expected;  // names held by `layout`
   for (const auto& e : layout.entries()) expected[e.name] = &e;
-  std::vector<float> params(layout.total()), m, v;
-  std::size_t seen[3] = {0, 0, 0};  // params, m, v
+  std::vector<float> lists[5];  // params, m, v, average, anchor
+  lists[0].resize(layout.total());
+  std::size_t seen[5] = {0, 0, 0, 0, 0};
   for (const auto& [name, t] : f.tensors) {
-    int which = 0;
-    std::string_view base = name;
-    if (name.rfind("optim.m.", 0) == 0) which = 1, base.remove_prefix(8);
-    if (name.rfind("optim.v.", 0) == 0) which = 2, base.remove_prefix(8);
+    const auto [base, which] = split_tensor_name(name);
     const auto e = expected.find(base);
     if (e == expected.end()) throw Error(f.path + ": unexpected tensor '" + name + "'");
     if (t.shape != e->second->shape) {
       throw Error(f.path + ": tensor '" + name + "' has shape " + shape_text(t.shape) + ", config expects " +
                   shape_text(e->second->shape));
     }
-    std::vector<float>& dst = which == 0 ? params : which == 1 ? m : v;
+    std::vector<float>& dst = lists[which];
     if (dst.empty()) dst.resize(layout.total());
     f.copy_to(name, dst.data() + e->second->offset);
     ++seen[which];
@@ -262,10 +285,14 @@ void tensors_from_file(const safetensors::File& f, Checkpoint& ck) {
   }
   if (seen[1] || seen[2]) {
     if (seen[1] != n || seen[2] != n) throw Error(f.path + ": optimizer moments are incomplete");
-    ck.adam_m = std::move(m);
-    ck.adam_v = std::move(v);
+    ck.adam_m = std::move(lists[1]);
+    ck.adam_v = std::move(lists[2]);
   }
-  ck.params = std::move(params);
+  if (seen[3] && seen[3] != n) throw Error(f.path + ": the parameter average (ema.*) is incomplete");
+  if (seen[4] && seen[4] != n) throw Error(f.path + ": the --l2sp anchor (anchor.*) is incomplete");
+  ck.average = std::move(lists[3]);
+  ck.anchor = std::move(lists[4]);
+  ck.params = std::move(lists[0]);
 }
 
 }  // namespace
@@ -276,10 +303,14 @@ void save_checkpoint(const std::string& path, const Checkpoint& ck) {
   if (ck.adam_m.size() != ck.adam_v.size() || (!ck.adam_m.empty() && ck.adam_m.size() != layout.total())) {
     throw Error("save_checkpoint: optimizer moments do not match the config");
   }
+  for (const auto* extra : {&ck.average, &ck.anchor}) {
+    if (!extra->empty() && extra->size() != layout.total()) {
+      throw Error("save_checkpoint: the parameter average or anchor does not match the config");
+    }
+  }
   std::vector<safetensors::TensorOut> tensors;
   for (const auto& [name, data] : tensor_sources(ck, layout)) {
-    const std::string base = name.rfind("optim.", 0) == 0 ? name.substr(8) : name;
-    const ParamInfo& info = layout.at(base);
+    const ParamInfo& info = layout.at(std::string(split_tensor_name(name).first));
     tensors.push_back({name, info.shape, data, info.size});
   }
   std::map<std::string, std::string> meta{{"format", kCheckpointFormat},
