@@ -380,7 +380,7 @@ def cmd_sample(a):
     cfg = json.loads(meta["config"])
     vocab = json.loads(meta["vocab"])
     model = NameLSTM(**cfg)
-    model.load_state_dict({k: v for k, v in load_file(a.checkpoint).items() if not k.startswith("optim.")})
+    model.load_state_dict({k: v for k, v in load_file(a.checkpoint).items() if not k.startswith(("optim.", "ema.", "anchor."))})
     model.eval()
     S, V, L, H = len(vocab["styles"]), cfg["vocab"], cfg["layers"], cfg["hidden"]
     chars = vocab["chars"]

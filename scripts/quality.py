@@ -22,6 +22,10 @@ the eye. --splits N repeats it over N held-out splits.
   scripts/quality.py [--wuxia build/wuxia] [--cast jinyong=data/jinyong.txt]
                      [--base CKPT] [--out runs/quality] [--seed 2026]
                      [--train-flags "..."] [--tune-flags "..."] [--splits N]
+                     [--tune-name NAME] [--reuse]
+
+--tune-name and --reuse compare fine-tunes (issue 23's levers) against one
+(i): each lever's fine-tune in its own folder of each split, (i) trained once.
 
 Prints a markdown table and writes everything to --out (one folder a model).
 """
@@ -45,6 +49,19 @@ def read_names(path):
         if line and not line.startswith("#"):
             out.append(line)
     return list(dict.fromkeys(out))
+
+
+def train(cmd, folder, log, reuse):
+    """Runs a `wuxia train` command into `folder`; with reuse, keeps what an identical earlier command left there."""
+    record = Path(folder) / "command.json"
+    cmd = [str(c) for c in cmd]
+    if reuse and record.exists() and (Path(folder) / "best.safetensors").exists():
+        done = json.loads(record.read_text(encoding="utf-8"))
+        if done["command"] == cmd:
+            return done["seconds"]
+    secs = run(cmd, log)
+    record.write_text(json.dumps({"command": cmd, "seconds": secs}), encoding="utf-8")
+    return secs
 
 
 def run(cmd, log):
@@ -88,6 +105,12 @@ def main():
     ap.add_argument("--base-steps", type=int, help="the route's --base-steps when it pretrains the base")
     ap.add_argument("--train-flags", default="", help="extra flags for (i), the cast alone")
     ap.add_argument("--tune-flags", default="", help="extra flags for (iii), the fine-tune")
+    ap.add_argument("--tune-name", default="fine-tuned",
+                    help="folder and label of (iii) in each split folder: several fine-tunes (say, one a lever of "
+                         "issue 23) then share one --out and its (i)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="keep a model already trained in its folder by the same command (in its command.json) "
+                         "instead of training it again: compare fine-tunes without retraining (i) each time")
     ap.add_argument("--only", default="i,ii,iii")
     ap.add_argument("--splits", type=int, default=1,
                     help="also repeat the whole study over this many held-out splits (seeds SEED, SEED+1, ...) "
@@ -127,7 +150,8 @@ def main():
             print()
             print(f"{rows[-1]['model']} better than {rows[0]['model']} on the common held-out names by "
                   f"{mean_sd(gains)} nats/token ({', '.join(f'{g:.3f}' for g in gains)})")
-    (Path(a.out) / style / "summary.json").write_text(json.dumps([r for r, _ in results], ensure_ascii=False, indent=1),
+    summary = "summary.json" if a.tune_name == "fine-tuned" else f"summary-{a.tune_name}.json"
+    (Path(a.out) / style / summary).write_text(json.dumps([r for r, _ in results], ensure_ascii=False, indent=1),
                                                       encoding="utf-8")
 
 
@@ -156,19 +180,21 @@ def study(a, style, cast, corpora, seed):
     base_dir = Path(a.out) / "base"
     if "i" in only:
         d = out / "cast-only"
-        secs = run([a.wuxia, "train", "--from-scratch", "--data", f"{style}={out / 'train.txt'}", "--out", str(d),
-                    "--overwrite", "--device", "cpu", *shlex.split(a.train_flags)], out / "cast-only.log")
+        secs = train([a.wuxia, "train", "--from-scratch", "--data", f"{style}={out / 'train.txt'}", "--out", str(d),
+                      "--overwrite", "--device", "cpu", *shlex.split(a.train_flags)], d, out / "cast-only.log", a.reuse)
         models.append(("(i) cast only", str(d / "best.safetensors"), style, secs))
     tuned = None
     if "iii" in only:
         # The default route itself: the base is pretrained into --base-dir on first use.
-        d = out / "fine-tuned"
+        d = out / a.tune_name
         route = ["--init", a.base] if a.base else ["--base-dir", str(base_dir)]
         if a.base_steps and not a.base:
             route += ["--base-steps", str(a.base_steps)]
-        secs = run([a.wuxia, "train", *route, "--data", f"{style}={out / 'train.txt'}", "--out", str(d),
-                    "--overwrite", "--device", "cpu", *shlex.split(a.tune_flags)], out / "fine-tuned.log")
-        tuned = ("(iii) base + fine-tune", str(d / "best.safetensors"), style, secs)
+        secs = train([a.wuxia, "train", *route, "--data", f"{style}={out / 'train.txt'}", "--out", str(d),
+                      "--overwrite", "--device", "cpu", *shlex.split(a.tune_flags)], d, out / f"{a.tune_name}.log",
+                     a.reuse)
+        label = "(iii) base + fine-tune" + ("" if a.tune_name == "fine-tuned" else f" ({a.tune_name})")
+        tuned = (label, str(d / "best.safetensors"), style, secs)
     if "ii" in only:
         models.append(("(ii) base alone", a.base or str(base_dir / "best.safetensors"), "ancient", 0.0))
     if tuned:

@@ -95,14 +95,17 @@ void vocab_from_json(const Fields& f, Checkpoint& ck) {
 
 // ---- settings ----
 json settings_to_json(const TrainSettings& s) {
-  return {{"batch", s.batch},
-          {"lr", s.lr},
-          {"weight_decay", s.weight_decay},
-          {"clip", s.clip},
-          {"warmup", s.warmup},
-          {"decay_steps", s.decay_steps},
-          {"min_lr_ratio", s.min_lr_ratio},
-          {"seed", std::to_string(s.seed)}};  // a string: JSON numbers lose 64-bit integers
+  json j = {{"batch", s.batch},
+            {"lr", s.lr},
+            {"weight_decay", s.weight_decay},
+            {"clip", s.clip},
+            {"warmup", s.warmup},
+            {"decay_steps", s.decay_steps},
+            {"min_lr_ratio", s.min_lr_ratio},
+            {"seed", std::to_string(s.seed)}};  // a string: JSON numbers lose 64-bit integers
+  if (s.ema > 0) j["ema"] = s.ema;
+  if (s.l2sp > 0) j["l2sp"] = s.l2sp;
+  return j;
 }
 TrainSettings settings_from_json(const Fields& f) {
   TrainSettings s;
@@ -119,6 +122,10 @@ TrainSettings settings_from_json(const Fields& f) {
     throw Error(f.where + ".seed is not a number");
   }
   if (s.batch < 1) throw Error(f.where + ".batch must be positive");
+  if (f.has("ema")) s.ema = f.number("ema");  // absent: off (and before issue 23)
+  if (f.has("l2sp")) s.l2sp = f.number("l2sp");
+  if (!(s.ema >= 0 && s.ema < 1)) throw Error(f.where + ".ema must be in [0, 1)");
+  if (!(s.l2sp >= 0 && std::isfinite(s.l2sp))) throw Error(f.where + ".l2sp must be 0 or more");
   return s;
 }
 
@@ -216,7 +223,25 @@ std::vector<std::pair<std::string, const float*>> tensor_sources(const Checkpoin
     for (const auto& e : layout.entries()) out.emplace_back("optim.m." + e.name, ck.adam_m.data() + e.offset);
     for (const auto& e : layout.entries()) out.emplace_back("optim.v." + e.name, ck.adam_v.data() + e.offset);
   }
+  if (!ck.average.empty()) {
+    for (const auto& e : layout.entries()) out.emplace_back("ema." + e.name, ck.average.data() + e.offset);
+  }
+  if (!ck.anchor.empty()) {
+    for (const auto& e : layout.entries()) out.emplace_back("anchor." + e.name, ck.anchor.data() + e.offset);
+  }
   return out;
+}
+
+// The tensor groups besides the parameters: prefix, index in tensors_from_file's lists.
+constexpr std::pair<const char*, int> kStateTensors[] = {{"optim.m.", 1}, {"optim.v.", 2}, {"ema.", 3}, {"anchor.", 4}};
+
+// The parameter a tensor name refers to, and its group (0 = the parameter itself).
+std::pair<std::string_view, int> split_tensor_name(std::string_view name) {
+  for (const auto& [prefix, which] : kStateTensors) {
+    const std::string_view p(prefix);
+    if (name.substr(0, p.size()) == p) return {name.substr(p.size()), which};
+  }
+  return {name, 0};
 }
 
 std::string shape_text(const std::vector<int64_t>& shape) {
@@ -225,10 +250,15 @@ std::string shape_text(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
+// Which groups of training state a file holds besides the parameters.
+struct StateTensors {
+  bool moments = false, average = false, anchor = false;
+};
+
 // Checks every tensor entry of `f` against the config's layout (names,
-// shapes, the moments all or none) without reading any; returns whether the
-// moments are there.
-bool check_tensor_entries(const safetensors::File& f, const ParamLayout& layout) {
+// shapes, each group of training state all or none) without reading any;
+// returns which groups are there.
+StateTensors check_tensor_entries(const safetensors::File& f, const ParamLayout& layout) {
   // Before allocating: a config whose tensors cannot fit in the file is damaged.
   if (layout.total() > f.data_bytes / sizeof(float)) {
     throw Error(f.path + ": config needs " + std::to_string(layout.total()) +
@@ -236,12 +266,9 @@ bool check_tensor_entries(const safetensors::File& f, const ParamLayout& layout)
   }
   std::map<std::string_view, const ParamInfo*> expected;  // names held by `layout`
   for (const auto& e : layout.entries()) expected[e.name] = &e;
-  std::size_t seen[3] = {0, 0, 0};  // params, m, v
+  std::size_t seen[5] = {0, 0, 0, 0, 0};  // params, m, v, average, anchor (kStateTensors)
   for (const auto& [name, t] : f.tensors) {
-    int which = 0;
-    std::string_view base = name;
-    if (name.rfind("optim.m.", 0) == 0) which = 1, base.remove_prefix(8);
-    if (name.rfind("optim.v.", 0) == 0) which = 2, base.remove_prefix(8);
+    const auto [base, which] = split_tensor_name(name);
     const auto e = expected.find(base);
     if (e == expected.end()) throw Error(f.path + ": unexpected tensor '" + name + "'");
     if (t.shape != e->second->shape) {
@@ -258,27 +285,30 @@ bool check_tensor_entries(const safetensors::File& f, const ParamLayout& layout)
   }
   if (seen[1] || seen[2]) {
     if (seen[1] != n || seen[2] != n) throw Error(f.path + ": optimizer moments are incomplete");
-    return true;
   }
-  return false;
+  if (seen[3] && seen[3] != n) throw Error(f.path + ": the parameter average (ema.*) is incomplete");
+  if (seen[4] && seen[4] != n) throw Error(f.path + ": the --l2sp anchor (anchor.*) is incomplete");
+  return StateTensors{seen[1] > 0, seen[3] > 0, seen[4] > 0};
 }
 
-// The tensors of `f` (read whole) into ck.params (and the moments), each
-// checked against the config's layout.
+// The tensors of `f` (read whole) into ck.params and the training state
+// that is there (moments, --ema average, --l2sp anchor), each checked
+// against the config's layout.
 void tensors_from_file(const safetensors::File& f, Checkpoint& ck) {
   const ParamLayout layout(ck.config);
-  const bool moments = check_tensor_entries(f, layout);
-  ck.params.assign(layout.total(), 0.0f);
-  if (moments) {
-    ck.adam_m.assign(layout.total(), 0.0f);
-    ck.adam_v.assign(layout.total(), 0.0f);
-  }
-  for (const auto& e : layout.entries()) {
-    f.copy_to(e.name, ck.params.data() + e.offset);
-    if (moments) {
-      f.copy_to("optim.m." + e.name, ck.adam_m.data() + e.offset);
-      f.copy_to("optim.v." + e.name, ck.adam_v.data() + e.offset);
+  const StateTensors has = check_tensor_entries(f, layout);
+  std::vector<float>* const lists[5] = {&ck.params, &ck.adam_m, &ck.adam_v, &ck.average, &ck.anchor};
+  const bool present[5] = {true, has.moments, has.moments, has.average, has.anchor};
+  for (int i = 0; i < 5; ++i) {
+    if (present[i]) {
+      lists[i]->assign(layout.total(), 0.0f);
+    } else {
+      lists[i]->clear();
     }
+  }
+  for (const auto& [name, t] : f.tensors) {
+    const auto [base, which] = split_tensor_name(name);
+    f.copy_to(name, lists[which]->data() + layout.at(std::string(base)).offset);
   }
 }
 
@@ -340,10 +370,14 @@ void save_checkpoint(const std::string& path, const Checkpoint& ck) {
   if (ck.adam_m.size() != ck.adam_v.size() || (!ck.adam_m.empty() && ck.adam_m.size() != layout.total())) {
     throw Error("save_checkpoint: optimizer moments do not match the config");
   }
+  for (const auto* extra : {&ck.average, &ck.anchor}) {
+    if (!extra->empty() && extra->size() != layout.total()) {
+      throw Error("save_checkpoint: the parameter average or anchor does not match the config");
+    }
+  }
   std::vector<safetensors::TensorOut> tensors;
   for (const auto& [name, data] : tensor_sources(ck, layout)) {
-    const std::string base = name.rfind("optim.", 0) == 0 ? name.substr(8) : name;
-    const ParamInfo& info = layout.at(base);
+    const ParamInfo& info = layout.at(std::string(split_tensor_name(name).first));
     tensors.push_back({name, info.shape, data, info.size});
   }
   std::map<std::string, std::string> meta{{"format", kCheckpointFormat},
@@ -384,8 +418,7 @@ Checkpoint load_checkpoint_for_inference(const std::string& path, bool with_name
   if (n == 0) {  // written before the prefix checksum: read and checked whole
     ck = parse_checkpoint(in.read_all(), path);
     if (!with_names) ck.train_names.clear(), ck.val_names.clear();
-    std::vector<float>().swap(ck.adam_m);
-    std::vector<float>().swap(ck.adam_v);
+    for (auto* state : {&ck.adam_m, &ck.adam_v, &ck.average, &ck.anchor}) std::vector<float>().swap(*state);
     return ck;
   }
   ck.params.resize(layout.total());

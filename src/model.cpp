@@ -76,6 +76,44 @@ void Model<T>::set_moment(int which, const std::vector<U>& host) {
 }
 
 template <class T>
+template <class U>
+void Model<T>::set_anchor(const std::vector<U>& host) {
+  if (host.size() != layout_.total()) throw Error("anchor size does not match the model");
+  std::vector<T> conv(host.begin(), host.end());
+  anchor_ = buffer_from(be_, conv);
+  recordings_.clear();
+}
+template <class T>
+template <class U>
+void Model<T>::set_average(const std::vector<U>& host) {
+  if (host.size() != layout_.total()) throw Error("parameter average size does not match the model");
+  std::vector<T> conv(host.begin(), host.end());
+  average_ = buffer_from(be_, conv);
+  recordings_.clear();
+}
+template <class T>
+std::vector<T> Model<T>::get_average() const {
+  std::vector<T> out(average_.size());
+  if (!out.empty()) average_.download(out.data(), out.size());
+  return out;
+}
+template <class T>
+void Model<T>::swap_average() {
+  if (!has_average()) throw Error("internal: the model keeps no parameter average");
+  std::swap(params_, average_);
+}
+
+template <class T>
+void Model<T>::set_extra_scalars(const AdamWArgs& args) {
+  // Rounded once on the host, as AdamWScalars, so both backends use these values.
+  const double pull = args.lr * args.l2sp;
+  scalars_host_.anchor_ab[0] = static_cast<T>(pull);
+  scalars_host_.anchor_ab[1] = static_cast<T>(1.0 - pull);
+  scalars_host_.average_ab[0] = static_cast<T>(1.0 - args.ema_decay);
+  scalars_host_.average_ab[1] = static_cast<T>(args.ema_decay);
+}
+
+template <class T>
 void Model<T>::ensure_workspace(int Tn, int B) {
   const std::size_t N = static_cast<std::size_t>(Tn) * B;
   if (N <= cap_rows_ && static_cast<std::size_t>(B) <= cap_b_) return;
@@ -228,6 +266,7 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
 template <class T>
 void Model<T>::optimizer_step(const AdamWArgs& args) {
   scalars_host_.adamw = AdamWScalars<T>::from(args);
+  set_extra_scalars(args);
   upload_scalars();
   issue_optimizer();
 }
@@ -235,8 +274,12 @@ void Model<T>::optimizer_step(const AdamWArgs& args) {
 template <class T>
 void Model<T>::issue_optimizer() {
   const std::size_t n = layout_.total();
+  // The pull toward the anchor comes first, where AdamW applies its own
+  // decoupled weight decay (which --l2sp replaces).
+  if (anchor_.size()) be_.axpby(n, anchor_.data(), params_.data(), scalars_.data()->anchor_ab);
   be_.grad_norm(n, grads_.data(), norm_.data());
   be_.adamw_step(n, params_.data(), grads_.data(), m_.data(), v_.data(), norm_.data(), &scalars_.data()->adamw);
+  if (average_.size()) be_.axpby(n, params_.data(), average_.data(), scalars_.data()->average_ab);
 }
 
 template <class T>
@@ -245,6 +288,7 @@ void Model<T>::train_step(const Batch& batch, const StepOptions& opts_in, const 
   opts.backward = true;
   stage_batch(batch, opts);
   scalars_host_.adamw = AdamWScalars<T>::from(args);
+  set_extra_scalars(args);
   upload_scalars();
   auto issue = [&] {
     issue_forward_backward(opts, false);
@@ -391,6 +435,10 @@ template void Model<float>::set_params<double>(const std::vector<double>&);
 template void Model<double>::set_params<float>(const std::vector<float>&);
 template void Model<double>::set_params<double>(const std::vector<double>&);
 template void Model<float>::set_moment<float>(int, const std::vector<float>&);
+template void Model<float>::set_anchor<float>(const std::vector<float>&);
+template void Model<float>::set_average<float>(const std::vector<float>&);
+template void Model<double>::set_anchor<double>(const std::vector<double>&);
+template void Model<double>::set_average<double>(const std::vector<double>&);
 template void Model<double>::set_moment<double>(int, const std::vector<double>&);
 template void Model<double>::set_moment<float>(int, const std::vector<float>&);
 

@@ -37,10 +37,17 @@ StepOptions train_step_options(const TrainSettings& s, int64_t step) {
 AdamWArgs adamw_args(const TrainSettings& s, int64_t step) {
   AdamWArgs a;
   a.lr = learning_rate(s, step);
-  a.weight_decay = s.weight_decay;
+  a.weight_decay = s.l2sp > 0 ? 0.0 : s.weight_decay;
+  a.l2sp = s.l2sp;
+  a.ema_decay = ema_decay(s, step);
   a.clip = s.clip;
   a.step = step;
   return a;
+}
+
+double ema_decay(const TrainSettings& s, int64_t step) {
+  if (s.ema <= 0) return 0.0;
+  return std::min(s.ema, static_cast<double>(1 + step) / static_cast<double>(10 + step));
 }
 
 void split_names(const std::vector<NameFile>& files, uint64_t seed, std::vector<std::vector<std::u32string>>& train,
@@ -127,6 +134,8 @@ void check_resume_flags(const TrainOptions& o, const Checkpoint& ck, std::ostrea
       {"warmup", g.warmup == -1 ? Fixed{"", ""} : ints(g.warmup, c.warmup)},
       {"decay-steps", g.decay_steps == 0 ? Fixed{"", ""} : ints(g.decay_steps, c.decay_steps)},
       {"seed", Fixed{std::to_string(g.seed), std::to_string(c.seed)}},
+      {"ema", reals(g.ema, c.ema)},
+      {"l2sp", reals(g.l2sp, c.l2sp)},
   };
   for (const std::string& flag : o.given) {
     if (flag == "val") {
@@ -314,6 +323,13 @@ TrainingRun::TrainingRun(const TrainOptions& o, RunNames names, Backend<float>& 
 }
 
 void TrainingRun::open_names(const TrainOptions& o, RunNames names, std::ostream& log) {
+  if (!(o.settings.ema >= 0 && o.settings.ema < 1)) throw Error("--ema must be in [0, 1) (0 = off), e.g. 0.999");
+  if (!(o.settings.l2sp >= 0 && std::isfinite(o.settings.l2sp))) throw Error("--l2sp must be 0 (off) or more");
+  if (o.settings.l2sp > 0 && o.init.empty()) {
+    throw Error(
+        "--l2sp pulls toward the weights a fine-tune starts from: it needs --init (or the default route, which "
+        "fine-tunes from the base model)");
+  }
   if (!o.init.empty()) {
     // Its weights and vocabulary: the moments start afresh, the names are the new data's.
     const Checkpoint base = load_checkpoint_for_inference(o.init, /*with_names=*/false);
@@ -346,6 +362,11 @@ void TrainingRun::open_names(const TrainOptions& o, RunNames names, std::ostream
     ck_.settings = o.settings;
     ck_.params = init_params(ck_.config, ck_.settings.seed);
   }
+  // Both levers start from the starting weights: the anchor stays there (the
+  // base's rows, and a new token's rows at the mean of its kind, where
+  // init_from_base put them), the average moves off with training.
+  if (ck_.settings.l2sp > 0) ck_.anchor = ck_.params;
+  if (ck_.settings.ema > 0) ck_.average = ck_.params;
   open_model(o, log);
 }
 
@@ -375,6 +396,18 @@ void TrainingRun::open_model(const TrainOptions& o, std::ostream& log) {
   if (resumed_ && !ck_.adam_m.empty()) {
     model_->set_moment(0, ck_.adam_m);
     model_->set_moment(1, ck_.adam_v);
+  }
+  if (ck_.settings.ema > 0) {
+    if (ck_.average.empty()) {
+      throw Error(o.resume +
+                  " holds the --ema average as its parameters but not the training weights (the best "
+                  "checkpoint of an --ema run): resume from the run's last.safetensors");
+    }
+    model_->set_average(ck_.average);
+  }
+  if (ck_.settings.l2sp > 0) {
+    if (ck_.anchor.empty()) throw Error(o.resume + " has --l2sp on but no anchor tensors (anchor.*)");
+    model_->set_anchor(ck_.anchor);
   }
   if (!o.quiet) {
     log << "model: V=" << ck_.config.vocab << " E=" << ck_.config.embed << " H=" << ck_.config.hidden
@@ -414,7 +447,16 @@ TrainingRun::Losses TrainingRun::read_losses() {
   return l;
 }
 
-double TrainingRun::evaluate() { return wuxia::evaluate(*model_, val_ex_, eval_batch_).loss(); }
+double TrainingRun::evaluate() {
+  if (!model_->has_average()) return wuxia::evaluate(*model_, val_ex_, eval_batch_).loss();
+  // The average in the parameters' place for the evaluation, and back even if it throws.
+  struct Swapped {
+    Model<float>& m;
+    explicit Swapped(Model<float>& model) : m(model) { m.swap_average(); }
+    ~Swapped() { m.swap_average(); }
+  } swapped(*model_);
+  return wuxia::evaluate(*model_, val_ex_, eval_batch_).loss();
+}
 
 TrainingRun::Evaluation TrainingRun::evaluate_and_checkpoint(const std::string& best_path,
                                                              const std::string& last_path) {
@@ -434,7 +476,19 @@ TrainingRun::Evaluation TrainingRun::evaluate_and_checkpoint(const std::string& 
   }
   ev.evals_since_best = ck_.state.evals_since_best;
   if ((ev.improved && !best_path.empty()) || !last_path.empty()) snapshot();
-  if (ev.improved && !best_path.empty()) save_checkpoint(best_path, ck_);
+  if (ev.improved && !best_path.empty()) {
+    if (ck_.average.empty()) {
+      save_checkpoint(best_path, ck_);
+    } else {  // the weights that were evaluated, as the model's parameters
+      Checkpoint best = ck_;
+      best.params = std::move(best.average);
+      best.average.clear();
+      best.adam_m.clear();
+      best.adam_v.clear();
+      best.anchor.clear();
+      save_checkpoint(best_path, best);
+    }
+  }
   if (!last_path.empty()) save_checkpoint(last_path, ck_);
   return ev;
 }
@@ -443,6 +497,7 @@ const Checkpoint& TrainingRun::snapshot() {
   ck_.params = model_->get_params();
   ck_.adam_m = model_->get_moment(0);
   ck_.adam_v = model_->get_moment(1);
+  if (model_->has_average()) ck_.average = model_->get_average();
   return ck_;
 }
 

@@ -72,7 +72,7 @@ def check(path, style, names, tmp):
     cfg = json.loads(meta["config"])
     vocab = json.loads(meta["vocab"])
     model = NameLSTM(**cfg)
-    model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith("optim.")})  # strict
+    model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(("optim.", "ema.", "anchor."))})  # strict
     with open(f"{tmp}/names.txt", "w", encoding="utf-8") as f:
         f.write("\n".join(names) + "\n")
     out = subprocess.run([wuxia, "eval", "--checkpoint", path, "--json", "--device", "cpu", "--style", style,

@@ -476,6 +476,23 @@ TEST_P(CudaOps, AdamWStep) {
   }
 }
 
+TEST_P(CudaOps, Axpby) {
+  const Size s = GetParam();
+  const std::size_t n = static_cast<std::size_t>(4) * s.H * (s.H + s.E) + 11;
+  const auto x = uniform(n, -0.5f, 0.5f, 5), y0 = uniform(n, -0.5f, 0.5f, 6);
+  for (const std::vector<float>& ab :
+       {std::vector<float>{0.001f, 0.999f}, std::vector<float>{0.25f, 0.75f}, std::vector<float>{0.0f, 1.0f}}) {
+    SCOPED_TRACE(::testing::Message() << "a " << ab[0] << " b " << ab[1]);
+    auto y = y0;
+    cpu::axpby(n, x.data(), y.data(), ab.data());
+    auto dx = buffer_from(gpu(), x), dy = buffer_from(gpu(), y0), dab = buffer_from(gpu(), ab);
+    gpu().axpby(n, dx.data(), dy.data(), dab.data());
+    // The kernel rounds the two products and the sum on their own; an FMA
+    // build of the CPU's loop differs from it by an ulp of the terms.
+    EXPECT_TRUE(all_close(to_host(dy), y, 1e-7, 1e-6));
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Sizes, CudaOps, ::testing::Values(kSmall, kTypical), size_name);
 
 // ---------------------------------------------------------------- whole model
@@ -686,6 +703,40 @@ TEST_P(CudaModel, RecordedStepsReplayWithEachStepsValues) {
   EXPECT_TRUE(bit_equal(recorded.get_params(), direct.get_params())) << "parameters";
   EXPECT_TRUE(bit_equal(recorded.get_moment(0), direct.get_moment(0))) << "first moment";
   EXPECT_TRUE(bit_equal(recorded.get_moment(1), direct.get_moment(1))) << "second moment";
+}
+
+// The same with --l2sp's pull and --ema's average on (issue 23): their
+// weights change every step (the learning rate, the decay's warm-up), so a
+// recording must read them from the step's scalars, not keep the first's.
+TEST_P(CudaModel, RecordedStepsWithTheLeversReplayEachStepsWeights) {
+  const Size s = GetParam();
+  const ModelConfig cfg = config_for(s);
+  Model<float> direct(*gpu_, cfg), recorded(*gpu_, cfg);
+  set_same_params(cfg, 23, direct, recorded);
+  const auto anchor = init_params(cfg, 24);
+  for (auto* m : {&direct, &recorded}) {
+    m->set_anchor(anchor);
+    m->set_average(anchor);
+  }
+  for (int step = 1; step <= 4; ++step) {
+    const Batch batch = random_batch(s, 80 + step);
+    StepOptions so;
+    so.backward = true;
+    AdamWArgs a;
+    a.lr = 1e-3 * step;
+    a.weight_decay = 0;
+    a.l2sp = 2.0 * step;
+    a.ema_decay = 0.5 + 0.1 * step;
+    a.step = step;
+    direct.forward(batch, so);
+    direct.optimizer_step(a);
+    recorded.train_step(batch, so, a);
+  }
+  recorded.take_step_log();
+  EXPECT_EQ(recorded.recorded_steps(), 1u);
+  EXPECT_TRUE(bit_equal(recorded.get_params(), direct.get_params())) << "parameters";
+  EXPECT_TRUE(bit_equal(recorded.get_average(), direct.get_average())) << "average";
+  EXPECT_FALSE(bit_equal(direct.get_average(), direct.get_params())) << "the average lags the parameters";
 }
 
 // A larger batch than any before moves the workspace; the recordings, which

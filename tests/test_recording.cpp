@@ -83,6 +83,9 @@ class TapeBackend final : public Backend<float> {
                   const AdamWScalars<float>* s) override {
     op([=] { cpu_.adamw_step(n, p, g, m, v, norm, s); });
   }
+  void axpby(std::size_t n, const float* x, float* y, const float* ab) override {
+    op([=] { cpu_.axpby(n, x, y, ab); });
+  }
   void fill(std::size_t n, float value, float* x) override {
     op([=] { cpu_.fill(n, value, x); });
   }

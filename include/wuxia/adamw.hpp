@@ -15,6 +15,10 @@ struct AdamWArgs {
   double weight_decay = 0.0;
   long long step = 1;  // 1-based, for bias correction
   double clip = 0.0;   // global-norm clip threshold; 0 = no clipping
+  // Not AdamW's, but applied by Model around it (Backend::axpby), where the
+  // model holds the buffers they need (Model::set_anchor, set_average):
+  double l2sp = 0.0;       // before the update: param -= lr * l2sp * (param - anchor) (decoupled, as weight decay)
+  double ema_decay = 0.0;  // after it: average = ema_decay * average + (1 - ema_decay) * param
 };
 
 // One AdamW step's scalars as the update uses them, rounded to T once, on the

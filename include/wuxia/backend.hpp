@@ -177,6 +177,13 @@ class Backend : public Memory {
   virtual void adamw_step(std::size_t n, T* param, const T* grad, T* m, T* v, const T* norm,
                           const AdamWScalars<T>* s) = 0;
 
+  // y[i] = ab[0] * x[i] + ab[1] * y[i]: the exponential moving average of
+  // the parameters (--ema) and the pull toward the base's weights (--l2sp),
+  // whose weights change every step (hence read from backend memory).
+  //   x: [n] in.   y: [n] in/out; must not overlap x.
+  //   ab: [2] in: the two weights.
+  virtual void axpby(std::size_t n, const T* x, T* y, const T* ab) = 0;
+
   // x[i] = value.   x: [n] out.
   virtual void fill(std::size_t n, T value, T* x) = 0;
   // dst[i] = src[i].   src: [n] in.   dst: [n] out; must not overlap src.

@@ -1,7 +1,8 @@
 #pragma once
 // Checkpoints (DESIGN "Checkpoints"): one .safetensors file holding the
 // parameters under PyTorch's names, the AdamW moments under optim.m.<name> /
-// optim.v.<name>, and __metadata__ with the model config, vocabulary, styles,
+// optim.v.<name>, the --ema average under ema.<name>, the --l2sp anchor under
+// anchor.<name>, and __metadata__ with the model config, vocabulary, styles,
 // training settings and state, the training names (for --novel and exact
 // resume), the lineage of a fine-tuned model, a format version and a CRC-32
 // of the data section, continued over the rest of the header so that damage
@@ -32,6 +33,10 @@ struct TrainSettings {
   int64_t decay_steps = 0;  // cosine decay horizon; after it lr stays at lr * min_lr_ratio
   double min_lr_ratio = 0.1;
   uint64_t seed = 1;
+  // Issue 23's levers, both 0 (off) by default; stored only when on, so a
+  // checkpoint without them reads as off.
+  double ema = 0;   // decay of the parameter average (--ema); 0 = none kept
+  double l2sp = 0;  // pull toward the starting weights (--l2sp), replacing weight_decay; 0 = off
 };
 
 struct TrainState {
@@ -58,6 +63,10 @@ struct Checkpoint {
   TrainState state;
   std::vector<float> params;          // flat, ParamLayout order
   std::vector<float> adam_m, adam_v;  // same layout; empty when not saved
+  // Training state of the levers, same layout; empty when off (and in a
+  // best.safetensors written with --ema, whose params are the average):
+  std::vector<float> average;  // the --ema average, tensors ema.<name>
+  std::vector<float> anchor;   // the weights --l2sp pulls toward, tensors anchor.<name>
   // Training and validation names per style (index = style).
   std::vector<std::vector<std::u32string>> train_names, val_names;
   // What this model was initialised from: the base first, then the base's

@@ -33,6 +33,8 @@ void grad_norm(std::size_t n, const T* x, T* out);
 template <class T>
 void adamw_step(std::size_t n, T* param, const T* grad, T* m, T* v, const T* norm, const AdamWScalars<T>& s);
 template <class T>
+void axpby(std::size_t n, const T* x, T* y, const T* ab);
+template <class T>
 void fill(std::size_t n, T value, T* x);
 template <class T>
 void copy(std::size_t n, const T* src, T* dst);
@@ -97,6 +99,7 @@ class CpuBackend final : public Backend<T> {
   void adamw_step(std::size_t n, T* p, const T* g, T* m, T* v, const T* norm, const AdamWScalars<T>* s) override {
     cpu::adamw_step(n, p, g, m, v, norm, *s);
   }
+  void axpby(std::size_t n, const T* x, T* y, const T* ab) override { cpu::axpby(n, x, y, ab); }
   void fill(std::size_t n, T value, T* x) override { cpu::fill(n, value, x); }
   void copy(std::size_t n, const T* src, T* dst) override { cpu::copy(n, src, dst); }
 };

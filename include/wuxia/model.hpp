@@ -43,6 +43,21 @@ class Model {
   template <class U>
   void set_moment(int which, const std::vector<U>& host);
 
+  // The weights --l2sp pulls toward (AdamWArgs::l2sp), and the average of
+  // the parameters that --ema keeps (AdamWArgs::ema_decay): buffers of the
+  // parameters' layout, absent until set. Setting one drops the recorded
+  // steps (their ops change).
+  template <class U>
+  void set_anchor(const std::vector<U>& host);
+  template <class U>
+  void set_average(const std::vector<U>& host);
+  bool has_average() const { return average_.size() != 0; }
+  std::vector<T> get_average() const;
+  // Exchanges the parameters and the average (no copy; the bits are kept):
+  // between two calls, forward() and inference run on the average. No
+  // training step may run between them.
+  void swap_average();
+
   // Runs the batch; returns the summed NLL over valid targets (waits for the
   // device). With opts.backward, grads() holds d(mean NLL)/d(params) afterwards.
   // row_loss, when given, receives the NLL of each (t, b) position [T*B].
@@ -122,15 +137,19 @@ class Model {
   ParamLayout layout_;
   Offsets off_;
   Buffer<T> params_, grads_, m_, v_;
-  Buffer<T> norm_;  // [1]
-  Buffer<T> loss_;  // [1]
+  Buffer<T> anchor_, average_;  // empty unless set_anchor / set_average
+  Buffer<T> norm_;              // [1]
+  Buffer<T> loss_;              // [1]
   // This step's scalars, in backend memory (backend.hpp says why), filled on
   // the host and uploaded together: one upload a step, not three.
   struct StepScalars {
     AdamWScalars<T> adamw;
     T xent_scale;           // 1 / the batch's targets
     uint64_t dropout_step;  // the dropout key's step
+    T anchor_ab[2];         // axpby weights of the pull toward anchor_
+    T average_ab[2];        // and of the average's update
   };
+  void set_extra_scalars(const AdamWArgs& args);
   StepScalars scalars_host_{};
   Buffer<StepScalars> scalars_;  // [1]
   void upload_scalars() { scalars_.upload(&scalars_host_, 1); }

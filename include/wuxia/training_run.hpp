@@ -51,7 +51,12 @@ struct TrainOptions {
 double learning_rate(const TrainSettings& s, int64_t step);
 // Forward/backward options and AdamW arguments of 1-based training step `step`.
 StepOptions train_step_options(const TrainSettings& s, int64_t step);
+// (With --l2sp the pull toward the starting weights replaces weight decay.)
 AdamWArgs adamw_args(const TrainSettings& s, int64_t step);
+// The --ema decay of 1-based `step`: min(s.ema, (1 + step) / (10 + step)),
+// the warm-up of TensorFlow's ExponentialMovingAverage, so that the average
+// is not held back by the first, random-ish weights; 0 when off.
+double ema_decay(const TrainSettings& s, int64_t step);
 
 // The validation split: min(1000, 10%) of all names (at least one), chosen by
 // a permutation keyed by the seed. Returns per-style train and val lists.
@@ -122,11 +127,13 @@ class TrainingRun {
   };
   Losses read_losses();
 
-  // Mean NLL per token on the validation names (no dropout).
+  // Mean NLL per token on the validation names (no dropout), of the
+  // weights the run is judged by: the --ema average when kept.
   double evaluate();
   // evaluate(), then best/last bookkeeping: on a new best the state records
   // it and `best_path` is written (when not empty); `last_path` always (when
-  // not empty). Throws, writing nothing, on a non-finite loss.
+  // not empty). With --ema, best's parameters are the average that was
+  // evaluated (and it holds no optimizer state: resume from last). Throws, writing nothing, on a non-finite loss.
   struct Evaluation {
     double val_loss = 0;
     bool improved = false;
@@ -134,7 +141,8 @@ class TrainingRun {
   };
   Evaluation evaluate_and_checkpoint(const std::string& best_path, const std::string& last_path);
 
-  // The checkpoint of now: parameters and moments read back from the model.
+  // The checkpoint of now: parameters, moments and the --ema average read
+  // back from the model.
   const Checkpoint& snapshot();
 
   // Why recording the step failed, once, if it did ("" otherwise).

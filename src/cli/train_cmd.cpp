@@ -111,6 +111,8 @@ int cmd_train(int argc, char** argv) {
     ("lr", "peak learning rate (AdamW)", cxxopts::value<double>()->default_value(std::to_string(d.lr)))
     ("weight-decay", "AdamW decoupled weight decay", cxxopts::value<double>()->default_value(std::to_string(d.weight_decay)))
     ("clip", "global gradient-norm clip (0 = off)", cxxopts::value<double>()->default_value(std::to_string(d.clip)))
+    ("ema", "keep an exponential moving average of the weights with this decay (e.g. 0.999; warmed up as min(DECAY, (1+step)/(10+step))), evaluated and saved as best (0 = off)", cxxopts::value<double>()->default_value("0"))
+    ("l2sp", "fine-tuning: pull the weights toward the ones it started from with this strength, instead of weight decay toward zero (L2-SP, decoupled as AdamW's decay; 0 = off)", cxxopts::value<double>()->default_value("0"))
     ("warmup", "warm-up steps (-1 = min(100, steps/10))", cxxopts::value<int64_t>()->default_value("-1"))
     ("decay-steps", "cosine decay horizon (0 = the run's step count)", cxxopts::value<int64_t>()->default_value("0"))
     ("steps", "train until this step (default " + std::to_string(kDefaultSteps) + ")", cxxopts::value<int64_t>())
@@ -157,6 +159,8 @@ int cmd_train(int argc, char** argv) {
   o.settings.lr = r["lr"].as<double>();
   o.settings.weight_decay = r["weight-decay"].as<double>();
   o.settings.clip = r["clip"].as<double>();
+  o.settings.ema = r["ema"].as<double>();
+  o.settings.l2sp = r["l2sp"].as<double>();
   o.settings.warmup = r["warmup"].as<int64_t>();
   o.settings.decay_steps = r["decay-steps"].as<int64_t>();
   o.settings.seed = r["seed"].as<uint64_t>();
@@ -176,6 +180,8 @@ int cmd_train(int argc, char** argv) {
   need(o.settings.lr > 0 && std::isfinite(o.settings.lr), "--lr must be greater than 0");
   need(o.settings.weight_decay >= 0, "--weight-decay must be 0 or more");
   need(o.settings.clip >= 0, "--clip must be 0 (off) or more");
+  need(o.settings.ema >= 0 && o.settings.ema < 1, "--ema must be in [0, 1) (0 = off), e.g. 0.999");
+  need(o.settings.l2sp >= 0 && std::isfinite(o.settings.l2sp), "--l2sp must be 0 (off) or more");
   need(o.settings.warmup >= -1, "--warmup must be -1 (auto) or more");
   need(o.settings.decay_steps >= 0, "--decay-steps must be 0 (auto) or more");
   need(!r.count("steps") || o.steps >= 1, "--steps must be at least 1");
@@ -193,7 +199,7 @@ int cmd_train(int argc, char** argv) {
   // What the user gave of what a checkpoint fixes: checked against it on
   // --resume (equal values pass), and the model's shape on --init.
   for (const char* f : {"embed", "hidden", "layers", "dropout", "batch", "lr", "weight-decay", "clip", "warmup",
-                        "decay-steps", "seed", "val"}) {
+                        "decay-steps", "seed", "val", "ema", "l2sp"}) {
     if (r.count(f)) o.given.push_back(f);
   }
   const int64_t base_steps = r["base-steps"].as<int64_t>();

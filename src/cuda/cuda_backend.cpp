@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "adamw.cuh"
+#include "axpby.cuh"
 #include "common.cuh"
 #include "dropout.cuh"
 #include "elementwise.cuh"
@@ -317,6 +318,9 @@ class CudaBackend final : public Backend<float> {
   void adamw_step(std::size_t n, float* param, const float* grad, float* m, float* v, const float* norm,
                   const AdamWScalars<float>* s) override {
     kern::adamw_step(n, param, grad, m, v, norm, s, stream_.get());
+  }
+  void axpby(std::size_t n, const float* x, float* y, const float* ab) override {
+    kern::axpby(n, x, y, ab, stream_.get());
   }
   void fill(std::size_t n, float value, float* x) override { kern::fill(n, value, x, stream_.get()); }
   void copy(std::size_t n, const float* src, float* dst) override { kern::copy(n, src, dst, stream_.get()); }

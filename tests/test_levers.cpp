@@ -1,0 +1,366 @@
+// Issue 23's training levers: the parameter average (--ema) and the pull
+// toward the starting weights (--l2sp). The update on small cases computed
+// in double, off by default changing nothing, exact resume with both on at
+// different thread counts, best holding the evaluated average, and the flags.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <functional>
+#include <random>
+#include <sstream>
+
+#include "test_util.hpp"
+#include "wuxia/checkpoint.hpp"
+#include "wuxia/cpu_backend.hpp"
+#include "wuxia/error.hpp"
+#include "wuxia/evaluate.hpp"
+#include "wuxia/model.hpp"
+#include "wuxia/trainer.hpp"
+#include "wuxia/training_run.hpp"
+
+using namespace wuxia;
+
+namespace {
+
+Backend<float>& cpu_backend() {
+  static cpu::CpuBackend<float> be(2);
+  return be;
+}
+
+// Two casts: the base learns the first, the fine-tune the second (new characters, so new rows).
+const char* kBaseNames =
+    "令狐冲\n任我行\n任盈盈\n岳不群\n林平之\n东方不败\n向问天\n风清扬\n田伯光\n仪琳\n"
+    "郭靖\n黄蓉\n杨过\n小龙女\n洪七公\n欧阳锋\n黄药师\n一灯大师\n周伯通\n王重阳\n";
+const char* kTuneNames =
+    "张无忌\n赵敏\n周芷若\n张三丰\n谢逊\n殷素素\n萧峰\n段誉\n虚竹\n王语嫣\n"
+    "乔峰\n阿朱\n阿紫\n游坦之\n慕容复\n丁春秋\n苏星河\n李秋水\n天山童姥\n无崖子\n";
+
+TrainOptions small_run(const test::TempDir& dir, const std::string& out, const char* names) {
+  test::write_file(dir.file(std::string(names == kBaseNames ? "base" : "tune") + ".txt"), names);
+  TrainOptions o;
+  o.data = {{"names", dir.file(std::string(names == kBaseNames ? "base" : "tune") + ".txt")}};
+  o.out_dir = dir.file(out);
+  o.model.embed = 8;
+  o.model.hidden = 16;
+  o.model.layers = 2;
+  o.model.dropout = 0.2;
+  o.settings.batch = 8;
+  o.settings.seed = 11;
+  o.settings.warmup = 2;
+  o.settings.decay_steps = 12;
+  o.eval_every = 3;
+  o.quiet = true;
+  return o;
+}
+
+// A base model (6 steps on kBaseNames) in dir/base; returns its last checkpoint.
+std::string make_base(const test::TempDir& dir) {
+  std::ostringstream log;
+  TrainOptions o = small_run(dir, "base", kBaseNames);
+  o.steps = 6;
+  train(o, cpu_backend(), log);
+  return dir.file("base/last.safetensors");
+}
+
+// A fine-tune of `base` on kTuneNames with both levers on.
+TrainOptions lever_run(const test::TempDir& dir, const std::string& out, const std::string& base) {
+  TrainOptions o = small_run(dir, out, kTuneNames);
+  o.init = base;
+  o.settings.lr = 1e-2;
+  o.settings.ema = 0.8;
+  o.settings.l2sp = 3.0;
+  return o;
+}
+
+std::vector<double> random_vector(std::size_t n, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  std::vector<double> x(n);
+  for (double& v : x) v = u(gen);
+  return x;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST(Axpby, BlendsByTheTwoWeightsReadFromMemory) {
+  const std::vector<double> x{1.0, -2.0, 0.5}, ab{0.25, 0.75};
+  std::vector<double> y{4.0, 8.0, -1.0};
+  cpu::axpby(x.size(), x.data(), y.data(), ab.data());
+  EXPECT_EQ(y, (std::vector<double>{0.25 + 3.0, -0.5 + 6.0, 0.125 - 0.75}));
+}
+
+TEST(Ema, DecayWarmsUpThenHoldsAtTheGivenValue) {
+  TrainSettings s;
+  EXPECT_EQ(ema_decay(s, 5), 0.0) << "off by default";
+  s.ema = 0.9;
+  EXPECT_DOUBLE_EQ(ema_decay(s, 1), 2.0 / 11.0);
+  EXPECT_DOUBLE_EQ(ema_decay(s, 50), 51.0 / 60.0);
+  EXPECT_DOUBLE_EQ(ema_decay(s, 80), 0.9) << "(1 + 80) / 90 = 0.9";
+  EXPECT_DOUBLE_EQ(ema_decay(s, 100000), 0.9);
+}
+
+// One optimizer step with a zero gradient leaves only the two levers: the
+// pull p - lr * l2sp * (p - anchor) (AdamW's own update is 0 / (0 + eps)),
+// then the average's d * avg + (1 - d) * p.
+TEST(Levers, OneStepWithAZeroGradientIsThePullThenTheAverage) {
+  cpu::CpuBackend<double> be(1);
+  ModelConfig cfg;
+  cfg.vocab = 5;
+  cfg.embed = 3;
+  cfg.hidden = 4;
+  cfg.layers = 1;
+  Model<double> model(be, cfg);
+  const std::size_t n = model.layout().total();
+  const std::vector<double> p = random_vector(n, 1), anchor = random_vector(n, 2), avg = random_vector(n, 3);
+  model.set_params(p);
+  model.set_anchor(anchor);
+  model.set_average(avg);
+  AdamWArgs a;
+  a.lr = 0.1;
+  a.weight_decay = 0;
+  a.l2sp = 2.0;
+  a.ema_decay = 0.75;
+  a.clip = 0;
+  model.optimizer_step(a);
+  const std::vector<double> p1 = model.get_params(), avg1 = model.get_average();
+  for (std::size_t i = 0; i < n; ++i) {
+    const double want = p[i] - 0.1 * 2.0 * (p[i] - anchor[i]);
+    ASSERT_NEAR(p1[i], want, 1e-15) << i;
+    ASSERT_NEAR(avg1[i], 0.75 * avg[i] + 0.25 * want, 1e-15) << i;
+  }
+}
+
+// With neither lever the optimizer issues exactly the ops it did before them.
+TEST(Levers, OffTheOptimizerStepIsPlainAdamWBitForBit) {
+  cpu::CpuBackend<float> be(1);
+  ModelConfig cfg;
+  cfg.vocab = 7;
+  cfg.embed = 4;
+  cfg.hidden = 5;
+  cfg.layers = 1;
+  Model<float> model(be, cfg);
+  const std::size_t n = model.layout().total();
+  std::vector<float> p(n), g(n), m(n, 0.0f), v(n, 0.0f);
+  const auto pd = random_vector(n, 4), gd = random_vector(n, 5);
+  std::copy(pd.begin(), pd.end(), p.begin());
+  std::copy(gd.begin(), gd.end(), g.begin());
+  model.set_params(p);
+  model.grads().upload(g.data(), n);
+  TrainSettings s;  // the defaults: weight decay 0.1, clip 1, no levers
+  const AdamWArgs a = adamw_args(s, 3);
+  model.optimizer_step(a);
+  float norm = 0;
+  cpu::grad_norm(n, g.data(), &norm);
+  cpu::adamw_step(n, p.data(), g.data(), m.data(), v.data(), &norm, AdamWScalars<float>::from(a));
+  EXPECT_TRUE(test::bit_equal(model.get_params(), p));
+  EXPECT_FALSE(model.has_average());
+}
+
+TEST(Levers, OffByDefaultACheckpointHoldsNeitherTheirTensorsNorTheirSettings) {
+  test::TempDir dir;
+  std::ostringstream log;
+  TrainOptions o = small_run(dir, "run", kBaseNames);
+  o.steps = 3;
+  train(o, cpu_backend(), log);
+  for (const char* f : {"run/last.safetensors", "run/best.safetensors"}) {
+    const std::string bytes = test::read_file(dir.file(f));
+    ASSERT_GT(bytes.size(), 8u);
+    uint64_t len = 0;
+    for (int k = 7; k >= 0; --k) len = len << 8 | static_cast<unsigned char>(bytes[k]);
+    const std::string header = bytes.substr(8, len);
+    ASSERT_NE(header.find("\"embedding.weight\""), std::string::npos) << "the header was read";
+    EXPECT_EQ(header.find("\"ema."), std::string::npos) << f;
+    EXPECT_EQ(header.find("\"anchor."), std::string::npos) << f;
+    EXPECT_EQ(header.find("ema\\\":"), std::string::npos) << f;
+    EXPECT_EQ(header.find("l2sp"), std::string::npos) << f;
+    const Checkpoint ck = load_checkpoint(dir.file(f));
+    EXPECT_EQ(ck.settings.ema, 0.0);
+    EXPECT_EQ(ck.settings.l2sp, 0.0);
+    EXPECT_TRUE(ck.average.empty());
+    EXPECT_TRUE(ck.anchor.empty());
+  }
+}
+
+// The average after each step, recomputed in double from the parameters
+// the run went through, and evaluate() judging the average, not the weights.
+TEST(Ema, TheAverageFollowsTheParametersAndIsWhatEvaluateJudges) {
+  test::TempDir dir;
+  std::ostringstream log;
+  TrainOptions o = small_run(dir, "run", kBaseNames);
+  o.steps = 8;
+  o.settings.ema = 0.7;
+  TrainingRun run(o, cpu_backend(), log);
+  const std::vector<float> p0 = run.model().get_params();
+  std::vector<double> avg(p0.begin(), p0.end());
+  EXPECT_TRUE(test::bit_equal(run.model().get_average(), p0)) << "the average starts at the starting weights";
+  for (int64_t s = 1; s <= 8; ++s) {
+    run.take_step();
+    const std::vector<float> p = run.model().get_params();
+    const double d = ema_decay(run.settings(), s);
+    for (std::size_t i = 0; i < avg.size(); ++i) avg[i] = d * avg[i] + (1 - d) * p[i];
+  }
+  const std::vector<float> got = run.model().get_average(), p = run.model().get_params();
+  double far_from_p = 0;
+  for (std::size_t i = 0; i < avg.size(); ++i) {
+    ASSERT_NEAR(got[i], avg[i], 1e-6) << i;
+    far_from_p = std::max(far_from_p, std::abs(avg[i] - p[i]));
+  }
+  EXPECT_GT(far_from_p, 1e-3) << "the average lags the weights (else this test shows nothing)";
+
+  const double judged = run.evaluate();
+  EXPECT_TRUE(test::bit_equal(run.model().get_params(), p)) << "evaluate() puts the weights back";
+  Model<float> avg_model(cpu_backend(), run.checkpoint().config);
+  avg_model.set_params(got);
+  EXPECT_EQ(judged, evaluate(avg_model, run.val_examples(), run.eval_batch()).loss());
+}
+
+TEST(Ema, BestHoldsTheEvaluatedAverageAndCannotBeResumed) {
+  test::TempDir dir;
+  std::ostringstream log;
+  TrainOptions o = small_run(dir, "run", kBaseNames);
+  o.steps = 3;
+  o.eval_every = 3;
+  o.settings.ema = 0.5;
+  train(o, cpu_backend(), log);
+  const Checkpoint last = load_checkpoint(dir.file("run/last.safetensors"));
+  const Checkpoint best = load_checkpoint(dir.file("run/best.safetensors"));
+  ASSERT_EQ(last.state.best_step, 3) << "one evaluation: the best is the last step";
+  EXPECT_TRUE(test::bit_equal(best.params, last.average));
+  EXPECT_FALSE(test::bit_equal(best.params, last.params));
+  EXPECT_TRUE(best.average.empty() && best.adam_m.empty()) << "best holds the model only";
+  Model<float> m(cpu_backend(), best.config);
+  m.set_params(best.params);
+  const Vocab vocab = best.vocab();
+  EXPECT_EQ(evaluate(m, encode_names(vocab, best.val_names), 256).loss(), best.state.best_val_loss);
+
+  TrainOptions again;
+  again.resume = dir.file("run/best.safetensors");
+  again.out_dir = dir.file("run");
+  again.steps = 6;
+  again.quiet = true;
+  const std::string e = error_of([&] { train(again, cpu_backend(), log); });
+  EXPECT_NE(e.find("resume from the run's last.safetensors"), std::string::npos) << e;
+}
+
+// The issue's condition: exact resume with the levers' state. The straight
+// run on 1 thread, the interrupted one and its continuation on 3.
+TEST(Levers, ResumeWithEmaAndL2spIsBitForBitAtAnyThreadCount) {
+  test::TempDir dir;
+  const std::string base = make_base(dir);
+  std::ostringstream log;
+  cpu::set_threads(1);
+  TrainOptions straight = lever_run(dir, "straight", base);
+  straight.steps = 12;
+  train(straight, cpu_backend(), log);
+  cpu::set_threads(3);
+  TrainOptions first = lever_run(dir, "split", base);
+  first.steps = 7;
+  train(first, cpu_backend(), log);
+  TrainOptions rest;
+  rest.resume = dir.file("split/last.safetensors");
+  rest.out_dir = dir.file("split");
+  rest.steps = 12;
+  rest.eval_every = 3;
+  rest.quiet = true;
+  rest.settings.ema = 0.8;
+  rest.given = {"ema"};  // repeated with the checkpoint's value: accepted
+  train(rest, cpu_backend(), log);
+  cpu::set_threads(2);
+  const Checkpoint a = load_checkpoint(dir.file("straight/last.safetensors"));
+  const Checkpoint b = load_checkpoint(dir.file("split/last.safetensors"));
+  EXPECT_EQ(b.state.step, 12);
+  EXPECT_EQ(b.settings.ema, 0.8);
+  EXPECT_EQ(b.settings.l2sp, 3.0);
+  EXPECT_TRUE(test::bit_equal(a.params, b.params));
+  EXPECT_TRUE(test::bit_equal(a.adam_v, b.adam_v));
+  EXPECT_TRUE(test::bit_equal(a.average, b.average));
+  EXPECT_TRUE(test::bit_equal(a.anchor, b.anchor));
+  EXPECT_FALSE(a.average.empty() || a.anchor.empty());
+  EXPECT_EQ(a.state.best_val_loss, b.state.best_val_loss);
+  EXPECT_TRUE(test::bit_equal(load_checkpoint(dir.file("straight/best.safetensors")).params,
+                              load_checkpoint(dir.file("split/best.safetensors")).params));
+}
+
+// The anchor is the fine-tune's starting point: the base's rows where it
+// had them; and the pull keeps the weights nearer to it than weight decay.
+TEST(L2sp, AnchorIsTheStartAndThePullKeepsTheWeightsNearIt) {
+  test::TempDir dir;
+  const std::string base = make_base(dir);
+  std::ostringstream log;
+  auto distance = [](const Checkpoint& ck) {
+    double d = 0;
+    for (std::size_t i = 0; i < ck.params.size(); ++i) d += std::pow(ck.params[i] - ck.anchor[i], 2);
+    return std::sqrt(d);
+  };
+  TrainOptions o = lever_run(dir, "pulled", base);
+  o.settings.ema = 0;
+  o.settings.l2sp = 20.0;
+  o.steps = 12;
+  TrainingRun start(o, cpu_backend(), log);
+  const Checkpoint& s = start.checkpoint();
+  EXPECT_TRUE(test::bit_equal(s.anchor, s.params)) << "the anchor is where the fine-tune starts";
+  train(o, cpu_backend(), log);
+  const Checkpoint pulled = load_checkpoint(dir.file("pulled/last.safetensors"));
+  TrainOptions p = lever_run(dir, "free", base);
+  p.settings.ema = 0;
+  p.settings.l2sp = 1e-9;  // on (so the anchor is kept to measure against), but too weak to pull
+  p.steps = 12;
+  train(p, cpu_backend(), log);
+  const Checkpoint free = load_checkpoint(dir.file("free/last.safetensors"));
+  EXPECT_LT(distance(pulled), 0.8 * distance(free));
+}
+
+TEST(Levers, BadValuesAndChangesOnResumeAreRefusedNamingTheFlag) {
+  test::TempDir dir;
+  std::ostringstream log;
+  TrainOptions o = small_run(dir, "run", kBaseNames);
+  o.steps = 3;
+  o.settings.ema = 1.0;
+  EXPECT_NE(error_of([&] { train(o, cpu_backend(), log); }).find("--ema must be in [0, 1)"), std::string::npos);
+  o.settings.ema = 0;
+  o.settings.l2sp = -1;
+  EXPECT_NE(error_of([&] { train(o, cpu_backend(), log); }).find("--l2sp must be 0 (off) or more"), std::string::npos);
+  o.settings.l2sp = 1;
+  EXPECT_NE(error_of([&] { train(o, cpu_backend(), log); }).find("--l2sp pulls toward"), std::string::npos)
+      << "no --init: nothing to stay near";
+  o.settings.l2sp = 0;
+  train(o, cpu_backend(), log);
+  TrainOptions rest;
+  rest.resume = dir.file("run/last.safetensors");
+  rest.out_dir = dir.file("run");
+  rest.steps = 6;
+  rest.quiet = true;
+  rest.settings.ema = 0.99;
+  rest.given = {"ema"};
+  EXPECT_NE(error_of([&] { train(rest, cpu_backend(), log); }).find("--ema 0.99 cannot change on --resume"),
+            std::string::npos);
+  rest.settings.ema = 0;
+  rest.settings.l2sp = 0.5;
+  rest.given = {"l2sp"};
+  EXPECT_NE(error_of([&] { train(rest, cpu_backend(), log); }).find("--l2sp 0.5 cannot change on --resume"),
+            std::string::npos);
+}
+
+TEST(Levers, TheCommandLineRefusesBadValuesNamingTheFlag) {
+  test::TempDir dir;
+  test::write_file(dir.file("n.txt"), kBaseNames);
+  const std::string common = " --data " + dir.file("n.txt") + " --out " + dir.file("o") + " --steps 1 --from-scratch";
+  const test::RunResult a = test::run_wuxia("train --ema 1.5" + common);
+  EXPECT_NE(a.code, 0);
+  EXPECT_NE(a.out.find("--ema must be in [0, 1)"), std::string::npos) << a.out;
+  const test::RunResult b = test::run_wuxia("train --l2sp -2" + common);
+  EXPECT_NE(b.code, 0);
+  EXPECT_NE(b.out.find("--l2sp must be 0 (off) or more"), std::string::npos) << b.out;
+  const test::RunResult c = test::run_wuxia("train --l2sp 2" + common);
+  EXPECT_NE(c.code, 0);
+  EXPECT_NE(c.out.find("--l2sp pulls toward"), std::string::npos) << c.out;
+}
