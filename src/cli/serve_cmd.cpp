@@ -1,10 +1,17 @@
 #include <iostream>
 
 #include "cli.hpp"
+#include "wuxia/error.hpp"
 #include "wuxia/serve.hpp"
 
 namespace wuxia::cli {
 
+#if WUXIA_NO_SERVE
+// A build that makes one program of the sources without cpp-httplib's
+// library (the host emulation of the CUDA code: DESIGN "Serving") has no
+// server to start.
+int cmd_serve(int, char**) { throw Error("this wuxia was built without wuxia serve (WUXIA_NO_SERVE)"); }
+#else
 int cmd_serve(int argc, char** argv) {
   const ServeOptions d;
   cxxopts::Options opts("wuxia serve",
@@ -29,5 +36,6 @@ int cmd_serve(int argc, char** argv) {
   o.workers = r["workers"].as<int>();
   return serve_until_signal(o, std::cout, std::cerr);
 }
+#endif
 
 }  // namespace wuxia::cli
