@@ -18,9 +18,12 @@ very same batches from the very same weights: `tokens` and `first_loss` must
 agree with `wuxia bench --json`. A step (the timed part) is zero_grad,
 forward, backward, clipping and the AdamW step on a batch already in memory
 (on the device). The loop is what a tuned PyTorch loop is: no per-step host
-sync (each loss is read after the last step), cuDNN's LSTM on a GPU; a
-step's time is the interval between successive step returns, and the total
-runs to the losses' read-back, as `wuxia bench` times it. On a GPU the cuDNN
+sync (each loss is read after the last step), cuDNN's LSTM on a GPU; the
+total runs to the losses' read-back, as `wuxia bench` times it. A step's
+time, as `wuxia bench` takes it (src/cli/bench_steps.hpp): on the CPU the
+interval between successive step returns; on a GPU, where a step returns
+before the device ran it, --steps more steps, each followed by
+torch.cuda.synchronize(). On a GPU the cuDNN
 RNN kernels that ran are logged (torch.profiler).
 
 xent: F.cross_entropy (ignore_index=-1, mean) forward and backward on the
@@ -294,9 +297,10 @@ def cmd_train(a):
         opt.step()
         return loss.detach()
 
-    # All batches on the device before the clock starts.
+    # All batches on the device before the clock starts (on a GPU, those of
+    # the step-time pass too).
     batches = []
-    for step in range(1, total + 1):
+    for step in range(1, total + (a.steps if cuda else 0) + 1):
         tok, tgt, n_tgt = batcher.batch(step - 1)
         batches.append((torch.from_numpy(tok).to(device), torch.from_numpy(tgt).to(device), n_tgt))
     sync = torch.cuda.synchronize if cuda else (lambda: None)
@@ -304,9 +308,9 @@ def cmd_train(a):
     sync()
     if cuda:
         torch.cuda.reset_peak_memory_stats()
-    # As `wuxia bench` times it: a step's time is the interval between the
-    # returns of successive steps (on a GPU nothing waits inside the loop),
-    # the total runs to the last loss read back.
+    # As `wuxia bench` times it: nothing waits inside the loop, the total
+    # runs to the last loss read back; the intervals between step returns are
+    # the step times on the CPU only (a GPU's are taken below).
     times, tokens = [], 0
     t_begin = t_prev = time.perf_counter()
     for step in range(a.warmup + 1, total + 1):
@@ -320,11 +324,22 @@ def cmd_train(a):
     bad = [i + 1 for i, v in enumerate(values) if not math.isfinite(v)]
     if bad:
         sys.exit(f"bench_peer.py: the loss is not finite at step {bad[0]}")
+    if cuda:
+        times = []
+        sync()
+        t_prev = time.perf_counter()
+        for step in range(total + 1, total + a.steps + 1):
+            train_step(step, *batches[step - 1][:2])
+            sync()
+            now = time.perf_counter()
+            times.append(now - t_prev)
+            t_prev = now
     out = {"impl": "pytorch", "device": device.type, "threads": 0 if cuda else torch.get_num_threads(),
            "runtime": torch_info(), "tf32": bool(cuda and a.tf32), "data": a.data, "names": len(seqs),
            "vocab": cfg["vocab"], "embed": a.embed, "hidden": a.hidden, "layers": a.layers, "batch": a.batch,
            "params": sum(p.numel() for p in params), "warmup": a.warmup, "steps": a.steps, "tokens": tokens,
            "seconds": seconds, "tokens_per_sec": tokens / seconds if seconds > 0 else 0.0, **summary(times),
+           "step_timing": "synchronized" if cuda else "host",
            "first_loss": values[0], "last_loss": values[-1], "peak_rss_mib": peak_rss_mib(),
            "peak_device_mib": torch.cuda.max_memory_allocated() / 2**20 if cuda else None}
     if cuda:

@@ -3,7 +3,11 @@
 # image has the CUDA toolkit but not this project's other dependencies
 # (gtest, OpenBLAS, cxxopts, nlohmann-json): the two sm_90 binaries and the
 # shared libraries they need beyond glibc, the driver and cuBLAS, in
-# gpu-bundle/ (git-ignored, ~50 MB; a device call carries 64 MiB at most).
+# gpu-bundle/ (git-ignored). A device call carries 64 MiB at most, the
+# working tree, gpu-bundle/ and local-data/ together: the build leaves out
+# `wuxia serve` (-DWUXIA_SERVE=OFF: cpp-httplib, libssl, libcrypto, brotli
+# and libz are ~7 MB the check never uses), and the script fails if the
+# total would not fit.
 #
 #   scripts/make_gpu_bundle.sh            # then, on the device machine:
 #   WUXIA_GPU_BUILD=gpu-bundle scripts/gpu_check.sh   (carry: gpu-bundle, local-data)
@@ -57,7 +61,7 @@ if [[ -f $build/CMakeCache.txt ]] &&
   ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$(cd "$src" && pwd)" "$build/CMakeCache.txt"; then
   rm -rf "$build/CMakeCache.txt" "$build/CMakeFiles"
 fi
-cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DWUXIA_CUDA=ON -DWUXIA_CUDA_ARCHITECTURES=90 \
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DWUXIA_CUDA=ON -DWUXIA_CUDA_ARCHITECTURES=90 -DWUXIA_SERVE=OFF \
   -DCMAKE_BUILD_WITH_INSTALL_RPATH=ON -DCMAKE_INSTALL_RPATH_USE_LINK_PATH=ON \
   '-DCMAKE_INSTALL_RPATH=$ORIGIN/lib;$ORIGIN/../lib;$ORIGIN;$ORIGIN/..' >/dev/null
 cmake --build "$build" -j "$jobs" --target wuxia wuxia_cuda wuxia_tests
@@ -180,5 +184,31 @@ fi
 ((status == 0)) || exit 1
 echo "bundle checked: libraries resolve from the bundle in a clean environment, wuxia runs;" \
   "$(wc -l <"$bundle/KERNELS") project kernels for the sanitizer filter"
-du -sh "$bundle"
 ls -R "$bundle/lib"
+
+# ---- what a device call would carry: at most 64 MiB ----------------------------
+# The working tree's files (tracked, and untracked ones git does not ignore),
+# gpu-bundle/ and local-data/ (the benchmark's and the training run's data)
+# travel together.
+limit=$((64 * 1024 * 1024))
+tree_bytes=$( (git ls-files -z; git ls-files -z --others --exclude-standard) |
+  { xargs -0 -r stat -c %s -- 2>/dev/null || true; } | awk '{s += $1} END {print s + 0}')
+bundle_bytes=$(du -sb "$bundle" | cut -f1)
+data_bytes=0
+data_note="local-data/ absent here, not counted: add its size if the call carries it"
+if [[ -d local-data ]]; then
+  data_bytes=$(du -sb local-data | cut -f1)
+  data_note="local-data $data_bytes"
+fi
+carry=$((tree_bytes + bundle_bytes + data_bytes))
+mib() { awk -v b="$1" 'BEGIN {printf "%.1f MiB", b / 1048576}'; }
+echo "a device call carries $(mib "$carry") of 64 MiB: tree $(mib "$tree_bytes"), gpu-bundle $(mib "$bundle_bytes")" \
+  "($bundle_bytes bytes), ${data_note/local-data $data_bytes/local-data $(mib "$data_bytes")}"
+if ((carry > limit)); then
+  echo "make_gpu_bundle: tree + gpu-bundle + local-data come to $carry bytes, over the device call's 64 MiB" \
+    "($limit bytes): the call would be refused. Find what grew (du -sb gpu-bundle/lib/* | sort -n);" \
+    "leave out of the build what the GPU check does not run (as -DWUXIA_SERVE=OFF leaves out cpp-httplib" \
+    "and its TLS libraries), or carry a smaller local-data/ (the large benchmark rows read" \
+    "ancient_names.txt)." >&2
+  exit 1
+fi

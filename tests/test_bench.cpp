@@ -3,16 +3,21 @@
 // same bits for any thread count. No timing is asserted here.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <vector>
 
+#include "bench_steps.hpp"
 #include "test_util.hpp"
 #include "wuxia/batch.hpp"
 #include "wuxia/cpu_backend.hpp"
+#include "wuxia/error.hpp"
 #include "wuxia/model.hpp"
 #include "wuxia/rng.hpp"
+#include "wuxia/training_run.hpp"
 
 using namespace wuxia;
 using test::run_wuxia;
@@ -40,6 +45,32 @@ std::vector<float> uniform_floats(std::size_t n, uint64_t key, float scale) {
   std::vector<float> v(n);
   for (std::size_t i = 0; i < n; ++i) v[i] = scale * (2 * rng::uniform(key, rng::kInit, 0, i) - 1);
   return v;
+}
+
+// Stands for an asynchronous device in time_steps(): records which step the
+// run had taken at each synchronize(); the rest is never called.
+class SyncCounter : public Memory {
+ public:
+  const TrainingRun* run = nullptr;
+  std::vector<int64_t> synced_at;
+  void* allocate(std::size_t) override { throw Error("SyncCounter: allocate"); }
+  void deallocate(void*) noexcept override {}
+  void upload(void*, const void*, std::size_t) override { throw Error("SyncCounter: upload"); }
+  void download(void*, const void*, std::size_t) override { throw Error("SyncCounter: download"); }
+  void synchronize() override { synced_at.push_back(run->step()); }
+};
+
+TrainOptions tiny_bench_run(int64_t steps) {
+  TrainOptions o;
+  o.data = {{"jinyong", kData}};
+  o.model.embed = 8;
+  o.model.hidden = 16;
+  o.model.layers = 1;
+  o.model.dropout = 0;
+  o.settings.batch = 8;
+  o.steps = steps;
+  o.quiet = true;
+  return o;
 }
 
 }  // namespace
@@ -283,4 +314,38 @@ TEST(CpuKernels, InferSelectKeepsCopiesAndStartsRows) {
     EXPECT_NEAR(got[3 * V + j], want_fresh[j], 1e-12);
   }
   EXPECT_THROW(model.infer_select({0, 0, 0, 0, 0}, 0), std::exception);  // more rows than room
+}
+
+// On a GPU a step returns before the device has run it: each timed step's
+// time must end at a synchronize() after that step (issue: the H200 run's
+// per-step times were host-side, one interval absorbing the queue), while
+// tokens/s comes from the first pass, which waits for nothing inside.
+TEST(BenchSteps, OnAnAsynchronousDeviceEachTimedStepEndsAtASynchronize) {
+  cpu::CpuBackend<float> cpu(1);
+  SyncCounter device;
+  std::ostringstream log;
+  TrainingRun run(tiny_bench_run(2 + 3), cpu, log);
+  device.run = &run;
+  const cli::TimedSteps t = cli::time_steps(run, device, true, 2, 3);
+  EXPECT_EQ(device.synced_at, (std::vector<int64_t>{5, 6, 7, 8})) << "once after the throughput pass, then per step";
+  EXPECT_EQ(t.step_s.size(), 3u);
+  EXPECT_EQ(run.step(), 8) << "the step times come from as many steps again";
+  EXPECT_GT(t.tokens, 0u);
+  EXPECT_GT(t.seconds, 0);
+  EXPECT_TRUE(std::is_sorted(t.step_s.begin(), t.step_s.end()));
+}
+
+// On the CPU, whose ops return done, the throughput pass's intervals are
+// the step times: no extra steps, no synchronize().
+TEST(BenchSteps, OnTheCpuTheThroughputStepsAreTimedAndNothingWaits) {
+  cpu::CpuBackend<float> cpu(1);
+  SyncCounter device;
+  std::ostringstream log;
+  TrainingRun run(tiny_bench_run(2 + 3), cpu, log);
+  device.run = &run;
+  const cli::TimedSteps t = cli::time_steps(run, device, false, 2, 3);
+  EXPECT_TRUE(device.synced_at.empty());
+  EXPECT_EQ(t.step_s.size(), 3u);
+  EXPECT_EQ(run.step(), 5);
+  EXPECT_GT(t.tokens, 0u);
 }

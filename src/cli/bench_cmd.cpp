@@ -2,12 +2,12 @@
 // `wuxia train` runs (same names, split, vocabulary, Batcher, Model, AdamW and
 // schedule: the shared pieces of src/trainer.cpp), times each step after a
 // warm-up, and reports target tokens per second, the step-time distribution
-// and peak memory. scripts/bench_peer.py prints the same JSON keys for the
-// same model in PyTorch; scripts/bench.sh puts the two side by side.
+// (src/cli/bench_steps.hpp says how each is taken) and peak memory.
+// scripts/bench_peer.py prints the same JSON keys for the same model in
+// PyTorch; scripts/bench.sh puts the two side by side.
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "bench_ops.hpp"
+#include "bench_steps.hpp"
 #include "cli.hpp"
 #include "wuxia/batch.hpp"
 #include "wuxia/cpu_backend.hpp"
@@ -55,48 +56,6 @@ double median(const std::vector<double>& sorted) {
   return n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
 }
 
-// What the timed steps gave.
-struct TimedSteps {
-  int64_t warmup = 0, steps = 0;
-  std::vector<double> step_s;  // sorted
-  std::size_t tokens = 0;
-  double seconds = 0, first_loss = 0, last_loss = 0;
-  double tokens_per_sec() const { return seconds > 0 ? static_cast<double>(tokens) / seconds : 0; }
-};
-
-// The timed steps run as `wuxia train` runs them: take_step, which waits for
-// nothing, and one read-back of the losses at the end. A step's time is the
-// interval between the returns of successive steps: on the CPU that is the
-// step itself; on a GPU the host runs a few steps ahead (until the upload
-// ring waits), so the intervals settle at the GPU's pace, and the total
-// includes draining the queue. The batches are built first.
-TimedSteps time_steps(TrainingRun& run, int64_t warmup, int64_t steps) {
-  using clock = std::chrono::steady_clock;
-  TimedSteps t;
-  t.warmup = warmup;
-  t.steps = steps;
-  const int64_t total = warmup + steps;
-  std::vector<Batch> batches;
-  for (int64_t step = 1; step <= total; ++step) batches.push_back(run.batch(step));
-  for (int64_t step = 1; step <= warmup; ++step) run.take_step(batches[step - 1]);
-  const double warm_first = warmup > 0 ? run.read_losses().first : 0.0;
-  const auto t_begin = clock::now();
-  auto t_prev = t_begin;
-  for (int64_t step = warmup + 1; step <= total; ++step) {
-    run.take_step(batches[step - 1]);
-    const auto now = clock::now();
-    t.step_s.push_back(std::chrono::duration<double>(now - t_prev).count());
-    t_prev = now;
-    t.tokens += batches[step - 1].num_targets;
-  }
-  const TrainingRun::Losses timed = run.read_losses();  // throws, naming the step, on a non-finite loss
-  t.seconds = std::chrono::duration<double>(clock::now() - t_begin).count();
-  t.first_loss = warmup > 0 ? warm_first : timed.first;  // step 1's, as the peer reports
-  t.last_loss = timed.last;
-  std::sort(t.step_s.begin(), t.step_s.end());
-  return t;
-}
-
 // Where the figures were taken.
 struct BenchContext {
   const BackendChoice& be;
@@ -134,6 +93,8 @@ void print_json(const BenchContext& c, TrainingRun& run, const TimedSteps& t) {
                          {"step_ms_p90", 1e3 * percentile(t.step_s, 0.90)},
                          {"step_ms_min", 1e3 * t.step_s.front()},
                          {"step_ms_max", 1e3 * t.step_s.back()},
+                         // GPU: each step waited for (older binaries timed them on the host alone)
+                         {"step_timing", c.cuda() ? "synchronized" : "host"},
                          {"recorded_shapes", run.model().recorded_steps()},
                          {"first_loss", t.first_loss},
                          {"last_loss", t.last_loss},
@@ -153,7 +114,7 @@ void print_text(const BenchContext& c, TrainingRun& run, const TimedSteps& t) {
   if (!c.cuda()) std::cout << ", " << c.threads << " thread(s), " << cpu::blas_info() << ", " << c.wait_policy;
   if (c.cuda()) std::cout << ", " << gpu_description() << (c.tf32 ? ", TF32 GEMMs" : "");
   std::cout << "\n"
-            << "steps:     " << t.steps << " timed after " << t.warmup << " warm-up, " << t.tokens
+            << "steps:     " << t.steps << (c.cuda() ? " (and as many waited for one by one)" : "") << " timed after " << t.warmup << " warm-up, " << t.tokens
             << " target tokens, loss " << t.first_loss << " -> " << t.last_loss << "\n"
             << "tokens/s:  " << std::setprecision(0) << t.tokens_per_sec() << "\n"
             << std::setprecision(3) << "step time: median " << 1e3 * median(t.step_s) << " ms (p10 "
@@ -169,7 +130,8 @@ void print_text(const BenchContext& c, TrainingRun& run, const TimedSteps& t) {
 int cmd_bench(int argc, char** argv) {
   TrainOptions o;
   cxxopts::Options opts("wuxia bench",
-                        "Training throughput: time --steps training steps after --warmup untimed ones.\n"
+                        "Training throughput: time --steps training steps after --warmup untimed ones,\n"
+                        "on a GPU then --steps more, each waited for, for the step-time distribution.\n"
                         "A step is forward, backward, gradient clipping and AdamW on one batch\n"
                         "(the batch is built before the clock starts).\n"
                         "--op xent times the fused softmax-cross-entropy alone (--rows x --vocab logits);\n"
@@ -245,7 +207,7 @@ int cmd_bench(int argc, char** argv) {
   o.steps = warmup + steps;
   std::ostringstream quiet_log;
   TrainingRun run(o, *be.backend, quiet_log);
-  const TimedSteps t = time_steps(run, warmup, steps);
+  const TimedSteps t = time_steps(run, *be.backend, be.kind == DeviceKind::Cuda, warmup, steps);
   const BenchContext c{be, tf32, threads, wait_policy, o.data[0].path};
   if (json) {
     print_json(c, run, t);
