@@ -401,3 +401,13 @@ TEST(CliDefaultRoute, PretrainsTheBaseOnceThenFineTunesFromIt) {
   ASSERT_EQ(latin.code, 0) << latin.out;
   EXPECT_NE(latin.out.find("training from scratch: 0% of the data's characters"), std::string::npos) << latin.out;
 }
+
+#if WUXIA_NO_SERVE
+// A build without wuxia serve (-DWUXIA_SERVE=OFF: the GPU bundle) still has
+// the command, which says why it cannot start rather than being unknown.
+TEST(NoServeBuild, ServeSaysTheBuildLeftItOut) {
+  const auto r = run_wuxia("serve");
+  EXPECT_NE(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("built without wuxia serve"), std::string::npos) << r.out;
+}
+#endif
