@@ -194,16 +194,16 @@ limit=$((64 * 1024 * 1024))
 tree_bytes=$( (git ls-files -z; git ls-files -z --others --exclude-standard) |
   { xargs -0 -r stat -c %s -- 2>/dev/null || true; } | awk '{s += $1} END {print s + 0}')
 bundle_bytes=$(du -sb "$bundle" | cut -f1)
+mib() { awk -v b="$1" 'BEGIN {printf "%.1f MiB", b / 1048576}'; }
 data_bytes=0
-data_note="local-data/ absent here, not counted: add its size if the call carries it"
+data_desc="local-data/ absent here, not counted: add its size if the call carries it"
 if [[ -d local-data ]]; then
   data_bytes=$(du -sb local-data | cut -f1)
-  data_note="local-data $data_bytes"
+  data_desc="local-data $(mib "$data_bytes")"
 fi
 carry=$((tree_bytes + bundle_bytes + data_bytes))
-mib() { awk -v b="$1" 'BEGIN {printf "%.1f MiB", b / 1048576}'; }
-echo "a device call carries $(mib "$carry") of 64 MiB: tree $(mib "$tree_bytes"), gpu-bundle $(mib "$bundle_bytes")" \
-  "($bundle_bytes bytes), ${data_note/local-data $data_bytes/local-data $(mib "$data_bytes")}"
+echo "a device call carries $(mib "$carry") of 64 MiB: tree $(mib "$tree_bytes")," \
+  "gpu-bundle $(mib "$bundle_bytes") ($bundle_bytes bytes), $data_desc"
 if ((carry > limit)); then
   echo "make_gpu_bundle: tree + gpu-bundle + local-data come to $carry bytes, over the device call's 64 MiB" \
     "($limit bytes): the call would be refused. Find what grew (du -sb gpu-bundle/lib/* | sort -n);" \
