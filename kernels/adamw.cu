@@ -35,7 +35,8 @@ __global__ void __launch_bounds__(kThreads)
 template <class Index>
 __global__ void __launch_bounds__(kThreads)
     adamw_kernel(Index n, float* __restrict__ param, const float* __restrict__ grad, float* __restrict__ m,
-                 float* __restrict__ v, const float* __restrict__ norm, const AdamWScalars<float>* __restrict__ s) {
+                 float* __restrict__ v, const float* __restrict__ norm, const AdamWScalars<float>* __restrict__ s,
+                 const uint8_t* __restrict__ base) {
   const AdamWScalars<float> k = *s;
   const float one_minus_b1 = 1.0f - k.b1, one_minus_b2 = 1.0f - k.b2;
   // torch.nn.utils.clip_grad_norm_'s factor, in double as cpu::clip_factor.
@@ -46,11 +47,12 @@ __global__ void __launch_bounds__(kThreads)
   }
   for (Index i = grid_first<Index>(); i < n; i += grid_stride<Index>()) {
     const float g = __fmul_rn(grad[i], gscale);
-    float p = __fmul_rn(param[i], k.decay);
+    const bool b = base && base[i];  // --base-rows-lr: this element's learning rate
+    float p = __fmul_rn(param[i], b ? k.decay_base : k.decay);
     const float mi = __fadd_rn(__fmul_rn(k.b1, m[i]), __fmul_rn(one_minus_b1, g));
     const float vi = __fadd_rn(__fmul_rn(k.b2, v[i]), __fmul_rn(__fmul_rn(one_minus_b2, g), g));
     const float denom = __fadd_rn(__fdiv_rn(__fsqrt_rn(vi), k.bc2_sqrt), k.eps);
-    p = __fsub_rn(p, __fdiv_rn(__fmul_rn(k.step_size, mi), denom));
+    p = __fsub_rn(p, __fdiv_rn(__fmul_rn(b ? k.step_size_base : k.step_size, mi), denom));
     m[i] = mi;
     v[i] = vi;
     param[i] = p;
@@ -72,12 +74,12 @@ void grad_norm(std::size_t n, const float* x, float* out, double* partials, cuda
 }
 
 void adamw_step(std::size_t n, float* param, const float* grad, float* m, float* v, const float* norm,
-                const AdamWScalars<float>* s, cudaStream_t stream) {
+                const AdamWScalars<float>* s, const uint8_t* base, cudaStream_t stream) {
   if (!n) return;
   with_index_type(n, [&](auto index) {
     using Index = decltype(index);
     adamw_kernel<Index><<<blocks_for(n, kThreads), kThreads, 0, stream>>>(static_cast<Index>(n), param, grad, m, v,
-                                                                          norm, s);
+                                                                          norm, s, base);
     CUDA_CHECK_LAUNCH();
   });
 }

@@ -6,6 +6,7 @@
 #include <cuda_runtime.h>
 
 #include <cstddef>
+#include <cstdint>
 
 #include "wuxia/adamw.hpp"
 
@@ -21,8 +22,8 @@ void grad_norm(std::size_t n, const float* x, float* out, double* partials, cuda
 
 // One pass; the clipping factor is computed on the device from `norm`, so no
 // host sync. Each product and sum is rounded on its own (no FMA contraction),
-// as the CPU reference's source reads.
+// as the CPU reference's source reads. `base`: [n] or null, as Backend::adamw_step's.
 void adamw_step(std::size_t n, float* param, const float* grad, float* m, float* v, const float* norm,
-                const AdamWScalars<float>* s, cudaStream_t stream);
+                const AdamWScalars<float>* s, const uint8_t* base, cudaStream_t stream);
 
 }  // namespace wuxia::cuda::kern

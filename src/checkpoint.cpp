@@ -105,6 +105,7 @@ json settings_to_json(const TrainSettings& s) {
             {"seed", std::to_string(s.seed)}};  // a string: JSON numbers lose 64-bit integers
   if (s.ema > 0) j["ema"] = s.ema;
   if (s.l2sp > 0) j["l2sp"] = s.l2sp;
+  if (s.base_rows_lr < 1) j["base_rows_lr"] = s.base_rows_lr;
   return j;
 }
 TrainSettings settings_from_json(const Fields& f) {
@@ -126,6 +127,8 @@ TrainSettings settings_from_json(const Fields& f) {
   if (f.has("l2sp")) s.l2sp = f.number("l2sp");
   if (!(s.ema >= 0 && s.ema < 1)) throw Error(f.where + ".ema must be in [0, 1)");
   if (!(s.l2sp >= 0 && std::isfinite(s.l2sp))) throw Error(f.where + ".l2sp must be 0 or more");
+  if (f.has("base_rows_lr")) s.base_rows_lr = f.number("base_rows_lr");  // absent: off
+  if (!(s.base_rows_lr > 0 && s.base_rows_lr <= 1)) throw Error(f.where + ".base_rows_lr must be in (0, 1]");
   return s;
 }
 
@@ -188,6 +191,38 @@ json all_names_to_json(const Checkpoint& ck) {
 void all_names_from_json(const Fields& f, Checkpoint& ck) {
   ck.train_names = names_from_json(f.get("train", json::value_t::object), ck.styles, f.where + ".train");
   ck.val_names = names_from_json(f.get("val", json::value_t::object), ck.styles, f.where + ".val");
+}
+
+// ---- base_rows: the tokens the --init base had, as runs of ids ----
+// {"ranges": [[first, last], ...]}, ascending, inclusive: a fine-tune's new
+// tokens are few, so a handful of runs rather than V flags.
+json base_rows_to_json(const std::vector<uint8_t>& rows) {
+  json ranges = json::array();
+  for (std::size_t t = 0; t < rows.size(); ++t) {
+    if (!rows[t]) continue;
+    std::size_t last = t;
+    while (last + 1 < rows.size() && rows[last + 1]) ++last;
+    ranges.push_back({t, last});
+    t = last;
+  }
+  return {{"ranges", ranges}};
+}
+std::vector<uint8_t> base_rows_from_json(const Fields& f, int vocab) {
+  std::vector<uint8_t> rows(static_cast<std::size_t>(vocab), 0);
+  int64_t next = 0;  // ranges ascend and do not touch
+  for (const auto& r : f.get("ranges", json::value_t::array)) {
+    if (!r.is_array() || r.size() != 2 || !r[0].is_number_integer() || !r[1].is_number_integer()) {
+      throw Error(f.where + ".ranges holds something other than [first, last] token ids");
+    }
+    const int64_t first = r[0].get<int64_t>(), last = r[1].get<int64_t>();
+    if (first < next || last < first || last >= vocab) {
+      throw Error(f.where + ".ranges: [" + std::to_string(first) + ", " + std::to_string(last) +
+                  "] is out of order or outside the vocabulary of " + std::to_string(vocab));
+    }
+    std::fill(rows.begin() + first, rows.begin() + last + 1, uint8_t{1});
+    next = last + 2;
+  }
+  return rows;
 }
 
 // ---- lineage: a list, nearest ancestor first ----
@@ -352,6 +387,10 @@ Checkpoint metadata_from(const safetensors::File& f, bool with_names) {
     const json lineage = entry(meta, "lineage", path);
     ck.lineage = lineage_from_json(fields("lineage", lineage));
   }
+  if (meta.count("base_rows")) {
+    const json rows = entry(meta, "base_rows", path);
+    ck.base_rows = base_rows_from_json(fields("base_rows", rows), ck.config.vocab);
+  }
   ck.checksum = meta.at("checksum");
   return ck;
 }
@@ -387,6 +426,12 @@ void save_checkpoint(const std::string& path, const Checkpoint& ck) {
                                           {"state", state_to_json(ck.state).dump()},
                                           {"names", all_names_to_json(ck).dump()}};
   if (!ck.lineage.empty()) meta["lineage"] = lineage_to_json(ck.lineage).dump();
+  if (!ck.base_rows.empty()) {
+    if (ck.base_rows.size() != static_cast<std::size_t>(ck.config.vocab)) {
+      throw Error("save_checkpoint: base_rows does not match the vocabulary");
+    }
+    meta["base_rows"] = base_rows_to_json(ck.base_rows).dump();
+  }
   // The parameters come first: the prefix checksum covers them, for readers of them alone.
   safetensors::write(path, tensors, meta, layout.entries().size());
 }

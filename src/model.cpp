@@ -92,6 +92,11 @@ void Model<T>::set_average(const std::vector<U>& host) {
   recordings_.clear();
 }
 template <class T>
+void Model<T>::set_base_rows(const std::vector<uint8_t>& tokens) {
+  base_mask_ = tokens.empty() ? Buffer<uint8_t>() : buffer_from(be_, token_rows_mask(cfg_, tokens));
+  recordings_.clear();
+}
+template <class T>
 std::vector<T> Model<T>::get_average() const {
   std::vector<T> out(average_.size());
   if (!out.empty()) average_.download(out.data(), out.size());
@@ -278,7 +283,8 @@ void Model<T>::issue_optimizer() {
   // decoupled weight decay (which --l2sp replaces).
   if (anchor_.size()) be_.axpby(n, anchor_.data(), params_.data(), scalars_.data()->anchor_ab);
   be_.grad_norm(n, grads_.data(), norm_.data());
-  be_.adamw_step(n, params_.data(), grads_.data(), m_.data(), v_.data(), norm_.data(), &scalars_.data()->adamw);
+  be_.adamw_step(n, params_.data(), grads_.data(), m_.data(), v_.data(), norm_.data(), &scalars_.data()->adamw,
+                 base_mask_.data());
   if (average_.size()) be_.axpby(n, params_.data(), average_.data(), scalars_.data()->average_ab);
 }
 

@@ -1,5 +1,6 @@
 #include "wuxia/params.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "wuxia/error.hpp"
@@ -44,6 +45,20 @@ const ParamInfo& ParamLayout::at(const std::string& name) const {
     if (e.name == name) return e;
   }
   throw Error("no parameter named '" + name + "'");
+}
+
+std::vector<uint8_t> token_rows_mask(const ModelConfig& cfg, const std::vector<uint8_t>& tokens) {
+  if (tokens.size() != static_cast<std::size_t>(cfg.vocab)) throw Error("token mask size does not match the vocabulary");
+  const ParamLayout layout(cfg);
+  std::vector<uint8_t> mask(layout.total(), 0);
+  for (const char* name : {"embedding.weight", "fc.weight", "fc.bias"}) {
+    const ParamInfo& e = layout.at(name);
+    const std::size_t row = e.size / tokens.size();  // E, H or 1: every one is [V, ...]
+    for (std::size_t t = 0; t < tokens.size(); ++t) {
+      if (tokens[t]) std::fill_n(mask.begin() + static_cast<std::ptrdiff_t>(e.offset + t * row), row, uint8_t{1});
+    }
+  }
+  return mask;
 }
 
 std::vector<float> init_params(const ModelConfig& cfg, uint64_t seed) {

@@ -40,6 +40,7 @@ AdamWArgs adamw_args(const TrainSettings& s, int64_t step) {
   a.weight_decay = s.l2sp > 0 ? 0.0 : s.weight_decay;
   a.l2sp = s.l2sp;
   a.ema_decay = ema_decay(s, step);
+  a.base_rows_lr = s.base_rows_lr;
   a.clip = s.clip;
   a.step = step;
   return a;
@@ -136,6 +137,7 @@ void check_resume_flags(const TrainOptions& o, const Checkpoint& ck, std::ostrea
       {"seed", Fixed{std::to_string(g.seed), std::to_string(c.seed)}},
       {"ema", reals(g.ema, c.ema)},
       {"l2sp", reals(g.l2sp, c.l2sp)},
+      {"base-rows-lr", reals(g.base_rows_lr, c.base_rows_lr)},
   };
   for (const std::string& flag : o.given) {
     if (flag == "val") {
@@ -266,6 +268,10 @@ Checkpoint init_from_base(const Checkpoint& base, const std::string& base_file, 
     if (old_s >= 0) from[new_v.start_id(s)] = old_v.start_id(old_s);
   }
   for (char32_t c : ck.chars) from[new_v.id_of(c)] = old_v.id_of(c);
+  if (settings.base_rows_lr < 1) {  // the rows the base learnt: every token it had
+    ck.base_rows.resize(from.size());
+    for (std::size_t t = 0; t < from.size(); ++t) ck.base_rows[t] = from[t] >= 0;
+  }
   const ParamLayout old_l(base.config), new_l(ck.config);
   ck.params.assign(new_l.total(), 0.0f);
   for (const auto& e : new_l.entries()) {
@@ -328,6 +334,16 @@ void TrainingRun::open_names(const TrainOptions& o, RunNames names, std::ostream
   if (o.settings.l2sp > 0 && o.init.empty()) {
     throw Error(
         "--l2sp pulls toward the weights a fine-tune starts from: it needs --init (or the default route, which "
+        "fine-tunes from the base model)");
+  }
+  const bool base_rows_given =
+      std::find(o.given.begin(), o.given.end(), "base-rows-lr") != o.given.end() || o.settings.base_rows_lr != 1;
+  if (!(o.settings.base_rows_lr > 0 && o.settings.base_rows_lr <= 1)) {
+    throw Error("--base-rows-lr must be in (0, 1] (1 = off), e.g. 0.3");
+  }
+  if (base_rows_given && o.init.empty()) {
+    throw Error(
+        "--base-rows-lr slows the rows a base model learnt: it needs --init (or the default route, which "
         "fine-tunes from the base model)");
   }
   if (!o.init.empty()) {
@@ -408,6 +424,12 @@ void TrainingRun::open_model(const TrainOptions& o, std::ostream& log) {
   if (ck_.settings.l2sp > 0) {
     if (ck_.anchor.empty()) throw Error(o.resume + " has --l2sp on but no anchor tensors (anchor.*)");
     model_->set_anchor(ck_.anchor);
+  }
+  if (ck_.settings.base_rows_lr < 1) {
+    if (ck_.base_rows.size() != static_cast<std::size_t>(ck_.config.vocab)) {
+      throw Error(o.resume + " has --base-rows-lr on but no base_rows entry saying which rows the base learnt");
+    }
+    model_->set_base_rows(ck_.base_rows);
   }
   if (!o.quiet) {
     log << "model: V=" << ck_.config.vocab << " E=" << ck_.config.embed << " H=" << ck_.config.hidden

@@ -465,7 +465,7 @@ TEST_P(CudaOps, AdamWStep) {
     auto dg = buffer_from(gpu(), g);
     auto dnorm = buffer_from(gpu(), std::vector<float>{c.norm});
     auto dscalars = buffer_from(gpu(), std::vector<AdamWScalars<float>>{scalars});
-    gpu().adamw_step(n, dp.data(), dg.data(), dm.data(), dv.data(), dnorm.data(), dscalars.data());
+    gpu().adamw_step(n, dp.data(), dg.data(), dm.data(), dv.data(), dnorm.data(), dscalars.data(), nullptr);
     // The kernel rounds every product and sum on its own; the CPU's AVX2 and
     // AVX-512 builds fuse some into FMAs. That is a last-bit difference in
     // each term, which b1 * m + (1 - b1) * g can cancel down to: hence
@@ -474,6 +474,46 @@ TEST_P(CudaOps, AdamWStep) {
     EXPECT_TRUE(all_close(to_host(dm), m, 2e-9, 1e-6)) << "m";
     EXPECT_TRUE(all_close(to_host(dv), v, 1e-12, 1e-6)) << "v";
   }
+}
+
+// --base-rows-lr: the marked elements take the second learning rate's
+// scalars, on the GPU as on the CPU; the unmarked step as without a mask.
+TEST_P(CudaOps, AdamWStepWithBaseRows) {
+  const Size s = GetParam();
+  const std::size_t n = static_cast<std::size_t>(4) * s.H * (s.H + s.E) + 11;
+  const auto p0 = uniform(n, -0.5f, 0.5f, 1), g = uniform(n, -0.1f, 0.1f, 2), m0 = uniform(n, -0.01f, 0.01f, 3);
+  const auto v0 = uniform(n, 0.0f, 1e-3f, 4);
+  std::vector<uint8_t> base(n);
+  for (std::size_t i = 0; i < n; ++i) base[i] = (i / 7) % 3 != 0;  // runs of marked and unmarked
+  AdamWArgs a;
+  a.lr = 3e-3;
+  a.weight_decay = 0.01;
+  a.step = 7;
+  a.clip = 1.0;
+  a.base_rows_lr = 0.25;
+  const float norm = 7.0f;
+  auto p = p0, m = m0, v = v0;
+  const auto scalars = AdamWScalars<float>::from(a);
+  cpu::adamw_step(n, p.data(), g.data(), m.data(), v.data(), &norm, scalars, base.data());
+  auto dp = buffer_from(gpu(), p0), dm = buffer_from(gpu(), m0), dv = buffer_from(gpu(), v0);
+  auto dg = buffer_from(gpu(), g);
+  auto dnorm = buffer_from(gpu(), std::vector<float>{norm});
+  auto dscalars = buffer_from(gpu(), std::vector<AdamWScalars<float>>{scalars});
+  auto dbase = buffer_from(gpu(), base);
+  gpu().adamw_step(n, dp.data(), dg.data(), dm.data(), dv.data(), dnorm.data(), dscalars.data(), dbase.data());
+  EXPECT_TRUE(all_close(to_host(dp), p, 1e-7, 1e-6)) << "param";  // tolerances: AdamWStep's
+  EXPECT_TRUE(all_close(to_host(dm), m, 2e-9, 1e-6)) << "m";
+  // And the marked elements did move less than at the full rate would have.
+  auto full = p0, fm = m0, fv = v0;
+  cpu::adamw_step(n, full.data(), g.data(), fm.data(), fv.data(), &norm, scalars);
+  double moved = 0, moved_full = 0;
+  const auto gp = to_host(dp);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!base[i]) continue;
+    moved += std::abs(gp[i] - p0[i]);
+    moved_full += std::abs(full[i] - p0[i]);
+  }
+  EXPECT_LT(moved, 0.5 * moved_full);
 }
 
 TEST_P(CudaOps, Axpby) {
@@ -705,8 +745,9 @@ TEST_P(CudaModel, RecordedStepsReplayWithEachStepsValues) {
   EXPECT_TRUE(bit_equal(recorded.get_moment(1), direct.get_moment(1))) << "second moment";
 }
 
-// The same with --l2sp's pull and --ema's average on (issue 23): their
-// weights change every step (the learning rate, the decay's warm-up), so a
+// The same with --l2sp's pull, --ema's average and --base-rows-lr on (issue
+// 23): their weights change every step (the learning rate, the decay's
+// warm-up, the base rows' rate), so a
 // recording must read them from the step's scalars, not keep the first's.
 TEST_P(CudaModel, RecordedStepsWithTheLeversReplayEachStepsWeights) {
   const Size s = GetParam();
@@ -714,9 +755,12 @@ TEST_P(CudaModel, RecordedStepsWithTheLeversReplayEachStepsWeights) {
   Model<float> direct(*gpu_, cfg), recorded(*gpu_, cfg);
   set_same_params(cfg, 23, direct, recorded);
   const auto anchor = init_params(cfg, 24);
+  std::vector<uint8_t> base_tokens(static_cast<std::size_t>(cfg.vocab));
+  for (std::size_t t = 0; t < base_tokens.size(); ++t) base_tokens[t] = t % 4 != 3;  // --base-rows-lr's rows
   for (auto* m : {&direct, &recorded}) {
     m->set_anchor(anchor);
     m->set_average(anchor);
+    m->set_base_rows(base_tokens);
   }
   for (int step = 1; step <= 4; ++step) {
     const Batch batch = random_batch(s, 80 + step);
@@ -727,6 +771,7 @@ TEST_P(CudaModel, RecordedStepsWithTheLeversReplayEachStepsWeights) {
     a.weight_decay = 0;
     a.l2sp = 2.0 * step;
     a.ema_decay = 0.5 + 0.1 * step;
+    a.base_rows_lr = 0.2 * step;
     a.step = step;
     direct.forward(batch, so);
     direct.optimizer_step(a);

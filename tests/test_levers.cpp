@@ -1,5 +1,6 @@
-// Issue 23's training levers: the parameter average (--ema) and the pull
-// toward the starting weights (--l2sp). The update on small cases computed
+// Issue 23's training levers: the parameter average (--ema), the pull
+// toward the starting weights (--l2sp) and the smaller learning rate for the
+// rows the base learnt (--base-rows-lr). The update on small cases computed
 // in double, off by default changing nothing, exact resume with both on at
 // different thread counts, best holding the evaluated average, and the flags.
 #include <gtest/gtest.h>
@@ -182,12 +183,109 @@ TEST(Levers, OffByDefaultACheckpointHoldsNeitherTheirTensorsNorTheirSettings) {
     EXPECT_EQ(header.find("\"anchor."), std::string::npos) << f;
     EXPECT_EQ(header.find("ema\\\":"), std::string::npos) << f;
     EXPECT_EQ(header.find("l2sp"), std::string::npos) << f;
+    EXPECT_EQ(header.find("base_rows"), std::string::npos) << f;
     const Checkpoint ck = load_checkpoint(dir.file(f));
     EXPECT_EQ(ck.settings.ema, 0.0);
     EXPECT_EQ(ck.settings.l2sp, 0.0);
     EXPECT_TRUE(ck.average.empty());
     EXPECT_TRUE(ck.anchor.empty());
+    EXPECT_EQ(ck.settings.base_rows_lr, 1.0);
+    EXPECT_TRUE(ck.base_rows.empty());
   }
+}
+
+// A model of V=7 whose tokens 0, 2, 3 and 5 the base had: one optimizer step
+// on the same gradients, with --base-rows-lr F (the marked rows) and without.
+struct BaseRowsStep {
+  ModelConfig cfg;
+  std::vector<uint8_t> tokens{1, 0, 1, 1, 0, 1, 0};
+  std::vector<float> p0, g;
+  BaseRowsStep() {
+    cfg.vocab = 7;
+    cfg.embed = 4;
+    cfg.hidden = 5;
+    cfg.layers = 1;
+    const std::size_t n = ParamLayout(cfg).total();
+    const auto pd = random_vector(n, 14), gd = random_vector(n, 15);
+    p0.assign(pd.begin(), pd.end());
+    g.assign(gd.begin(), gd.end());
+  }
+  // The parameters after the step; `marked`: whether set_base_rows was called.
+  std::vector<float> step(double factor, bool marked) const {
+    cpu::CpuBackend<float> be(1);
+    Model<float> model(be, cfg);
+    model.set_params(p0);
+    if (marked) model.set_base_rows(tokens);
+    model.grads().upload(g.data(), g.size());
+    TrainSettings s;  // weight decay 0.1, clip 1
+    s.base_rows_lr = factor;
+    model.optimizer_step(adamw_args(s, 3));
+    return model.get_params();
+  }
+};
+
+TEST(BaseRowsLr, AtOneTheMarkedRowsStepAsPlainAdamWBitForBit) {
+  const BaseRowsStep t;
+  EXPECT_TRUE(test::bit_equal(t.step(1.0, true), t.step(1.0, false)));
+}
+
+// The marked rows (embedding and output rows and bias entries of the base's
+// tokens) move less; every other element (new tokens' rows, the LSTM's)
+// exactly as without the flag.
+TEST(BaseRowsLr, BaseRowsMoveLessAndEverythingElseTheSame) {
+  const BaseRowsStep t;
+  const std::vector<float> slow = t.step(0.25, true), full = t.step(1.0, false);
+  const std::vector<uint8_t> mask = token_rows_mask(t.cfg, t.tokens);
+  const ParamLayout layout(t.cfg);
+  std::size_t marked = 0;
+  double moved = 0, moved_full = 0;
+  for (std::size_t i = 0; i < mask.size(); ++i) {
+    if (!mask[i]) {
+      EXPECT_EQ(slow[i], full[i]) << "element " << i;
+      continue;
+    }
+    ++marked;
+    moved += std::abs(slow[i] - t.p0[i]);
+    moved_full += std::abs(full[i] - t.p0[i]);
+  }
+  // 4 of the 7 tokens: their embedding rows (E), output rows (H) and biases.
+  EXPECT_EQ(marked, 4u * (t.cfg.embed + t.cfg.hidden + 1));
+  EXPECT_EQ(mask[layout.at("fc.bias").offset + 1], 0);
+  EXPECT_EQ(mask[layout.at("fc.bias").offset + 2], 1);
+  // AdamW's step is about lr per element at step 3: a quarter of it, plus the decay.
+  EXPECT_GT(moved, 0.0);
+  EXPECT_LT(moved, 0.3 * moved_full);
+}
+
+// Which rows are the base's: END, the START of each style the base had and
+// each character it had; a new style's START and new characters are not.
+TEST(BaseRowsLr, TheBaseRowsAreTheTokensTheBaseHadAndSurviveResume) {
+  test::TempDir dir;
+  const std::string base = make_base(dir);
+  std::ostringstream log;
+  TrainOptions o = small_run(dir, "tune", kTuneNames);
+  o.data[0].style = "tune";  // a new style next to the base's "names"
+  o.init = base;
+  o.settings.base_rows_lr = 0.3;
+  o.steps = 4;
+  train(o, cpu_backend(), log);
+  const Checkpoint b = load_checkpoint(base);
+  const Checkpoint ck = load_checkpoint(dir.file("tune/last.safetensors"));
+  EXPECT_EQ(ck.settings.base_rows_lr, 0.3);
+  const Vocab v = ck.vocab(), bv = b.vocab();
+  ASSERT_EQ(ck.base_rows.size(), static_cast<std::size_t>(v.size()));
+  EXPECT_EQ(ck.base_rows[kEnd], 1);
+  EXPECT_EQ(ck.base_rows[v.start_id(v.style_index("names"))], 1);
+  EXPECT_EQ(ck.base_rows[v.start_id(v.style_index("tune"))], 0);
+  std::size_t old_chars = 0, new_chars = 0;
+  for (int32_t t = 0; t < v.size(); ++t) {
+    if (!v.is_char(t)) continue;
+    const bool had = bv.id_of(v.char_of(t)) >= 0;
+    EXPECT_EQ(ck.base_rows[t], had ? 1 : 0) << "token " << t;
+    ++(had ? old_chars : new_chars);
+  }
+  EXPECT_GT(old_chars, 0u);
+  EXPECT_GT(new_chars, 0u);
 }
 
 // The average after each step, recomputed in double from the parameters
@@ -253,16 +351,18 @@ TEST(Ema, BestHoldsTheEvaluatedAverageAndCannotBeResumed) {
 
 // The issue's condition: exact resume with the levers' state. The straight
 // run on 1 thread, the interrupted one and its continuation on 3.
-TEST(Levers, ResumeWithEmaAndL2spIsBitForBitAtAnyThreadCount) {
+TEST(Levers, ResumeWithEmaL2spAndBaseRowsLrIsBitForBitAtAnyThreadCount) {
   test::TempDir dir;
   const std::string base = make_base(dir);
   std::ostringstream log;
   cpu::set_threads(1);
   TrainOptions straight = lever_run(dir, "straight", base);
+  straight.settings.base_rows_lr = 0.4;
   straight.steps = 12;
   train(straight, cpu_backend(), log);
   cpu::set_threads(3);
   TrainOptions first = lever_run(dir, "split", base);
+  first.settings.base_rows_lr = 0.4;
   first.steps = 7;
   train(first, cpu_backend(), log);
   TrainOptions rest;
@@ -280,6 +380,9 @@ TEST(Levers, ResumeWithEmaAndL2spIsBitForBitAtAnyThreadCount) {
   EXPECT_EQ(b.state.step, 12);
   EXPECT_EQ(b.settings.ema, 0.8);
   EXPECT_EQ(b.settings.l2sp, 3.0);
+  EXPECT_EQ(b.settings.base_rows_lr, 0.4);
+  EXPECT_FALSE(b.base_rows.empty());
+  EXPECT_EQ(a.base_rows, b.base_rows);
   EXPECT_TRUE(test::bit_equal(a.params, b.params));
   EXPECT_TRUE(test::bit_equal(a.adam_v, b.adam_v));
   EXPECT_TRUE(test::bit_equal(a.average, b.average));
@@ -333,6 +436,20 @@ TEST(Levers, BadValuesAndChangesOnResumeAreRefusedNamingTheFlag) {
   EXPECT_NE(error_of([&] { train(o, cpu_backend(), log); }).find("--l2sp pulls toward"), std::string::npos)
       << "no --init: nothing to stay near";
   o.settings.l2sp = 0;
+  for (const double f : {0.0, -0.5, 1.5}) {
+    o.settings.base_rows_lr = f;
+    EXPECT_NE(error_of([&] { train(o, cpu_backend(), log); }).find("--base-rows-lr must be in (0, 1]"),
+              std::string::npos)
+        << f;
+  }
+  o.settings.base_rows_lr = 0.5;
+  EXPECT_NE(error_of([&] { train(o, cpu_backend(), log); }).find("--base-rows-lr slows the rows"), std::string::npos)
+      << "no --init: no base rows";
+  o.settings.base_rows_lr = 1;
+  o.given = {"base-rows-lr"};
+  EXPECT_NE(error_of([&] { train(o, cpu_backend(), log); }).find("--base-rows-lr slows the rows"), std::string::npos)
+      << "given as 1 without --init: refused all the same";
+  o.given.clear();
   train(o, cpu_backend(), log);
   TrainOptions rest;
   rest.resume = dir.file("run/last.safetensors");
@@ -347,6 +464,11 @@ TEST(Levers, BadValuesAndChangesOnResumeAreRefusedNamingTheFlag) {
   rest.settings.l2sp = 0.5;
   rest.given = {"l2sp"};
   EXPECT_NE(error_of([&] { train(rest, cpu_backend(), log); }).find("--l2sp 0.5 cannot change on --resume"),
+            std::string::npos);
+  rest.settings.l2sp = 0;
+  rest.settings.base_rows_lr = 0.5;
+  rest.given = {"base-rows-lr"};
+  EXPECT_NE(error_of([&] { train(rest, cpu_backend(), log); }).find("--base-rows-lr 0.5 cannot change on --resume"),
             std::string::npos);
 }
 
@@ -363,4 +485,10 @@ TEST(Levers, TheCommandLineRefusesBadValuesNamingTheFlag) {
   const test::RunResult c = test::run_wuxia("train --l2sp 2" + common);
   EXPECT_NE(c.code, 0);
   EXPECT_NE(c.out.find("--l2sp pulls toward"), std::string::npos) << c.out;
+  const test::RunResult d = test::run_wuxia("train --base-rows-lr 0" + common);
+  EXPECT_NE(d.code, 0);
+  EXPECT_NE(d.out.find("--base-rows-lr must be in (0, 1]"), std::string::npos) << d.out;
+  const test::RunResult e = test::run_wuxia("train --base-rows-lr 0.5" + common);
+  EXPECT_NE(e.code, 0);
+  EXPECT_NE(e.out.find("--base-rows-lr slows the rows"), std::string::npos) << e.out;
 }

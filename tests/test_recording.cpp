@@ -80,8 +80,8 @@ class TapeBackend final : public Backend<float> {
     op([=] { cpu_.grad_norm(n, x, out); });
   }
   void adamw_step(std::size_t n, float* p, const float* g, float* m, float* v, const float* norm,
-                  const AdamWScalars<float>* s) override {
-    op([=] { cpu_.adamw_step(n, p, g, m, v, norm, s); });
+                  const AdamWScalars<float>* s, const uint8_t* base) override {
+    op([=] { cpu_.adamw_step(n, p, g, m, v, norm, s, base); });
   }
   void axpby(std::size_t n, const float* x, float* y, const float* ab) override {
     op([=] { cpu_.axpby(n, x, y, ab); });
@@ -183,6 +183,36 @@ TEST(RecordedTrainStep, ReplaysWithEachStepsBatchDropoutAndOptimizerValues) {
   }
   EXPECT_TRUE(test::bit_equal(direct.get_params(), recorded.get_params()));
   EXPECT_TRUE(test::bit_equal(direct.get_moment(0), recorded.get_moment(0)));
+  EXPECT_TRUE(test::bit_equal(direct.get_moment(1), recorded.get_moment(1)));
+}
+
+// --base-rows-lr: marking the base's rows mid-run drops the recording made
+// without the mask, and the recorded step then reads each step's rate for
+// them (it changes every step here) from the step's scalars.
+TEST(RecordedTrainStep, BaseRowsAreRecordedAgainAndTheirRateReplaysEachStep) {
+  const ModelConfig cfg{11, 5, 6, 1, 0.0};
+  cpu::CpuBackend<float> plain;
+  TapeBackend taped;
+  Model<float> direct(plain, cfg), recorded(taped, cfg);
+  direct.set_params(init_params(cfg, 6));
+  recorded.set_params(init_params(cfg, 6));
+  recorded.reserve(6, 3);
+  const std::vector<uint8_t> tokens{1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 0};
+  for (int step = 1; step <= 6; ++step) {
+    if (step == 3) {
+      direct.set_base_rows(tokens);
+      recorded.set_base_rows(tokens);
+    }
+    const Batch b = batch_of({3, 2, 3}, cfg.vocab, step);
+    StepOptions so;
+    so.step = static_cast<uint64_t>(step);
+    AdamWArgs a = args_for(step);
+    a.base_rows_lr = 0.1 * step;
+    direct.train_step(b, so, a);
+    recorded.train_step(b, so, a);
+  }
+  EXPECT_EQ(taped.recordings_made, 2) << "recorded again once the mask is set";
+  EXPECT_TRUE(test::bit_equal(direct.get_params(), recorded.get_params()));
   EXPECT_TRUE(test::bit_equal(direct.get_moment(1), recorded.get_moment(1)));
 }
 

@@ -174,8 +174,11 @@ class Backend : public Memory {
   //   grad: [n] in.   None of the four may alias another.
   //   norm: [1] in: the global gradient norm, from grad_norm.
   //   s:    [1] in: this step's scalars.
+  //   base: [n] in, or null (none): element i steps with s->decay_base and
+  //         s->step_size_base where base[i] != 0 (--base-rows-lr: the rows a
+  //         fine-tune's base learnt), with s->decay and s->step_size elsewhere.
   virtual void adamw_step(std::size_t n, T* param, const T* grad, T* m, T* v, const T* norm,
-                          const AdamWScalars<T>* s) = 0;
+                          const AdamWScalars<T>* s, const uint8_t* base) = 0;
 
   // y[i] = ab[0] * x[i] + ab[1] * y[i]: the exponential moving average of
   // the parameters (--ema) and the pull toward the base's weights (--l2sp),

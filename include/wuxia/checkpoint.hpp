@@ -3,7 +3,7 @@
 // parameters under PyTorch's names, the AdamW moments under optim.m.<name> /
 // optim.v.<name>, the --ema average under ema.<name>, the --l2sp anchor under
 // anchor.<name>, and __metadata__ with the model config, vocabulary, styles,
-// training settings and state, the training names (for --novel and exact
+// training settings and state, the --base-rows-lr tokens, the training names (for --novel and exact
 // resume), the lineage of a fine-tuned model, a format version and a CRC-32
 // of the data section, continued over the rest of the header so that damage
 // anywhere is caught. This is the schema (what the tensors and metadata
@@ -37,6 +37,9 @@ struct TrainSettings {
   // checkpoint without them reads as off.
   double ema = 0;   // decay of the parameter average (--ema); 0 = none kept
   double l2sp = 0;  // pull toward the starting weights (--l2sp), replacing weight_decay; 0 = off
+  // The learning rate's factor for the rows a fine-tune's base learnt
+  // (--base-rows-lr, in (0, 1]); 1 = off, stored only when below 1.
+  double base_rows_lr = 1;
 };
 
 struct TrainState {
@@ -67,6 +70,10 @@ struct Checkpoint {
   // best.safetensors written with --ema, whose params are the average):
   std::vector<float> average;  // the --ema average, tensors ema.<name>
   std::vector<float> anchor;   // the weights --l2sp pulls toward, tensors anchor.<name>
+  // [V], 1 for a token the --init base had (END, the base's styles' START
+  // tokens, its characters), 0 for a new one; metadata base_rows. Empty
+  // unless --base-rows-lr is below 1.
+  std::vector<uint8_t> base_rows;
   // Training and validation names per style (index = style).
   std::vector<std::vector<std::u32string>> train_names, val_names;
   // What this model was initialised from: the base first, then the base's

@@ -31,7 +31,8 @@ void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, uint64_t 
 template <class T>
 void grad_norm(std::size_t n, const T* x, T* out);
 template <class T>
-void adamw_step(std::size_t n, T* param, const T* grad, T* m, T* v, const T* norm, const AdamWScalars<T>& s);
+void adamw_step(std::size_t n, T* param, const T* grad, T* m, T* v, const T* norm, const AdamWScalars<T>& s,
+                const uint8_t* base = nullptr);
 template <class T>
 void axpby(std::size_t n, const T* x, T* y, const T* ab);
 template <class T>
@@ -96,8 +97,9 @@ class CpuBackend final : public Backend<T> {
     cpu::dropout(n, p, seed, purpose, *step, in, out);
   }
   void grad_norm(std::size_t n, const T* x, T* out) override { cpu::grad_norm(n, x, out); }
-  void adamw_step(std::size_t n, T* p, const T* g, T* m, T* v, const T* norm, const AdamWScalars<T>* s) override {
-    cpu::adamw_step(n, p, g, m, v, norm, *s);
+  void adamw_step(std::size_t n, T* p, const T* g, T* m, T* v, const T* norm, const AdamWScalars<T>* s,
+                  const uint8_t* base) override {
+    cpu::adamw_step(n, p, g, m, v, norm, *s, base);
   }
   void axpby(std::size_t n, const T* x, T* y, const T* ab) override { cpu::axpby(n, x, y, ab); }
   void fill(std::size_t n, T value, T* x) override { cpu::fill(n, value, x); }

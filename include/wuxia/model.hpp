@@ -52,6 +52,11 @@ class Model {
   template <class U>
   void set_average(const std::vector<U>& host);
   bool has_average() const { return average_.size() != 0; }
+  // --base-rows-lr: the tokens ([V], nonzero = marked) whose rows step with
+  // AdamWArgs::base_rows_lr times the learning rate (token_rows_mask says
+  // which elements those are). An empty vector unmarks all. Drops the
+  // recorded steps (their ops change).
+  void set_base_rows(const std::vector<uint8_t>& tokens);
   std::vector<T> get_average() const;
   // Exchanges the parameters and the average (no copy; the bits are kept):
   // between two calls, forward() and inference run on the average. No
@@ -138,6 +143,7 @@ class Model {
   Offsets off_;
   Buffer<T> params_, grads_, m_, v_;
   Buffer<T> anchor_, average_;  // empty unless set_anchor / set_average
+  Buffer<uint8_t> base_mask_;   // [total] token_rows_mask; empty unless set_base_rows
   Buffer<T> norm_;              // [1]
   Buffer<T> loss_;              // [1]
   // This step's scalars, in backend memory (backend.hpp says why), filled on

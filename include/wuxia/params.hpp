@@ -41,6 +41,12 @@ class ParamLayout {
   std::size_t total_ = 0;
 };
 
+// A [total] mask of the elements that belong to the tokens marked in
+// `tokens` ([V], nonzero = marked): their embedding.weight rows, fc.weight
+// rows and fc.bias entries; 0 elsewhere (the LSTM's weights are no token's).
+// --base-rows-lr marks the tokens a fine-tune's base had this way.
+std::vector<uint8_t> token_rows_mask(const ModelConfig& cfg, const std::vector<uint8_t>& tokens);
+
 // PyTorch's default initialisation, drawn from the counter-based generator
 // keyed by (seed, kInit, tensor index, element): Embedding N(0, 1); LSTM
 // weights and biases U(-1/sqrt(H), 1/sqrt(H)); Linear U(-1/sqrt(H), 1/sqrt(H)).

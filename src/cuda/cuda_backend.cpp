@@ -316,8 +316,8 @@ class CudaBackend final : public Backend<float> {
     kern::grad_norm(n, x, out, partials(), stream_.get());
   }
   void adamw_step(std::size_t n, float* param, const float* grad, float* m, float* v, const float* norm,
-                  const AdamWScalars<float>* s) override {
-    kern::adamw_step(n, param, grad, m, v, norm, s, stream_.get());
+                  const AdamWScalars<float>* s, const uint8_t* base) override {
+    kern::adamw_step(n, param, grad, m, v, norm, s, base, stream_.get());
   }
   void axpby(std::size_t n, const float* x, float* y, const float* ab) override {
     kern::axpby(n, x, y, ab, stream_.get());
