@@ -175,6 +175,13 @@ int32_t pick_token(const float* logits, int v, const std::vector<char>& allowed,
 }
 
 std::vector<SampledName> sample_names(Model<float>& model, const Vocab& vocab, const NameSets& known,
+                                      const SampleOptions& opts, SampleStats* stats,
+                                      const std::function<void(const SampledName&)>& on_name) {
+  Ensemble one(model);
+  return sample_names(one, vocab, known, opts, stats, on_name);
+}
+
+std::vector<SampledName> sample_names(Ensemble& model, const Vocab& vocab, const NameSets& known,
                                       const SampleOptions& o, SampleStats* stats_out,
                                       const std::function<void(const SampledName&)>& on_name) {
   o.validate(vocab);

@@ -12,6 +12,23 @@ namespace wuxia {
 
 std::vector<double> log_likelihoods(Model<float>& model, const Vocab& vocab, const std::vector<std::u32string>& names,
                                     int style, int batch) {
+  Ensemble one(model);
+  return log_likelihoods(one, vocab, names, style, batch);
+}
+
+std::vector<StyleGuess> classify_names(Model<float>& model, const Vocab& vocab,
+                                       const std::vector<std::u32string>& names, const std::vector<double>& priors) {
+  Ensemble one(model);
+  return classify_names(one, vocab, names, priors);
+}
+
+std::vector<double> sampled_reference(Model<float>& model, const Vocab& vocab, int style, int n, uint64_t seed) {
+  Ensemble one(model);
+  return sampled_reference(one, vocab, style, n, seed);
+}
+
+std::vector<double> log_likelihoods(Ensemble& model, const Vocab& vocab, const std::vector<std::u32string>& names,
+                                    int style, int batch) {
   std::vector<double> out(names.size(), std::numeric_limits<double>::quiet_NaN());
   std::vector<Example> ex;
   std::vector<std::size_t> where;
@@ -37,8 +54,8 @@ std::vector<double> style_priors(const std::vector<std::vector<std::u32string>>&
   return p;
 }
 
-std::vector<StyleGuess> classify_names(Model<float>& model, const Vocab& vocab,
-                                       const std::vector<std::u32string>& names, const std::vector<double>& priors) {
+std::vector<StyleGuess> classify_names(Ensemble& model, const Vocab& vocab, const std::vector<std::u32string>& names,
+                                       const std::vector<double>& priors) {
   const int S = vocab.num_styles();
   std::vector<std::vector<double>> ll(S);
   for (int s = 0; s < S; ++s) ll[s] = log_likelihoods(model, vocab, names, s);
@@ -64,7 +81,7 @@ double percentile_of(double x, std::vector<double> reference) {
   return (below + 0.5 * ties) / static_cast<double>(reference.size());
 }
 
-std::vector<double> sampled_reference(Model<float>& model, const Vocab& vocab, int style, int n, uint64_t seed) {
+std::vector<double> sampled_reference(Ensemble& model, const Vocab& vocab, int style, int n, uint64_t seed) {
   SampleOptions so;
   so.n = n;
   so.style = style;

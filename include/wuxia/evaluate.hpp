@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "wuxia/batch.hpp"
+#include "wuxia/ensemble.hpp"
 #include "wuxia/model.hpp"
 
 namespace wuxia {
@@ -20,6 +21,10 @@ struct EvalResult {
 // When per_name is given it receives each example's total NLL (same order).
 template <class T>
 EvalResult evaluate(Model<T>& model, const std::vector<Example>& examples, int batch,
+                    std::vector<double>* per_name = nullptr);
+// The same under an ensemble: each target's NLL is the mixture's,
+// mixture_nll of the members' (ensemble.hpp). One member: exactly the above.
+EvalResult evaluate(Ensemble& ensemble, const std::vector<Example>& examples, int batch,
                     std::vector<double>* per_name = nullptr);
 
 }  // namespace wuxia

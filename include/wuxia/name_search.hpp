@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "wuxia/ensemble.hpp"
 #include "wuxia/explain.hpp"
 #include "wuxia/model.hpp"
 #include "wuxia/name_request.hpp"
@@ -47,6 +48,10 @@ int variety_cap(int n);
 // Throws wuxia::Error naming the field (check_request, then the surname's and
 // --with's characters against the model's vocabulary). Deterministic.
 // `stats` (may be null) receives the counts above.
+// Under an ensemble, the mixture's log-probabilities rank the names.
+std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, const KnownNames& known,
+                                        const NamingData& data, const NameRequest& q, NameSearchStats* stats = nullptr,
+                                        const RequestFields& fields = {});
 std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab, const KnownNames& known,
                                         const NamingData& data, const NameRequest& q, NameSearchStats* stats = nullptr,
                                         const RequestFields& fields = {});

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "wuxia/ensemble.hpp"
 #include "wuxia/model.hpp"
 #include "wuxia/names.hpp"
 #include "wuxia/vocab.hpp"
@@ -46,9 +47,14 @@ int32_t pick_token(const float* logits, int v, const std::vector<char>& allowed,
                    double top_p, double u);
 
 // Samples up to opts.n distinct names (fewer when max_attempts runs out;
-// stats says why). Deterministic in (model, opts). `on_name`, when given, is
+// stats says why) from the ensemble's next-character distribution.
+// Deterministic in (members, opts); one member samples as the model itself. `on_name`, when given, is
 // called with each name as soon as it is accepted (a caller that prints them
 // keeps what was made if it is stopped).
+std::vector<SampledName> sample_names(Ensemble& model, const Vocab& vocab, const NameSets& known,
+                                      const SampleOptions& opts, SampleStats* stats = nullptr,
+                                      const std::function<void(const SampledName&)>& on_name = {});
+// One model: the ensemble of it alone.
 std::vector<SampledName> sample_names(Model<float>& model, const Vocab& vocab, const NameSets& known,
                                       const SampleOptions& opts, SampleStats* stats = nullptr,
                                       const std::function<void(const SampledName&)>& on_name = {});

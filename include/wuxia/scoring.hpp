@@ -6,14 +6,20 @@
 #include <unordered_set>
 #include <vector>
 
+#include "wuxia/ensemble.hpp"
 #include "wuxia/model.hpp"
 #include "wuxia/sampler.hpp"
 #include "wuxia/vocab.hpp"
 
 namespace wuxia {
 
+// Every question below takes an ensemble (ensemble.hpp: the mixture of its
+// members' next-character distributions); a Model is the ensemble of one.
+
 // log P(name | style) in nats, END included, for names whose characters are
 // all in the vocabulary (others: NaN). One entry per name.
+std::vector<double> log_likelihoods(Ensemble& model, const Vocab& vocab, const std::vector<std::u32string>& names,
+                                    int style, int batch = 256);
 std::vector<double> log_likelihoods(Model<float>& model, const Vocab& vocab, const std::vector<std::u32string>& names,
                                     int style, int batch = 256);
 
@@ -23,6 +29,8 @@ struct StyleGuess {
   int best = -1;                  // -1 when the name cannot be scored
   std::vector<double> posterior;  // one per style, sums to 1
 };
+std::vector<StyleGuess> classify_names(Ensemble& model, const Vocab& vocab, const std::vector<std::u32string>& names,
+                                       const std::vector<double>& priors);
 std::vector<StyleGuess> classify_names(Model<float>& model, const Vocab& vocab,
                                        const std::vector<std::u32string>& names, const std::vector<double>& priors);
 
@@ -35,6 +43,7 @@ double percentile_of(double x, std::vector<double> reference);
 // Log-likelihoods of up to `n` distinct names the model itself samples in
 // `style` (seeded): what score's and explain's percentiles are taken
 // against. Fewer when the model rarely ends a name (3n attempts at most).
+std::vector<double> sampled_reference(Ensemble& model, const Vocab& vocab, int style, int n, uint64_t seed);
 std::vector<double> sampled_reference(Model<float>& model, const Vocab& vocab, int style, int n, uint64_t seed);
 
 }  // namespace wuxia

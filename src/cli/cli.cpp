@@ -36,6 +36,36 @@ Loaded load_model(const cxxopts::ParseResult& r, std::ostream& err) {
   return load_model(r["checkpoint"].as<std::string>(), device_flag(r), threads_flag(r), err);
 }
 
+std::vector<std::string> checkpoint_flags(const cxxopts::ParseResult& r, const std::string& fallback) {
+  // From the arguments rather than as a vector option, which would split a
+  // path at its commas.
+  std::vector<std::string> paths;
+  for (const auto& kv : r.arguments()) {
+    if (kv.key() == "checkpoint") paths.push_back(kv.value());
+  }
+  if (paths.empty()) paths.push_back(fallback);
+  return paths;
+}
+
+LoadedEnsemble load_ensemble(const std::vector<std::string>& paths, const std::string& device, int threads,
+                             std::ostream& err) {
+  LoadedEnsemble e;
+  e.paths = paths;
+  std::vector<Model<float>*> models;
+  for (const auto& p : paths) {
+    std::ostringstream again;  // the backend's note, said once
+    e.members.push_back(load_model(p, device, threads, e.members.empty() ? err : again));
+    check_same_vocab(e.members.front().vocab, paths.front(), e.members.back().vocab, p);
+    models.push_back(e.members.back().model.get());
+  }
+  e.ensemble = std::make_unique<Ensemble>(std::move(models));
+  return e;
+}
+
+LoadedEnsemble load_ensemble(const cxxopts::ParseResult& r, const std::string& fallback, std::ostream& err) {
+  return load_ensemble(checkpoint_flags(r, fallback), device_flag(r), threads_flag(r), err);
+}
+
 std::string describe_lineage(const Checkpoint& ck) {
   std::string s;
   for (const auto& a : ck.lineage) {

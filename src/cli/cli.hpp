@@ -8,6 +8,7 @@
 #include "wuxia/backend.hpp"
 #include "wuxia/checkpoint.hpp"
 #include "wuxia/device.hpp"
+#include "wuxia/ensemble.hpp"
 #include "wuxia/model.hpp"
 
 namespace wuxia::cli {
@@ -39,6 +40,23 @@ struct Loaded {
 Loaded load_model(const std::string& path, const std::string& device, int threads, std::ostream& err);
 // The same from --checkpoint, --device and --threads.
 Loaded load_model(const cxxopts::ParseResult& r, std::ostream& err);
+// Every --checkpoint given, in order (the flag may be repeated), else `fallback`.
+std::vector<std::string> checkpoint_flags(const cxxopts::ParseResult& r, const std::string& fallback);
+// Several checkpoints read as one (wuxia/ensemble.hpp): members[0] gives
+// the vocabulary, the known names and the default style.
+struct LoadedEnsemble {
+  std::vector<std::string> paths;
+  std::vector<Loaded> members;
+  std::unique_ptr<Ensemble> ensemble;  // over members' models
+  const Loaded& first() const { return members.front(); }
+  const Vocab& vocab() const { return members.front().vocab; }
+};
+// Loads each path (load_model), checks that they share one vocabulary
+// (check_same_vocab names both files otherwise).
+LoadedEnsemble load_ensemble(const std::vector<std::string>& paths, const std::string& device, int threads,
+                             std::ostream& err);
+// The same from every --checkpoint (default `fallback`), --device and --threads.
+LoadedEnsemble load_ensemble(const cxxopts::ParseResult& r, const std::string& fallback, std::ostream& err);
 // The lineage of a fine-tuned checkpoint, one line ("" for a model trained from scratch).
 std::string describe_lineage(const Checkpoint& ck);
 

@@ -29,7 +29,7 @@ int cmd_eval(int argc, char** argv) {
   opts.positional_help("FILE...");
   // clang-format off
   opts.add_options()
-    ("checkpoint", "checkpoint", cxxopts::value<std::string>()->default_value(default_checkpoint()))
+    ("checkpoint", "checkpoint; repeat for an ensemble (the mixture of their next-character distributions)", cxxopts::value<std::string>()->default_value(default_checkpoint()))
     ("style", "style the names are scored as (default: the file's stem if it is a style, else the first the model was trained on)", cxxopts::value<std::string>())
     ("json", "print one JSON object")
     ("batch", "names per batch", cxxopts::value<int>()->default_value("256"))
@@ -47,7 +47,8 @@ int cmd_eval(int argc, char** argv) {
   std::optional<ScriptConverter> converter;
   if (!convert.empty()) converter.emplace(convert);
 
-  Loaded l = load_model(r, std::cerr);
+  LoadedEnsemble e = load_ensemble(r, default_checkpoint(), std::cerr);
+  const Loaded& l = e.first();
   const int forced_style = style_flag(r, l.vocab, -1);
   std::vector<Example> examples;
   std::size_t skipped = 0, duplicates = 0;
@@ -69,7 +70,7 @@ int cmd_eval(int argc, char** argv) {
       }
     }
   }
-  const EvalResult ev = examples.empty() ? EvalResult{} : evaluate(*l.model, examples, batch);
+  const EvalResult ev = examples.empty() ? EvalResult{} : evaluate(*e.ensemble, examples, batch);
   if (r.count("json")) {
     nlohmann::json j{{"loss", examples.empty() ? nlohmann::json(nullptr) : nlohmann::json(ev.loss())},
                      {"perplexity", examples.empty() ? nlohmann::json(nullptr) : nlohmann::json(std::exp(ev.loss()))},
@@ -79,6 +80,10 @@ int cmd_eval(int argc, char** argv) {
                      {"duplicates", duplicates},
                      {"step", l.ck.state.step},
                      {"lineage", lineage_json(l.ck)}};
+    nlohmann::json members = nlohmann::json::array();
+    for (std::size_t i = 0; i < e.paths.size(); ++i)
+      members.push_back({{"file", e.paths[i]}, {"step", e.members[i].ck.state.step}});
+    j["checkpoints"] = members;
     std::cout << j.dump() << "\n";
   } else {
     if (!examples.empty()) {

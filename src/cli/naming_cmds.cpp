@@ -25,7 +25,7 @@ namespace {
 const char* const kNamingCheckpoint = "runs/base/best.safetensors";
 const char* const kNamingStyle = "ancient";
 
-Loaded load_naming_model(const std::string& path, const cxxopts::ParseResult& r) {
+void check_naming_checkpoint(const std::string& path) {
   if (!std::filesystem::exists(path)) {
     throw Error(path + ": no such checkpoint" +
                 (path == kNamingCheckpoint
@@ -33,7 +33,13 @@ Loaded load_naming_model(const std::string& path, const cxxopts::ParseResult& r)
                                    "about 4 minutes on two cores; or give --checkpoint)")
                      : std::string()));
   }
-  return load_model(path, device_flag(r), threads_flag(r), std::cerr);
+}
+
+// Every --checkpoint (default the base) as one ensemble.
+LoadedEnsemble load_naming_ensemble(const cxxopts::ParseResult& r) {
+  const std::vector<std::string> paths = checkpoint_flags(r, kNamingCheckpoint);
+  for (const auto& p : paths) check_naming_checkpoint(p);
+  return load_ensemble(paths, device_flag(r), threads_flag(r), std::cerr);
 }
 
 // --style, else `ancient` where the model knows it, else its first style.
@@ -111,7 +117,7 @@ int cmd_explain(int argc, char** argv) {
   opts.add_options()
     ("file", "names to explain, one per line (each line answered, repeats too)", cxxopts::value<std::string>())
     ("given", "read each whole name as a given name (no surname)")
-    ("checkpoint", "add the model's percentile (e.g. runs/base/best.safetensors)", cxxopts::value<std::string>())
+    ("checkpoint", "add the model's percentile (e.g. runs/base/best.safetensors); repeat for an ensemble", cxxopts::value<std::string>())
     ("style", "style the percentile is taken in (default: ancient where the model knows it)",
      cxxopts::value<std::string>())
     ("samples", "model samples the percentile is taken against", cxxopts::value<int>()->default_value("2000"))
@@ -148,12 +154,13 @@ int cmd_explain(int argc, char** argv) {
     }
   }
   if (r.count("checkpoint")) {
-    Loaded l = load_naming_model(r["checkpoint"].as<std::string>(), r);
+    LoadedEnsemble ens = load_naming_ensemble(r);
+    const Loaded& l = ens.first();
     const int style = naming_style(r, l);
-    const auto reference = sampled_reference(*l.model, l.vocab, style, n_samples, 1);
+    const auto reference = sampled_reference(*ens.ensemble, l.vocab, style, n_samples, 1);
     std::vector<std::u32string> all;
     for (const auto& e : out) all.push_back(e.name);
-    const auto ll = log_likelihoods(*l.model, l.vocab, all, style);
+    const auto ll = log_likelihoods(*ens.ensemble, l.vocab, all, style);
     for (std::size_t i = 0; i < out.size(); ++i) {
       if (std::isnan(ll[i]) || reference.empty()) {
         std::cerr << "wuxia explain: " << utf8::encode(out[i].name)
@@ -213,7 +220,8 @@ int cmd_name(int argc, char** argv) {
     ("n", "how many names (at most " + std::to_string(kMaxNames) + ")", cxxopts::value<int>()->default_value("20"))
     ("style", "style to name in (default: ancient, the 253k historical names, where the model knows it)",
      cxxopts::value<std::string>())
-    ("checkpoint", "model (default: the base, pretrained on historical names and poets)",
+    ("checkpoint", "model (default: the base, pretrained on historical names and poets); repeat for an ensemble "
+                   "(the mixture of their next-character distributions; the first one's training names are passed over)",
      cxxopts::value<std::string>()->default_value(kNamingCheckpoint))
     ("json", "one JSON object per line: explain --json's fields, plus log_likelihood and score");
   // clang-format on
@@ -248,10 +256,11 @@ int cmd_name(int argc, char** argv) {
               << "\n";
   }
 
-  Loaded l = load_naming_model(r["checkpoint"].as<std::string>(), r);
+  LoadedEnsemble e = load_naming_ensemble(r);
+  const Loaded& l = e.first();
   q.style = naming_style(r, l);
   NameSearchStats stats;
-  const auto names = propose_names(*l.model, l.vocab, KnownNames{&l.ck.train_names, &l.ck.val_names}, data, q, &stats);
+  const auto names = propose_names(*e.ensemble, l.vocab, KnownNames{&l.ck.train_names, &l.ck.val_names}, data, q, &stats);
   if (r.count("json")) {
     for (const auto& p : names) std::cout << to_json(p).dump() << "\n";
   } else {

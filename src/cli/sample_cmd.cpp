@@ -65,7 +65,7 @@ int cmd_sample(int argc, char** argv) {
   cxxopts::Options opts("wuxia sample", "Invent names from a checkpoint, one per line.");
   // clang-format off
   opts.add_options()
-    ("checkpoint", "checkpoint to sample from", cxxopts::value<std::string>()->default_value(default_checkpoint()))
+    ("checkpoint", "checkpoint to sample from; repeat for an ensemble (the mixture of their next-character distributions)", cxxopts::value<std::string>()->default_value(default_checkpoint()))
     ("n", "how many distinct names", cxxopts::value<int>()->default_value(std::to_string(d.n)))
     ("temperature", "softmax temperature (> 0; lower is safer)", cxxopts::value<double>()->default_value("1.0"))
     ("top-k", "sample among the k likeliest characters (0 = off, 1 = greedy)", cxxopts::value<int>()->default_value("0"))
@@ -105,7 +105,8 @@ int cmd_sample(int argc, char** argv) {
   o.seed = r["seed"].as<uint64_t>();
   o.validate_flags();  // before the (slow) checkpoint load
 
-  Loaded l = load_model(r, std::cerr);
+  LoadedEnsemble e = load_ensemble(r, default_checkpoint(), std::cerr);
+  const Loaded& l = e.first();
   o.style = style_flag(r, l.vocab, l.ck.default_style());
   SampleStats stats;
   const bool label = r.count("label") > 0;
@@ -116,7 +117,7 @@ int cmd_sample(int argc, char** argv) {
     std::cout << "\n" << std::flush;
     if (!std::cout) throw Error(std::string("writing to standard output failed: ") + std::strerror(errno));
   };
-  const auto names = sample_names(*l.model, l.vocab, l.ck.known_names(), o, &stats, print);
+  const auto names = sample_names(*e.ensemble, l.vocab, l.ck.known_names(), o, &stats, print);
   if (r.count("report")) {
     print_report(names, l.ck.train_names, std::cout);
     const std::string lineage = describe_lineage(l.ck);

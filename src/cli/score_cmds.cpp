@@ -15,7 +15,8 @@ namespace wuxia::cli {
 namespace {
 
 void add_common(cxxopts::Options& opts) {
-  opts.add_options()("checkpoint", "checkpoint", cxxopts::value<std::string>()->default_value(default_checkpoint()));
+  opts.add_options()("checkpoint", "checkpoint; repeat for an ensemble (the mixture of their next-character distributions)",
+                     cxxopts::value<std::string>()->default_value(default_checkpoint()));
   add_device_flags(opts, "cpu", 0);
 }
 
@@ -77,19 +78,20 @@ int cmd_score(int argc, char** argv) {
   const int n_samples = r["samples"].as<int>();
   if (n_samples < 1) throw Error("--samples must be at least 1");
   const auto names = names_from(r);
-  Loaded l = load_model(r, std::cerr);
+  LoadedEnsemble e = load_ensemble(r, default_checkpoint(), std::cerr);
+  const Loaded& l = e.first();
   const int style = style_flag(r, l.vocab, l.ck.default_style());
   const std::size_t skipped = report_unscorable(names, l.vocab);
 
   // The reference distribution: log-likelihoods of the model's own samples.
   const std::vector<double> reference =
-      sampled_reference(*l.model, l.vocab, style, n_samples, r["seed"].as<uint64_t>());
+      sampled_reference(*e.ensemble, l.vocab, style, n_samples, r["seed"].as<uint64_t>());
   if (static_cast<int>(reference.size()) < n_samples) {
     std::cerr << "note: percentiles are against " << reference.size() << " distinct samples (asked for " << n_samples
               << ")\n";
   }
 
-  const std::vector<double> ll = log_likelihoods(*l.model, l.vocab, names, style);
+  const std::vector<double> ll = log_likelihoods(*e.ensemble, l.vocab, names, style);
   std::cout << "name\tlog_likelihood\tnll_per_token\tpercentile\n" << std::fixed << std::setprecision(4);
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (std::isnan(ll[i])) continue;
@@ -118,13 +120,14 @@ int cmd_classify(int argc, char** argv) {
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
   const auto names = names_from(r);
-  Loaded l = load_model(r, std::cerr);
+  LoadedEnsemble e = load_ensemble(r, default_checkpoint(), std::cerr);
+  const Loaded& l = e.first();
   if (l.vocab.num_styles() < 2) {
     throw Error("this model was trained on one style (" + l.vocab.styles()[0] +
                 "); train with several --data STYLE=PATH to classify");
   }
   const std::size_t skipped = report_unscorable(names, l.vocab);
-  const auto guesses = classify_names(*l.model, l.vocab, names, style_priors(l.ck.train_names));
+  const auto guesses = classify_names(*e.ensemble, l.vocab, names, style_priors(l.ck.train_names));
   std::cout << std::fixed << std::setprecision(3);
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (guesses[i].best < 0) continue;

@@ -72,6 +72,13 @@ class Best {
 }  // namespace
 
 std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab, const KnownNames& known,
+                                        const NamingData& d, const NameRequest& q, NameSearchStats* stats,
+                                        const RequestFields& fields) {
+  Ensemble one(model);
+  return propose_names(one, vocab, known, d, q, stats, fields);
+}
+
+std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, const KnownNames& known,
                                         const NamingData& d, const NameRequest& q, NameSearchStats* stats_out,
                                         const RequestFields& fields) {
   check_request(d, q, fields);
