@@ -76,7 +76,9 @@ class EnsembleModels : public ::testing::Test {
     }
   };
   // Names from the training file (the first lines of jinyong.txt), so every character is known.
-  static std::vector<std::u32string> names() { return {U"陈家洛", U"于万亭", U"无尘道长", U"赵半山", U"文泰来", U"骆冰"}; }
+  static std::vector<std::u32string> names() {
+    return {U"陈家洛", U"于万亭", U"无尘道长", U"赵半山", U"文泰来", U"骆冰"};
+  }
   static std::vector<Example> examples(const Vocab& v) {
     std::vector<Example> ex;
     for (const auto& n : names()) {
