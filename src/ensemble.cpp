@@ -3,10 +3,27 @@
 #include <algorithm>
 #include <cmath>
 
+#include "simd_math.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/utf8.hpp"
 
 namespace wuxia {
+
+namespace {
+
+// acc[k] += softmax(row)[k] for k < v. `row` [v] host logits (in), `e` [v]
+// scratch (out, no alias), `acc` [v] running sums (in/out, no alias).
+WUXIA_CPU_CLONES void add_softmax(int v, const float* __restrict row, float* __restrict e, float* __restrict acc) {
+  float mx = row[0];
+  for (int k = 1; k < v; ++k) mx = row[k] > mx ? row[k] : mx;
+  for (int k = 0; k < v; ++k) e[k] = cpu::simd::exp(row[k] - mx);
+  double z = 0;  // in double: the order of a float sum would matter
+  for (int k = 0; k < v; ++k) z += e[k];
+  const float inv_z = static_cast<float>(1.0 / z);
+  for (int k = 0; k < v; ++k) acc[k] += e[k] * inv_z;
+}
+
+}  // namespace
 
 Ensemble::Ensemble(std::vector<Model<float>*> members) : members_(std::move(members)) {
   if (members_.empty()) throw Error("an ensemble needs at least one model");
@@ -36,33 +53,18 @@ const std::vector<float>& Ensemble::infer_step(const std::vector<int32_t>& token
   const int n = size();
   const int V = members_[0]->config().vocab;
   const std::size_t rows = tokens.size();
-  // Each member's log-softmax, then log of their mean, in double: the sums
-  // of exp are what round, and a float mixture would lose the rare tokens.
-  std::vector<double> acc(rows * V);  // running log-sum-exp over members, per token
+  // Each member's softmax added up, then the log of the mean. Vectorised
+  // (the exp of simd_math.hpp, clamped so that no probability is 0 and no
+  // log -inf): with small models, mixing costs as much as the steps.
+  acc_.assign(rows * V, 0.0f);
+  e_.resize(V);
   for (int i = 0; i < n; ++i) {
     const std::vector<float>& logits = members_[i]->infer_step(tokens);
-    for (std::size_t r = 0; r < rows; ++r) {
-      const float* row = logits.data() + r * V;
-      double mx = -INFINITY;
-      for (int k = 0; k < V; ++k) mx = std::max(mx, static_cast<double>(row[k]));
-      double z = 0;
-      for (int k = 0; k < V; ++k) z += std::exp(static_cast<double>(row[k]) - mx);
-      const double lz = mx + std::log(z);
-      double* a = acc.data() + r * V;
-      for (int k = 0; k < V; ++k) {
-        const double lp = static_cast<double>(row[k]) - lz;
-        if (i == 0) {
-          a[k] = lp;
-        } else {  // log(exp(a) + exp(lp)), stable
-          const double hi = std::max(a[k], lp), lo = std::min(a[k], lp);
-          a[k] = hi == -INFINITY ? hi : hi + std::log1p(std::exp(lo - hi));
-        }
-      }
-    }
+    for (std::size_t r = 0; r < rows; ++r) add_softmax(V, logits.data() + r * V, e_.data(), acc_.data() + r * V);
   }
-  const double log_n = std::log(static_cast<double>(n));
+  const float inv_n = 1.0f / static_cast<float>(n);
   mix_.resize(rows * V);
-  for (std::size_t k = 0; k < mix_.size(); ++k) mix_[k] = static_cast<float>(acc[k] - log_n);
+  for (std::size_t k = 0; k < mix_.size(); ++k) mix_[k] = std::log(acc_[k] * inv_n);
   return mix_;
 }
 

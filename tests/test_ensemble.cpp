@@ -76,7 +76,9 @@ class EnsembleModels : public ::testing::Test {
     }
   };
   // Names from the training file (the first lines of jinyong.txt), so every character is known.
-  static std::vector<std::u32string> names() { return {U"陈家洛", U"于万亭", U"无尘道长", U"赵半山", U"文泰来", U"骆冰"}; }
+  static std::vector<std::u32string> names() {
+    return {U"陈家洛", U"于万亭", U"无尘道长", U"赵半山", U"文泰来", U"骆冰"};
+  }
   static std::vector<Example> examples(const Vocab& v) {
     std::vector<Example> ex;
     for (const auto& n : names()) {
@@ -277,6 +279,74 @@ TEST_F(EnsembleModels, SampleAndScoreCliTakeTwoCheckpoints) {
   const auto sc = test::run_wuxia("score " + two + " --samples 50 赵半山");
   ASSERT_EQ(sc.code, 0) << sc.out;
   EXPECT_NE(sc.out.find("赵半山\t"), std::string::npos) << sc.out;
+}
+
+}  // namespace
+
+namespace {
+
+// `name` ranks by the mixture: a proposal's log_likelihood is the ensemble's
+// log P(surname + given), as score computes it.
+TEST_F(EnsembleModels, NameCliRanksByTheMixtureLikelihood) {
+  const auto r = test::run_wuxia("name --surname 陈 --level 3 -n 3 --json --checkpoint " + path("a") +
+                                 " --checkpoint " + path("b"));
+  ASSERT_TRUE(r.code == 0 || r.code == 3) << r.out;
+  Loaded a(path("a")), b(path("b"));
+  Ensemble ens(std::vector<Model<float>*>{a.model.get(), b.model.get()});
+  std::istringstream lines(r.out);
+  std::string line;
+  int checked = 0;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] != '{') continue;
+    const auto j = nlohmann::json::parse(line);
+    const std::u32string full = U"陈" + utf8::decode_or_throw(j["given"].get<std::string>(), "given");
+    const double ll = log_likelihoods(ens, a.ck.vocab(), {full}, 0)[0];
+    EXPECT_NEAR(j["log_likelihood"].get<double>(), ll, 1e-3) << line;
+    ++checked;
+  }
+  EXPECT_GT(checked, 0) << r.out;
+}
+
+TEST_F(EnsembleModels, ExplainCliTakesTwoCheckpoints) {
+  const auto r = test::run_wuxia("explain 陈家洛 --json --checkpoint " + path("a") + " --checkpoint " + path("b"));
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("\"percentile\""), std::string::npos) << r.out;
+}
+
+}  // namespace
+
+namespace {
+
+// What the sampler and the naming search pick from: exp of the ensemble's
+// row is the mean of the members' softmaxes, after the same inputs.
+TEST_F(EnsembleModels, InferenceStepGivesTheMeanOfTheMembersSoftmaxes) {
+  Loaded a(path("a")), b(path("b")), a2(path("a")), b2(path("b"));
+  const Vocab v = a.ck.vocab();
+  Ensemble ens(std::vector<Model<float>*>{a2.model.get(), b2.model.get()});
+  const std::vector<int32_t> first{v.start_id(0), v.start_id(0)};
+  const std::vector<int32_t> second{v.id_of(U'陈'), v.id_of(U'赵')};
+  for (Model<float>* m : {a.model.get(), b.model.get()}) m->begin_inference(2);
+  ens.begin_inference(2);
+  for (const auto* tok : {&first, &second}) {
+    const std::vector<float> pa = a.model->infer_step(*tok), pb = b.model->infer_step(*tok);
+    const std::vector<float> mix = ens.infer_step(*tok);
+    const int V = v.size();
+    for (int r = 0; r < 2; ++r) {
+      auto softmax = [&](const std::vector<float>& l, int k) {
+        double mx = -INFINITY, z = 0;
+        for (int i = 0; i < V; ++i) mx = std::max(mx, static_cast<double>(l[r * V + i]));
+        for (int i = 0; i < V; ++i) z += std::exp(l[r * V + i] - mx);
+        return std::exp(l[r * V + k] - mx) / z;
+      };
+      double total = 0;
+      for (int k = 0; k < V; ++k) {
+        const double want = (softmax(pa, k) + softmax(pb, k)) / 2;
+        EXPECT_NEAR(std::exp(static_cast<double>(mix[r * V + k])), want, 1e-6 + 1e-4 * want) << r << " " << k;
+        total += std::exp(static_cast<double>(mix[r * V + k]));
+      }
+      EXPECT_NEAR(total, 1.0, 1e-4);
+    }
+  }
 }
 
 }  // namespace

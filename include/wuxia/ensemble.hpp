@@ -38,6 +38,8 @@ class Ensemble {
  private:
   std::vector<Model<float>*> members_;
   std::vector<float> mix_;  // [b, V]: the mixture's log-probabilities (N > 1)
+  std::vector<float> acc_;  // [b, V]: the sum of the members' probabilities
+  std::vector<float> e_;    // [V]: one row's exp, scratch
 };
 
 // Throws wuxia::Error naming both checkpoint paths and what differs (the

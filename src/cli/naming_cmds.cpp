@@ -260,7 +260,8 @@ int cmd_name(int argc, char** argv) {
   const Loaded& l = e.first();
   q.style = naming_style(r, l);
   NameSearchStats stats;
-  const auto names = propose_names(*e.ensemble, l.vocab, KnownNames{&l.ck.train_names, &l.ck.val_names}, data, q, &stats);
+  const auto names =
+      propose_names(*e.ensemble, l.vocab, KnownNames{&l.ck.train_names, &l.ck.val_names}, data, q, &stats);
   if (r.count("json")) {
     for (const auto& p : names) std::cout << to_json(p).dump() << "\n";
   } else {

@@ -15,7 +15,8 @@ namespace wuxia::cli {
 namespace {
 
 void add_common(cxxopts::Options& opts) {
-  opts.add_options()("checkpoint", "checkpoint; repeat for an ensemble (the mixture of their next-character distributions)",
+  opts.add_options()("checkpoint",
+                     "checkpoint; repeat for an ensemble (the mixture of their next-character distributions)",
                      cxxopts::value<std::string>()->default_value(default_checkpoint()));
   add_device_flags(opts, "cpu", 0);
 }
