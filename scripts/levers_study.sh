@@ -13,7 +13,8 @@
 #   JOBS      models at once (default: cores)
 #   DEADLINE  seconds after which every step still running is stopped (0 = none);
 #             what finished is kept and reported
-#   ARMS      fine-tune arms to run, by name (default: all in the table below)
+#   ARMS      fine-tune arms to run, by name (default: all in the table below;
+#             set but empty: none; a name not in the table is refused)
 #   ENSEMBLES ensembles of arms to score, by name (default: all whose arms run)
 #   BASES     extra bases to pretrain (default: all)
 #   ENGLISH_RUNS  English-names runs, by name (default: all); ENGLISH the names
@@ -23,7 +24,8 @@
 #
 # Results: OUTDIR/<cast>.md (quality.py's tables), OUTDIR/english.md,
 # OUTDIR/bases.md, OUTDIR/timeline.log; with $OUT set (a device run), those
-# and a tarball of all but the checkpoints land there.
+# and a tarball of all but the checkpoints land there. A step that fails is
+# said in the timeline and the rest run on; the exit status is then 1.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-runs/levers}
@@ -32,6 +34,7 @@ wuxia=${WUXIA:-}
 if [[ -z $wuxia ]]; then
   if [[ -x build/wuxia ]]; then wuxia=build/wuxia; else wuxia=gpu-bundle/wuxia; fi
 fi
+[[ -x $wuxia ]] || { echo "levers_study.sh: $wuxia: no such program (build it: cmake --build build; or set WUXIA)" >&2; exit 2; }
 device=${DEVICE:-cuda}
 jobs=${JOBS:-$(nproc)}
 deadline=${DEADLINE:-0}
@@ -69,9 +72,12 @@ en_order="plain seed2 ema999 ema9995 drop02-ema999 drop03-ema999 ema999-s2 ema99
 declare -A EN_ENS=([ens2-ema999]="ema999 ema999-s2" [ens4-ema999]="ema999 ema999-s2 ema999-s3 ema999-s4"
   [ens2-h512]="h512-drop03-ema999 h512-drop03-ema999-s2"
   [ens4-h512]="h512-drop03-ema999 h512-drop03-ema999-s2 h512-drop03-ema999-s3 h512-drop03-ema999-s4")
-arms_run=${ARMS:-$arm_order}
+arms_run=${ARMS-$arm_order}
 bases_run=${BASES-h512 h512-6k}
-en_run=${ENGLISH_RUNS:-$en_order}
+en_run=${ENGLISH_RUNS-$en_order}
+for n in $arms_run; do [[ -v ARM[$n] ]] || { echo "levers_study.sh: ARMS: no arm '$n' (the table: $arm_order)" >&2; exit 2; }; done
+for n in $en_run; do [[ -v EN[$n] ]] || { echo "levers_study.sh: ENGLISH_RUNS: no run '$n' (the table: $en_order)" >&2; exit 2; }; done
+for n in $bases_run; do [[ -v BASE[$n] ]] || { echo "levers_study.sh: BASES: no base '$n' (the table: ${!BASE[*]})" >&2; exit 2; }; done
 
 steps() { if [[ $quick == 1 ]]; then echo 30; else echo "$1"; fi; }
 # What is left before DEADLINE, as a `timeout` for a step (none without one).
@@ -79,6 +85,9 @@ limit() {
   if [[ $deadline -gt 0 ]]; then local left=$((deadline - (SECONDS - t0))); echo "timeout $(( left > 1 ? left : 1 ))"; fi
 }
 log() { echo "[$((SECONDS - t0))s] $*" | tee -a "$out/timeline.log"; }
+# A step that fails is said in the log and makes the exit status 1; the rest run on.
+failed() { log "$* FAILED"; touch "$out/.failed"; }
+rm -f "$out/.failed"
 pack() {
   [[ -n ${OUT:-} ]] || return 0
   tar -czf "$OUT/levers-results.tar.gz" --exclude='*.safetensors' "$out" && log "packed $OUT/levers-results.tar.gz"
@@ -95,7 +104,7 @@ s=$SECONDS
 if [[ -n ${casts// } ]]; then
   $(limit) $wuxia train --base-dir "$out/bases/route" --base-steps "$(steps 3000)" --data jinyong=data/jinyong.txt \
     --out "$out/bases/route-fine-tune" --overwrite --device "$device" >"$out/bases/route.log" 2>&1 ||
-    { log "the route FAILED (see $out/bases/route.log)"; exit 1; }
+    { failed "the route (see $out/bases/route.log)"; exit 1; }
   log "the route's base and its first fine-tune: $((SECONDS - s))s; $(grep -m1 '^done:' "$out/bases/route.log")"
 fi
 base_run() {  # NAME
@@ -104,12 +113,12 @@ base_run() {  # NAME
   [[ $quick == 1 ]] && flags+=(--steps 30)
   $(limit) $wuxia train --data ancient=data/ancient.txt --data poets=data/poets.txt --embed 128 --layers 1 \
     --dropout 0.1 --batch 256 --eval-every 500 --lr 1e-2 "${flags[@]}" --out "$out/bases/$name" --overwrite \
-    --device "$device" >"$out/bases/$name.log" 2>&1 || { log "base $name FAILED (see $out/bases/$name.log)"; return 1; }
+    --device "$device" >"$out/bases/$name.log" 2>&1 || { failed "base $name (see $out/bases/$name.log)"; return 1; }
   log "base $name: $(grep '^done:' "$out/bases/$name.log") ($((SECONDS - s))s)"
 }
 for b in $bases_run; do base_run "$b" & done
 wait
-grep -H '^done:' "$out"/bases/*.log >"$out/bases.md"
+grep -sH '^done:' "$out"/bases/*.log >"$out/bases.md"
 
 # 2. The English names, 1,000 held out by a seeded draw; every run and
 #    ensemble scored on them.
@@ -118,7 +127,7 @@ en_eval() {  # ROW-NAME FLAGS-TEXT RUN...
   local ck=() r
   for r in "$@"; do ck+=(--checkpoint "$out/english/$r/best.safetensors"); done
   local test
-  test=$($wuxia eval "${ck[@]}" --style en --device cpu --json "$out/english/test.txt") || { log "english $name: eval FAILED"; return 1; }
+  test=$($wuxia eval "${ck[@]}" --style en --device cpu --json "$out/english/test.txt") || { failed "english $name: eval"; return 1; }
   local done_line=""
   [[ $# == 1 ]] && done_line=$(grep -m1 '^done:' "$out/english/$1.log" | sed 's/^done: //')
   echo "| $name | \`$flags\` | $(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print("%.4f | %d" % (d["loss"], d["names"]))' "$test") | $done_line |" \
@@ -130,7 +139,7 @@ english_run() {  # NAME
   [[ $quick == 1 ]] && flags+=(--steps 30)
   $(limit) $wuxia train --data en="$out/english/train.txt" --from-scratch --embed 64 --hidden 256 --layers 2 \
     --dropout 0.1 --steps 12000 "${flags[@]}" --out "$out/english/$name" --overwrite --device "$device" \
-    >"$out/english/$name.log" 2>&1 || { log "english $name FAILED"; return 1; }
+    >"$out/english/$name.log" 2>&1 || { failed "english $name (see $out/english/$name.log)"; return 1; }
   en_eval "$name" "${EN[$name]}" "$name" && log "english $name done"
 }
 english_all() {
@@ -143,10 +152,9 @@ english_all() {
     [[ $ok == 1 ]] && en_eval "$n" "ensemble of ${members[*]}" "${members[@]}" && log "english $n done"
   done
 }
-english_pid=""
 if [[ -f $english && -n $en_run ]]; then
   mkdir -p "$out/english"
-  python3 - "$english" "$out/english" <<'PY'
+  if python3 - "$english" "$out/english" <<'PY'
 import random, sys
 names = [l.strip() for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
 names = list(dict.fromkeys(names))
@@ -154,8 +162,9 @@ test = set(random.Random(3407).sample(names, 1000))
 open(sys.argv[2] + "/test.txt", "w").write("\n".join(n for n in names if n in test) + "\n")
 open(sys.argv[2] + "/train.txt", "w").write("\n".join(n for n in names if n not in test) + "\n")
 PY
-  english_all &
-  english_pid=$!
+  then english_all &
+  else failed "english: holding 1,000 names out of $english"
+  fi
 fi
 
 # 3. The levers over the splits of each cast, against the route's base.
@@ -177,7 +186,7 @@ n_casts=$(wc -w <<<"$casts")
 for cast in $casts; do
   $(limit) python3 scripts/quality.py --wuxia "$wuxia" --cast "$cast=data/$cast.txt" --base "$base" --splits "$splits" \
     --out "$out/quality" --device "$device" --jobs $(( jobs / n_casts > 1 ? jobs / n_casts : 1 )) \
-    "${quick_flags[@]}" "${arms[@]}" >"$out/$cast.md" 2>"$out/$cast.err" &
+    "${quick_flags[@]}" "${arms[@]}" >"$out/$cast.md" 2>"$out/$cast.err" || failed "cast $cast (see $out/$cast.err)" &
 done
 wait
 log "levers done"
@@ -188,3 +197,4 @@ fi
 for f in "$out"/*.md; do echo "== $f"; cat "$f"; done
 for f in "$out"/*.err; do [[ -s $f ]] && { echo "== $f"; tail -5 "$f"; }; done
 log "done"
+[[ ! -f $out/.failed ]]

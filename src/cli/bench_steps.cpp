@@ -22,9 +22,11 @@ TimedSteps time_steps(TrainingRun& run, Memory& device, bool asynchronous, int64
   auto t_prev = t_begin;
   for (int64_t step = warmup + 1; step <= total; ++step) {
     run.take_step(batches[step - 1]);
-    const auto now = clock::now();
-    t.step_s.push_back(std::chrono::duration<double>(now - t_prev).count());
-    t_prev = now;
+    if (!asynchronous) {  // a GPU's step times come from the steps below
+      const auto now = clock::now();
+      t.step_s.push_back(std::chrono::duration<double>(now - t_prev).count());
+      t_prev = now;
+    }
     t.tokens += batches[step - 1].num_targets;
   }
   const TrainingRun::Losses timed = run.read_losses();  // throws, naming the step, on a non-finite loss
@@ -33,7 +35,6 @@ TimedSteps time_steps(TrainingRun& run, Memory& device, bool asynchronous, int64
   t.last_loss = timed.last;
 
   if (asynchronous) {
-    t.step_s.clear();
     device.synchronize();
     t_prev = clock::now();
     for (int64_t step = total + 1; step <= last; ++step) {

@@ -32,10 +32,6 @@ Loaded load_model(const std::string& path, const std::string& device, int thread
   return l;
 }
 
-Loaded load_model(const cxxopts::ParseResult& r, std::ostream& err) {
-  return load_model(r["checkpoint"].as<std::string>(), device_flag(r), threads_flag(r), err);
-}
-
 std::vector<std::string> checkpoint_flags(const cxxopts::ParseResult& r, const std::string& fallback) {
   // From the arguments rather than as a vector option, which would split a
   // path at its commas.

@@ -38,8 +38,6 @@ struct Loaded {
   std::unique_ptr<Model<float>> model;
 };
 Loaded load_model(const std::string& path, const std::string& device, int threads, std::ostream& err);
-// The same from --checkpoint, --device and --threads.
-Loaded load_model(const cxxopts::ParseResult& r, std::ostream& err);
 // Every --checkpoint given, in order (the flag may be repeated), else `fallback`.
 std::vector<std::string> checkpoint_flags(const cxxopts::ParseResult& r, const std::string& fallback);
 // Several checkpoints read as one (wuxia/ensemble.hpp): members[0] gives
