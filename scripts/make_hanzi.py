@@ -57,6 +57,15 @@ CLASSICS = (("诗经", "shijing.json"), ("楚辞", "chuci.json"), ("论语", "lu
 # Rhymes of the Guangyun (named by their level-tone rhyme, as xiaoyun.csv does) that end in a nasal.
 NASAL_RHYMES = set("東冬鍾江眞臻文欣元魂痕寒刪山先仙陽唐庚耕清青蒸登侵覃談鹽添咸銜嚴凡")
 TONE_MARKS = {"\u0304": 1, "\u0301": 2, "\u030c": 3, "\u0300": 4}
+# Errata: where the source's copy of a classic differs from the received text, the text is
+# corrected before it is split: (classic, title, stanza or paragraph index from 0, wrong, right, why).
+# Each wrong text must be found exactly once where it is named, so a corrected source stops the script
+# (then drop the entry) instead of changing a right line.
+ERRATA = (
+    ("诗经", "破斧", 1, "四国是遒", "四国是吪",
+     "the second stanza repeats the third's 四国是遒 where the Mao text has 四国是吪 (吪, to transform); "
+     "破斧 is 四国是皇, 四国是吪, 四国是遒"),
+)
 SENTENCE_END = "。！？；"
 CLOSERS = "”’」』）)"
 
@@ -326,7 +335,25 @@ def load_classics(shared, counts):
             for p in data:
                 poems.append((classic, p["title"], p["author"], p["content"]))
         counts[classic + " poems"] = sum(1 for p in poems if p[0] == classic)
-    return poems
+    return apply_errata(poems, counts)
+
+
+def apply_errata(poems, counts):
+    out = []
+    for classic, title, author, paras in poems:
+        paras = list(paras)
+        for e_classic, e_title, index, wrong, right, _ in ERRATA:
+            if (classic, title) != (e_classic, e_title):
+                continue
+            if index >= len(paras) or paras[index].count(wrong) != 1:
+                die("erratum %s %s: %r is not in paragraph %d exactly once (is the source corrected? drop the "
+                    "erratum)" % (classic, title, wrong, index + 1))
+            paras[index] = paras[index].replace(wrong, right)
+            counts["errata applied"] += 1
+        out.append((classic, title, author, paras))
+    if counts["errata applied"] != len(ERRATA):
+        die("%d errata, %d applied (a classic or title not found)" % (len(ERRATA), counts["errata applied"]))
+    return out
 
 
 def classics_rows(poems, cmap, counts):
@@ -507,8 +534,10 @@ def main(argv):
         "LICENSE: MIT License, Copyright (c) 2016 JackeyGao; see classics.LICENSE",
         "MADE: each paragraph split into sentences after 。！？；; editorial notes in parentheses removed (%d); "
         "converted to simplified with the rule of make_corpora.py (%s): 唐诗三百首, traditional, and the "
-        "other four's remaining traditional forms; lines (changed by the conversion): %s"
+        "other four's remaining traditional forms; errata of the source (ERRATA in the script): %s; "
+        "lines (changed by the conversion): %s"
         % (ccount["editorial notes in parentheses removed"], make_corpora.RULE,
+           "; ".join("%s %s stanza %d: %s -> %s" % (c, t, i + 1, w, r) for c, t, i, w, r, _ in ERRATA),
            ", ".join("%s %d (%d)" % (c, ccount[c + " lines"], ccount[c + " converted"]) for c, _ in CLASSICS)),
         "SCRIPT: python3 scripts/make_hanzi.py redoes this file byte for byte (data/README.md)",
         "FORMAT: classic<TAB>title<TAB>author<TAB>line; in each classic's order; author '-' when unknown",
@@ -545,6 +574,8 @@ def main(argv):
           "charfreq.csv left out (not in the table), %d male and %d female counts"
           % (M, F, K, len(gdrop), sum(gender[c][0] for c in gdrop), sum(gender[c][1] for c in gdrop)))
     print("surnames.tsv: %d surnames" % len(surnames))
+    for c, t, i, w, r, why in ERRATA:
+        print("classics.tsv: erratum %s %s stanza %d: %s -> %s (%s)" % (c, t, i + 1, w, r, why))
     print("classics.tsv: %s; %d editorial notes removed"
           % (", ".join("%s %d poems %d lines (%d changed by t2s)"
                        % (c, ccount[c + " poems"], ccount[c + " lines"], ccount[c + " converted"])

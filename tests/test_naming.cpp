@@ -194,7 +194,7 @@ TEST(Explain, JsonHasExactlyTheIssuesFields) {
   std::set<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.insert(k);
   EXPECT_EQ(keys, (std::set<std::string>{"name", "surname", "given", "pinyin", "pingze", "strokes", "levels", "gender",
-                                         "gloss", "sources"}));
+                                         "gloss", "sources", "title", "namesake"}));
   EXPECT_EQ(j["name"], "张子衿");
   EXPECT_EQ(j["surname"], "张");
   EXPECT_EQ(j["given"], "子衿");
@@ -548,8 +548,9 @@ TEST(NamingCli, NameJsonIsExplainsFieldsPlusTheScore) {
     const auto j = nlohmann::json::parse(line);
     std::set<std::string> keys;
     for (const auto& [k, v] : j.items()) keys.insert(k);
-    EXPECT_EQ(keys, (std::set<std::string>{"name", "surname", "given", "pinyin", "pingze", "strokes", "levels",
-                                           "gender", "gloss", "sources", "log_likelihood", "score"}));
+    EXPECT_EQ(keys,
+              (std::set<std::string>{"name", "surname", "given", "pinyin", "pingze", "strokes", "levels", "gender",
+                                     "gloss", "sources", "title", "namesake", "log_likelihood", "score"}));
     EXPECT_GT(j["gender"]["female"].get<double>(), 0.5);
     ++n;
   }

@@ -26,7 +26,11 @@ struct Explanation {
   std::u32string sex_unknown;        // given characters without counts
   std::vector<std::string> gloss;    // per given character, "" when none
   std::optional<double> percentile;  // 0..100 among the model's own samples, when a model was given
-  std::vector<NameSource> sources;   // lines holding every given character (two or more of them)
+  std::vector<NameSource> sources;   // lines crediting the given name (two or more characters; classics.hpp)
+  // Why the given name reads as a title (data/titles.tsv); nullopt: it does not.
+  std::optional<std::string> title;
+  // The bundled lists holding the whole name (namesakes.hpp): ancient, poets, jinyong, gulong.
+  std::vector<std::string> namesake;
 };
 
 inline constexpr std::size_t kMaxSources = 5;  // per name: a few lines say where a pair comes from
@@ -45,7 +49,8 @@ Explanation explain_parts(const NamingData& data, std::u32string_view surname, s
 
 // The fields of `wuxia explain --json` (README "Naming a child"): name,
 // surname, given, pinyin, pingze, strokes, levels, gender {"female": p or
-// null}, gloss, percentile (only when set), sources [{title, author, line}].
+// null}, gloss, percentile (only when set), sources [{title, author, line}],
+// title ("why" or null), namesake (the lists holding the name; [] for none).
 nlohmann::json to_json(const Explanation& e);
 
 }  // namespace wuxia

@@ -32,7 +32,8 @@ struct NameRequest {
   std::vector<std::u32string> avoid;  // names whose syllables the given name may not echo
   bool allow_repeat = false;          // 叠字 (the same character twice), and a given syllable echoing the surname's
   int max_strokes = 0;                // each given character at most this many strokes; 0 = any
-  std::string source;                 // "" = none, "any", or a classic: both given characters share one of its lines
+  std::string source;                 // "" = none, "any", or a classic: one of its lines credits the given name
+  bool allow_namesakes = false;       // propose a person's name of the bundled lists (namesakes.hpp) too
   int n = 20;
   int style = 0;  // the model's style index
 };

@@ -2,8 +2,9 @@
 // The naming helper's search (`wuxia name`, `wuxia serve`): the likeliest new
 // given names for a surname under a model, with every per-character wish
 // (level, ill-omened, --exclude, --avoid, --tones, --with, the surname's
-// character, 叠字, a shared line of a classic) a mask inside the search, so
-// that a strict request still fills its list.
+// character, 叠字, a line of a classic crediting the pair, a title, a
+// namesake) a mask inside the search, so that a strict request still fills
+// its list.
 #include <string>
 #include <vector>
 
@@ -29,6 +30,8 @@ struct NameSearchStats {
   int64_t candidates = 0;    // complete names scored
   int64_t known = 0;         // passed over in the search: the model's training or validation names
   int64_t other_sex = 0;     // passed over: reads as the other sex, or has no lean, with --gender girl|boy
+  int64_t titles = 0;        // passed over: the given name reads as a title (data/titles.tsv: 先生, 明帝, 氏女)
+  int64_t namesakes = 0;     // passed over: a person of the bundled lists (namesakes.hpp), unless allow_namesakes
   int64_t past_variety = 0;  // names in the list past the variety cap (too few candidates otherwise)
 };
 

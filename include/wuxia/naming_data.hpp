@@ -5,7 +5,9 @@
 #include "wuxia/classics.hpp"
 #include "wuxia/hanzi.hpp"
 #include "wuxia/ill_omened.hpp"
+#include "wuxia/namesakes.hpp"
 #include "wuxia/surnames.hpp"
+#include "wuxia/titles.hpp"
 
 namespace wuxia {
 
@@ -14,10 +16,13 @@ struct NamingData {
   SurnameTable surnames;
   Classics classics;
   IllOmened ill_omened;
+  Titles titles;        // titles.tsv: given names that read as a title (load and load_bundled)
+  Namesakes namesakes;  // ancient, poets, jinyong, gulong .txt, read on first use (load and load_bundled)
 
-  // hanzi.tsv, surnames.tsv, classics.tsv and ill_omened.txt from `dir`
-  // (default: the bundled data, data_files.hpp). Throws wuxia::Error naming
-  // the file and line, or an ill-omened character the character table lacks.
+  // hanzi.tsv, surnames.tsv, classics.tsv, ill_omened.txt and titles.tsv
+  // from `dir` (default: the bundled data, data_files.hpp), and its name
+  // lists as namesakes. Throws wuxia::Error naming the file and line, or an
+  // ill-omened or title character the character table lacks.
   static NamingData load(const std::string& dir);
   static NamingData load_files(const std::string& hanzi, const std::string& surnames, const std::string& classics,
                                const std::string& ill_omened);

@@ -75,6 +75,12 @@ void print_explanation(const Explanation& e, const std::string& extra, std::ostr
     out << "  《" << s.title << "》" << (s.author.empty() ? "" : " " + s.author) << " (" << s.classic << "): " << s.line
         << "\n";
   }
+  if (e.title) out << "  title: " << *e.title << "\n";
+  if (!e.namesake.empty()) {
+    out << "  namesake: a person of";
+    for (std::size_t i = 0; i < e.namesake.size(); ++i) out << (i ? ", " : " ") << e.namesake[i];
+    out << "\n";
+  }
 }
 
 // Every name of a file, one per line, repeats kept: explain answers each line
@@ -110,8 +116,9 @@ int cmd_explain(int argc, char** argv) {
       "What a name is made of: the surname (the longest of data/surnames.tsv that begins it) and its reading as a "
       "surname, each character's commonest reading, 平仄, strokes and level in the 通用规范汉字表 (0 = not in it), "
       "P(female) from its given characters (naive Bayes over given-name counts, equal priors), each given "
-      "character's gloss, and up to 5 lines of the classics holding all its given characters. With --checkpoint, "
-      "its percentile among the model's own samples.");
+      "character's gloss, up to 5 lines of the classics crediting its given name (as a word, or facing in a couplet), "
+      "whether the given name reads as a title (data/titles.tsv) and the bundled lists with a person of that name "
+      "(ancient, poets, jinyong, gulong). With --checkpoint, its percentile among the model's own samples.");
   opts.positional_help("NAME...");
   // clang-format off
   opts.add_options()
@@ -122,7 +129,8 @@ int cmd_explain(int argc, char** argv) {
      cxxopts::value<std::string>())
     ("samples", "model samples the percentile is taken against", cxxopts::value<int>()->default_value("2000"))
     ("json", "one JSON object per line (JSON Lines): name, surname, given, pinyin, pingze, strokes, levels, "
-             "gender {female}, gloss, percentile (with --checkpoint), sources [{title, author, line}]")
+             "gender {female}, gloss, percentile (with --checkpoint), sources [{title, author, line}], title (why, or "
+             "null), namesake [lists]")
     ("names", "names", cxxopts::value<std::vector<std::string>>());
   // clang-format on
   add_device_flags(opts, "cpu", 0);
@@ -194,8 +202,8 @@ int cmd_name(int argc, char** argv) {
       "as a girl's or a boy's (with girl or boy, a name must lean that way: P > 0.5). Every filter is kept inside the "
       "search, so a strict request still fills its list; no character is used in more than max(2, n/10) names; never "
       "the surname's character, an ill-omened one (data/ill_omened.txt) or, unless --allow-repeat, 叠字 or a syllable "
-      "of the surname. Names the "
-      "model was trained on are left out.");
+      "of the surname, nor a given name that reads as a title (data/titles.tsv: 先生, 明帝, 氏女). Names the "
+      "model was trained on, and those of a person of the bundled lists (unless --allow-namesakes), are left out.");
   // clang-format off
   opts.add_options()
     ("surname", "surname, one or two characters (张, 单, 欧阳)", cxxopts::value<std::string>())
@@ -215,8 +223,9 @@ int cmd_name(int argc, char** argv) {
                      "(王旺)")
     ("max-strokes", "each given character at most this many strokes (0 = any): easier for a child to write",
      cxxopts::value<int>()->default_value("0"))
-    ("source", "any or one of 诗经 楚辞 论语 唐诗三百首 宋词三百首: only names whose two characters share a line "
-               "of it", cxxopts::value<std::string>())
+    ("source", "any or one of 诗经 楚辞 论语 唐诗三百首 宋词三百首: only names a line of it credits (the two "
+               "characters as a word, or facing in a couplet)", cxxopts::value<std::string>())
+    ("allow-namesakes", "also propose names of people in the bundled lists (historical people, poets, the casts)")
     ("n", "how many names (at most " + std::to_string(kMaxNames) + ")", cxxopts::value<int>()->default_value("20"))
     ("style", "style to name in (default: ancient, the 253k historical names, where the model knows it)",
      cxxopts::value<std::string>())
@@ -241,10 +250,11 @@ int cmd_name(int argc, char** argv) {
     for (const auto& a : r["avoid"].as<std::vector<std::string>>()) q.avoid.push_back(parse_chars(a, "--avoid"));
   }
   q.allow_repeat = r.count("allow-repeat") > 0;
+  q.allow_namesakes = r.count("allow-namesakes") > 0;
   q.max_strokes = check_max_strokes(r["max-strokes"].as<int>(), "--max-strokes");
   if (r.count("source")) {
     q.source = parse_source(r["source"].as<std::string>(), "--source");
-    if (q.given_len != 2) throw Error("--source needs --given-len 2 (two characters that share a line)");
+    if (q.given_len != 2) throw Error("--source needs --given-len 2 (a pair of characters a line credits)");
   }
   q.n = check_count(r["n"].as<int>(), "-n");
   const NamingData data = NamingData::load_bundled();
@@ -274,8 +284,9 @@ int cmd_name(int argc, char** argv) {
   }
   if (static_cast<int>(names.size()) < q.n) {
     std::cerr << "wuxia name: only " << names.size() << " of " << q.n << " names pass the filters (" << stats.candidates
-              << " scored, " << stats.known << " of the model's training names passed over, " << stats.other_sex
-              << " not reading as a " << sex_name(q.sex) << "); loosen --level, --tones, --source or --gender\n";
+              << " scored, " << stats.known << " of the model's training names passed over, " << stats.titles
+              << " titles, " << stats.namesakes << " namesakes, " << stats.other_sex << " not reading as a "
+              << sex_name(q.sex) << "); loosen --level, --tones, --source or --gender\n";
     return 3;
   }
   return 0;

@@ -69,6 +69,8 @@ Explanation explain_parts(const NamingData& d, std::u32string_view surname, std:
       e.sources.push_back({l->classic, l->title, l->author, l->line});
     }
   }
+  if (const std::string* why = d.titles.reason(e.given)) e.title = *why;
+  e.namesake = d.namesakes.lists_of(e.name);
   return e;
 }
 
@@ -91,6 +93,8 @@ nlohmann::json to_json(const Explanation& e) {
         {{"title", s.title}, {"author", s.author.empty() ? json(nullptr) : json(s.author)}, {"line", s.line}});
   }
   j["sources"] = std::move(sources);
+  j["title"] = e.title ? json(*e.title) : json(nullptr);
+  j["namesake"] = e.namesake;
   return j;
 }
 

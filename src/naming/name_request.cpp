@@ -136,6 +136,8 @@ void check_request(const NamingData& d, const NameRequest& q, const RequestField
     if (const std::string* why = d.ill_omened.reason(q.with))
       throw Error(w + ": on the ill-omened list (" + *why + ")");
     if (q.exclude.find(q.with) != std::u32string::npos) throw Error(w + ": also in " + f.exclude);
+    if (const std::string* why = q.given_len == 1 ? d.titles.single(q.with) : nullptr)
+      throw Error(w + ": a title as a one-character given name (" + *why + ")");
     if (q.max_strokes > 0 && c->strokes > q.max_strokes) {
       throw Error(w + ": " + std::to_string(c->strokes) + " strokes, more than " + f.max_strokes + " " +
                   std::to_string(q.max_strokes));

@@ -134,6 +134,53 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
       allowed[p][id] = 1;
     }
   }
+  // Titles (data/titles.tsv: 先生, *帝, 氏*) and namesakes (the bundled
+  // lists' people of this surname and length), checked as the last character
+  // is chosen, in O(1): a pattern *b marks b in `title_end`, a pattern a*
+  // marks a in `title_start`; the words and namesakes that begin with a row's
+  // first character are marked in `row_marks` for that row.
+  std::vector<char> title_end(V, 0), title_start(V, 0), title_single(V, 0);
+  for (int32_t id = 1 + vocab.num_styles(); id < V; ++id) {
+    const char32_t c = vocab.char_of(id);
+    title_end[id] = d.titles.any_then().count(c) > 0;
+    title_start[id] = d.titles.then_any().count(c) > 0;
+    title_single[id] = d.titles.single(c) != nullptr;
+  }
+  std::unordered_map<int32_t, std::vector<int32_t>> namesake_after;  // first given id (-1: none) -> last ids
+  if (!q.allow_namesakes) {
+    for (const auto& n : d.namesakes.with_surname(q.surname, S + L)) {
+      const int32_t first = L == 2 ? vocab.id_of(n[S]) : -1, last = vocab.id_of(n.back());
+      if ((L == 2 && first < 0) || last < 0) continue;  // a character the model lacks: never proposed
+      namesake_after[first].push_back(last);
+    }
+  }
+  constexpr char kTitleWord = 1, kNamesake = 2;
+  std::vector<char> row_marks(V, 0);
+  auto mark_row = [&](int32_t first, bool on) {
+    if (first >= 0) {
+      if (const auto* w = d.titles.words_after(vocab.char_of(first))) {
+        for (const auto& [b, why] : *w) {
+          const int32_t id = vocab.id_of(b);
+          if (id >= 0) row_marks[id] = on ? row_marks[id] | kTitleWord : 0;
+        }
+      }
+    }
+    if (const auto it = namesake_after.find(first); it != namesake_after.end()) {
+      for (int32_t id : it->second) row_marks[id] = on ? row_marks[id] | kNamesake : 0;
+    }
+  };
+  auto is_title = [&](int32_t first, int32_t id) {
+    const bool title =
+        first < 0 ? title_single[id] : (row_marks[id] & kTitleWord) || title_end[id] || title_start[first];
+    if (title) ++stats.titles;
+    return title;
+  };
+  auto is_namesake = [&](int32_t id) {
+    if (!(row_marks[id] & kNamesake)) return false;
+    ++stats.namesakes;
+    return true;
+  };
+
   const int32_t with_id = q.with ? vocab.id_of(q.with) : -1;
   // A place the with-character must fill: its own, or the last when the first did not take it.
   if (q.with && q.with_pos == 0 && L == 1) {
@@ -178,8 +225,11 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
   Best first(L == 1 ? pool : width);
   {
     const double z = log_norm(logits->data(), V);
+    if (L == 1) mark_row(-1, true);
     for (int32_t id = 0; id < V; ++id) {
-      if (!allowed[0][id] || (L == 1 && (is_trained(-1, id) || reads_wrong(-1, id)))) continue;
+      // 氏*: no second character saves it, so it takes no room among the first.
+      if (!allowed[0][id] || (L == 2 && title_start[id])) continue;
+      if (L == 1 && (is_trained(-1, id) || is_title(-1, id) || is_namesake(id) || reads_wrong(-1, id))) continue;
       const double lm = lm0 + (*logits)[id] - z;
       first.push({lm + sex_term(q.sex, char_odds[id]), lm, 0, id, -1});
     }
@@ -204,16 +254,18 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
       const float* x = logits->data() + r * static_cast<std::size_t>(V);
       const double z = log_norm(x, V);
       const bool must_with = q.with && q.with_pos == 0 && c1.id != with_id;
-      std::unordered_set<char32_t> partners;  // characters sharing a line with the first, with --source
+      std::unordered_set<char32_t> partners;  // with --source: the characters a line credits after the first
       if (!q.source.empty()) partners = d.classics.partners(vocab.char_of(c1.id), classic);
       const std::unordered_set<char32_t>* shares = q.source.empty() ? nullptr : &partners;
+      mark_row(c1.id, true);
       for (int32_t id = 0; id < V; ++id) {
         if (!allowed[1][id] || (must_with && id != with_id) || (!q.allow_repeat && id == c1.id)) continue;
         if (shares && !shares->count(vocab.char_of(id))) continue;
-        if (is_trained(c1.id, id) || reads_wrong(c1.id, id)) continue;
+        if (is_trained(c1.id, id) || is_title(c1.id, id) || is_namesake(id) || reads_wrong(c1.id, id)) continue;
         const double lm = c1.lm + x[id] - z;
         second.push({lm + sex_term(q.sex, char_odds[c1.id] + char_odds[id]), lm, static_cast<int32_t>(r), id, c1.id});
       }
+      mark_row(c1.id, false);
     }
     names = second.take();
   }

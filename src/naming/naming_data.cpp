@@ -6,8 +6,20 @@
 
 namespace wuxia {
 
+namespace {
+void load_titles(NamingData& d, const std::string& titles, const std::string& hanzi) {
+  d.titles = Titles::load(titles);
+  for (char32_t c : d.titles.chars()) {
+    if (!d.hanzi.find(c)) throw Error(titles + ": '" + utf8::encode(c) + "' is not in " + hanzi);
+  }
+}
+}  // namespace
+
 NamingData NamingData::load(const std::string& dir) {
-  return load_files(dir + "/hanzi.tsv", dir + "/surnames.tsv", dir + "/classics.tsv", dir + "/ill_omened.txt");
+  NamingData d = load_files(dir + "/hanzi.tsv", dir + "/surnames.tsv", dir + "/classics.tsv", dir + "/ill_omened.txt");
+  load_titles(d, dir + "/titles.tsv", dir + "/hanzi.tsv");
+  d.namesakes = Namesakes::in_dir(dir);
+  return d;
 }
 
 NamingData NamingData::load_files(const std::string& hanzi, const std::string& surnames, const std::string& classics,
@@ -24,8 +36,11 @@ NamingData NamingData::load_files(const std::string& hanzi, const std::string& s
 }
 
 NamingData NamingData::load_bundled() {
-  return load_files(bundled_data_file("hanzi.tsv"), bundled_data_file("surnames.tsv"),
-                    bundled_data_file("classics.tsv"), bundled_data_file("ill_omened.txt"));
+  NamingData d = load_files(bundled_data_file("hanzi.tsv"), bundled_data_file("surnames.tsv"),
+                            bundled_data_file("classics.tsv"), bundled_data_file("ill_omened.txt"));
+  load_titles(d, bundled_data_file("titles.tsv"), bundled_data_file("hanzi.tsv"));
+  d.namesakes = Namesakes::in_dir(bundled_data_dir());
+  return d;
 }
 
 }  // namespace wuxia

@@ -321,11 +321,12 @@ json api_name(Models& models, Body& body) {
     q.exclude = parse_chars(body.string("exclude").value_or(""), f.exclude);
     for (const auto& a : body.strings("avoid")) q.avoid.push_back(parse_chars(a, f.avoid));
     q.allow_repeat = body.flag("allow-repeat").value_or(false);
+    q.allow_namesakes = body.flag("allow-namesakes").value_or(false);
     q.max_strokes = check_max_strokes(int_field(body, "max-strokes", 0), f.max_strokes);
     if (const auto src = body.string("source"); src && !src->empty()) {
       q.source = parse_source(*src, f.source);
       if (q.given_len != 2) {
-        throw RequestError("source", "source needs given-len 2 (two characters that share a line)");
+        throw RequestError("source", "source needs given-len 2 (a pair of characters a line credits)");
       }
     }
     q.n = check_count(int_field(body, "n", q.n), f.n);

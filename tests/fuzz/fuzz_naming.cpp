@@ -9,6 +9,7 @@
 #include "wuxia/hanzi.hpp"
 #include "wuxia/ill_omened.hpp"
 #include "wuxia/surnames.hpp"
+#include "wuxia/titles.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Parsed in place: ASan sees a read past the fuzzer's exact-size buffer.
@@ -39,6 +40,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   try {
     (void)wuxia::IllOmened::parse(text, "fuzz");
+  } catch (const wuxia::Error&) {
+  }
+  try {
+    const wuxia::Titles t = wuxia::Titles::parse(text, "fuzz");
+    for (char32_t c : t.chars()) {
+      if (c == U'*') std::abort();
+    }
+    (void)t.reason(U"明帝"), (void)t.reason(U"帝"), (void)t.reason(U"");
   } catch (const wuxia::Error&) {
   }
   return 0;

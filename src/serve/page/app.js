@@ -149,6 +149,8 @@ function explainCard(n) {
   row("字义 glosses", (n.gloss || []).filter((g) => g).join("；"));
   if (typeof n.percentile === "number") row("模型 model percentile", Math.round(n.percentile) + "%");
   for (const s of (n.sources || []).slice(0, 3)) row("出处 source", s.line + " ——《" + s.title + "》" + (s.author || ""));
+  row("称谓 a title", n.title);
+  if (n.namesake && n.namesake.length) row("同名 namesake", "a person of " + n.namesake.join(", "));
   const title = n.surname ? n.surname + " · " + (n.given || "") : n.name;
   return el("div", { className: "card" }, el("h3", { className: "explained", textContent: title }), dl);
 }
