@@ -11,6 +11,9 @@
 namespace wuxia {
 
 enum class Sex { Any, Girl, Boy };
+// Which names a list is drawn from: today's (the default; today.hpp) or
+// history's (the model alone, as it learnt them from historical people).
+enum class Era { Today, History };
 
 // Level 2 by default: the 6,500 characters of the table's first two levels
 // are those every input method, ID card system and school reader handles,
@@ -19,6 +22,9 @@ inline constexpr int kDefaultLevel = 2;
 // A shortlist, not a corpus: the search keeps about 10 candidates per name
 // asked, so n bounds its memory (rows x vocabulary logits).
 inline constexpr int kMaxNames = 200;
+// With girl or boy, a name must read as that sex with at least this chance
+// (sex_lean.hpp): 0.5 let names through that a parent reads as the other sex.
+inline constexpr double kDefaultMinLean = 0.7;
 
 struct NameRequest {
   std::u32string surname;
@@ -34,6 +40,8 @@ struct NameRequest {
   int max_strokes = 0;                // each given character at most this many strokes; 0 = any
   std::string source;                 // "" = none, "any", or a classic: one of its lines credits the given name
   bool allow_namesakes = false;       // propose a person's name of the bundled lists (namesakes.hpp) too
+  Era era = Era::Today;
+  double min_lean = kDefaultMinLean;  // with girl or boy: P(that sex) at least this, in [0.5, 1)
   int n = 20;
   int style = 0;  // the model's style index
 };
@@ -42,16 +50,19 @@ struct NameRequest {
 struct RequestFields {
   std::string surname = "--surname", gender = "--gender", level = "--level", tones = "--tones",
               given_len = "--given-len", with = "--with", exclude = "--exclude", avoid = "--avoid", source = "--source",
-              n = "-n", max_strokes = "--max-strokes";
+              n = "-n", max_strokes = "--max-strokes", era = "--era", min_lean = "--lean";
 };
 
 // Each parses or checks one value and throws wuxia::Error "<field> <value>: why".
 Sex parse_sex(const std::string& value, const std::string& field);  // girl, boy or any
 std::string sex_name(Sex s);                                        // "girl", "boy", "any"
+Era parse_era(const std::string& value, const std::string& field);  // today or history
+std::string era_name(Era e);                                        // "today", "history"
 int check_level(int level, const std::string& field);               // 1..3
 int check_given_len(int len, const std::string& field);             // 1 or 2
 int check_count(int n, const std::string& field);                   // 1..kMaxNames
 int check_max_strokes(int strokes, const std::string& field);       // 0 (any) or 1..64
+double check_min_lean(double p, const std::string& field);          // 0.5 <= p < 1
 // 平, 仄 and ? (or p, z and ?), normalised to 平仄?.
 std::u32string parse_tones(const std::string& value, const std::string& field);
 // CHAR or CHAR@POS, POS 1 or 2.

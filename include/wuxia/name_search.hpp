@@ -24,6 +24,9 @@ struct NameProposal {
   // name) (sex_lean.hpp; 0 for --gender any). Their sum is the log of the joint
   // chance that the model writes the name and that it reads as the sex asked.
   double score = 0;
+  // The today term of its given characters (today.hpp; 0 for --era history),
+  // part of the score: score = log_likelihood + the sex term + today.
+  double today = 0;
 };
 
 struct NameSearchStats {
@@ -59,7 +62,7 @@ std::vector<NameProposal> propose_names(Model<float>& model, const Vocab& vocab,
                                         const NamingData& data, const NameRequest& q, NameSearchStats* stats = nullptr,
                                         const RequestFields& fields = {});
 
-// The proposal as JSON: to_json(explanation) plus "log_likelihood" and "score".
+// The proposal as JSON: to_json(explanation) plus "log_likelihood", "today" and "score".
 nlohmann::json to_json(const NameProposal& p);
 
 }  // namespace wuxia

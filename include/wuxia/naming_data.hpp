@@ -8,6 +8,7 @@
 #include "wuxia/namesakes.hpp"
 #include "wuxia/surnames.hpp"
 #include "wuxia/titles.hpp"
+#include "wuxia/young.hpp"
 
 namespace wuxia {
 
@@ -18,9 +19,14 @@ struct NamingData {
   IllOmened ill_omened;
   Titles titles;        // titles.tsv: given names that read as a title (load and load_bundled)
   Namesakes namesakes;  // ancient, poets, jinyong, gulong .txt, read on first use (load and load_bundled)
+  // For names of our time (today.hpp; load and load_bundled): dated.tsv, the
+  // characters that date a name (a character and why, ill_omened.txt's form),
+  // and young.tsv, young people's lists' counts.
+  IllOmened dated;
+  YoungCounts young;
 
-  // hanzi.tsv, surnames.tsv, classics.tsv, ill_omened.txt and titles.tsv
-  // from `dir` (default: the bundled data, data_files.hpp), and its name
+  // hanzi.tsv, surnames.tsv, classics.tsv, ill_omened.txt, titles.tsv,
+  // dated.tsv and young.tsv from `dir` (default: the bundled data, data_files.hpp), and its name
   // lists as namesakes. Throws wuxia::Error naming the file and line, or an
   // ill-omened or title character the character table lacks.
   static NamingData load(const std::string& dir);

@@ -198,8 +198,10 @@ int cmd_name(int argc, char** argv) {
   cxxopts::Options opts(
       "wuxia name",
       "Names a family could give: new given names for a surname, ranked by the model's log-likelihood of the whole "
-      "name (END included) plus log P(the sex asked | given name), so the list is the likeliest names that also read "
-      "as a girl's or a boy's (with girl or boy, a name must lean that way: P > 0.5). Every filter is kept inside the "
+      "name (END included), plus log P(the sex asked | given name), plus (--era today, the default) how much more "
+      "living people and young people's lists use its characters than the model's historical names do, dated "
+      "characters (建国 秀英) lowered: names of our time built the way the model learnt names are built. With girl or "
+      "boy, a name must read as that sex with P >= --lean (0.7). Every filter is kept inside the "
       "search, so a strict request still fills its list; no character is used in more than max(2, n/10) names; never "
       "the surname's character, an ill-omened one (data/ill_omened.txt) or, unless --allow-repeat, 叠字 or a syllable "
       "of the surname, nor a given name that reads as a title (data/titles.tsv: 先生, 明帝, 氏女). Names the "
@@ -226,6 +228,12 @@ int cmd_name(int argc, char** argv) {
     ("source", "any or one of 诗经 楚辞 论语 唐诗三百首 宋词三百首: only names a line of it credits (the two "
                "characters as a word, or facing in a couplet)", cxxopts::value<std::string>())
     ("allow-namesakes", "also propose names of people in the bundled lists (historical people, poets, the casts)")
+    ("era", "today: names of our time (the model's sense of how a name is built, with the characters living people "
+            "carry and young people's lists use, dated ones like 建国 秀英 lowered; README \"Naming a child\"); "
+            "history: the model's own names, as it learnt them from historical people",
+     cxxopts::value<std::string>()->default_value("today"))
+    ("lean", "with --gender girl|boy: each name reads as that sex with at least this chance",
+     cxxopts::value<double>()->default_value("0.7"))
     ("n", "how many names (at most " + std::to_string(kMaxNames) + ")", cxxopts::value<int>()->default_value("20"))
     ("style", "style to name in (default: ancient, the 253k historical names, where the model knows it)",
      cxxopts::value<std::string>())
@@ -256,6 +264,8 @@ int cmd_name(int argc, char** argv) {
     q.source = parse_source(r["source"].as<std::string>(), "--source");
     if (q.given_len != 2) throw Error("--source needs --given-len 2 (a pair of characters a line credits)");
   }
+  q.era = parse_era(r["era"].as<std::string>(), "--era");
+  q.min_lean = check_min_lean(r["lean"].as<double>(), "--lean");
   q.n = check_count(r["n"].as<int>(), "-n");
   const NamingData data = NamingData::load_bundled();
   check_request(data, q);  // before the (slower) model load

@@ -18,6 +18,22 @@ Sex parse_sex(const std::string& v, const std::string& field) {
 
 std::string sex_name(Sex s) { return s == Sex::Girl ? "girl" : s == Sex::Boy ? "boy" : "any"; }
 
+double check_min_lean(double p, const std::string& field) {
+  if (!(p >= 0.5 && p < 1)) {
+    throw Error(field + " " + std::to_string(p) + ": expected a chance from 0.5 (any lean) to below 1, e.g. 0.7");
+  }
+  return p;
+}
+
+Era parse_era(const std::string& value, const std::string& field) {
+  if (value == "today") return Era::Today;
+  if (value == "history") return Era::History;
+  throw Error(field + " " + value + ": expected today (names of our time) or history (the model's own, as it learnt "
+                                    "them from historical people)");
+}
+
+std::string era_name(Era e) { return e == Era::Today ? "today" : "history"; }
+
 int check_level(int level, const std::string& field) {
   if (level < 1 || level > 3) {
     throw Error(field + " " + std::to_string(level) +
@@ -106,6 +122,7 @@ void check_request(const NamingData& d, const NameRequest& q, const RequestField
   check_given_len(q.given_len, f.given_len);
   check_count(q.n, f.n);
   check_max_strokes(q.max_strokes, f.max_strokes);
+  check_min_lean(q.min_lean, f.min_lean);
   const Explanation surname = explain_parts(d, q.surname, U"");
   if (!q.tones.empty()) {
     const std::size_t want = q.surname.size() + static_cast<std::size_t>(q.given_len);

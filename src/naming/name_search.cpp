@@ -9,6 +9,7 @@
 
 #include "wuxia/error.hpp"
 #include "wuxia/sex_lean.hpp"
+#include "wuxia/today.hpp"
 #include "wuxia/utf8.hpp"
 
 namespace wuxia {
@@ -110,11 +111,13 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
   // With girl or boy, a complete name must lean that way (a name none of
   // whose characters has counts has no lean): checked as the last character
   // is chosen, so such names take no room either.
+  // A firm lean: P(the sex asked) >= q.min_lean, as log-odds.
+  const double firm = std::log(q.min_lean / (1 - q.min_lean));
   auto reads_wrong = [&](int32_t first, int32_t id) {
     if (q.sex == Sex::Any) return false;
     const double lo = char_odds[id] + (first >= 0 ? char_odds[first] : 0);
     const bool lean = counted[id] || (first >= 0 && counted[first]);
-    if (lean && (q.sex == Sex::Girl ? lo > 0 : lo < 0)) return false;
+    if (lean && (q.sex == Sex::Girl ? lo >= firm : lo <= -firm)) return false;
     ++stats.other_sex;
     return true;
   };
@@ -208,6 +211,16 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
     return true;
   };
 
+  // Names of our time: each character's today term (today.hpp), against the
+  // names the model learnt the style from; history's names: the model alone.
+  std::vector<double> today(V, 0.0);
+  if (q.era == Era::Today) {
+    static const std::vector<std::u32string> none;
+    const auto& corpus = known.train && q.style < static_cast<int>(known.train->size()) ? (*known.train)[q.style] : none;
+    const TodayPrior prior = TodayPrior::build(d, vocab, corpus);
+    for (int32_t id = 0; id < V; ++id) today[id] = prior.term(id, q.sex);
+  }
+
   const int width = std::min(V, std::max(64, 4 * q.n));  // first characters kept
   const int pool = std::max(512, 10 * q.n);              // complete names ranked
   model.begin_inference(std::max(width + 1, pool));
@@ -231,7 +244,7 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
       if (!allowed[0][id] || (L == 2 && title_start[id])) continue;
       if (L == 1 && (is_trained(-1, id) || is_title(-1, id) || is_namesake(id) || reads_wrong(-1, id))) continue;
       const double lm = lm0 + (*logits)[id] - z;
-      first.push({lm + sex_term(q.sex, char_odds[id]), lm, 0, id, -1});
+      first.push({lm + sex_term(q.sex, char_odds[id]) + today[id], lm, 0, id, -1});
     }
   }
   std::vector<Candidate> names = first.take();
@@ -240,7 +253,7 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
   if (L == 2 && q.with && q.with_pos == 0 && allowed[0][with_id] &&
       std::none_of(names.begin(), names.end(), [&](const Candidate& c) { return c.id == with_id; })) {
     const double lm = lm0 + (*logits)[with_id] - log_norm(logits->data(), V);
-    names.push_back({lm + sex_term(q.sex, char_odds[with_id]), lm, 0, with_id, -1});
+    names.push_back({lm + sex_term(q.sex, char_odds[with_id]) + today[with_id], lm, 0, with_id, -1});
   }
   if (L == 2) {
     std::vector<int32_t> keep(names.size(), 0), tok;
@@ -263,7 +276,8 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
         if (shares && !shares->count(vocab.char_of(id))) continue;
         if (is_trained(c1.id, id) || is_title(c1.id, id) || is_namesake(id) || reads_wrong(c1.id, id)) continue;
         const double lm = c1.lm + x[id] - z;
-        second.push({lm + sex_term(q.sex, char_odds[c1.id] + char_odds[id]), lm, static_cast<int32_t>(r), id, c1.id});
+        second.push({lm + sex_term(q.sex, char_odds[c1.id] + char_odds[id]) + today[c1.id] + today[id], lm,
+                     static_cast<int32_t>(r), id, c1.id});
       }
       mark_row(c1.id, false);
     }
@@ -286,7 +300,8 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
       const SexLean lean = sex_lean(d.hanzi, given);  // reads_wrong kept out those leaning the other way
       NameProposal np;
       np.log_likelihood = c.lm + x[kEnd] - log_norm(x, V);
-      np.score = np.log_likelihood + sex_term(q.sex, lean.log_odds);
+      np.today = today[c.id] + (c.first >= 0 ? today[c.first] : 0.0);
+      np.score = np.log_likelihood + sex_term(q.sex, lean.log_odds) + np.today;
       np.explanation.given = given;  // explained once chosen
       ranked.push_back(std::move(np));
     }
@@ -341,6 +356,7 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
 nlohmann::json to_json(const NameProposal& p) {
   nlohmann::json j = to_json(p.explanation);
   j["log_likelihood"] = p.log_likelihood;
+  j["today"] = p.today;
   j["score"] = p.score;
   return j;
 }

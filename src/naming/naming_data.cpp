@@ -13,11 +13,20 @@ void load_titles(NamingData& d, const std::string& titles, const std::string& ha
     if (!d.hanzi.find(c)) throw Error(titles + ": '" + utf8::encode(c) + "' is not in " + hanzi);
   }
 }
+// dated.tsv and young.tsv, from the same folder as hanzi.tsv.
+void load_today(NamingData& d, const std::string& dated, const std::string& young, const std::string& hanzi) {
+  d.dated = IllOmened::load(dated);
+  for (const auto& [c, why] : d.dated.all()) {
+    if (!d.hanzi.find(c)) throw Error(dated + ": '" + utf8::encode(c) + "' is not in " + hanzi);
+  }
+  d.young = YoungCounts::load(young);
+}
 }  // namespace
 
 NamingData NamingData::load(const std::string& dir) {
   NamingData d = load_files(dir + "/hanzi.tsv", dir + "/surnames.tsv", dir + "/classics.tsv", dir + "/ill_omened.txt");
   load_titles(d, dir + "/titles.tsv", dir + "/hanzi.tsv");
+  load_today(d, dir + "/dated.tsv", dir + "/young.tsv", dir + "/hanzi.tsv");
   d.namesakes = Namesakes::in_dir(dir);
   return d;
 }
@@ -39,6 +48,7 @@ NamingData NamingData::load_bundled() {
   NamingData d = load_files(bundled_data_file("hanzi.tsv"), bundled_data_file("surnames.tsv"),
                             bundled_data_file("classics.tsv"), bundled_data_file("ill_omened.txt"));
   load_titles(d, bundled_data_file("titles.tsv"), bundled_data_file("hanzi.tsv"));
+  load_today(d, bundled_data_file("dated.tsv"), bundled_data_file("young.tsv"), bundled_data_file("hanzi.tsv"));
   d.namesakes = Namesakes::in_dir(bundled_data_dir());
   return d;
 }
