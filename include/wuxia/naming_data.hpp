@@ -5,6 +5,7 @@
 #include "wuxia/classics.hpp"
 #include "wuxia/hanzi.hpp"
 #include "wuxia/ill_omened.hpp"
+#include "wuxia/readings.hpp"
 #include "wuxia/surnames.hpp"
 
 namespace wuxia {
@@ -14,15 +15,24 @@ struct NamingData {
   SurnameTable surnames;
   Classics classics;
   IllOmened ill_omened;
+  WordReadings word_readings;  // how a given name read as a word is read (readings.hpp)
+  NameReadings name_readings;  // how a polyphone is read in a given name
 
   // hanzi.tsv, surnames.tsv, classics.tsv and ill_omened.txt from `dir`
-  // (default: the bundled data, data_files.hpp). Throws wuxia::Error naming
-  // the file and line, or an ill-omened character the character table lacks.
+  // (default: the bundled data, data_files.hpp), and the reading tables
+  // (load_readings). Throws wuxia::Error naming the file and line, or an
+  // ill-omened character the character table lacks.
   static NamingData load(const std::string& dir);
   static NamingData load_files(const std::string& hanzi, const std::string& surnames, const std::string& classics,
                                const std::string& ill_omened);
   // Each file where bundled_data_file() finds it.
   static NamingData load_bundled();
+  // word_readings.tsv, name_readings.tsv and surname_fixes.tsv (applied over
+  // the surname table), their characters checked against the character table.
+  // load_files alone leaves them empty: every character is then read by its
+  // first reading, each surname as surnames.tsv has it.
+  void load_readings(const std::string& word_readings, const std::string& name_readings,
+                     const std::string& surname_fixes);
 };
 
 }  // namespace wuxia

@@ -2,12 +2,15 @@
 
 #include "wuxia/data_files.hpp"
 #include "wuxia/error.hpp"
+#include "wuxia/file_io.hpp"
 #include "wuxia/utf8.hpp"
 
 namespace wuxia {
 
 NamingData NamingData::load(const std::string& dir) {
-  return load_files(dir + "/hanzi.tsv", dir + "/surnames.tsv", dir + "/classics.tsv", dir + "/ill_omened.txt");
+  NamingData d = load_files(dir + "/hanzi.tsv", dir + "/surnames.tsv", dir + "/classics.tsv", dir + "/ill_omened.txt");
+  d.load_readings(dir + "/word_readings.tsv", dir + "/name_readings.tsv", dir + "/surname_fixes.tsv");
+  return d;
 }
 
 NamingData NamingData::load_files(const std::string& hanzi, const std::string& surnames, const std::string& classics,
@@ -24,8 +27,17 @@ NamingData NamingData::load_files(const std::string& hanzi, const std::string& s
 }
 
 NamingData NamingData::load_bundled() {
-  return load_files(bundled_data_file("hanzi.tsv"), bundled_data_file("surnames.tsv"),
-                    bundled_data_file("classics.tsv"), bundled_data_file("ill_omened.txt"));
+  NamingData d = load_files(bundled_data_file("hanzi.tsv"), bundled_data_file("surnames.tsv"),
+                            bundled_data_file("classics.tsv"), bundled_data_file("ill_omened.txt"));
+  d.load_readings(bundled_data_file("word_readings.tsv"), bundled_data_file("name_readings.tsv"),
+                  bundled_data_file("surname_fixes.tsv"));
+  return d;
+}
+
+void NamingData::load_readings(const std::string& words, const std::string& names, const std::string& fixes) {
+  word_readings = WordReadings::load(words, &hanzi);
+  name_readings = NameReadings::load(names, &hanzi);
+  surnames.apply_fixes(read_whole_file(fixes), fixes, &hanzi);
 }
 
 }  // namespace wuxia
