@@ -16,8 +16,10 @@ scripts/make_corpora.py's rule and code) and `unicode-data`.
 hanzi.tsv holds the 8,105 characters of the 通用规范汉字表 (Unihan kTGH) and
 every other character of the bundled name lists (data/*.txt) and of the
 surname table, sorted by code point. Its columns and the rule for 平仄 are
-described in data/README.md ("hanzi.tsv"); in brief, for the first Mandarin
-reading:
+described in data/README.md ("hanzi.tsv"); in brief, for each Mandarin
+reading (the column lists one verdict per reading, in the order of the
+readings, so that a name read otherwise than by its first reading, 长 cháng
+平 not zhǎng 仄, has its own):
   - the first reading is kMandarin's unless that is in the neutral tone and
     the character has a toned reading (子 zǐ, not zi: names have no neutral
     tone);
@@ -411,8 +413,9 @@ def meter_check(shared, rows, cmap):
                 r = table.get(cmap.get(c, c))
                 if not r:
                     continue
-                ours[r[4]] += 1
-                if r[4] == "平":
+                pz = r[4].split(",")[0]
+                ours[pz] += 1
+                if pz == "平":
                     ping[r[0]] += 1
                 tone = syllable_tone(r[1].split(",")[0])[1] if r[1] != "-" else 0
                 tone_only["平" if tone in (1, 2) else "仄" if tone in (3, 4) else "?"] += 1
@@ -464,10 +467,12 @@ def main(argv):
     chars = sorted(set(level) | name_chars | surname_chars)
 
     why = collections.Counter()
+    other_why = collections.Counter()
     rows = []
     for c in chars:
         rs = readings(c, uh)
-        pz = pingze(c, rs[0], uh, gy, why) if rs else "?"
+        # The branch counts are those of the first readings, as before the column had one verdict a reading.
+        pz = ",".join(pingze(c, r, uh, gy, why if i == 0 else other_why) for i, r in enumerate(rs)) or "?"
         if not rs:
             why["? no Mandarin reading"] += 1
         strokes = uh["kTotalStrokes"].get(c, "0").split()[0]
@@ -484,12 +489,16 @@ def main(argv):
     n["chars"] = len(rows)
     n["outside"] = len(rows) - len(level)
     n["no_pinyin"] = sum(1 for r in rows if r[1] == "-")
-    n["unknown_pz"] = sum(1 for r in rows if r[4] == "?")
+    first_pz = [r[4].split(",")[0] for r in rows]
+    all_pz = collections.Counter(p for r in rows for p in r[4].split(",") if r[1] != "-")
+    n["unknown_pz"] = first_pz.count("?")
+    n["readings"] = sum(all_pz.values())
+    n["mixed"] = sum(1 for r in rows if len(set(r[4].split(","))) > 1)
     n["no_guangyun"] = why["? no Guangyun reading"]
     n["no_gender"] = sum(1 for r in rows if not (r[5] or r[6]))
     n["no_gloss"] = sum(1 for r in rows if r[7] == "-")
-    n["ping"] = sum(1 for r in rows if r[4] == "平")
-    n["ze"] = sum(1 for r in rows if r[4] == "仄")
+    n["ping"] = first_pz.count("平")
+    n["ze"] = first_pz.count("仄")
     hanzi_header = [
         "SOURCE: Unihan %s (Debian unicode-data: kMandarin, kTGHZ2013, kTGH, kTotalStrokes, kDefinition, "
         "kTraditionalVariant, kZVariant, kSemanticVariant, kSpecializedSemanticVariant); "
@@ -499,16 +508,18 @@ def main(argv):
         "see hanzi.LICENSE; Guangyun CC0 1.0, see "
         "guangyun.LICENSE; gender counts MIT, Copyright (c) 2015 Jingchao Hu, see gender.LICENSE",
         "MADE: %d characters (8105 of the 通用规范汉字表, %d others from data/*.txt and the surnames); "
-        "平 %d, 仄 %d, ? %d (%d without a Guangyun reading); %d with no Mandarin reading; %d without gender "
+        "first readings 平 %d, 仄 %d, ? %d (%d without a Guangyun reading); all %d readings 平 %d, 仄 %d, ? %d, "
+        "%d characters whose readings differ in 平仄; %d with no Mandarin reading; %d without gender "
         "counts (%d characters of charfreq.csv not in this table); totals male %d, female %d, %d characters "
         "with counts; %d without a gloss"
-        % (n["chars"], n["outside"], n["ping"], n["ze"], n["unknown_pz"], n["no_guangyun"], n["no_pinyin"],
+        % (n["chars"], n["outside"], n["ping"], n["ze"], n["unknown_pz"], n["no_guangyun"], n["readings"],
+           all_pz["平"], all_pz["仄"], all_pz["?"], n["mixed"], n["no_pinyin"],
            n["no_gender"], len(gdrop), M, F, K, n["no_gloss"]),
         "SCRIPT: python3 scripts/make_hanzi.py redoes this file byte for byte (data/README.md)",
         "FORMAT: char<TAB>pinyin<TAB>level<TAB>strokes<TAB>pingze<TAB>male<TAB>female<TAB>gloss; sorted by "
         "code point; pinyin: readings with tone marks, most common first (neutral-tone ones last), "
         "separated by ',', '-' if none; level 1-3 in the 通用规范汉字表, 0 if not in it; strokes 0 if unknown; "
-        "pingze 平/仄/? of the first reading; "
+        "pingze 平/仄/? of each reading, separated by ',' in the order of pinyin ('?' if no reading); "
         "gloss '-' if none",
     ]
     surname_header = [
@@ -567,8 +578,12 @@ def main(argv):
     print("hanzi.tsv: %d characters (%d outside the 通用规范汉字表); no Guangyun reading (?) %d; no gender "
           "counts %d; no gloss %d; no Mandarin reading %d" % (n["chars"], n["outside"], n["no_guangyun"],
                                                             n["no_gender"], n["no_gloss"], n["no_pinyin"]))
-    print("hanzi.tsv: pingze 平 %d, 仄 %d, ? %d" % (n["ping"], n["ze"], n["unknown_pz"]))
+    print("hanzi.tsv: pingze of the first readings 平 %d, 仄 %d, ? %d" % (n["ping"], n["ze"], n["unknown_pz"]))
     for k, v in sorted(why.items()):
+        print("  %6d  %s" % (v, k))
+    print("hanzi.tsv: pingze of all %d readings 平 %d, 仄 %d, ? %d; %d characters whose readings differ in 平仄; "
+          "the other readings' branches:" % (n["readings"], all_pz["平"], all_pz["仄"], all_pz["?"], n["mixed"]))
+    for k, v in sorted(other_why.items()):
         print("  %6d  %s" % (v, k))
     print("hanzi.tsv: gender totals male %d, female %d, %d characters with counts; %d characters of "
           "charfreq.csv left out (not in the table), %d male and %d female counts"

@@ -193,13 +193,14 @@ TEST(Explain, JsonHasExactlyTheIssuesFields) {
   nlohmann::json j = to_json(e);
   std::set<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.insert(k);
-  EXPECT_EQ(keys, (std::set<std::string>{"name", "surname", "given", "pinyin", "pingze", "strokes", "levels", "gender",
+  EXPECT_EQ(keys, (std::set<std::string>{"name", "surname", "given", "pinyin", "pingze", "readings", "strokes", "levels", "gender",
                                          "gloss", "sources", "title", "namesake"}));
   EXPECT_EQ(j["name"], "张子衿");
   EXPECT_EQ(j["surname"], "张");
   EXPECT_EQ(j["given"], "子衿");
   EXPECT_EQ(j["pinyin"], (std::vector<std::string>{"zhāng", "zǐ", "jīn"}));
   EXPECT_EQ(j["pingze"], "平仄平");
+  EXPECT_TRUE(j["readings"].is_array() && j["readings"].empty());  // reads one way
   EXPECT_EQ(j["strokes"], (std::vector<int>{7, 3, 9}));
   EXPECT_EQ(j["levels"], (std::vector<int>{1, 1, 2}));
   EXPECT_EQ(j["gender"].size(), 1u);
@@ -549,7 +550,7 @@ TEST(NamingCli, NameJsonIsExplainsFieldsPlusTheScore) {
     std::set<std::string> keys;
     for (const auto& [k, v] : j.items()) keys.insert(k);
     EXPECT_EQ(keys,
-              (std::set<std::string>{"name", "surname", "given", "pinyin", "pingze", "strokes", "levels", "gender",
+              (std::set<std::string>{"name", "surname", "given", "pinyin", "pingze", "readings", "strokes", "levels", "gender",
                                      "gloss", "sources", "title", "namesake", "log_likelihood", "score"}));
     EXPECT_GT(j["gender"]["female"].get<double>(), 0.5);
     ++n;

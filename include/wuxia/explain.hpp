@@ -18,8 +18,8 @@ struct NameSource {
 
 struct Explanation {
   std::u32string name, surname, given;
-  std::vector<std::string> pinyin;   // one syllable per character: a surname's own reading, else the most common
-  std::u32string pingze;             // 平, 仄 or ? per character
+  std::vector<std::string> pinyin;   // one syllable per character, as the name is read (readings.hpp)
+  std::u32string pingze;             // 平, 仄 or ? per character, of that reading
   std::vector<int> strokes;          // per character, 0 when unknown
   std::vector<int> levels;           // per character, 0..3
   std::optional<double> p_female;    // sex_lean.hpp; nullopt when no given character has counts
@@ -31,6 +31,9 @@ struct Explanation {
   std::optional<std::string> title;
   // The bundled lists holding the whole name (namesakes.hpp): ancient, poets, jinyong, gulong.
   std::vector<std::string> namesake;
+  // The other readings of a name that reads two ways (张乐: zhāng yuè), each
+  // like pinyin; empty when it reads one way.
+  std::vector<std::vector<std::string>> also_read;
 };
 
 inline constexpr std::size_t kMaxSources = 5;  // per name: a few lines say where a pair comes from
@@ -48,9 +51,11 @@ Explanation explain_name(const NamingData& data, std::u32string_view name, bool 
 Explanation explain_parts(const NamingData& data, std::u32string_view surname, std::u32string_view given);
 
 // The fields of `wuxia explain --json` (README "Naming a child"): name,
-// surname, given, pinyin, pingze, strokes, levels, gender {"female": p or
-// null}, gloss, percentile (only when set), sources [{title, author, line}],
-// title ("why" or null), namesake (the lists holding the name; [] for none).
+// surname, given, pinyin, pingze, readings (also_read: a list of syllable
+// lists, empty when the name reads one way), strokes, levels, gender
+// {"female": p or null}, gloss, percentile (only when set), sources [{title,
+// author, line}], title ("why" or null), namesake (the lists holding the
+// name; [] for none).
 nlohmann::json to_json(const Explanation& e);
 
 }  // namespace wuxia

@@ -19,9 +19,16 @@ struct HanziInfo {
   int level = 0;                      // 1..3 in the 通用规范汉字表; 0 when not in it
   int strokes = 0;                    // 0 when unknown
   char32_t pingze = kToneUnknown;     // kPing, kZe or kToneUnknown, of the most common reading
+  std::vector<char32_t> pingzes;      // the same for each reading, parallel to `readings`
   int64_t male = 0, female = 0;       // given-name counts (data/README.md says whose)
   std::string gloss;                  // "" when none
   std::string reading() const { return readings.empty() ? "-" : readings.front(); }
+  // 平仄 of `reading` (长 zhǎng 仄, cháng 平). A reading the table does not
+  // list (说 yuè in a name, 能 nài as a surname): tones 3 and 4 are 仄; tones
+  // 1 and 2 take the verdict the character's listed tone-1/2 readings share
+  // (all from a 平 or all from a 入 reading, as far as the table can tell),
+  // else kToneUnknown.
+  char32_t pingze_of(std::string_view reading) const;
 };
 
 class HanziTable {

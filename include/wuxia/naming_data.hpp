@@ -6,6 +6,7 @@
 #include "wuxia/hanzi.hpp"
 #include "wuxia/ill_omened.hpp"
 #include "wuxia/namesakes.hpp"
+#include "wuxia/readings.hpp"
 #include "wuxia/surnames.hpp"
 #include "wuxia/titles.hpp"
 #include "wuxia/young.hpp"
@@ -25,15 +26,25 @@ struct NamingData {
   IllOmened dated;
   YoungCounts young;
 
+  WordReadings word_readings;  // how a given name read as a word is read (readings.hpp)
+  NameReadings name_readings;  // how a polyphone is read in a given name
+
   // hanzi.tsv, surnames.tsv, classics.tsv, ill_omened.txt, titles.tsv,
-  // dated.tsv and young.tsv from `dir` (default: the bundled data, data_files.hpp), and its name
-  // lists as namesakes. Throws wuxia::Error naming the file and line, or an
+  // dated.tsv, young.tsv and the reading tables (load_readings) from `dir`
+  // (default: the bundled data, data_files.hpp), and its name lists as
+  // namesakes. Throws wuxia::Error naming the file and line, or an
   // ill-omened or title character the character table lacks.
   static NamingData load(const std::string& dir);
   static NamingData load_files(const std::string& hanzi, const std::string& surnames, const std::string& classics,
                                const std::string& ill_omened);
   // Each file where bundled_data_file() finds it.
   static NamingData load_bundled();
+  // word_readings.tsv, name_readings.tsv and surname_fixes.tsv (applied over
+  // the surname table), their characters checked against the character table.
+  // load_files alone leaves them empty: every character is then read by its
+  // first reading, each surname as surnames.tsv has it.
+  void load_readings(const std::string& word_readings, const std::string& name_readings,
+                     const std::string& surname_fixes);
 };
 
 }  // namespace wuxia

@@ -9,11 +9,18 @@
 
 namespace wuxia {
 
+class HanziTable;
+
 class SurnameTable {
  public:
   // `path` names the file in errors ("<path>:<line>: ...").
   static SurnameTable parse(std::string_view text, const std::string& path);
   static SurnameTable load(const std::string& path);
+  // Applies data/surname_fixes.tsv (surname<TAB>pinyin<TAB>reason; `path`
+  // names it in errors): a surname of the table takes the fix's reading, which
+  // must differ from the table's (任 rén, not rèn); another is added (区 ōu).
+  // With `hanzi`, a character it lacks is an error. Returns how many rows were applied.
+  std::size_t apply_fixes(std::string_view text, const std::string& path, const HanziTable* hanzi = nullptr);
 
   // How many characters of `name` its surname takes: the longest surname of
   // the table that begins it and leaves at least one character; 0 when none does.

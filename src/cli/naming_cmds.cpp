@@ -60,14 +60,25 @@ std::string joined(const std::vector<int>& v, const char* sep) {
   return s;
 }
 
-// One name for a person: a header row, then a line per given character (its
-// gloss) and per source.
+std::string syllables(const std::vector<std::string>& reading) {
+  std::string s;
+  for (std::size_t i = 0; i < reading.size(); ++i) s += (i ? " " : "") + reading[i];
+  return s;
+}
+
+// One name for a person: a header row, its other readings when it reads two
+// ways, then a line per given character (its gloss) and per source.
 void print_explanation(const Explanation& e, const std::string& extra, std::ostream& out) {
   std::string pinyin;
   for (std::size_t i = 0; i < e.pinyin.size(); ++i) pinyin += (i ? " " : "") + e.pinyin[i];
   out << utf8::encode(e.name) << "\t" << pinyin << "\t" << utf8::encode(e.pingze) << "\t" << joined(e.strokes, "+")
       << "\t" << joined(e.levels, " ") << "\t" << (e.p_female ? fixed(*e.p_female, 2) : std::string("?")) << extra
       << "\n";
+  if (!e.also_read.empty()) {
+    out << "  also read:";
+    for (std::size_t i = 0; i < e.also_read.size(); ++i) out << (i ? "; " : " ") << syllables(e.also_read[i]);
+    out << "\n";
+  }
   for (std::size_t i = 0; i < e.given.size(); ++i) {
     out << "  " << utf8::encode(e.given[i]) << "  " << (e.gloss[i].empty() ? "-" : e.gloss[i]) << "\n";
   }
@@ -114,7 +125,9 @@ int cmd_explain(int argc, char** argv) {
   cxxopts::Options opts(
       "wuxia explain",
       "What a name is made of: the surname (the longest of data/surnames.tsv that begins it) and its reading as a "
-      "surname, each character's commonest reading, 平仄, strokes and level in the 通用规范汉字表 (0 = not in it), "
+      "surname (data/surname_fixes.tsv applied), each character's reading in a name (a word's reading, "
+      "data/name_readings.tsv, else the commonest; 'also read' where a name reads two ways), 平仄 of that reading, "
+      "strokes and level in the 通用规范汉字表 (0 = not in it), "
       "P(female) from its given characters (naive Bayes over given-name counts, equal priors), each given "
       "character's gloss, up to 5 lines of the classics crediting its given name (as a word, or facing in a couplet), "
       "whether the given name reads as a title (data/titles.tsv) and the bundled lists with a person of that name "
@@ -128,9 +141,9 @@ int cmd_explain(int argc, char** argv) {
     ("style", "style the percentile is taken in (default: ancient where the model knows it)",
      cxxopts::value<std::string>())
     ("samples", "model samples the percentile is taken against", cxxopts::value<int>()->default_value("2000"))
-    ("json", "one JSON object per line (JSON Lines): name, surname, given, pinyin, pingze, strokes, levels, "
-             "gender {female}, gloss, percentile (with --checkpoint), sources [{title, author, line}], title (why, or "
-             "null), namesake [lists]")
+    ("json", "one JSON object per line (JSON Lines): name, surname, given, pinyin, pingze, readings (the other "
+             "readings of a name read two ways), strokes, levels, gender {female}, gloss, percentile (with "
+             "--checkpoint), sources [{title, author, line}], title (why, or null), namesake [lists]")
     ("names", "names", cxxopts::value<std::vector<std::string>>());
   // clang-format on
   add_device_flags(opts, "cpu", 0);

@@ -1,7 +1,10 @@
 // One name explained (include/wuxia/explain.hpp).
 #include "wuxia/explain.hpp"
 
+#include <iterator>
+
 #include "wuxia/error.hpp"
+#include "wuxia/readings.hpp"
 #include "wuxia/sex_lean.hpp"
 #include "wuxia/utf8.hpp"
 
@@ -17,22 +20,6 @@ void check_known_chars(const HanziTable& hanzi, std::u32string_view name, const 
   }
 }
 
-namespace {
-// 平仄 of a surname read otherwise than its character's most common reading
-// (单 shàn, not dān): tones 3 and 4 are always 仄; tones 1 and 2 keep the
-// table's verdict when the common reading is in tone 1 or 2 as well (both
-// then come from the same 平 or 入 reading as far as the table can tell),
-// else nothing is known.
-char32_t surname_pingze(const HanziInfo& c, const std::string& reading) {
-  if (c.readings.empty() || reading == c.readings.front()) return c.pingze;
-  const int t = tone_of(reading);
-  if (t == 3 || t == 4) return kZe;
-  const int common = tone_of(c.readings.front());
-  if ((t == 1 || t == 2) && (common == 1 || common == 2)) return c.pingze;
-  return kToneUnknown;
-}
-}  // namespace
-
 Explanation explain_name(const NamingData& d, std::u32string_view name, bool whole_is_given) {
   check_known_chars(d.hanzi, name, utf8::encode(name));
   const std::size_t s = whole_is_given ? 0 : d.surnames.match(name);
@@ -46,17 +33,12 @@ Explanation explain_parts(const NamingData& d, std::u32string_view surname, std:
   e.name = e.surname + e.given;
   check_known_chars(d.hanzi, e.name, utf8::encode(e.name));
   const std::size_t s = surname.size();
-  // A surname the table lacks is read as its characters' commonest readings.
-  const std::vector<std::string>* surname_reading = s ? d.surnames.reading(e.surname) : nullptr;
+  std::vector<std::vector<std::string>> ways = read_name(d, e.surname, e.given);
+  e.pinyin = std::move(ways.front());
+  e.pingze = pingze_of_reading(d, e.name, e.pinyin);
+  e.also_read.assign(std::make_move_iterator(ways.begin() + 1), std::make_move_iterator(ways.end()));
   for (std::size_t i = 0; i < e.name.size(); ++i) {
     const HanziInfo& c = *d.hanzi.find(e.name[i]);
-    if (i < s && surname_reading) {
-      e.pinyin.push_back((*surname_reading)[i]);
-      e.pingze.push_back(surname_pingze(c, (*surname_reading)[i]));
-    } else {
-      e.pinyin.push_back(c.reading());
-      e.pingze.push_back(c.pingze);
-    }
     if (i >= s) e.gloss.push_back(c.gloss);
     e.strokes.push_back(c.strokes);
     e.levels.push_back(c.level);
@@ -82,6 +64,7 @@ nlohmann::json to_json(const Explanation& e) {
   j["given"] = utf8::encode(e.given);
   j["pinyin"] = e.pinyin;
   j["pingze"] = utf8::encode(e.pingze);
+  j["readings"] = e.also_read.empty() ? json::array() : json(e.also_read);
   j["strokes"] = e.strokes;
   j["levels"] = e.levels;
   j["gender"] = json{{"female", e.p_female ? json(*e.p_female) : json(nullptr)}};

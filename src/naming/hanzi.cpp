@@ -1,6 +1,7 @@
 // data/hanzi.tsv (include/wuxia/hanzi.hpp).
 #include "wuxia/hanzi.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "tsv.hpp"
@@ -52,10 +53,25 @@ HanziTable HanziTable::parse(std::string_view text, const std::string& path) {
     }
     h.level = static_cast<int>(count_field(f[2], path, line, "level", 3));
     h.strokes = static_cast<int>(count_field(f[3], path, line, "strokes", 200));
-    h.pingze = naming::one_char(f[4], path, line, "pingze");
-    if (h.pingze != kPing && h.pingze != kZe && h.pingze != kToneUnknown) {
-      fail_at(path, line, "pingze '" + std::string(f[4]) + "' is not 平, 仄 or ?");
+    // One 平/仄/? per reading, in the readings' order (a single ? when there is none).
+    std::string_view rest = f[4];
+    for (;;) {
+      const auto comma = rest.find(',');
+      const char32_t p = naming::one_char(rest.substr(0, comma), path, line, "pingze");
+      if (p != kPing && p != kZe && p != kToneUnknown) {
+        fail_at(path, line, "pingze '" + std::string(f[4]) + "' is not 平, 仄 or ? for each reading");
+      }
+      h.pingzes.push_back(p);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
     }
+    if (h.pingzes.size() != std::max<std::size_t>(h.readings.size(), 1)) {
+      fail_at(path, line,
+              "pingze '" + std::string(f[4]) + "' has " + std::to_string(h.pingzes.size()) +
+                  " verdict(s) but pinyin '" + std::string(f[1]) + "' " + std::to_string(h.readings.size()) +
+                  " reading(s)");
+    }
+    h.pingze = h.pingzes.front();
     h.male = count_field(f[5], path, line, "male", INT64_C(1) << 40);
     h.female = count_field(f[6], path, line, "female", INT64_C(1) << 40);
     if (f[7] != "-") h.gloss = std::string(f[7]);
@@ -71,6 +87,23 @@ HanziTable HanziTable::parse(std::string_view text, const std::string& path) {
 }
 
 HanziTable HanziTable::load(const std::string& path) { return parse(read_whole_file(path), path); }
+
+char32_t HanziInfo::pingze_of(std::string_view reading) const {
+  for (std::size_t i = 0; i < readings.size(); ++i) {
+    if (readings[i] == reading) return pingzes[i];
+  }
+  const int t = tone_of(reading);
+  if (t == 3 || t == 4) return kZe;
+  if (t != 1 && t != 2) return kToneUnknown;
+  char32_t shared = 0;
+  for (std::size_t i = 0; i < readings.size(); ++i) {
+    const int ti = tone_of(readings[i]);
+    if (ti != 1 && ti != 2) continue;
+    if (shared && shared != pingzes[i]) return kToneUnknown;
+    shared = pingzes[i];
+  }
+  return shared ? shared : kToneUnknown;
+}
 
 const HanziInfo* HanziTable::find(char32_t c) const {
   const auto it = index_.find(c);

@@ -5,6 +5,7 @@
 
 #include "wuxia/error.hpp"
 #include "wuxia/explain.hpp"
+#include "wuxia/readings.hpp"
 #include "wuxia/utf8.hpp"
 
 namespace wuxia {
@@ -160,21 +161,23 @@ void check_request(const NamingData& d, const NameRequest& q, const RequestField
                   std::to_string(q.max_strokes));
     }
     if (q.surname.find(q.with) != std::u32string::npos) throw Error(w + ": the surname's own character");
+    const std::string reading = given_reading(d, *c);  // as the search reads it
     if (!q.allow_repeat) {
       for (const auto& s : surname.pinyin) {
-        if (toneless(s) == toneless(c->reading())) {
+        if (toneless(s) == toneless(reading)) {
           throw Error(w + ": echoes the surname's syllable " + toneless(s) + " (allow it with --allow-repeat)");
         }
       }
     }
-    if (std::find(avoided.begin(), avoided.end(), toneless(c->reading())) != avoided.end()) {
-      throw Error(w + ": sounds like a syllable of " + f.avoid + " (" + toneless(c->reading()) + ")");
+    if (std::find(avoided.begin(), avoided.end(), toneless(reading)) != avoided.end()) {
+      throw Error(w + ": sounds like a syllable of " + f.avoid + " (" + toneless(reading) + ")");
     }
     if (!q.tones.empty() && q.with_pos > 0) {
       const char32_t t = q.tones[q.surname.size() + q.with_pos - 1];
-      if (t != kToneUnknown && t != c->pingze) {
-        throw Error(w + ": is " + utf8::encode(c->pingze) + ", but " + f.tones + " wants " + utf8::encode(t) +
-                    " at that place");
+      const char32_t pz = name_pingze(d, *c);  // read as in a given name, as the search's masks read it
+      if (t != kToneUnknown && t != pz) {
+        throw Error(w + ": is " + utf8::encode(pz) + ", but " + f.tones + " wants " + utf8::encode(t) +
+                    " at that place (read " + reading + " in a given name)");
       }
     }
   }

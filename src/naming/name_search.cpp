@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "wuxia/error.hpp"
+#include "wuxia/readings.hpp"
 #include "wuxia/sex_lean.hpp"
 #include "wuxia/today.hpp"
 #include "wuxia/utf8.hpp"
@@ -126,13 +127,14 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
     const HanziInfo* h = d.hanzi.find(c);
     if (!h || h->level == 0 || h->level > q.level || d.ill_omened.reason(c)) continue;
     if (q.exclude.find(c) != std::u32string::npos || q.surname.find(c) != std::u32string::npos) continue;
-    if (avoided.count(toneless(h->reading()))) continue;
+    if (avoided.count(toneless(given_reading(d, *h)))) continue;  // 长 is cháng in a name, no echo of 张
     if (q.max_strokes > 0 && h->strokes > q.max_strokes) continue;
     char_odds[id] = female_log_odds(d.hanzi, *h);
     counted[id] = h->male + h->female > 0;
+    const char32_t pz = name_pingze(d, *h);  // as explain reads it in a given name (长 cháng 平)
     for (int p = 0; p < L; ++p) {
       const char32_t t = q.tones.empty() ? kToneUnknown : q.tones[S + p];
-      if (t != kToneUnknown && h->pingze != t) continue;
+      if (t != kToneUnknown && pz != t) continue;
       if (q.with && q.with_pos == p + 1 && c != q.with) continue;
       allowed[p][id] = 1;
     }
@@ -184,6 +186,20 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
     return true;
   };
 
+  // A two-character given name that is a word reads as the word (相宜 xiāng yí, though 相 alone is xiàng):
+  // the masks take each character's own reading, so a word whose reading breaks --tones is kept out here.
+  std::unordered_set<uint64_t> off_tone_words;
+  auto pair_key = [](char32_t a, char32_t b) { return (static_cast<uint64_t>(a) << 32) | b; };
+  if (L == 2 && !q.tones.empty()) {
+    for (const auto& [w, readings] : d.word_readings.all()) {
+      if (w.size() != 2) continue;
+      const std::u32string pz = pingze_of_reading(d, w, readings.front());
+      for (int p = 0; p < 2; ++p) {
+        const char32_t t = q.tones[S + p];
+        if (t != kToneUnknown && pz[p] != t) off_tone_words.insert(pair_key(w[0], w[1]));
+      }
+    }
+  }
   const int32_t with_id = q.with ? vocab.id_of(q.with) : -1;
   // A place the with-character must fill: its own, or the last when the first did not take it.
   if (q.with && q.with_pos == 0 && L == 1) {
@@ -275,6 +291,9 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
         if (!allowed[1][id] || (must_with && id != with_id) || (!q.allow_repeat && id == c1.id)) continue;
         if (shares && !shares->count(vocab.char_of(id))) continue;
         if (is_trained(c1.id, id) || is_title(c1.id, id) || is_namesake(id) || reads_wrong(c1.id, id)) continue;
+        if (!off_tone_words.empty() && off_tone_words.count(pair_key(vocab.char_of(c1.id), vocab.char_of(id))))
+          continue;
+        if (is_trained(c1.id, id) || reads_wrong(c1.id, id)) continue;
         const double lm = c1.lm + x[id] - z;
         second.push({lm + sex_term(q.sex, char_odds[c1.id] + char_odds[id]) + today[c1.id] + today[id], lm,
                      static_cast<int32_t>(r), id, c1.id});

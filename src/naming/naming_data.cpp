@@ -2,6 +2,7 @@
 
 #include "wuxia/data_files.hpp"
 #include "wuxia/error.hpp"
+#include "wuxia/file_io.hpp"
 #include "wuxia/utf8.hpp"
 
 namespace wuxia {
@@ -28,6 +29,7 @@ NamingData NamingData::load(const std::string& dir) {
   load_titles(d, dir + "/titles.tsv", dir + "/hanzi.tsv");
   load_today(d, dir + "/dated.tsv", dir + "/young.tsv", dir + "/hanzi.tsv");
   d.namesakes = Namesakes::in_dir(dir);
+  d.load_readings(dir + "/word_readings.tsv", dir + "/name_readings.tsv", dir + "/surname_fixes.tsv");
   return d;
 }
 
@@ -50,7 +52,15 @@ NamingData NamingData::load_bundled() {
   load_titles(d, bundled_data_file("titles.tsv"), bundled_data_file("hanzi.tsv"));
   load_today(d, bundled_data_file("dated.tsv"), bundled_data_file("young.tsv"), bundled_data_file("hanzi.tsv"));
   d.namesakes = Namesakes::in_dir(bundled_data_dir());
+  d.load_readings(bundled_data_file("word_readings.tsv"), bundled_data_file("name_readings.tsv"),
+                  bundled_data_file("surname_fixes.tsv"));
   return d;
+}
+
+void NamingData::load_readings(const std::string& words, const std::string& names, const std::string& fixes) {
+  word_readings = WordReadings::load(words, &hanzi);
+  name_readings = NameReadings::load(names, &hanzi);
+  surnames.apply_fixes(read_whole_file(fixes), fixes, &hanzi);
 }
 
 }  // namespace wuxia

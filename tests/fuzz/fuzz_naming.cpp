@@ -8,6 +8,7 @@
 #include "wuxia/error.hpp"
 #include "wuxia/hanzi.hpp"
 #include "wuxia/ill_omened.hpp"
+#include "wuxia/readings.hpp"
 #include "wuxia/surnames.hpp"
 #include "wuxia/titles.hpp"
 
@@ -48,6 +49,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (c == U'*') std::abort();
     }
     (void)t.reason(U"明帝"), (void)t.reason(U"帝"), (void)t.reason(U"");
+  } catch (const wuxia::Error&) {
+  }
+  try {
+    const wuxia::WordReadings w = wuxia::WordReadings::parse(text, "fuzz");
+    for (const auto& [word, readings] : w.all()) {
+      for (const auto& r : readings) {
+        if (r.size() != word.size()) std::abort();
+      }
+    }
+  } catch (const wuxia::Error&) {
+  }
+  try {
+    const wuxia::NameReadings n = wuxia::NameReadings::parse(text, "fuzz");
+    for (const auto& [c, e] : n.all()) {
+      if (e.readings.empty() || e.reason.empty()) std::abort();
+      for (const auto& r : e.readings) {
+        if (wuxia::tone_of(r) == 5) std::abort();
+      }
+    }
+  } catch (const wuxia::Error&) {
+  }
+  try {
+    wuxia::SurnameTable s = wuxia::SurnameTable::parse("欧阳\tōu yáng\n", "base");
+    s.apply_fixes(text, "fuzz");
+    const std::u32string probe = U"欧阳修";
+    const std::size_t n = s.match(probe);
+    if (n >= probe.size() || (n && s.reading(probe.substr(0, n))->size() != n)) std::abort();
   } catch (const wuxia::Error&) {
   }
   return 0;

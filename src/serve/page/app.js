@@ -142,6 +142,7 @@ function explainCard(n) {
     dl.append(el("dt", { textContent: term }), el("dd", { textContent: value }));
   };
   row("拼音 pinyin", (n.pinyin || []).join(" "));
+  row("又读 also read", (n.readings || []).map((r) => r.join(" ")).join("；"));
   row("平仄 tones", n.pingze);
   row("笔画 strokes", (n.strokes || []).join(" · "));
   row("常用度 level", (n.levels || []).map((l) => (l ? l + "级" : "表外")).join(" · "));
