@@ -16,6 +16,7 @@
 #include "wuxia/name_search.hpp"
 #include "wuxia/scoring.hpp"
 #include "wuxia/sex_lean.hpp"
+#include "wuxia/today.hpp"
 #include "wuxia/trainer.hpp"
 #include "wuxia/utf8.hpp"
 
@@ -193,8 +194,8 @@ TEST(Explain, JsonHasExactlyTheIssuesFields) {
   nlohmann::json j = to_json(e);
   std::set<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.insert(k);
-  EXPECT_EQ(keys, (std::set<std::string>{"name", "surname", "given", "pinyin", "pingze", "readings", "strokes", "levels", "gender",
-                                         "gloss", "sources", "title", "namesake"}));
+  EXPECT_EQ(keys, (std::set<std::string>{"name", "surname", "given", "pinyin", "pingze", "readings", "strokes",
+                                         "levels", "gender", "gloss", "sources", "title", "namesake"}));
   EXPECT_EQ(j["name"], "张子衿");
   EXPECT_EQ(j["surname"], "张");
   EXPECT_EQ(j["given"], "子衿");
@@ -434,13 +435,41 @@ TEST_F(NamingModel, GenderIsKeptAndRankedWithTheLikelihood) {
     for (std::size_t i = 0; i < names.size(); ++i) {
       const auto& p = names[i];
       const double pf = *p.explanation.p_female;
-      EXPECT_TRUE(sex == Sex::Girl ? pf > 0.5 : pf < 0.5) << utf8::encode(p.explanation.name) << " " << pf;
-      // The score is the whole name's log-likelihood plus log P(the sex asked | given name).
+      // A firm lean: P(the sex asked) >= 0.7 by default.
+      EXPECT_TRUE(sex == Sex::Girl ? pf >= 0.7 : pf <= 0.3) << utf8::encode(p.explanation.name) << " " << pf;
+      // The score is the whole name's log-likelihood plus log P(the sex asked | given name) plus the today
+      // term of its characters (today.hpp).
       EXPECT_NEAR(p.log_likelihood, log_likelihoods(*model_, ck_->vocab(), {p.explanation.name}, 0)[0], 1e-3);
-      EXPECT_NEAR(p.score, p.log_likelihood + std::log(sex == Sex::Girl ? pf : 1 - pf), 1e-9);
+      const TodayPrior prior = TodayPrior::build(bundled(), ck_->vocab(), ck_->train_names[0]);
+      EXPECT_NEAR(p.today, prior.of(ck_->vocab(), p.explanation.given, sex), 1e-9);
+      EXPECT_NEAR(p.score, p.log_likelihood + std::log(sex == Sex::Girl ? pf : 1 - pf) + p.today, 1e-9);
       if (i > 0) EXPECT_LE(p.score, names[i - 1].score);
     }
   }
+}
+
+TEST_F(NamingModel, HistoryEraIsTheModelAloneAndTodayReranksByTheTodayTerm) {
+  NameRequest q = request(10);
+  q.era = Era::History;
+  const auto history = propose(q);
+  ASSERT_EQ(history.size(), 10u);
+  for (const auto& p : history) {
+    EXPECT_EQ(p.today, 0.0);
+    EXPECT_EQ(p.score, p.log_likelihood) << utf8::encode(p.explanation.name);  // --gender any: no sex term
+  }
+  q.era = Era::Today;
+  const auto today = propose(q);
+  ASSERT_EQ(today.size(), 10u);
+  const TodayPrior prior = TodayPrior::build(bundled(), ck_->vocab(), ck_->train_names[0]);
+  for (std::size_t i = 0; i < today.size(); ++i) {
+    EXPECT_NEAR(today[i].today, prior.of(ck_->vocab(), today[i].explanation.given, Sex::Any), 1e-9);
+    EXPECT_NEAR(today[i].score, today[i].log_likelihood + today[i].today, 1e-9);
+  }
+  // The two eras rank differently: the term is not a constant.
+  std::set<std::u32string> a, b;
+  for (const auto& p : history) a.insert(p.explanation.given);
+  for (const auto& p : today) b.insert(p.explanation.given);
+  EXPECT_NE(a, b);
 }
 
 TEST_F(NamingModel, NoCharacterCarriesTheList) {
@@ -520,6 +549,9 @@ TEST(NamingCli, NameRejectsBadRequestsBeforeLoadingAModel) {
       {"name --surname 张 --with 死", "--with 死: on the ill-omened list"},
       {"name --surname 张 --source 红楼梦", "--source 红楼梦"},
       {"name --surname 张 --source any --given-len 1", "--source needs --given-len 2"},
+      {"name --surname 张 --era modern", "--era modern: expected today"},
+      {"name --surname 张 --lean 0.4", "--lean 0.4"},
+      {"name --surname 张 --lean 1", "--lean 1"},
       {"name --surname 张 --checkpoint " + dir.file("none.safetensors"), "none.safetensors: no such checkpoint"},
   };
   for (const auto& c : cases) {
@@ -549,9 +581,9 @@ TEST(NamingCli, NameJsonIsExplainsFieldsPlusTheScore) {
     const auto j = nlohmann::json::parse(line);
     std::set<std::string> keys;
     for (const auto& [k, v] : j.items()) keys.insert(k);
-    EXPECT_EQ(keys,
-              (std::set<std::string>{"name", "surname", "given", "pinyin", "pingze", "readings", "strokes", "levels", "gender",
-                                     "gloss", "sources", "title", "namesake", "log_likelihood", "score"}));
+    EXPECT_EQ(keys, (std::set<std::string>{"name", "surname", "given", "pinyin", "pingze", "readings", "strokes",
+                                           "levels", "gender", "gloss", "sources", "title", "namesake",
+                                           "log_likelihood", "today", "score"}));
     EXPECT_GT(j["gender"]["female"].get<double>(), 0.5);
     ++n;
   }

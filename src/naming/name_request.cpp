@@ -29,8 +29,9 @@ double check_min_lean(double p, const std::string& field) {
 Era parse_era(const std::string& value, const std::string& field) {
   if (value == "today") return Era::Today;
   if (value == "history") return Era::History;
-  throw Error(field + " " + value + ": expected today (names of our time) or history (the model's own, as it learnt "
-                                    "them from historical people)");
+  throw Error(field + " " + value +
+              ": expected today (names of our time) or history (the model's own, as it learnt "
+              "them from historical people)");
 }
 
 std::string era_name(Era e) { return e == Era::Today ? "today" : "history"; }

@@ -232,7 +232,8 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
   std::vector<double> today(V, 0.0);
   if (q.era == Era::Today) {
     static const std::vector<std::u32string> none;
-    const auto& corpus = known.train && q.style < static_cast<int>(known.train->size()) ? (*known.train)[q.style] : none;
+    const auto& corpus =
+        known.train && q.style < static_cast<int>(known.train->size()) ? (*known.train)[q.style] : none;
     const TodayPrior prior = TodayPrior::build(d, vocab, corpus);
     for (int32_t id = 0; id < V; ++id) today[id] = prior.term(id, q.sex);
   }

@@ -13,7 +13,8 @@ YoungCounts YoungCounts::parse(std::string_view text, const std::string& path) {
     // A bound far past any list's size keeps the totals from overflowing.
     const int64_t m = naming::count_field(f[1], path, line, "male", 1000000000);
     const int64_t w = naming::count_field(f[2], path, line, "female", 1000000000);
-    if (!y.counts_.emplace(c, std::make_pair(m, w)).second) naming::fail_at(path, line, "the character is listed twice");
+    if (!y.counts_.emplace(c, std::make_pair(m, w)).second)
+      naming::fail_at(path, line, "the character is listed twice");
     y.male_total_ += m;
     y.female_total_ += w;
   });
