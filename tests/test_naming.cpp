@@ -194,8 +194,8 @@ TEST(Explain, JsonHasExactlyTheIssuesFields) {
   nlohmann::json j = to_json(e);
   std::set<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.insert(k);
-  EXPECT_EQ(keys, (std::set<std::string>{"name", "surname", "given", "pinyin", "pingze", "readings", "strokes",
-                                         "levels", "gender", "gloss", "sources", "title", "namesake"}));
+  EXPECT_EQ(keys, (std::set<std::string>{"name", "surname", "given", "written", "pinyin", "pingze", "readings",
+                                         "strokes", "levels", "gender", "gloss", "sources", "title", "namesake"}));
   EXPECT_EQ(j["name"], "张子衿");
   EXPECT_EQ(j["surname"], "张");
   EXPECT_EQ(j["given"], "子衿");
@@ -581,8 +581,8 @@ TEST(NamingCli, NameJsonIsExplainsFieldsPlusTheScore) {
     const auto j = nlohmann::json::parse(line);
     std::set<std::string> keys;
     for (const auto& [k, v] : j.items()) keys.insert(k);
-    EXPECT_EQ(keys, (std::set<std::string>{"name", "surname", "given", "pinyin", "pingze", "readings", "strokes",
-                                           "levels", "gender", "gloss", "sources", "title", "namesake",
+    EXPECT_EQ(keys, (std::set<std::string>{"name", "surname", "given", "written", "pinyin", "pingze", "readings",
+                                           "strokes", "levels", "gender", "gloss", "sources", "title", "namesake",
                                            "log_likelihood", "today", "score"}));
     EXPECT_GT(j["gender"]["female"].get<double>(), 0.5);
     ++n;

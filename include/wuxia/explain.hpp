@@ -18,6 +18,9 @@ struct NameSource {
 
 struct Explanation {
   std::u32string name, surname, given;
+  // The name as it was written when that was in traditional characters
+  // (陳淑芬), read as its simplified form (name); empty otherwise.
+  std::u32string written;
   std::vector<std::string> pinyin;   // one syllable per character, as the name is read (readings.hpp)
   std::u32string pingze;             // 平, 仄 or ? per character, of that reading
   std::vector<int> strokes;          // per character, 0 when unknown
@@ -43,6 +46,19 @@ inline constexpr std::size_t kMaxSources = 5;  // per name: a few lines say wher
 // field or file line the name came from.
 void check_known_chars(const HanziTable& hanzi, std::u32string_view name, const std::string& field);
 
+// `name` in simplified characters where it holds a character the table
+// lacks and OpenCC's t2s maps every such character to one it has (陳淑芬 ->
+// 陈淑芬, 承憲 -> 承宪): the tables and counts are of simplified characters,
+// and a name from Taiwan or Hong Kong should read as what it is. Otherwise
+// `name` unchanged (a name OpenCC cannot help keeps its unknown character,
+// which check_known_chars then names).
+std::u32string as_simplified(const HanziTable& hanzi, std::u32string_view name);
+
+// explain_name of as_simplified(name), with `written` set when it differs,
+// after check_known_chars(field).
+Explanation explain_as_written(const NamingData& data, std::u32string_view name, bool whole_is_given,
+                               const std::string& field);
+
 // Explains `name` (check_known_chars first). The surname is the longest of
 // the surname table that begins the name; `whole_is_given` reads all of it as
 // a given name. A name without a known surname is read as all given name.
@@ -55,7 +71,7 @@ Explanation explain_parts(const NamingData& data, std::u32string_view surname, s
 // lists, empty when the name reads one way), strokes, levels, gender
 // {"female": p or null}, gloss, percentile (only when set), sources [{title,
 // author, line}], title ("why" or null), namesake (the lists holding the
-// name; [] for none).
+// name; [] for none), written (the name as written, traditional, or null).
 nlohmann::json to_json(const Explanation& e);
 
 }  // namespace wuxia

@@ -7,6 +7,7 @@
 #include "wuxia/ill_omened.hpp"
 #include "wuxia/namesakes.hpp"
 #include "wuxia/readings.hpp"
+#include "wuxia/sex_markers.hpp"
 #include "wuxia/surnames.hpp"
 #include "wuxia/titles.hpp"
 #include "wuxia/young.hpp"
@@ -25,12 +26,13 @@ struct NamingData {
   // and young.tsv, young people's lists' counts.
   IllOmened dated;
   YoungCounts young;
+  SexMarkers sex_markers;  // sex_markers.tsv: places and pairs that mark a sex (load and load_bundled)
 
   WordReadings word_readings;  // how a given name read as a word is read (readings.hpp)
   NameReadings name_readings;  // how a polyphone is read in a given name
 
   // hanzi.tsv, surnames.tsv, classics.tsv, ill_omened.txt, titles.tsv,
-  // dated.tsv, young.tsv and the reading tables (load_readings) from `dir`
+  // dated.tsv, young.tsv, sex_markers.tsv and the reading tables (load_readings) from `dir`
   // (default: the bundled data, data_files.hpp), and its name lists as
   // namesakes. Throws wuxia::Error naming the file and line, or an
   // ill-omened or title character the character table lacks.

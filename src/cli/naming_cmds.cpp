@@ -74,6 +74,8 @@ void print_explanation(const Explanation& e, const std::string& extra, std::ostr
   out << utf8::encode(e.name) << "\t" << pinyin << "\t" << utf8::encode(e.pingze) << "\t" << joined(e.strokes, "+")
       << "\t" << joined(e.levels, " ") << "\t" << (e.p_female ? fixed(*e.p_female, 2) : std::string("?")) << extra
       << "\n";
+  if (!e.written.empty())
+    out << "  written " << utf8::encode(e.written) << ", read as " << utf8::encode(e.name) << "\n";
   if (!e.also_read.empty()) {
     out << "  also read:";
     for (std::size_t i = 0; i < e.also_read.size(); ++i) out << (i ? "; " : " ") << syllables(e.also_read[i]);
@@ -167,8 +169,7 @@ int cmd_explain(int argc, char** argv) {
   std::size_t skipped = 0;
   for (const auto& [name, where] : names) {
     try {
-      check_known_chars(data.hanzi, name, where);
-      out.push_back(explain_name(data, name, r.count("given") > 0));
+      out.push_back(explain_as_written(data, name, r.count("given") > 0, where));
     } catch (const Error& e) {  // one bad name does not hide the others' answers
       std::cerr << "wuxia explain: " << e.what() << "; skipped\n";
       ++skipped;

@@ -1,8 +1,11 @@
 // One name explained (include/wuxia/explain.hpp).
 #include "wuxia/explain.hpp"
 
+#include <algorithm>
+
 #include <iterator>
 
+#include "wuxia/convert.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/readings.hpp"
 #include "wuxia/sex_lean.hpp"
@@ -18,6 +21,30 @@ void check_known_chars(const HanziTable& hanzi, std::u32string_view name, const 
                   "the characters of the bundled name lists)");
     }
   }
+}
+
+std::u32string as_simplified(const HanziTable& hanzi, std::u32string_view name) {
+  const auto known = [&](std::u32string_view n) {
+    return std::all_of(n.begin(), n.end(), [&](char32_t c) { return hanzi.find(c) != nullptr; });
+  };
+  if (known(name)) return std::u32string(name);
+  try {
+    static const ScriptConverter t2s("t2s");  // OpenCC's dictionaries, opened once and only when needed
+    std::u32string simple = t2s(std::u32string(name));
+    if (simple.size() == name.size() && known(simple)) return simple;
+  } catch (const Error&) {
+    // No OpenCC here: the unknown character is named as before.
+  }
+  return std::u32string(name);
+}
+
+Explanation explain_as_written(const NamingData& d, std::u32string_view name, bool whole_is_given,
+                               const std::string& field) {
+  const std::u32string simple = as_simplified(d.hanzi, name);
+  check_known_chars(d.hanzi, simple, field);
+  Explanation e = explain_name(d, simple, whole_is_given);
+  if (simple != name) e.written = name;
+  return e;
 }
 
 Explanation explain_name(const NamingData& d, std::u32string_view name, bool whole_is_given) {
@@ -43,7 +70,7 @@ Explanation explain_parts(const NamingData& d, std::u32string_view surname, std:
     e.strokes.push_back(c.strokes);
     e.levels.push_back(c.level);
   }
-  const SexLean lean = sex_lean(d.hanzi, e.given);
+  const SexLean lean = sex_lean(d.hanzi, e.given, &d.sex_markers);
   e.p_female = lean.p_female();
   e.sex_unknown = lean.unknown;
   if (e.given.size() >= 2) {
@@ -62,6 +89,7 @@ nlohmann::json to_json(const Explanation& e) {
   j["name"] = utf8::encode(e.name);
   j["surname"] = utf8::encode(e.surname);
   j["given"] = utf8::encode(e.given);
+  j["written"] = e.written.empty() ? nlohmann::json(nullptr) : nlohmann::json(utf8::encode(e.written));
   j["pinyin"] = e.pinyin;
   j["pingze"] = utf8::encode(e.pingze);
   j["readings"] = e.also_read.empty() ? json::array() : json(e.also_read);

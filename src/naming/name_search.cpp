@@ -114,10 +114,17 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
   // is chosen, so such names take no room either.
   // A firm lean: P(the sex asked) >= q.min_lean, as log-odds.
   const double firm = std::log(q.min_lean / (1 - q.min_lean));
+  // The sex markers of a two-character name's places and pair (伯*, 梦熊).
+  auto marker_odds = [&](int32_t first, int32_t id) {
+    if (first < 0) return 0.0;
+    const char32_t a = vocab.char_of(first), b = vocab.char_of(id);
+    return d.sex_markers.first(a) + d.sex_markers.last(b) + d.sex_markers.pair(a, b);
+  };
   auto reads_wrong = [&](int32_t first, int32_t id) {
     if (q.sex == Sex::Any) return false;
-    const double lo = char_odds[id] + (first >= 0 ? char_odds[first] : 0);
-    const bool lean = counted[id] || (first >= 0 && counted[first]);
+    const double marked = marker_odds(first, id);
+    const double lo = char_odds[id] + (first >= 0 ? char_odds[first] : 0) + marked;
+    const bool lean = counted[id] || (first >= 0 && counted[first]) || marked != 0;
     if (lean && (q.sex == Sex::Girl ? lo >= firm : lo <= -firm)) return false;
     ++stats.other_sex;
     return true;
@@ -296,8 +303,9 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
           continue;
         if (is_trained(c1.id, id) || reads_wrong(c1.id, id)) continue;
         const double lm = c1.lm + x[id] - z;
-        second.push({lm + sex_term(q.sex, char_odds[c1.id] + char_odds[id]) + today[c1.id] + today[id], lm,
-                     static_cast<int32_t>(r), id, c1.id});
+        second.push(
+            {lm + sex_term(q.sex, char_odds[c1.id] + char_odds[id] + marker_odds(c1.id, id)) + today[c1.id] + today[id],
+             lm, static_cast<int32_t>(r), id, c1.id});
       }
       mark_row(c1.id, false);
     }
@@ -317,7 +325,8 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
       if (c.first >= 0) given.push_back(vocab.char_of(c.first));
       given.push_back(vocab.char_of(c.id));
       ++stats.candidates;
-      const SexLean lean = sex_lean(d.hanzi, given);  // reads_wrong kept out those leaning the other way
+      const SexLean lean =
+          sex_lean(d.hanzi, given, &d.sex_markers);  // reads_wrong kept out those leaning the other way
       NameProposal np;
       np.log_likelihood = c.lm + x[kEnd] - log_norm(x, V);
       np.today = today[c.id] + (c.first >= 0 ? today[c.first] : 0.0);

@@ -28,6 +28,7 @@ NamingData NamingData::load(const std::string& dir) {
   NamingData d = load_files(dir + "/hanzi.tsv", dir + "/surnames.tsv", dir + "/classics.tsv", dir + "/ill_omened.txt");
   load_titles(d, dir + "/titles.tsv", dir + "/hanzi.tsv");
   load_today(d, dir + "/dated.tsv", dir + "/young.tsv", dir + "/hanzi.tsv");
+  d.sex_markers = SexMarkers::load(dir + "/sex_markers.tsv");
   d.namesakes = Namesakes::in_dir(dir);
   d.load_readings(dir + "/word_readings.tsv", dir + "/name_readings.tsv", dir + "/surname_fixes.tsv");
   return d;
@@ -51,6 +52,7 @@ NamingData NamingData::load_bundled() {
                             bundled_data_file("classics.tsv"), bundled_data_file("ill_omened.txt"));
   load_titles(d, bundled_data_file("titles.tsv"), bundled_data_file("hanzi.tsv"));
   load_today(d, bundled_data_file("dated.tsv"), bundled_data_file("young.tsv"), bundled_data_file("hanzi.tsv"));
+  d.sex_markers = SexMarkers::load(bundled_data_file("sex_markers.tsv"));
   d.namesakes = Namesakes::in_dir(bundled_data_dir());
   d.load_readings(bundled_data_file("word_readings.tsv"), bundled_data_file("name_readings.tsv"),
                   bundled_data_file("surname_fixes.tsv"));

@@ -6,7 +6,7 @@
 namespace wuxia {
 
 std::optional<double> SexLean::p_female() const {
-  if (known == 0) return std::nullopt;
+  if (known == 0 && !marked) return std::nullopt;
   return 1.0 / (1.0 + std::exp(-log_odds));
 }
 
@@ -17,7 +17,7 @@ double female_log_odds(const HanziTable& t, const HanziInfo& c) {
          std::log((static_cast<double>(c.male) + 1) / (static_cast<double>(t.male_total()) + k));
 }
 
-SexLean sex_lean(const HanziTable& t, std::u32string_view given) {
+SexLean sex_lean(const HanziTable& t, std::u32string_view given, const SexMarkers* markers) {
   SexLean s;
   for (char32_t ch : given) {
     const HanziInfo* c = t.find(ch);
@@ -27,6 +27,11 @@ SexLean sex_lean(const HanziTable& t, std::u32string_view given) {
     }
     s.log_odds += female_log_odds(t, *c);
     ++s.known;
+  }
+  if (markers) {
+    const double m = markers->log_odds(given);
+    s.log_odds += m;
+    s.marked = m != 0;
   }
   return s;
 }

@@ -382,8 +382,7 @@ json api_explain(Models& models, Body& body) {
   for (const auto& text : names) {
     try {
       const std::u32string name = utf8::decode_or_throw(text, "names: '" + text + "'");
-      check_known_chars(models.naming.hanzi, name, "names: '" + text + "'");
-      out.push_back(explain_name(models.naming, name, given));
+      out.push_back(explain_as_written(models.naming, name, given, "names: '" + text + "'"));
     } catch (const Error& e) {  // one bad name does not hide the others' answers, as in `wuxia explain`
       skipped.push_back({{"name", text}, {"error", e.what()}});
     }
