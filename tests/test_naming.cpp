@@ -194,7 +194,7 @@ TEST(Explain, JsonHasExactlyTheIssuesFields) {
   std::set<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.insert(k);
   EXPECT_EQ(keys, (std::set<std::string>{"name", "surname", "given", "pinyin", "pingze", "strokes", "levels", "gender",
-                                         "gloss", "sources"}));
+                                         "gloss", "sources", "sounds_like"}));
   EXPECT_EQ(j["name"], "张子衿");
   EXPECT_EQ(j["surname"], "张");
   EXPECT_EQ(j["given"], "子衿");
@@ -549,7 +549,7 @@ TEST(NamingCli, NameJsonIsExplainsFieldsPlusTheScore) {
     std::set<std::string> keys;
     for (const auto& [k, v] : j.items()) keys.insert(k);
     EXPECT_EQ(keys, (std::set<std::string>{"name", "surname", "given", "pinyin", "pingze", "strokes", "levels",
-                                           "gender", "gloss", "sources", "log_likelihood", "score"}));
+                                           "gender", "gloss", "sources", "sounds_like", "log_likelihood", "score"}));
     EXPECT_GT(j["gender"]["female"].get<double>(), 0.5);
     ++n;
   }

@@ -27,6 +27,7 @@ struct Explanation {
   std::vector<std::string> gloss;    // per given character, "" when none
   std::optional<double> percentile;  // 0..100 among the model's own samples, when a model was given
   std::vector<NameSource> sources;   // lines holding every given character (two or more of them)
+  std::vector<SoundsLikeMatch> sounds_like;  // words the whole name sounds like (sounds_like.hpp); empty when none
 };
 
 inline constexpr std::size_t kMaxSources = 5;  // per name: a few lines say where a pair comes from
@@ -45,7 +46,8 @@ Explanation explain_parts(const NamingData& data, std::u32string_view surname, s
 
 // The fields of `wuxia explain --json` (README "Naming a child"): name,
 // surname, given, pinyin, pingze, strokes, levels, gender {"female": p or
-// null}, gloss, percentile (only when set), sources [{title, author, line}].
+// null}, gloss, percentile (only when set), sources [{title, author, line}],
+// sounds_like [{word, pinyin, why, tones, written}] (empty when none).
 nlohmann::json to_json(const Explanation& e);
 
 }  // namespace wuxia

@@ -2,7 +2,8 @@
 // The naming helper's search (`wuxia name`, `wuxia serve`): the likeliest new
 // given names for a surname under a model, with every per-character wish
 // (level, ill-omened, --exclude, --avoid, --tones, --with, the surname's
-// character, 叠字, a shared line of a classic) a mask inside the search, so
+// character, 叠字, a shared line of a classic, a whole name that sounds like
+// a word of data/sounds_like.tsv) a mask inside the search, so
 // that a strict request still fills its list.
 #include <string>
 #include <vector>
@@ -30,6 +31,10 @@ struct NameSearchStats {
   int64_t known = 0;         // passed over in the search: the model's training or validation names
   int64_t other_sex = 0;     // passed over: reads as the other sex, or has no lean, with --gender girl|boy
   int64_t past_variety = 0;  // names in the list past the variety cap (too few candidates otherwise)
+  // Passed over: sounds like a word of data/sounds_like.tsv (without
+  // allow_sounds_like); a first character that already does with the surname
+  // counts once, for all the names it would begin.
+  int64_t sounds_like = 0;
 };
 
 // The names a model was trained on (a checkpoint's train_names and

@@ -68,6 +68,10 @@ void print_explanation(const Explanation& e, const std::string& extra, std::ostr
   out << utf8::encode(e.name) << "\t" << pinyin << "\t" << utf8::encode(e.pingze) << "\t" << joined(e.strokes, "+")
       << "\t" << joined(e.levels, " ") << "\t" << (e.p_female ? fixed(*e.p_female, 2) : std::string("?")) << extra
       << "\n";
+  for (const auto& m : e.sounds_like) {  // first: what a family must not miss
+    out << "  " << (m.written && !m.tones ? "looks like " : "sounds like ") << utf8::encode(m.word) << " (" << m.pinyin
+        << (m.tones || m.written ? "" : ", tones differ") << "): " << m.why << "\n";
+  }
   for (std::size_t i = 0; i < e.given.size(); ++i) {
     out << "  " << utf8::encode(e.given[i]) << "  " << (e.gloss[i].empty() ? "-" : e.gloss[i]) << "\n";
   }
@@ -110,7 +114,8 @@ int cmd_explain(int argc, char** argv) {
       "What a name is made of: the surname (the longest of data/surnames.tsv that begins it) and its reading as a "
       "surname, each character's commonest reading, 平仄, strokes and level in the 通用规范汉字表 (0 = not in it), "
       "P(female) from its given characters (naive Bayes over given-name counts, equal priors), each given "
-      "character's gloss, and up to 5 lines of the classics holding all its given characters. With --checkpoint, "
+      "character's gloss, up to 5 lines of the classics holding all its given characters, and the words of "
+      "data/sounds_like.tsv the whole name sounds like (谐音: 杜子腾 for 肚子疼). With --checkpoint, "
       "its percentile among the model's own samples.");
   opts.positional_help("NAME...");
   // clang-format off
@@ -122,7 +127,8 @@ int cmd_explain(int argc, char** argv) {
      cxxopts::value<std::string>())
     ("samples", "model samples the percentile is taken against", cxxopts::value<int>()->default_value("2000"))
     ("json", "one JSON object per line (JSON Lines): name, surname, given, pinyin, pingze, strokes, levels, "
-             "gender {female}, gloss, percentile (with --checkpoint), sources [{title, author, line}]")
+             "gender {female}, gloss, percentile (with --checkpoint), sources [{title, author, line}], "
+             "sounds_like [{word, pinyin, why, tones, written}]")
     ("names", "names", cxxopts::value<std::vector<std::string>>());
   // clang-format on
   add_device_flags(opts, "cpu", 0);
@@ -194,7 +200,8 @@ int cmd_name(int argc, char** argv) {
       "as a girl's or a boy's (with girl or boy, a name must lean that way: P > 0.5). Every filter is kept inside the "
       "search, so a strict request still fills its list; no character is used in more than max(2, n/10) names; never "
       "the surname's character, an ill-omened one (data/ill_omened.txt) or, unless --allow-repeat, 叠字 or a syllable "
-      "of the surname. Names the "
+      "of the surname; unless --allow-sounds-like, no name that sounds like a word of data/sounds_like.tsv (谐音: "
+      "杨伟, 杜子腾). Names the "
       "model was trained on are left out.");
   // clang-format off
   opts.add_options()
@@ -213,6 +220,8 @@ int cmd_name(int argc, char** argv) {
      cxxopts::value<std::vector<std::string>>())
     ("allow-repeat", "allow 叠字 (the same character twice, 婷婷) and a given syllable that echoes the surname's "
                      "(王旺)")
+    ("allow-sounds-like", "allow names that sound like a word of data/sounds_like.tsv (杨伟 for 阳痿, 杜子腾 for "
+                          "肚子疼); they carry the warning")
     ("max-strokes", "each given character at most this many strokes (0 = any): easier for a child to write",
      cxxopts::value<int>()->default_value("0"))
     ("source", "any or one of 诗经 楚辞 论语 唐诗三百首 宋词三百首: only names whose two characters share a line "
@@ -241,6 +250,7 @@ int cmd_name(int argc, char** argv) {
     for (const auto& a : r["avoid"].as<std::vector<std::string>>()) q.avoid.push_back(parse_chars(a, "--avoid"));
   }
   q.allow_repeat = r.count("allow-repeat") > 0;
+  q.allow_sounds_like = r.count("allow-sounds-like") > 0;
   q.max_strokes = check_max_strokes(r["max-strokes"].as<int>(), "--max-strokes");
   if (r.count("source")) {
     q.source = parse_source(r["source"].as<std::string>(), "--source");
@@ -275,7 +285,8 @@ int cmd_name(int argc, char** argv) {
   if (static_cast<int>(names.size()) < q.n) {
     std::cerr << "wuxia name: only " << names.size() << " of " << q.n << " names pass the filters (" << stats.candidates
               << " scored, " << stats.known << " of the model's training names passed over, " << stats.other_sex
-              << " not reading as a " << sex_name(q.sex) << "); loosen --level, --tones, --source or --gender\n";
+              << " not reading as a " << sex_name(q.sex) << ", " << stats.sounds_like
+              << " sounding like a word of data/sounds_like.tsv); loosen --level, --tones, --source or --gender\n";
     return 3;
   }
   return 0;
