@@ -406,3 +406,23 @@ TEST_F(SoundsLikeModel, TwoCharacterNamesAreCheckedAsTheLastCharacterIsChosenAnd
   for (const auto& p : propose(y)) yang_wei = yang_wei || p.explanation.given[0] == U'伟';
   EXPECT_TRUE(yang_wei);
 }
+
+// ---- the measurement script ---------------------------------------------------------
+
+TEST(SoundsLikeCheck, ScriptMeetsTheGoalsAndAgreesWithWuxia) {
+  if (test::run_command("command -v python3").code != 0) GTEST_SKIP() << "python3 not installed";
+  const std::string script = "python3 " + std::string(WUXIA_SOURCE_DIR) + "/scripts/sounds_like_check.py --wuxia " +
+                             std::string(WUXIA_BINARY);
+  auto r = test::run_command(script);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("(a) traps                        30    30 = 100.0%"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("goals (traps >= 90%, ordinary <= 10%): met"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("disagree"), std::string::npos) << r.out;
+  // A trap the table cannot catch fails the goal, named.
+  test::TempDir dir;
+  test::write_file(dir.file("traps.tsv"), "# FORMAT: test\n张伟\t阳痿\n杨伟\t阳痿\n");
+  r = test::run_command(script + " --traps " + dir.file("traps.tsv"));
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("missed: 张伟"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("goal missed: traps warned 50.0% < 90%"), std::string::npos) << r.out;
+}
