@@ -295,11 +295,12 @@ TEST(SoundsLikeCli, NameRefusesAWithCharacterThatSoundsLikeAWordWithTheSurname) 
 namespace {
 
 // A small model trained on 李XY and 王XY for every pair of a few characters
-// (tests/test_naming.cpp's NamingModel, with 杨 伟 杜 子 腾 among them): for
-// 杨 it would propose 杨伟 (阳痿), for 杜 with 子 first 杜子腾 (肚子疼).
+// (tests/test_naming.cpp's NamingModel, with 杨 伟 杜 子 腾 饭 桶 among them):
+// for 杨 it would propose 杨伟 (阳痿) and 杨饭桶, for 杜 with 子 first 杜子腾
+// (肚子疼).
 class SoundsLikeModel : public ::testing::Test {
  protected:
-  static constexpr const char32_t* kChars = U"丽美芳英伟强刚军淑贞国明子心腾杨杜";
+  static constexpr const char32_t* kChars = U"丽美芳英伟强刚军淑贞国明子心腾杨杜饭桶";
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
     std::string names;
@@ -405,6 +406,24 @@ TEST_F(SoundsLikeModel, TwoCharacterNamesAreCheckedAsTheLastCharacterIsChosenAnd
   bool yang_wei = false;
   for (const auto& p : propose(y)) yang_wei = yang_wei || p.explanation.given[0] == U'伟';
   EXPECT_TRUE(yang_wei);
+}
+
+TEST_F(SoundsLikeModel, AWordWithinTheGivenNameIsCaughtToo) {
+  NameRequest q;
+  q.surname = U"杨";
+  q.with = U'饭';
+  q.with_pos = 1;
+  q.level = 3;
+  q.n = 20;  // every 杨饭X
+  NameSearchStats stats;
+  EXPECT_FALSE(given_names(propose(q, &stats)).count(U"饭桶"));
+  EXPECT_EQ(stats.sounds_like, 1);
+  q.allow_sounds_like = true;
+  const auto names = propose(q);
+  ASSERT_TRUE(given_names(names).count(U"饭桶"));
+  for (const auto& p : names) {
+    if (p.explanation.given == U"饭桶") EXPECT_EQ(p.explanation.sounds_like.at(0).word, U"饭桶");
+  }
 }
 
 // ---- the measurement script ---------------------------------------------------------

@@ -91,6 +91,15 @@ class SoundsLikeTable {
   // `surname` syllables are the surname's.
   const SoundsLikeWord* run_matches(const SoundsLikeSyllable* s, std::size_t n, std::size_t surname = 0) const;
 
+  // Marks in `sounds` (indexed by sound id, sound_count() long) the last
+  // syllables, and appends to `chars` the last characters, of the words whose
+  // first n syllables (by sound) or characters are the run s[0..n): the search
+  // sets them once for a first character, and checks in full only the second
+  // characters they hold (most rows hold none of the vocabulary).
+  void completions(const SoundsLikeSyllable* s, std::size_t n, std::vector<char>& sounds,
+                   std::vector<char32_t>& chars) const;
+  std::size_t sound_count() const { return sound_ids_.size() + 1; }
+
   std::size_t size() const { return words_.size(); }
   const std::vector<SoundsLikeWord>& all() const { return words_; }
 
@@ -103,10 +112,12 @@ class SoundsLikeTable {
   static bool agrees(const SoundsLikeWord& w, const SoundsLikeSyllable* s);
 
   std::vector<SoundsLikeWord> words_;
-  std::unordered_map<std::string, std::uint32_t> sound_ids_;                // toneless syllable -> 1..
-  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> by_sound_;  // packed sounds -> words
-  std::unordered_map<std::u32string, std::uint32_t> by_chars_;              // characters -> word
-  std::unordered_set<char32_t> last_chars_;                                 // of the words: skips most look-ups
+  std::unordered_map<std::string, std::uint32_t> sound_ids_;                  // toneless syllable -> 1..
+  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> by_sound_;    // packed sounds -> words
+  std::unordered_map<std::u32string, std::uint32_t> by_chars_;                // characters -> word
+  std::unordered_set<char32_t> last_chars_;                                   // of the words: skips most look-ups
+  std::unordered_map<std::uint64_t, std::vector<std::uint32_t>> next_sound_;  // packed prefix -> last sounds
+  std::unordered_map<std::u32string, std::vector<char32_t>> next_char_;       // prefix -> last characters
 };
 
 // The rule for a run whose syllables equal a word's, tones aside, the first

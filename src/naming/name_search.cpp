@@ -224,6 +224,9 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
     logits = &model.infer_step(tok);
     Best second(pool);
     const std::string classic = q.source == "any" ? "" : q.source;
+    // The second characters that could end a word after this first one.
+    std::vector<char> ends(d.sounds_like.sound_count(), 0);
+    std::vector<char32_t> end_chars;
     for (std::size_t r = 0; r < names.size(); ++r) {
       const Candidate& c1 = names[r];
       const float* x = logits->data() + r * static_cast<std::size_t>(V);
@@ -232,10 +235,21 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
       std::unordered_set<char32_t> partners;  // characters sharing a line with the first, with --source
       if (!q.source.empty()) partners = d.classics.partners(vocab.char_of(c1.id), classic);
       const std::unordered_set<char32_t>* shares = q.source.empty() ? nullptr : &partners;
+      std::fill(ends.begin(), ends.end(), 0);
+      end_chars.clear();
+      if (!q.allow_sounds_like) {
+        spoken[S] = sound[c1.id];
+        for (std::size_t n = 1; n <= std::min(kSoundsLikeMaxLen - 1, S + 1); ++n) {
+          d.sounds_like.completions(&spoken[S + 1 - n], n, ends, end_chars);
+        }
+      }
+      auto may_end_word = [&](int32_t id) {
+        return ends[sound[id].sound] || std::find(end_chars.begin(), end_chars.end(), sound[id].ch) != end_chars.end();
+      };
       for (int32_t id = 0; id < V; ++id) {
         if (!allowed[1][id] || (must_with && id != with_id) || (!q.allow_repeat && id == c1.id)) continue;
         if (shares && !shares->count(vocab.char_of(id))) continue;
-        if (is_trained(c1.id, id) || reads_wrong(c1.id, id) || sounds_wrong(c1.id, id)) continue;
+        if (is_trained(c1.id, id) || reads_wrong(c1.id, id) || (may_end_word(id) && sounds_wrong(c1.id, id))) continue;
         const double lm = c1.lm + x[id] - z;
         second.push({lm + sex_term(q.sex, char_odds[c1.id] + char_odds[id]), lm, static_cast<int32_t>(r), id, c1.id});
       }

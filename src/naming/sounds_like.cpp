@@ -121,6 +121,10 @@ SoundsLikeTable SoundsLikeTable::parse(std::string_view text, const std::string&
     if (!t.by_chars_.emplace(w.chars, index).second) fail_at(path, line, "word '" + word_text + "' is listed twice");
     t.by_sound_[pack(w.sounds.data(), w.sounds.size())].push_back(index);
     t.last_chars_.insert(w.chars.back());
+    for (std::size_t n = 1; n < w.chars.size(); ++n) {
+      t.next_sound_[pack(w.sounds.data(), n)].push_back(w.sounds[n]);
+      t.next_char_[w.chars.substr(0, n)].push_back(w.chars[n]);
+    }
     t.words_.push_back(std::move(w));
   });
   if (t.words_.empty()) throw Error(path + ": no words");
@@ -174,6 +178,27 @@ const SoundsLikeWord* SoundsLikeTable::by_chars(const SoundsLikeSyllable* s, std
   for (std::size_t i = 0; i < n; ++i) chars.push_back(s[i].ch);
   const auto it = by_chars_.find(chars);
   return it == by_chars_.end() ? nullptr : &words_[it->second];
+}
+
+void SoundsLikeTable::completions(const SoundsLikeSyllable* s, std::size_t n, std::vector<char>& sounds,
+                                  std::vector<char32_t>& chars) const {
+  if (n == 0 || n >= kSoundsLikeMaxLen) return;
+  std::uint32_t ids[kSoundsLikeMaxLen];
+  std::u32string written;
+  bool heard = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    heard = heard && s[i].sound != 0;
+    ids[i] = s[i].sound;
+    written.push_back(s[i].ch);
+  }
+  if (heard) {
+    if (const auto it = next_sound_.find(pack(ids, n)); it != next_sound_.end()) {
+      for (std::uint32_t id : it->second) sounds[id] = 1;
+    }
+  }
+  if (const auto it = next_char_.find(written); it != next_char_.end()) {
+    chars.insert(chars.end(), it->second.begin(), it->second.end());
+  }
 }
 
 const SoundsLikeWord* SoundsLikeTable::run_matches(const SoundsLikeSyllable* s, std::size_t n,
