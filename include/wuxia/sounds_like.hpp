@@ -25,6 +25,9 @@
 // the readings (单人凤 holds 单人 though the surname 单 reads shàn). Runs
 // lie within the name and may span surname and given name, but a run wholly
 // inside the surname is the family's own and is not reported.
+// scripts/sounds_like_check.py measures it through `wuxia explain`: 30 of 30
+// classic traps warned, 7 of 3,930 ordinary names (杨伟 and 胡丽: the issue's
+// own complaints); data/README.md has the figures and the other rules tried.
 #include <cstddef>
 #include <cstdint>
 #include <string>
