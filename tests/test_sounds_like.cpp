@@ -430,8 +430,8 @@ TEST_F(SoundsLikeModel, AWordWithinTheGivenNameIsCaughtToo) {
 
 TEST(SoundsLikeCheck, ScriptMeetsTheGoalsAndAgreesWithWuxia) {
   if (test::run_command("command -v python3").code != 0) GTEST_SKIP() << "python3 not installed";
-  const std::string script = "python3 " + std::string(WUXIA_SOURCE_DIR) + "/scripts/sounds_like_check.py --wuxia " +
-                             std::string(WUXIA_BINARY);
+  const std::string script =
+      "python3 " + std::string(WUXIA_SOURCE_DIR) + "/scripts/sounds_like_check.py --wuxia " + std::string(WUXIA_BINARY);
   auto r = test::run_command(script);
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("(a) traps                        30    30 = 100.0%"), std::string::npos) << r.out;
