@@ -18,7 +18,7 @@ mkdir -p "$build/corpus/checkpoint" "$build/corpus/names" "$build/seeds/checkpoi
 "$build/make_seeds" "$build/seeds/checkpoint" "$build/seeds/names"
 # The naming tables' seeds: the head of each bundled table.
 mkdir -p "$build/corpus/naming" "$build/seeds/naming"
-for f in hanzi.tsv surnames.tsv classics.tsv ill_omened.txt titles.tsv word_readings.tsv name_readings.tsv surname_fixes.tsv; do head -n 40 "$root/data/$f" >"$build/seeds/naming/$f"; done
+for f in hanzi.tsv surnames.tsv classics.tsv ill_omened.txt titles.tsv word_readings.tsv name_readings.tsv surname_fixes.tsv sounds_like.tsv; do head -n 40 "$root/data/$f" >"$build/seeds/naming/$f"; done
 status=0
 for t in checkpoint names naming; do
   log="$build/fuzz_$t.log"

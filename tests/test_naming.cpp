@@ -194,8 +194,9 @@ TEST(Explain, JsonHasExactlyTheIssuesFields) {
   nlohmann::json j = to_json(e);
   std::set<std::string> keys;
   for (const auto& [k, v] : j.items()) keys.insert(k);
-  EXPECT_EQ(keys, (std::set<std::string>{"name", "surname", "given", "written", "pinyin", "pingze", "readings",
-                                         "strokes", "levels", "gender", "gloss", "sources", "title", "namesake"}));
+  EXPECT_EQ(keys,
+            (std::set<std::string>{"name", "surname", "given", "written", "pinyin", "pingze", "readings", "strokes",
+                                   "levels", "gender", "gloss", "sources", "title", "namesake", "sounds_like"}));
   EXPECT_EQ(j["name"], "张子衿");
   EXPECT_EQ(j["surname"], "张");
   EXPECT_EQ(j["given"], "子衿");
@@ -583,7 +584,7 @@ TEST(NamingCli, NameJsonIsExplainsFieldsPlusTheScore) {
     for (const auto& [k, v] : j.items()) keys.insert(k);
     EXPECT_EQ(keys, (std::set<std::string>{"name", "surname", "given", "written", "pinyin", "pingze", "readings",
                                            "strokes", "levels", "gender", "gloss", "sources", "title", "namesake",
-                                           "log_likelihood", "today", "score"}));
+                                           "sounds_like", "log_likelihood", "today", "score"}));
     EXPECT_GT(j["gender"]["female"].get<double>(), 0.5);
     ++n;
   }

@@ -249,7 +249,7 @@ TEST(Readings, ParsersNameFileAndLine) {
 TEST(Readings, MissingTableIsNamed) {
   test::TempDir dir;
   for (const char* f : {"hanzi.tsv", "surnames.tsv", "classics.tsv", "ill_omened.txt", "titles.tsv", "dated.tsv",
-                        "young.tsv", "sex_markers.tsv"})
+                        "young.tsv", "sex_markers.tsv", "sounds_like.tsv"})
     std::filesystem::copy_file(data_path(f), dir.file(f));
   EXPECT_NE(error_of([&] { NamingData::load(dir.file("")); }).find("word_readings.tsv: cannot open"),
             std::string::npos);

@@ -106,7 +106,7 @@ TEST(Titles, BundledFileSaysWhatItIsAndHowManyItHolds) {
 
 TEST(Titles, NamingDataRefusesATitleCharacterTheTableLacks) {
   test::TempDir dir;
-  for (const char* f : {"hanzi.tsv", "surnames.tsv", "classics.tsv", "ill_omened.txt"}) {
+  for (const char* f : {"hanzi.tsv", "surnames.tsv", "classics.tsv", "ill_omened.txt", "sounds_like.tsv"}) {
     test::write_file(dir.file(f), test::read_file(std::string(WUXIA_DATA_DIR) + "/" + f));
   }
   test::write_file(dir.file("titles.tsv"), "# SOURCE: test\n\xF0\xA0\x80\x80*\tx\n");  // U+20000, not in hanzi.tsv

@@ -37,6 +37,7 @@ struct Explanation {
   // The other readings of a name that reads two ways (张乐: zhāng yuè), each
   // like pinyin; empty when it reads one way.
   std::vector<std::vector<std::string>> also_read;
+  std::vector<SoundsLikeMatch> sounds_like;  // words the whole name sounds like (sounds_like.hpp); empty when none
 };
 
 inline constexpr std::size_t kMaxSources = 5;  // per name: a few lines say where a pair comes from
@@ -71,7 +72,8 @@ Explanation explain_parts(const NamingData& data, std::u32string_view surname, s
 // lists, empty when the name reads one way), strokes, levels, gender
 // {"female": p or null}, gloss, percentile (only when set), sources [{title,
 // author, line}], title ("why" or null), namesake (the lists holding the
-// name; [] for none), written (the name as written, traditional, or null).
+// name; [] for none), written (the name as written, traditional, or null),
+// sounds_like [{word, pinyin, why, tones, written}] (empty when none).
 nlohmann::json to_json(const Explanation& e);
 
 }  // namespace wuxia

@@ -37,6 +37,7 @@ struct NameRequest {
   std::u32string exclude;             // characters never used
   std::vector<std::u32string> avoid;  // names whose syllables the given name may not echo
   bool allow_repeat = false;          // 叠字 (the same character twice), and a given syllable echoing the surname's
+  bool allow_sounds_like = false;     // names that sound like a word of data/sounds_like.tsv (they carry the warning)
   int max_strokes = 0;                // each given character at most this many strokes; 0 = any
   std::string source;                 // "" = none, "any", or a classic: one of its lines credits the given name
   bool allow_namesakes = false;       // propose a person's name of the bundled lists (namesakes.hpp) too

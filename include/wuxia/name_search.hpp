@@ -3,8 +3,8 @@
 // given names for a surname under a model, with every per-character wish
 // (level, ill-omened, --exclude, --avoid, --tones, --with, the surname's
 // character, 叠字, a line of a classic crediting the pair, a title, a
-// namesake) a mask inside the search, so that a strict request still fills
-// its list.
+// namesake, a whole name that sounds like a word of data/sounds_like.tsv) a
+// mask inside the search, so that a strict request still fills its list.
 #include <string>
 #include <vector>
 
@@ -36,6 +36,10 @@ struct NameSearchStats {
   int64_t titles = 0;        // passed over: the given name reads as a title (data/titles.tsv: 先生, 明帝, 氏女)
   int64_t namesakes = 0;     // passed over: a person of the bundled lists (namesakes.hpp), unless allow_namesakes
   int64_t past_variety = 0;  // names in the list past the variety cap (too few candidates otherwise)
+  // Passed over: sounds like a word of data/sounds_like.tsv (without
+  // allow_sounds_like); a first character that already does with the surname
+  // counts once, for all the names it would begin.
+  int64_t sounds_like = 0;
 };
 
 // The names a model was trained on (a checkpoint's train_names and

@@ -1,5 +1,5 @@
 #pragma once
-// The four naming tables together, as `explain`, `name` and `serve` read them.
+// The naming tables together, as `explain`, `name` and `serve` read them.
 #include <string>
 
 #include "wuxia/classics.hpp"
@@ -8,6 +8,7 @@
 #include "wuxia/namesakes.hpp"
 #include "wuxia/readings.hpp"
 #include "wuxia/sex_markers.hpp"
+#include "wuxia/sounds_like.hpp"
 #include "wuxia/surnames.hpp"
 #include "wuxia/titles.hpp"
 #include "wuxia/young.hpp"
@@ -28,17 +29,18 @@ struct NamingData {
   YoungCounts young;
   SexMarkers sex_markers;  // sex_markers.tsv: places and pairs that mark a sex (load and load_bundled)
 
-  WordReadings word_readings;  // how a given name read as a word is read (readings.hpp)
-  NameReadings name_readings;  // how a polyphone is read in a given name
+  SoundsLikeTable sounds_like;  // words a whole name should not sound like (谐音)
+  WordReadings word_readings;   // how a given name read as a word is read (readings.hpp)
+  NameReadings name_readings;   // how a polyphone is read in a given name
 
-  // hanzi.tsv, surnames.tsv, classics.tsv, ill_omened.txt, titles.tsv,
+  // hanzi.tsv, surnames.tsv, classics.tsv, ill_omened.txt, sounds_like.tsv, titles.tsv,
   // dated.tsv, young.tsv, sex_markers.tsv and the reading tables (load_readings) from `dir`
   // (default: the bundled data, data_files.hpp), and its name lists as
   // namesakes. Throws wuxia::Error naming the file and line, or an
   // ill-omened or title character the character table lacks.
   static NamingData load(const std::string& dir);
   static NamingData load_files(const std::string& hanzi, const std::string& surnames, const std::string& classics,
-                               const std::string& ill_omened);
+                               const std::string& ill_omened, const std::string& sounds_like);
   // Each file where bundled_data_file() finds it.
   static NamingData load_bundled();
   // word_readings.tsv, name_readings.tsv and surname_fixes.tsv (applied over

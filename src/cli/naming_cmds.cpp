@@ -74,6 +74,10 @@ void print_explanation(const Explanation& e, const std::string& extra, std::ostr
   out << utf8::encode(e.name) << "\t" << pinyin << "\t" << utf8::encode(e.pingze) << "\t" << joined(e.strokes, "+")
       << "\t" << joined(e.levels, " ") << "\t" << (e.p_female ? fixed(*e.p_female, 2) : std::string("?")) << extra
       << "\n";
+  for (const auto& m : e.sounds_like) {  // first: what a family must not miss
+    out << "  " << (m.written && !m.tones ? "looks like " : "sounds like ") << utf8::encode(m.word) << " (" << m.pinyin
+        << (m.tones || m.written ? "" : ", tones differ") << "): " << m.why << "\n";
+  }
   if (!e.written.empty())
     out << "  written " << utf8::encode(e.written) << ", read as " << utf8::encode(e.name) << "\n";
   if (!e.also_read.empty()) {
@@ -133,7 +137,9 @@ int cmd_explain(int argc, char** argv) {
       "P(female) from its given characters (naive Bayes over given-name counts, equal priors), each given "
       "character's gloss, up to 5 lines of the classics crediting its given name (as a word, or facing in a couplet), "
       "whether the given name reads as a title (data/titles.tsv) and the bundled lists with a person of that name "
-      "(ancient, poets, jinyong, gulong). With --checkpoint, its percentile among the model's own samples.");
+      "(ancient, poets, jinyong, gulong), and the words of data/sounds_like.tsv the whole name sounds like (谐音: "
+      "杜子腾 for "
+      "肚子疼). With --checkpoint, its percentile among the model's own samples.");
   opts.positional_help("NAME...");
   // clang-format off
   opts.add_options()
@@ -145,7 +151,8 @@ int cmd_explain(int argc, char** argv) {
     ("samples", "model samples the percentile is taken against", cxxopts::value<int>()->default_value("2000"))
     ("json", "one JSON object per line (JSON Lines): name, surname, given, pinyin, pingze, readings (the other "
              "readings of a name read two ways), strokes, levels, gender {female}, gloss, percentile (with "
-             "--checkpoint), sources [{title, author, line}], title (why, or null), namesake [lists]")
+             "--checkpoint), sources [{title, author, line}], title (why, or null), namesake [lists], "
+             "sounds_like [{word, pinyin, why, tones, written}]")
     ("names", "names", cxxopts::value<std::vector<std::string>>());
   // clang-format on
   add_device_flags(opts, "cpu", 0);
@@ -218,7 +225,9 @@ int cmd_name(int argc, char** argv) {
       "boy, a name must read as that sex with P >= --lean (0.7). Every filter is kept inside the "
       "search, so a strict request still fills its list; no character is used in more than max(2, n/10) names; never "
       "the surname's character, an ill-omened one (data/ill_omened.txt) or, unless --allow-repeat, 叠字 or a syllable "
-      "of the surname, nor a given name that reads as a title (data/titles.tsv: 先生, 明帝, 氏女). Names the "
+      "of the surname, nor a given name that reads as a title (data/titles.tsv: 先生, 明帝, 氏女), nor, unless "
+      "--allow-sounds-like, a name that sounds "
+      "like a word of data/sounds_like.tsv (谐音: 杨伟, 杜子腾). Names the "
       "model was trained on, and those of a person of the bundled lists (unless --allow-namesakes), are left out.");
   // clang-format off
   opts.add_options()
@@ -237,6 +246,8 @@ int cmd_name(int argc, char** argv) {
      cxxopts::value<std::vector<std::string>>())
     ("allow-repeat", "allow 叠字 (the same character twice, 婷婷) and a given syllable that echoes the surname's "
                      "(王旺)")
+    ("allow-sounds-like", "allow names that sound like a word of data/sounds_like.tsv (杨伟 for 阳痿, 杜子腾 for "
+                          "肚子疼); they carry the warning")
     ("max-strokes", "each given character at most this many strokes (0 = any): easier for a child to write",
      cxxopts::value<int>()->default_value("0"))
     ("source", "any or one of 诗经 楚辞 论语 唐诗三百首 宋词三百首: only names a line of it credits (the two "
@@ -273,6 +284,7 @@ int cmd_name(int argc, char** argv) {
   }
   q.allow_repeat = r.count("allow-repeat") > 0;
   q.allow_namesakes = r.count("allow-namesakes") > 0;
+  q.allow_sounds_like = r.count("allow-sounds-like") > 0;
   q.max_strokes = check_max_strokes(r["max-strokes"].as<int>(), "--max-strokes");
   if (r.count("source")) {
     q.source = parse_source(r["source"].as<std::string>(), "--source");
@@ -309,7 +321,8 @@ int cmd_name(int argc, char** argv) {
   if (static_cast<int>(names.size()) < q.n) {
     std::cerr << "wuxia name: only " << names.size() << " of " << q.n << " names pass the filters (" << stats.candidates
               << " scored, " << stats.known << " of the model's training names passed over, " << stats.titles
-              << " titles, " << stats.namesakes << " namesakes, " << stats.other_sex << " not reading as a "
+              << " titles, " << stats.namesakes << " namesakes, " << stats.sounds_like
+              << " sounding like a word of data/sounds_like.tsv, " << stats.other_sex << " not reading as a "
               << sex_name(q.sex) << "); loosen --level, --tones, --source or --gender\n";
     return 3;
   }

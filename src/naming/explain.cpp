@@ -73,6 +73,7 @@ Explanation explain_parts(const NamingData& d, std::u32string_view surname, std:
   const SexLean lean = sex_lean(d.hanzi, e.given, &d.sex_markers);
   e.p_female = lean.p_female();
   e.sex_unknown = lean.unknown;
+  e.sounds_like = d.sounds_like.match(e.pinyin, e.name, s);
   if (e.given.size() >= 2) {
     for (const ClassicLine* l : d.classics.lines_with(e.given, "", kMaxSources)) {
       e.sources.push_back({l->classic, l->title, l->author, l->line});
@@ -106,6 +107,15 @@ nlohmann::json to_json(const Explanation& e) {
   j["sources"] = std::move(sources);
   j["title"] = e.title ? json(*e.title) : json(nullptr);
   j["namesake"] = e.namesake;
+  json sounds = json::array();
+  for (const auto& m : e.sounds_like) {
+    sounds.push_back({{"word", utf8::encode(m.word)},
+                      {"pinyin", m.pinyin},
+                      {"why", m.why},
+                      {"tones", m.tones},
+                      {"written", m.written}});
+  }
+  j["sounds_like"] = std::move(sounds);
   return j;
 }
 

@@ -173,6 +173,16 @@ void check_request(const NamingData& d, const NameRequest& q, const RequestField
     if (std::find(avoided.begin(), avoided.end(), toneless(reading)) != avoided.end()) {
       throw Error(w + ": sounds like a syllable of " + f.avoid + " (" + toneless(reading) + ")");
     }
+    // The surname and the --with character begin every name then: if they
+    // already sound like a word, no name is left to propose.
+    if (!q.allow_sounds_like && (q.given_len == 1 || q.with_pos == 1)) {
+      const Explanation e = explain_parts(d, q.surname, std::u32string(1, q.with));
+      if (!e.sounds_like.empty()) {
+        const SoundsLikeMatch& m = e.sounds_like.front();
+        throw Error(w + ": " + utf8::encode(e.name) + " sounds like " + utf8::encode(m.word) + " (" + m.pinyin + ": " +
+                    m.why + "); allow it with --allow-sounds-like");
+      }
+    }
     if (!q.tones.empty() && q.with_pos > 0) {
       const char32_t t = q.tones[q.surname.size() + q.with_pos - 1];
       const char32_t pz = name_pingze(d, *c);  // read as in a given name, as the search's masks read it

@@ -103,12 +103,36 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
   for (const auto& s : avoided_syllables(d, q.avoid)) avoided.insert(s);
   // 单明善, 王旺: a given syllable that echoes the surname's reads as a
   // stammer; kept out with the 叠字 unless --allow-repeat.
+  const std::vector<std::string> surname_pinyin = explain_parts(d, q.surname, U"").pinyin;
   if (!q.allow_repeat) {
-    for (const auto& s : explain_parts(d, q.surname, U"").pinyin) avoided.insert(toneless(s));
+    for (const auto& s : surname_pinyin) avoided.insert(toneless(s));
   }
   std::vector<std::vector<char>> allowed(L, std::vector<char>(V, 0));
   std::vector<double> char_odds(V, 0);  // each character's term of the sex log-odds
   std::vector<char> counted(V, 0);      // whether the character has counts (a lean at all)
+  // 谐音 (sounds_like.hpp): each character's syllable read once, as explain
+  // reads it; a name is checked as its last character is chosen, on the runs
+  // of syllables that end there (those that end at the first given character
+  // were checked when it was chosen: such a character is passed over, as it
+  // would begin only names that sound like a word).
+  std::vector<SoundsLikeSyllable> sound(V), spoken(S + 2);
+  for (std::size_t i = 0; i < S; ++i) spoken[i] = d.sounds_like.syllable(surname_pinyin[i], q.surname[i]);
+  auto hears_word = [&](int32_t first, int32_t id) {
+    if (q.allow_sounds_like) return false;
+    std::size_t end = S;  // the place of `id` in the name
+    if (first >= 0) spoken[end++] = sound[first];
+    spoken[end] = sound[id];
+    for (std::size_t n = kSoundsLikeMinLen; n <= std::min(kSoundsLikeMaxLen, end + 1); ++n) {
+      const std::size_t start = end + 1 - n;
+      if (d.sounds_like.run_matches(&spoken[start], n, start < S ? S - start : 0)) return true;
+    }
+    return false;
+  };
+  auto sounds_wrong = [&](int32_t first, int32_t id) {
+    if (!hears_word(first, id)) return false;
+    ++stats.sounds_like;
+    return true;
+  };
   // With girl or boy, a complete name must lean that way (a name none of
   // whose characters has counts has no lean): checked as the last character
   // is chosen, so such names take no room either.
@@ -137,6 +161,7 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
     if (avoided.count(toneless(given_reading(d, *h)))) continue;  // 长 is cháng in a name, no echo of 张
     if (q.max_strokes > 0 && h->strokes > q.max_strokes) continue;
     char_odds[id] = female_log_odds(d.hanzi, *h);
+    sound[id] = d.sounds_like.syllable(given_reading(d, *h), c);  // as explain reads it
     counted[id] = h->male + h->female > 0;
     const char32_t pz = name_pingze(d, *h);  // as explain reads it in a given name (长 cháng 平)
     for (int p = 0; p < L; ++p) {
@@ -267,6 +292,7 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
       // 氏*: no second character saves it, so it takes no room among the first.
       if (!allowed[0][id] || (L == 2 && title_start[id])) continue;
       if (L == 1 && (is_trained(-1, id) || is_title(-1, id) || is_namesake(id) || reads_wrong(-1, id))) continue;
+      if (sounds_wrong(-1, id)) continue;
       const double lm = lm0 + (*logits)[id] - z;
       first.push({lm + sex_term(q.sex, char_odds[id]) + today[id], lm, 0, id, -1});
     }
@@ -274,7 +300,7 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
   std::vector<Candidate> names = first.take();
   // --with at either place: the names that put it first need it among the
   // first characters, however it ranks there.
-  if (L == 2 && q.with && q.with_pos == 0 && allowed[0][with_id] &&
+  if (L == 2 && q.with && q.with_pos == 0 && allowed[0][with_id] && !hears_word(-1, with_id) &&
       std::none_of(names.begin(), names.end(), [&](const Candidate& c) { return c.id == with_id; })) {
     const double lm = lm0 + (*logits)[with_id] - log_norm(logits->data(), V);
     names.push_back({lm + sex_term(q.sex, char_odds[with_id]) + today[with_id], lm, 0, with_id, -1});
@@ -286,6 +312,9 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
     logits = &model.infer_step(tok);
     Best second(pool);
     const std::string classic = q.source == "any" ? "" : q.source;
+    // The second characters that could end a word after this first one.
+    std::vector<char> ends(d.sounds_like.sound_count(), 0);
+    std::vector<char32_t> end_chars;
     for (std::size_t r = 0; r < names.size(); ++r) {
       const Candidate& c1 = names[r];
       const float* x = logits->data() + r * static_cast<std::size_t>(V);
@@ -294,6 +323,17 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
       std::unordered_set<char32_t> partners;  // with --source: the characters a line credits after the first
       if (!q.source.empty()) partners = d.classics.partners(vocab.char_of(c1.id), classic);
       const std::unordered_set<char32_t>* shares = q.source.empty() ? nullptr : &partners;
+      std::fill(ends.begin(), ends.end(), 0);
+      end_chars.clear();
+      if (!q.allow_sounds_like) {
+        spoken[S] = sound[c1.id];
+        for (std::size_t n = 1; n <= std::min(kSoundsLikeMaxLen - 1, S + 1); ++n) {
+          d.sounds_like.completions(&spoken[S + 1 - n], n, ends, end_chars);
+        }
+      }
+      auto may_end_word = [&](int32_t id) {
+        return ends[sound[id].sound] || std::find(end_chars.begin(), end_chars.end(), sound[id].ch) != end_chars.end();
+      };
       mark_row(c1.id, true);
       for (int32_t id = 0; id < V; ++id) {
         if (!allowed[1][id] || (must_with && id != with_id) || (!q.allow_repeat && id == c1.id)) continue;
@@ -301,7 +341,7 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
         if (is_trained(c1.id, id) || is_title(c1.id, id) || is_namesake(id) || reads_wrong(c1.id, id)) continue;
         if (!off_tone_words.empty() && off_tone_words.count(pair_key(vocab.char_of(c1.id), vocab.char_of(id))))
           continue;
-        if (is_trained(c1.id, id) || reads_wrong(c1.id, id)) continue;
+        if (may_end_word(id) && sounds_wrong(c1.id, id)) continue;
         const double lm = c1.lm + x[id] - z;
         second.push(
             {lm + sex_term(q.sex, char_odds[c1.id] + char_odds[id] + marker_odds(c1.id, id)) + today[c1.id] + today[id],

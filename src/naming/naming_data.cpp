@@ -25,7 +25,8 @@ void load_today(NamingData& d, const std::string& dated, const std::string& youn
 }  // namespace
 
 NamingData NamingData::load(const std::string& dir) {
-  NamingData d = load_files(dir + "/hanzi.tsv", dir + "/surnames.tsv", dir + "/classics.tsv", dir + "/ill_omened.txt");
+  NamingData d = load_files(dir + "/hanzi.tsv", dir + "/surnames.tsv", dir + "/classics.tsv", dir + "/ill_omened.txt",
+                            dir + "/sounds_like.tsv");
   load_titles(d, dir + "/titles.tsv", dir + "/hanzi.tsv");
   load_today(d, dir + "/dated.tsv", dir + "/young.tsv", dir + "/hanzi.tsv");
   d.sex_markers = SexMarkers::load(dir + "/sex_markers.tsv");
@@ -35,7 +36,7 @@ NamingData NamingData::load(const std::string& dir) {
 }
 
 NamingData NamingData::load_files(const std::string& hanzi, const std::string& surnames, const std::string& classics,
-                                  const std::string& ill_omened) {
+                                  const std::string& ill_omened, const std::string& sounds_like) {
   NamingData d;
   d.hanzi = HanziTable::load(hanzi);
   d.surnames = SurnameTable::load(surnames);
@@ -44,12 +45,14 @@ NamingData NamingData::load_files(const std::string& hanzi, const std::string& s
   for (const auto& [c, why] : d.ill_omened.all()) {
     if (!d.hanzi.find(c)) throw Error(ill_omened + ": '" + utf8::encode(c) + "' is not in " + hanzi);
   }
+  d.sounds_like = SoundsLikeTable::load(sounds_like, d.hanzi);
   return d;
 }
 
 NamingData NamingData::load_bundled() {
-  NamingData d = load_files(bundled_data_file("hanzi.tsv"), bundled_data_file("surnames.tsv"),
-                            bundled_data_file("classics.tsv"), bundled_data_file("ill_omened.txt"));
+  NamingData d =
+      load_files(bundled_data_file("hanzi.tsv"), bundled_data_file("surnames.tsv"), bundled_data_file("classics.tsv"),
+                 bundled_data_file("ill_omened.txt"), bundled_data_file("sounds_like.tsv"));
   load_titles(d, bundled_data_file("titles.tsv"), bundled_data_file("hanzi.tsv"));
   load_today(d, bundled_data_file("dated.tsv"), bundled_data_file("young.tsv"), bundled_data_file("hanzi.tsv"));
   d.sex_markers = SexMarkers::load(bundled_data_file("sex_markers.tsv"));

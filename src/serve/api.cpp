@@ -322,6 +322,7 @@ json api_name(Models& models, Body& body) {
     for (const auto& a : body.strings("avoid")) q.avoid.push_back(parse_chars(a, f.avoid));
     q.allow_repeat = body.flag("allow-repeat").value_or(false);
     q.allow_namesakes = body.flag("allow-namesakes").value_or(false);
+    q.allow_sounds_like = body.flag("allow-sounds-like").value_or(false);
     q.max_strokes = check_max_strokes(int_field(body, "max-strokes", 0), f.max_strokes);
     if (const auto src = body.string("source"); src && !src->empty()) {
       q.source = parse_source(*src, f.source);
@@ -358,7 +359,8 @@ json api_name(Models& models, Body& body) {
     out["shortfall"] = "only " + std::to_string(names.size()) + " of " + std::to_string(q.n) +
                        " names pass the filters (" + std::to_string(stats.candidates) + " scored, " +
                        std::to_string(stats.known) + " already the model's training names, " +
-                       std::to_string(stats.other_sex) + " not reading as a " + sex_name(q.sex) +
+                       std::to_string(stats.other_sex) + " not reading as a " + sex_name(q.sex) + ", " +
+                       std::to_string(stats.sounds_like) + " sounding like a word of data/sounds_like.tsv" +
                        "); loosen level, tones, source or gender";
   }
   return out;

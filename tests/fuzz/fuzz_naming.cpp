@@ -2,13 +2,16 @@
 // raise wuxia::Error, and what parses holds what the format promises.
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "wuxia/classics.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/hanzi.hpp"
 #include "wuxia/ill_omened.hpp"
 #include "wuxia/readings.hpp"
+#include "wuxia/sounds_like.hpp"
 #include "wuxia/surnames.hpp"
 #include "wuxia/titles.hpp"
 
@@ -76,6 +79,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::u32string probe = U"欧阳修";
     const std::size_t n = s.match(probe);
     if (n >= probe.size() || (n && s.reading(probe.substr(0, n))->size() != n)) std::abort();
+  } catch (const wuxia::Error&) {
+  }
+  try {
+    // The real character table (its words must be of known characters), read once.
+    static const wuxia::HanziTable hanzi = wuxia::HanziTable::load(WUXIA_FUZZ_HANZI);
+    const wuxia::SoundsLikeTable t = wuxia::SoundsLikeTable::parse(text, "fuzz", hanzi);
+    for (const auto& w : t.all()) {
+      if (w.chars.size() != w.sounds.size() || w.tones.size() != w.sounds.size()) std::abort();
+      std::vector<std::string> pinyin;
+      for (std::size_t i = 0, at = 0; i < w.sounds.size(); ++i) {
+        const std::size_t sp = w.pinyin.find(' ', at);
+        pinyin.push_back(w.pinyin.substr(at, sp - at));
+        at = sp + 1;
+      }
+      // A word read as written always matches itself.
+      bool found = false;
+      for (const auto& m : t.match(pinyin, w.chars)) found = found || m.word == w.chars;
+      if (!found) std::abort();
+    }
   } catch (const wuxia::Error&) {
   }
   return 0;

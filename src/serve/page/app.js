@@ -141,6 +141,9 @@ function explainCard(n) {
     if (value === undefined || value === null || value === "") return;
     dl.append(el("dt", { textContent: term }), el("dd", { textContent: value }));
   };
+  for (const m of n.sounds_like || []) {
+    row("谐音 sounds like", m.word + " (" + m.pinyin + (m.tones || m.written ? "" : ", tones differ") + "): " + m.why);
+  }
   row("拼音 pinyin", (n.pinyin || []).join(" "));
   row("又读 also read", (n.readings || []).map((r) => r.join(" ")).join("；"));
   row("平仄 tones", n.pingze);
