@@ -23,7 +23,10 @@ mingzi's characters), by the sex the list gives. The counts are a signal of
 fashion, not a census: src/naming/today.cpp uses a character's count only
 where it is at least 2 and the character is in at least 1,000 adults' given
 names (data/hanzi.tsv), which keeps the junk out.
-Output: char<TAB>male<TAB>female, sorted by code point; the two licenses are
+Then the two-character given names of mimesis's lists themselves, by sex:
+src/naming/today.cpp adds kYoungNameBonus to a proposed name that is one
+(a name young people carry). Output: key<TAB>male<TAB>female, the characters
+first (sorted by code point), then the names (sorted); the two licenses are
 concatenated into data/young.LICENSE.
 """
 import argparse
@@ -90,18 +93,28 @@ def main(argv):
                 entries[col] += 1
                 for c in chars:
                     counts.setdefault(c, {"male": 0, "female": 0})[col] += 1
+    # The two-character given names themselves (mimesis's; mingzi's entries
+    # here are characters): a name young people carry, by sex.
+    pairs = {}
+    for col in ("male", "female"):
+        for given in mim[col]:
+            if len(given) == 2 and all(is_han(c) for c in given):
+                pairs.setdefault(given, {"male": 0, "female": 0})[col] += 1
     rows = ["%s\t%d\t%d\n" % (c, counts[c]["male"], counts[c]["female"]) for c in sorted(counts)]
+    rows += ["%s\t%d\t%d\n" % (g, pairs[g]["male"], pairs[g]["female"]) for g in sorted(pairs)]
     header = [
         "# SOURCE: mimesis 22.2.0 (PyPI) mimesis/datasets/zh/person.json sha256 %s: names.male, names.female; "
         "mingzi 1.2.3 (PyPI) mingzi/data.json sha256 %s: male_single, female_single"
         % (hashlib.sha256(mim_raw).hexdigest(), hashlib.sha256(mz_raw).hexdigest()),
         "# LICENSE: MIT License, Copyright (c) 2016-Present Isaak Uchakaev (mimesis); MIT License, "
         "Copyright (c) 2024 Aliyacs Souna (mingzi); see young.LICENSE",
-        "# MADE: %d characters from %d male and %d female entries (%d entries with a non-Han character skipped); "
-        "a character counted once per entry, by the sex its list gives; lists of fake-data generators, not a census "
-        "(data/README.md)" % (len(rows), entries["male"], entries["female"], skipped),
+        "# MADE: %d characters from %d male and %d female entries (%d entries with a non-Han character skipped), "
+        "a character counted once per entry, by the sex its list gives; then %d two-character given names of "
+        "mimesis's lists, counted by sex; lists of fake-data generators, not a census (data/README.md)"
+        % (len(counts), entries["male"], entries["female"], skipped, len(pairs)),
         "# SCRIPT: python3 scripts/make_young.py --mimesis WHEEL --mingzi WHEEL redoes this file byte for byte",
-        "# FORMAT: char<TAB>male<TAB>female; sorted by code point",
+        "# FORMAT: key<TAB>male<TAB>female; first the characters (a key of one character), sorted by code point, "
+        "then the two-character given names, sorted",
     ]
     text = "\n".join(header) + "\n" + "".join(rows)
     lic = b"mimesis 22.2.0:\n\n" + mim_license.rstrip(b"\n") + b"\n\n----\n\nmingzi 1.2.3:\n\n" + mz_license.rstrip(b"\n") + b"\n"

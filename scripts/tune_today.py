@@ -120,7 +120,9 @@ def main(argv):
     hanzi = {r[0]: (int(r[2]), int(r[5]), int(r[6])) for r in table(os.path.join(ROOT, "data", "hanzi.tsv"), 8)}
     ill = {r[0] for r in table(os.path.join(ROOT, "data", "ill_omened.txt"), 2)}
     dated = {r[0] for r in table(os.path.join(ROOT, "data", "dated.tsv"), 2)}
-    young = {r[0]: (int(r[1]), int(r[2])) for r in table(os.path.join(ROOT, "data", "young.tsv"), 3)}
+    # young.tsv's characters (its two-character names give a bonus that no
+    # development name can meet: they are in none of those lists).
+    young = {r[0]: (int(r[1]), int(r[2])) for r in table(os.path.join(ROOT, "data", "young.tsv"), 3) if len(r[0]) == 1}
     surnames = {r[0] for r in table(os.path.join(ROOT, "data", "surnames.tsv"), 2)}
     allowed = [c for c in vocab["chars"] if c in hanzi and 1 <= hanzi[c][0] <= 2 and c not in ill]
     at = {c: i for i, c in enumerate(allowed)}

@@ -106,7 +106,8 @@ TEST(Today, WithoutYoungCountsTheAdultCountsAloneDecide) {
   const HanziInfo& h = *d.hanzi.find(U'明');
   const double K = d.hanzi.counted();
   // No corpus: p_corpus = 1 / C with C = 1.
-  EXPECT_NEAR(p.term(v.id_of(U'明'), Sex::Boy), std::log((h.male + 1) / (d.hanzi.male_total() + K)), 1e-12);
+  EXPECT_NEAR(p.term(v.id_of(U'明'), Sex::Boy), kTodayWeight * std::log((h.male + 1) / (d.hanzi.male_total() + K)),
+              1e-12);
 }
 
 TEST(Today, BundledTablesLoadAndEveryDatedCharacterHasItsReason) {
@@ -120,6 +121,8 @@ TEST(Today, BundledTablesLoadAndEveryDatedCharacterHasItsReason) {
   EXPECT_GT(d.young.size(), 1000u);
   EXPECT_GT(d.young.of(U'轩').first, 10);   // 子轩 宇轩: a boys' character of our time
   EXPECT_GT(d.young.of(U'涵').second, 10);  // 梓涵 雨涵
+  EXPECT_GT(d.young.names(), 1000u);
+  EXPECT_GT(d.young.name(U'浩', U'宇').first, 0);  // 浩宇: a boy's name of our time
 }
 
 TEST(Today, YoungCountsErrorsNameFileAndLine) {
@@ -131,7 +134,33 @@ TEST(Today, YoungCountsErrorsNameFileAndLine) {
             }).find("y.tsv:2: the character is listed twice"),
             std::string::npos);
   EXPECT_NE(error_of([] { YoungCounts::parse("轩\t-3\t1\n", "y.tsv"); }).find("y.tsv:1:"), std::string::npos);
-  EXPECT_NE(error_of([] { YoungCounts::parse("子轩\t3\t1\n", "y.tsv"); }).find("y.tsv:1:"), std::string::npos);
+  EXPECT_NE(error_of([] { YoungCounts::parse("子轩宇\t3\t1\n", "y.tsv"); }).find("y.tsv:1: key '子轩宇'"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { YoungCounts::parse("子轩\t3\t1\n轩\t1\t1\n", "y.tsv"); }).find("y.tsv:2: a character after"),
+            std::string::npos);
+  EXPECT_NE(error_of([] {
+              YoungCounts::parse("子轩\t3\t1\n子轩\t1\t1\n", "y.tsv");
+            }).find("y.tsv:2: the name is listed twice"),
+            std::string::npos);
+  // The names' counts are apart from the characters'.
+  const YoungCounts y = YoungCounts::parse("轩\t3\t1\n子轩\t5\t0\n", "y.tsv");
+  EXPECT_EQ(y.name(U'子', U'轩'), std::make_pair(int64_t{5}, int64_t{0}));
+  EXPECT_EQ(y.name(U'轩', U'子'), std::make_pair(int64_t{0}, int64_t{0}));
+  EXPECT_EQ(y.male_total(), 3);
+}
+
+TEST(Today, ANameOfYoungPeoplesListsGainsTheBonusForItsSex) {
+  NamingData d = NamingData::load(WUXIA_DATA_DIR);
+  d.young = YoungCounts::parse("子\t1\t1\n轩\t1\t1\n子轩\t3\t0\n", "y.tsv");
+  const Vocab v({"ancient"}, {U'子', U'轩'});
+  const TodayPrior p = TodayPrior::build(d, v, {});
+  EXPECT_EQ(p.name_bonus(U'子', U'轩', Sex::Boy), kYoungNameBonus);
+  EXPECT_EQ(p.name_bonus(U'子', U'轩', Sex::Any), kYoungNameBonus);
+  EXPECT_EQ(p.name_bonus(U'子', U'轩', Sex::Girl), 0.0);  // the lists carry it for boys only
+  EXPECT_EQ(p.name_bonus(U'轩', U'子', Sex::Boy), 0.0);
+  EXPECT_NEAR(p.of(v, U"子轩", Sex::Boy),
+              p.term(v.id_of(U'子'), Sex::Boy) + p.term(v.id_of(U'轩'), Sex::Boy) + kYoungNameBonus, 1e-12);
+  EXPECT_NEAR(p.of(v, U"轩子", Sex::Boy), p.term(v.id_of(U'子'), Sex::Boy) + p.term(v.id_of(U'轩'), Sex::Boy), 1e-12);
 }
 
 TEST(Today, EraAndLeanFlagsAreChecked) {

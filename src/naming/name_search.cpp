@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <queue>
 #include <unordered_map>
 #include <unordered_set>
@@ -262,13 +263,17 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
   // Names of our time: each character's today term (today.hpp), against the
   // names the model learnt the style from; history's names: the model alone.
   std::vector<double> today(V, 0.0);
+  std::optional<TodayPrior> prior;  // for the names' bonus (today.hpp)
   if (q.era == Era::Today) {
     static const std::vector<std::u32string> none;
     const auto& corpus =
         known.train && q.style < static_cast<int>(known.train->size()) ? (*known.train)[q.style] : none;
-    const TodayPrior prior = TodayPrior::build(d, vocab, corpus);
-    for (int32_t id = 0; id < V; ++id) today[id] = prior.term(id, q.sex);
+    prior = TodayPrior::build(d, vocab, corpus);
+    for (int32_t id = 0; id < V; ++id) today[id] = prior->term(id, q.sex);
   }
+  auto name_bonus = [&](int32_t first, int32_t id) {
+    return prior && first >= 0 ? prior->name_bonus(vocab.char_of(first), vocab.char_of(id), q.sex) : 0.0;
+  };
 
   const int width = std::min(V, std::max(64, 4 * q.n));  // first characters kept
   const int pool = std::max(512, 10 * q.n);              // complete names ranked
@@ -343,9 +348,9 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
           continue;
         if (may_end_word(id) && sounds_wrong(c1.id, id)) continue;
         const double lm = c1.lm + x[id] - z;
-        second.push(
-            {lm + sex_term(q.sex, char_odds[c1.id] + char_odds[id] + marker_odds(c1.id, id)) + today[c1.id] + today[id],
-             lm, static_cast<int32_t>(r), id, c1.id});
+        second.push({lm + sex_term(q.sex, char_odds[c1.id] + char_odds[id] + marker_odds(c1.id, id)) + today[c1.id] +
+                         today[id] + name_bonus(c1.id, id),
+                     lm, static_cast<int32_t>(r), id, c1.id});
       }
       mark_row(c1.id, false);
     }
@@ -369,7 +374,7 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
           sex_lean(d.hanzi, given, &d.sex_markers);  // reads_wrong kept out those leaning the other way
       NameProposal np;
       np.log_likelihood = c.lm + x[kEnd] - log_norm(x, V);
-      np.today = today[c.id] + (c.first >= 0 ? today[c.first] : 0.0);
+      np.today = today[c.id] + (c.first >= 0 ? today[c.first] : 0.0) + name_bonus(c.first, c.id);
       np.score = np.log_likelihood + sex_term(q.sex, lean.log_odds) + np.today;
       np.explanation.given = given;  // explained once chosen
       ranked.push_back(std::move(np));

@@ -40,6 +40,7 @@ TodayPrior TodayPrior::build(const NamingData& d, const Vocab& vocab, const std:
   const double YM = static_cast<double>(d.young.male_total()), YF = static_cast<double>(d.young.female_total());
   const double w = d.young.size() ? kYoungShare : 0.0;
   TodayPrior p;
+  p.young_ = &d.young;
   for (auto& t : p.terms_) t.assign(V, 0.0);
   for (int32_t id = 1 + vocab.num_styles(); id < V; ++id) {
     const char32_t c = vocab.char_of(id);
@@ -70,9 +71,17 @@ double TodayPrior::term(int32_t id, Sex sex) const {
   return id >= 0 && static_cast<std::size_t>(id) < t.size() ? t[id] : 0.0;
 }
 
+double TodayPrior::name_bonus(char32_t a, char32_t b, Sex sex) const {
+  if (!young_ || !young_->names()) return 0.0;
+  const auto [m, f] = young_->name(a, b);
+  const bool carried = sex == Sex::Girl ? f > 0 : sex == Sex::Boy ? m > 0 : m + f > 0;
+  return carried ? kYoungNameBonus : 0.0;
+}
+
 double TodayPrior::of(const Vocab& vocab, std::u32string_view given, Sex sex) const {
   double t = 0;
   for (char32_t c : given) t += term(vocab.id_of(c), sex);
+  if (given.size() == 2) t += name_bonus(given[0], given[1], sex);
   return t;
 }
 
