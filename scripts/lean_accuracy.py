@@ -34,6 +34,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MARKER_LOG_ODDS = 3.0  # kMarkerLogOdds of include/wuxia/sex_markers.hpp
 DEFAULT_LABELS = [os.path.join(ROOT, "data", f) for f in ("sexlabels_faker.tsv", "sexlabels_casts.tsv")]
 
 
@@ -76,8 +77,35 @@ def load_labels(path):
     return out
 
 
+def load_markers(path):
+    """data/sex_markers.tsv: {"first": {c: log-odds}, "last": {...}, "pair": {"XY": ...}} (include/wuxia/sex_markers.hpp)."""
+    out = {"first": {}, "last": {}, "pair": {}}
+    for n, cols in records(path):
+        if len(cols) != 3 or len(cols[0]) != 2 or cols[1] not in ("male", "female"):
+            die("%s:%d: expected pattern<TAB>male|female<TAB>reason" % (path, n))
+        odds = MARKER_LOG_ODDS if cols[1] == "female" else -MARKER_LOG_ODDS
+        a, b = cols[0]
+        if b == "*":
+            out["first"][a] = odds
+        elif a == "*":
+            out["last"][b] = odds
+        else:
+            out["pair"][cols[0]] = odds
+    return out
+
+
+def simplified(names):
+    """Each name in simplified characters where OpenCC's t2s makes every character one the table has
+    (explain's as_simplified): {name: simplified}; names OpenCC is not needed for, or cannot help, are absent."""
+    try:
+        r = subprocess.run(["opencc", "-c", "t2s"], input="\n".join(names), capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        die("cannot run opencc (Debian's opencc): %s" % e)
+    return dict(zip(names, r.stdout.split("\n")))
+
+
 class Lean:
-    def __init__(self, counts):
+    def __init__(self, counts, markers=None, table=None):
         self.counts = {c: mf for c, mf in counts.items() if mf[0] or mf[1]}
         self.M = sum(m for m, _ in self.counts.values())
         self.F = sum(f for _, f in self.counts.values())
@@ -85,17 +113,33 @@ class Lean:
         if not self.M or not self.F:
             die("the table has no male or no female counts")
         self.prior = math.log(self.F / self.M)
+        self.markers = markers or {"first": {}, "last": {}, "pair": {}}
+        self.table = table if table is not None else set(counts)  # every character of hanzi.tsv
+        self.simple = {}
+
+    def prepare(self, names):
+        """Reads names in traditional characters as explain does (its as_simplified)."""
+        unknown = sorted({g for g in names if any(c not in self.table for c in g)})
+        if unknown:
+            for g, t in simplified(unknown).items():
+                if len(t) == len(g) and all(c in self.table for c in t):
+                    self.simple[g] = t
 
     def log_odds(self, given):
-        """The equal-prior log-odds of female, or None when no character has counts."""
+        """The equal-prior log-odds of female, or None when no character has counts and no marker matches."""
+        given = self.simple.get(given, given)
         known = [c for c in given if c in self.counts]
-        if not known:
+        marker = 0.0
+        if len(given) == 2:
+            marker = (self.markers["first"].get(given[0], 0.0) + self.markers["last"].get(given[1], 0.0) +
+                      self.markers["pair"].get(given, 0.0))
+        if not known and marker == 0.0:
             return None
         s = 0.0
         for c in known:
             m, f = self.counts[c]
             s += math.log((f + 1) / (self.F + self.K)) - math.log((m + 1) / (self.M + self.K))
-        return s
+        return s + marker
 
 
 def p_female(log_odds):
@@ -148,7 +192,9 @@ def run_wuxia(binary, labels):
         g = obj.get("gender") if isinstance(obj, dict) else None
         if not isinstance(g, dict) or "female" not in g or not isinstance(obj.get("given"), str):
             die("%s explain --json: an object without given or gender.female: %r" % (binary, obj))
-        by_given[obj["given"]] = None if g["female"] is None else float(g["female"])
+        # A name in traditional characters comes back simplified, with the name as written beside it.
+        key = obj.get("written") or obj["given"]
+        by_given[key] = None if g["female"] is None else float(g["female"])
     missing = [g for g in distinct if g not in by_given]
     if missing:
         die("%s explain printed no object for %d of %d given names (%s)"
@@ -171,17 +217,22 @@ def fmt(s):
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--hanzi", default=os.path.join(ROOT, "data", "hanzi.tsv"))
+    ap.add_argument("--markers", default=os.path.join(ROOT, "data", "sex_markers.tsv"),
+                    help="the places and pairs that mark a sex ('' for none)")
+    ap.add_argument("--firm", type=float, default=0.7, help="the lean `wuxia name --gender` asks for (its --lean)")
     ap.add_argument("--labels", nargs="+", default=DEFAULT_LABELS)
     ap.add_argument("--wuxia", help="the wuxia binary: compare its explain --given --json with this script")
     ap.add_argument("--verbose", action="store_true", help="print each name, its label and P(female)")
     a = ap.parse_args(argv)
 
-    lean = Lean(load_counts(a.hanzi))
+    counts = load_counts(a.hanzi)
+    lean = Lean(counts, load_markers(a.markers) if a.markers else None)
     print("%s: M %d, F %d, K %d characters with counts; ngender's prior log(F/M) = %.4f"
           % (shown(a.hanzi), lean.M, lean.F, lean.K, lean.prior))
     bad = 0
     for path in a.labels:
         labels = load_labels(path)
+        lean.prepare([g for g, _ in labels])
         lo = [lean.log_odds(g) for g, _ in labels]
         ps = [None if x is None else p_female(x) for x in lo]
         equal = [None if p is None else ("female" if p > 0.5 else "male") for p in ps]
@@ -195,6 +246,10 @@ def main(argv):
                  100 * (se["n"] - se["judged"]) / se["n"], partial))
         print("  lean, equal priors (P(female) > 0.5): " + fmt(se))
         print("  ngender's naive guess (prior log(F/M)): " + fmt(sn))
+        firm = [None if p is None or max(p, 1 - p) < a.firm else ("female" if p > 0.5 else "male") for p in ps]
+        sf = score(labels, firm)
+        print("  a firm lean (P >= %g, as name --gender asks): %d = %.1f%% of the names; " % (a.firm, sf["judged"],
+              100 * sf["judged"] / sf["n"]) + fmt(sf))
         if a.verbose:
             for (g, sex), p in zip(labels, ps):
                 print("    %s\t%s\t%s" % (g, sex, "-" if p is None else "%.4f" % p))
