@@ -151,13 +151,15 @@ TEST(Today, YoungCountsErrorsNameFileAndLine) {
 
 TEST(Today, ANameOfYoungPeoplesListsGainsTheBonusForItsSex) {
   NamingData d = NamingData::load(WUXIA_DATA_DIR);
-  d.young = YoungCounts::parse("子\t1\t1\n轩\t1\t1\n子轩\t3\t0\n", "y.tsv");
-  const Vocab v({"ancient"}, {U'子', U'轩'});
+  // 杼: once in the lists, and few adults carry it: its pairs are the lists' random ones (姐杼).
+  d.young = YoungCounts::parse("子\t2\t2\n杼\t0\t1\n轩\t2\t2\n子杼\t0\t1\n子轩\t3\t0\n", "y.tsv");
+  const Vocab v({"ancient"}, {U'子', U'杼', U'轩'});
   const TodayPrior p = TodayPrior::build(d, v, {});
   EXPECT_EQ(p.name_bonus(U'子', U'轩', Sex::Boy), kYoungNameBonus);
   EXPECT_EQ(p.name_bonus(U'子', U'轩', Sex::Any), kYoungNameBonus);
   EXPECT_EQ(p.name_bonus(U'子', U'轩', Sex::Girl), 0.0);  // the lists carry it for boys only
   EXPECT_EQ(p.name_bonus(U'轩', U'子', Sex::Boy), 0.0);
+  EXPECT_EQ(p.name_bonus(U'子', U'杼', Sex::Girl), 0.0);  // a character p_young does not count
   EXPECT_NEAR(p.of(v, U"子轩", Sex::Boy),
               p.term(v.id_of(U'子'), Sex::Boy) + p.term(v.id_of(U'轩'), Sex::Boy) + kYoungNameBonus, 1e-12);
   EXPECT_NEAR(p.of(v, U"轩子", Sex::Boy), p.term(v.id_of(U'子'), Sex::Boy) + p.term(v.id_of(U'轩'), Sex::Boy), 1e-12);

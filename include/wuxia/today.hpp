@@ -25,7 +25,8 @@
 //   dated(c)          = kDatedPenalty for a character of data/dated.tsv
 //
 // and a two-character given name that young people's lists carry for the
-// sex asked (young.hpp's names) gains kYoungNameBonus: those lists are the
+// sex asked (young.hpp's names), both of whose characters p_young counts,
+// gains kYoungNameBonus: those lists are the
 // only pairs of our time there are, and a family reads a name it has met as
 // a name. Not chosen on the development names (no development name is in
 // those lists, so they cannot see it): the value is a judgement, e^2 = 7.4
@@ -41,6 +42,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "wuxia/name_request.hpp"
@@ -74,8 +76,9 @@ class TodayPrior {
   double of(const Vocab& vocab, std::u32string_view given, Sex sex) const;
 
  private:
-  const YoungCounts* young_ = nullptr;  // the NamingData's, which outlives the prior
-  std::vector<double> terms_[3];        // by Sex: Any, Girl, Boy; indexed by vocabulary id
+  const YoungCounts* young_ = nullptr;        // the NamingData's, which outlives the prior
+  std::unordered_set<char32_t> young_chars_;  // characters whose young counts count (p_young's rule)
+  std::vector<double> terms_[3];              // by Sex: Any, Girl, Boy; indexed by vocabulary id
 };
 
 }  // namespace wuxia

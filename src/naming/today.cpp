@@ -50,6 +50,7 @@ TodayPrior TodayPrior::build(const NamingData& d, const Vocab& vocab, const std:
     if (m + f < kYoungMinAdults) ym = yf = 0;
     if (ym < kYoungMinCount) ym = 0;
     if (yf < kYoungMinCount) yf = 0;
+    if (ym + yf > 0) p.young_chars_.insert(c);
     const double young_m = (ym + kYoungFloor) / (YM + kYoungFloor * K);
     const double young_f = (yf + kYoungFloor) / (YF + kYoungFloor * K);
     // Any sex: each source's sexes pooled, as the adult counts are.
@@ -73,6 +74,9 @@ double TodayPrior::term(int32_t id, Sex sex) const {
 
 double TodayPrior::name_bonus(char32_t a, char32_t b, Sex sex) const {
   if (!young_ || !young_->names()) return 0.0;
+  // Only names of characters whose own counts count (build's rule): the
+  // lists' random pairs (姐杼) are not names anyone carries.
+  if (!young_chars_.count(a) || !young_chars_.count(b)) return 0.0;
   const auto [m, f] = young_->name(a, b);
   const bool carried = sex == Sex::Girl ? f > 0 : sex == Sex::Boy ? m > 0 : m + f > 0;
   return carried ? kYoungNameBonus : 0.0;
