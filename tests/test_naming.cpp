@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "naming_test_util.hpp"
 #include "test_util.hpp"
 #include "wuxia/checkpoint.hpp"
 #include "wuxia/cpu_backend.hpp"
@@ -21,24 +22,11 @@
 #include "wuxia/utf8.hpp"
 
 using namespace wuxia;
+using test::error_of;
 
 namespace {
 
-const NamingData& bundled() {
-  static const NamingData d = NamingData::load(WUXIA_DATA_DIR);
-  return d;
-}
-
-// The message of the wuxia::Error `f` throws ("" when it throws none).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+const NamingData& bundled() { return test::bundled_naming(); }
 
 }  // namespace
 
@@ -296,41 +284,14 @@ namespace {
 // repeats and ill-omened ones included, so that a search without its masks
 // would propose them for 张 (whose names it never saw, so they are all new).
 // Quick to train: a handful of characters, H = 32.
-class NamingModel : public ::testing::Test {
+class NamingModel : public test::TinyNamingSuite<NamingModel> {
+ public:
+  static std::string names() { return test::pair_names(U"李王", kChars); }
+  static constexpr uint64_t kSeed = 3;
+  static constexpr int kSteps = 200;
+
  protected:
   static constexpr const char32_t* kChars = U"丽美芳英伟强刚军死鬼张乂婷淑贞国明子心章";
-  static void SetUpTestSuite() {
-    dir_ = new test::TempDir();
-    std::string names;
-    const std::u32string chars(kChars);
-    for (char32_t s : std::u32string(U"李王")) {
-      for (char32_t a : chars) {
-        for (char32_t b : chars) names += utf8::encode(std::u32string{s, a, b}) + "\n";
-        names += utf8::encode(std::u32string{s, a}) + "\n";
-      }
-    }
-    test::write_file(dir_->file("pairs.txt"), names);
-    TrainOptions o;
-    o.data = {{"ancient", dir_->file("pairs.txt")}};
-    o.out_dir = dir_->file("run");
-    o.model = ModelConfig{0, 16, 32, 1, 0.0};
-    o.settings.batch = 64;
-    o.settings.lr = 1e-2;
-    o.settings.seed = 3;
-    o.steps = 200;
-    o.eval_every = 200;
-    o.quiet = true;
-    std::ostringstream log;
-    train(o, be_, log);
-    ck_ = new Checkpoint(load_checkpoint(dir_->file("run/last.safetensors")));
-    model_ = new Model<float>(be_, ck_->config);
-    model_->set_params(ck_->params);
-  }
-  static void TearDownTestSuite() {
-    delete model_;
-    delete ck_;
-    delete dir_;
-  }
   static std::vector<NameProposal> propose(const NameRequest& q, NameSearchStats* stats = nullptr) {
     return propose_names(*model_, ck_->vocab(), KnownNames{&ck_->train_names, &ck_->val_names}, bundled(), q, stats);
   }
@@ -340,10 +301,6 @@ class NamingModel : public ::testing::Test {
     q.n = n;
     return q;
   }
-  static inline cpu::CpuBackend<float> be_;
-  static inline test::TempDir* dir_ = nullptr;
-  static inline Checkpoint* ck_ = nullptr;
-  static inline Model<float>* model_ = nullptr;
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "naming_test_util.hpp"
 #include "test_util.hpp"
 #include "wuxia/checkpoint.hpp"
 #include "wuxia/cpu_backend.hpp"
@@ -25,23 +26,11 @@
 #include "wuxia/utf8.hpp"
 
 using namespace wuxia;
+using test::error_of;
 
 namespace {
 
-const NamingData& bundled() {
-  static const NamingData d = NamingData::load(WUXIA_DATA_DIR);
-  return d;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+const NamingData& bundled() { return test::bundled_naming(); }
 
 using Reading = std::vector<std::string>;
 
@@ -328,10 +317,9 @@ TEST(Readings, ScriptRedoesTheWordTableByteForByte) {
 
 // A tiny model over a few characters, among them 长 (zhǎng 仄 first, cháng 平 in a name), 生 and 官 (长生
 // cháng shēng, 长官 zhǎng guān, 生长 shēng zhǎng are words).
-class ReadingsModel : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new test::TempDir();
+class ReadingsModel : public test::TinyNamingSuite<ReadingsModel> {
+ public:
+  static std::string names() {
     std::string names;
     const std::u32string chars = U"长生官春明美丽宜";
     for (char32_t s : std::u32string(U"李赵")) {
@@ -340,32 +328,10 @@ class ReadingsModel : public ::testing::Test {
         names += utf8::encode(std::u32string{s, U'张', a}) + "\n";  // 张 in the vocabulary, as a surname asked for
       }
     }
-    test::write_file(dir_->file("pairs.txt"), names);
-    TrainOptions o;
-    o.data = {{"ancient", dir_->file("pairs.txt")}};
-    o.out_dir = dir_->file("run");
-    o.model = ModelConfig{0, 16, 32, 1, 0.0};
-    o.settings.batch = 64;
-    o.settings.lr = 1e-2;
-    o.settings.seed = 5;
-    o.steps = 100;
-    o.eval_every = 100;
-    o.quiet = true;
-    std::ostringstream log;
-    train(o, be_, log);
-    ck_ = new Checkpoint(load_checkpoint(dir_->file("run/last.safetensors")));
-    model_ = new Model<float>(be_, ck_->config);
-    model_->set_params(ck_->params);
+    return names;
   }
-  static void TearDownTestSuite() {
-    delete model_;
-    delete ck_;
-    delete dir_;
-  }
-  static inline cpu::CpuBackend<float> be_;
-  static inline test::TempDir* dir_ = nullptr;
-  static inline Checkpoint* ck_ = nullptr;
-  static inline Model<float>* model_ = nullptr;
+  static constexpr uint64_t kSeed = 5;
+  static constexpr int kSteps = 100;
 };
 
 // --tones ?平平: 长 is allowed (cháng 平 in a name), and no proposal reads otherwise than the tones ask,

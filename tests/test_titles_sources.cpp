@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "naming_test_util.hpp"
 #include "test_util.hpp"
 #include "wuxia/checkpoint.hpp"
 #include "wuxia/cpu_backend.hpp"
@@ -19,23 +20,11 @@
 #include "wuxia/utf8.hpp"
 
 using namespace wuxia;
+using test::error_of;
 
 namespace {
 
-const NamingData& bundled() {
-  static const NamingData d = NamingData::load(WUXIA_DATA_DIR);
-  return d;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+const NamingData& bundled() { return test::bundled_naming(); }
 
 std::string titles_error(const std::string& rows) {
   return error_of([&] { Titles::parse("# SOURCE: test\n" + rows, "t.tsv"); });
@@ -137,41 +126,14 @@ namespace {
 // titles' characters and a few others, so that a search without the titles
 // mask would propose 单先生, 单明帝, 单氏女 (it never saw 单's names, so
 // all are new). 单雄信 brings 单 into the vocabulary.
-class TitleModel : public ::testing::Test {
+class TitleModel : public test::TinyNamingSuite<TitleModel> {
+ public:
+  static std::string names() { return "单雄信\n" + test::pair_names(U"李王", kChars); }
+  static constexpr uint64_t kSeed = 5;
+  static constexpr int kSteps = 200;
+
  protected:
   static constexpr const char32_t* kChars = U"和尚先生居士道人法师国公郡王武帝明氏女丽美芳英伟婷淑贞心";
-  static void SetUpTestSuite() {
-    dir_ = new test::TempDir();
-    std::string names = "单雄信\n";
-    const std::u32string chars(kChars);
-    for (char32_t s : std::u32string(U"李王")) {
-      for (char32_t a : chars) {
-        for (char32_t b : chars) names += utf8::encode(std::u32string{s, a, b}) + "\n";
-        names += utf8::encode(std::u32string{s, a}) + "\n";
-      }
-    }
-    test::write_file(dir_->file("pairs.txt"), names);
-    TrainOptions o;
-    o.data = {{"ancient", dir_->file("pairs.txt")}};
-    o.out_dir = dir_->file("run");
-    o.model = ModelConfig{0, 16, 32, 1, 0.0};
-    o.settings.batch = 64;
-    o.settings.lr = 1e-2;
-    o.settings.seed = 5;
-    o.steps = 200;
-    o.eval_every = 200;
-    o.quiet = true;
-    std::ostringstream log;
-    train(o, be_, log);
-    ck_ = new Checkpoint(load_checkpoint(dir_->file("run/last.safetensors")));
-    model_ = new Model<float>(be_, ck_->config);
-    model_->set_params(ck_->params);
-  }
-  static void TearDownTestSuite() {
-    delete model_;
-    delete ck_;
-    delete dir_;
-  }
   static std::vector<NameProposal> propose(const NameRequest& q, NameSearchStats* stats = nullptr,
                                            const NamingData& d = bundled()) {
     return propose_names(*model_, ck_->vocab(), KnownNames{&ck_->train_names, &ck_->val_names}, d, q, stats);
@@ -183,10 +145,6 @@ class TitleModel : public ::testing::Test {
     q.level = 3;
     return q;
   }
-  static inline cpu::CpuBackend<float> be_;
-  static inline test::TempDir* dir_ = nullptr;
-  static inline Checkpoint* ck_ = nullptr;
-  static inline Model<float>* model_ = nullptr;
 };
 
 }  // namespace

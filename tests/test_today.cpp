@@ -7,29 +7,18 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "naming_test_util.hpp"
 #include "test_util.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/today.hpp"
 #include "wuxia/utf8.hpp"
 
 using namespace wuxia;
+using test::error_of;
 
 namespace {
 
-const NamingData& bundled() {
-  static const NamingData d = NamingData::load(WUXIA_DATA_DIR);
-  return d;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+const NamingData& bundled() { return test::bundled_naming(); }
 
 // The formula of today.hpp written out for one character of the bundled
 // tables, against which TodayPrior is checked.
