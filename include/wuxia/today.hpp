@@ -26,17 +26,18 @@
 //
 // and a two-character given name that young people's lists carry for the
 // sex asked (young.hpp's names), both of whose characters p_young counts,
-// gains kYoungNameBonus: those lists are the
-// only pairs of our time there are, and a family reads a name it has met as
-// a name. Not chosen on the development names (no development name is in
-// those lists, so they cannot see it): the value is a judgement, e^2 = 7.4
-// times as likely, and `wuxia name --json` shows each name's today term.
+// gains kYoungNameBonus: those lists are the only pairs of our time there
+// are, and a family reads a name it has met as a name. Not chosen on the
+// development names (no development name is in those lists, so they cannot
+// see it): the value is a judgement, e^2 = 7.4 times as likely, and
+// `wuxia name --json` shows each name's today term.
 //
 // With lambda = mu = 1 the model's character frequencies would be swapped for
 // today's exactly. The weights were chosen on development names that no table
 // here holds (Faker's zh_CN and zh_TW given names, mingzi's two-character
 // names; scripts/tune_today.py prints the table, docs/QUALITY.md has it),
-// never on what is reported. The adult counts carry the fashion of names
+// never on what is reported (dated 1 and 2 tie there; 2 was kept, the
+// stronger move from the adults' fashion). The adult counts carry the fashion of names
 // given from the 1950s to the 1990s (建华 丽娟 rank first); p_young and the
 // hand-written dated characters move the list toward names given now.
 #include <cstdint>
