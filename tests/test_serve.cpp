@@ -229,6 +229,8 @@ TEST_F(ServeApi, NameBadInputIs400NamingTheField) {
       {R"({"surname": "林", "avoid": [1]})", "avoid", "strings"},
       {R"({"surname": "林", "allow-repeat": 1})", "allow-repeat", "true or false"},
       {R"({"surname": "林", "allow-sounds-like": 1})", "allow-sounds-like", "true or false"},
+      {R"({"surname": "林", "era": "modern"})", "era", "expected today"},
+      {R"({"surname": "林", "lean": 0.2})", "lean", "lean 0.2"},
       {R"({"surname": "杨", "with": "伟@1"})", "with", "杨伟 sounds like 阳痿"},
       {R"({"surname": "林", "sex": "girl"})", "sex", "unknown field"},
       {R"({"surname": "林", "checkpoint": "runs/x"})", "checkpoint", "not served"},

@@ -286,7 +286,8 @@ const RequestFields kJsonFields = [] {
 }();
 const std::vector<std::string> kNameFields = {"surname",     "gender",  "level", "tones",   "given-len",
                                               "with",        "exclude", "avoid", "source",  "n",
-                                              "max-strokes", "style",   "names", "samples", "checkpoint"};
+                                              "max-strokes", "style",   "names", "samples", "checkpoint",
+                                              "era",         "lean"};
 
 // Runs `f`, turning a wuxia::Error into a RequestError about its field.
 template <class F>
@@ -323,6 +324,8 @@ json api_name(Models& models, Body& body) {
     q.allow_repeat = body.flag("allow-repeat").value_or(false);
     q.allow_namesakes = body.flag("allow-namesakes").value_or(false);
     q.allow_sounds_like = body.flag("allow-sounds-like").value_or(false);
+    if (const auto era = body.string("era"); era && !era->empty()) q.era = parse_era(*era, "era");
+    q.min_lean = check_min_lean(body.number("lean").value_or(kDefaultMinLean), "lean");
     q.max_strokes = check_max_strokes(int_field(body, "max-strokes", 0), f.max_strokes);
     if (const auto src = body.string("source"); src && !src->empty()) {
       q.source = parse_source(*src, f.source);
