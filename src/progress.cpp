@@ -53,7 +53,8 @@ void check_metrics_file(const std::string& path) {
   line.resize(static_cast<std::size_t>(in.gcount()));
   const auto nl = line.find('\n');
   if (nl == std::string::npos && line.size() > kMaxLine) {
-    throw Error(refuse + "line 1 is over " + std::to_string(kMaxLine) + " bytes); appending would corrupt it");
+    throw Error(refuse + "line 1 is over " + std::to_string(kMaxLine) +
+                " bytes); appending would corrupt it: give a new file");
   }
   line.resize(std::min(nl, line.size()));
   const auto j = nlohmann::json::parse(line, nullptr, false);

@@ -121,7 +121,7 @@ void check_surname_length(const std::u32string& s, const std::string& field) {
   if (s.empty()) throw Error(field + " is required: one or two characters (张, 欧阳)");
   if (s.size() > kMaxSurnameChars) {
     throw Error(field + " " + shown_surname(s) + ": a surname is one or two characters (张, 欧阳), not " +
-                std::to_string(s.size()) + "; give the given name's characters with --with or leave them out");
+                std::to_string(s.size()) + ": give the surname alone (the given names are what is proposed)");
   }
 }
 
@@ -134,6 +134,7 @@ std::u32string parse_surname(const std::string& value, const std::string& field)
   std::size_t b = 0, e = s.size();
   while (b < e && is_space(s[b])) ++b;
   while (e > b && is_space(s[e - 1])) --e;
+  if (b == e && !value.empty()) throw Error(field + " is blank: give one or two characters (张, 欧阳)");
   s = s.substr(b, e - b);
   check_surname_length(s, field);
   return s;
