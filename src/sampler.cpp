@@ -285,6 +285,9 @@ std::vector<SampledName> sample_names(Ensemble& model, const Vocab& vocab, const
     const int64_t missing = o.n - static_cast<int64_t>(out.size());
     const bool no_more = stats.attempts >= max_attempts || out_of_time();
     if (rows.empty() && (missing <= 0 || no_more)) break;
+    // Out of time, the sequences under way are dropped too: at a huge
+    // temperature with top-p each step sorts the vocabulary for every row.
+    if (stats.out_of_time) break;
     // Rows: the live sequences, then the primer (START from a zero state).
     const int primer = static_cast<int>(rows.size());
     model.infer_select(keep, 1);

@@ -25,7 +25,7 @@ struct SampleOptions {
   uint64_t seed = 1;
   int batch = 256;           // sequences decoded together
   int64_t max_attempts = 0;  // 0 = 100 * n + 1000
-  // 0 = none; else no sequence starts after this many seconds (a server's
+  // 0 = none; else sampling stops after this many seconds (a server's
   // bound on one request: at a huge temperature nearly every attempt runs
   // to max_len and is refused, and 100 * n + 1000 of them take minutes).
   double max_seconds = 0;
