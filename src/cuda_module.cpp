@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "wuxia/cuda_backend.hpp"
 #include "wuxia/install_layout.hpp"
@@ -21,10 +22,25 @@ std::vector<std::string> cuda_module_candidates() {
   return out;
 }
 
+namespace {
+
+// A shared library begins with ELF's magic; anything else at the path
+// ($WUXIA_CUDA_MODULE=/etc/passwd) is not the module, whatever its name.
+bool is_elf(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  return in.read(magic, 4) && std::memcmp(magic,
+                                          "\x7f"
+                                          "ELF",
+                                          4) == 0;
+}
+
+}  // namespace
+
 std::string find_cuda_module() {
   std::error_code ec;
   for (const auto& p : cuda_module_candidates()) {
-    if (std::filesystem::is_regular_file(p, ec)) return p;
+    if (std::filesystem::is_regular_file(p, ec) && is_elf(p)) return p;
   }
   return "";
 }

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <unordered_set>
 
@@ -125,8 +126,13 @@ class NameParser {
     }
   }
 
+  // Names go to `each` (with their line numbers, repeats kept) instead of
+  // the NameFile.
+  void send_to(const std::function<void(std::u32string, std::size_t)>& each) { each_ = each; }
+
   NameFile finish() {
     if (!partial_.empty()) line(partial_);  // the last line, without a line break
+    if (each_) return std::move(out_);
     if (out_.names.empty())
       throw Error(out_.path + ": no names (the file is empty or has only blank and comment lines)");
     return std::move(out_);
@@ -156,6 +162,10 @@ class NameParser {
       throw Error(at() + ": line is " + std::to_string(cps.size()) + " characters long; a name has at most " +
                   std::to_string(kMaxNameLength));
     }
+    if (each_) {
+      each_(std::move(cps), line_no_);
+      return;
+    }
     out_.names.push_back(std::move(cps));
     if (!seen_.insert(out_.names.size() - 1).second) {
       out_.names.pop_back();
@@ -169,6 +179,7 @@ class NameParser {
   std::string partial_;   // the line read so far, when a read ended inside it
   bool skip_lf_ = false;  // the last line ended at a CR: an LF next is part of its CRLF
   std::size_t line_no_ = 0;
+  std::function<void(std::u32string, std::size_t)> each_;
 };
 
 }  // namespace
@@ -179,13 +190,15 @@ NameFile parse_names(std::string_view text, const std::string& where, const std:
   return p.finish();
 }
 
-NameFile load_name_file(const std::string& path, const std::string& style) {
+namespace {
+
+// Feeds the file at `path` to `p` as its bytes arrive.
+void read_into(const std::string& path, NameParser& p) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw Error(path + ": cannot open: " + std::strerror(errno));
   const FileDescriptor closer{fd};
   struct stat st {};
   if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) throw Error(path + ": is a directory, not a file");
-  NameParser p(path, style);
   std::vector<char> buf(1 << 16);
   for (;;) {
     const ssize_t n = ::read(fd, buf.data(), buf.size());
@@ -196,7 +209,21 @@ NameFile load_name_file(const std::string& path, const std::string& style) {
     }
     p.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)));
   }
+}
+
+}  // namespace
+
+NameFile load_name_file(const std::string& path, const std::string& style) {
+  NameParser p(path, style);
+  read_into(path, p);
   return p.finish();
+}
+
+void for_each_name_line(const std::string& path, const std::function<void(std::u32string, std::size_t)>& each) {
+  NameParser p(path, "");
+  p.send_to(each);
+  read_into(path, p);
+  p.finish();
 }
 
 std::string describe(const NameFile& f) {

@@ -1,8 +1,11 @@
 #include "wuxia/progress.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -37,9 +40,36 @@ std::string format_rate(double r) {
   return o.str();
 }
 
+void check_metrics_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec) || std::filesystem::file_size(path, ec) == 0) return;
+  const std::string refuse = "--metrics " + path + ": the file exists and is not a metrics file of wuxia train (";
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("--metrics " + path + ": cannot open for reading");
+  // The first line only, and at most this much of it: a metrics line is ~150 bytes.
+  constexpr std::size_t kMaxLine = 4096;
+  std::string line(kMaxLine + 1, '\0');
+  in.read(line.data(), static_cast<std::streamsize>(line.size()));
+  line.resize(static_cast<std::size_t>(in.gcount()));
+  const auto nl = line.find('\n');
+  if (nl == std::string::npos && line.size() > kMaxLine) {
+    throw Error(refuse + "line 1 is over " + std::to_string(kMaxLine) +
+                " bytes); appending would corrupt it: give a new file");
+  }
+  line.resize(std::min(nl, line.size()));
+  const auto j = nlohmann::json::parse(line, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    throw Error(refuse + "line 1 is not a JSON object); appending would corrupt it: give a new file");
+  }
+  if (!j.contains("step") || !j.contains("loss")) {
+    throw Error(refuse + "line 1 has no \"step\" and \"loss\"); appending would corrupt it: give a new file");
+  }
+}
+
 Progress::Progress(std::ostream& log, bool tty, bool quiet, const std::string& metrics_path)
     : log_(log), tty_(tty), quiet_(quiet), metrics_path_(metrics_path) {
   if (!metrics_path.empty()) {
+    check_metrics_file(metrics_path);
     metrics_.open(metrics_path, std::ios::app);
     if (!metrics_) throw Error("--metrics " + metrics_path + ": cannot open for writing");
   }

@@ -1,6 +1,7 @@
 #include "wuxia/sampler.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -24,6 +25,7 @@ void SampleOptions::validate_flags() const {
     throw Error("--max-len must be at most " + std::to_string(kMaxNameLength));
   if (static_cast<int>(prefix.size()) > max_len) throw Error("--prefix is longer than --max-len");
   if (batch < 1) throw Error("sampling batch must be at least 1");
+  if (!(max_seconds >= 0)) throw Error("sampling time budget must be 0 (none) or more");
 }
 
 void SampleOptions::validate(const Vocab& vocab) const {
@@ -162,6 +164,9 @@ int32_t pick_ordered(const float* logits, int v, const Allowed& allowed, double 
 
 int32_t pick(const float* logits, int v, const Allowed& allowed, double temperature, int top_k, double top_p, double u,
              PickScratch& s) {
+  // A temperature so small that 1/T overflows a float (1e-39) would weigh
+  // every token NaN; its limit is the greedy pick.
+  if (!std::isfinite(static_cast<float>(1.0 / temperature))) top_k = 1;
   if (top_k == 0 && top_p >= 1.0) return pick_plain(logits, v, allowed, temperature, u, s);
   return pick_ordered(logits, v, allowed, temperature, top_k, top_p, u, s);
 }
@@ -269,9 +274,20 @@ std::vector<SampledName> sample_names(Ensemble& model, const Vocab& vocab, const
   // GEMM kernels better than one more), but room for one sequence at least.
   const int rows_max = std::max(1, o.batch - 1);
   model.begin_inference(rows_max + 1);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto out_of_time = [&] {
+    if (o.max_seconds > 0 && !stats.out_of_time) {
+      stats.out_of_time = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > o.max_seconds;
+    }
+    return stats.out_of_time;
+  };
   for (;;) {
     const int64_t missing = o.n - static_cast<int64_t>(out.size());
-    if (rows.empty() && (missing <= 0 || stats.attempts >= max_attempts)) break;
+    const bool no_more = stats.attempts >= max_attempts || out_of_time();
+    if (rows.empty() && (missing <= 0 || no_more)) break;
+    // Out of time, the sequences under way are dropped too: at a huge
+    // temperature with top-p each step sorts the vocabulary for every row.
+    if (stats.out_of_time) break;
     // Rows: the live sequences, then the primer (START from a zero state).
     const int primer = static_cast<int>(rows.size());
     model.infer_select(keep, 1);
@@ -294,7 +310,7 @@ std::vector<SampledName> sample_names(Ensemble& model, const Vocab& vocab, const
     // least 16) near the end: they take their first step from the primer.
     const int64_t want = std::min<int64_t>(rows_max, std::max<int64_t>(2 * missing, 16));
     const float* primer_logits = logits.data() + static_cast<std::size_t>(primer) * V;
-    while (missing > 0 && static_cast<int64_t>(rows.size()) < want && stats.attempts < max_attempts) {
+    while (!no_more && missing > 0 && static_cast<int64_t>(rows.size()) < want && stats.attempts < max_attempts) {
       Row row{stats.attempts++, {}};
       int32_t next = 0;
       if (!advance(row, primer_logits, next)) continue;

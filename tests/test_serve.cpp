@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "test_util.hpp"
 #include "wuxia/error.hpp"
@@ -243,6 +244,26 @@ TEST_F(ServeApi, NameBadInputIs400NamingTheField) {
   }
 }
 
+TEST_F(ServeApi, ASurnameIsOneOrTwoCharactersAndALongOneIsRefusedAtOnce) {
+  std::string long_surname;
+  for (int i = 0; i < 5000; ++i) long_surname += "张";
+  const auto t0 = std::chrono::steady_clock::now();
+  auto [status, j] = post("/api/name", json{{"surname", long_surname}}.dump());
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 1.0);
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(j["field"], "surname");
+  EXPECT_NE(j.value("error", "").find("one or two characters"), std::string::npos) << j.dump();
+  for (const std::string bad : {"张三丰", " ", "\u3000"}) {
+    std::tie(status, j) = post("/api/name", json{{"surname", bad}}.dump());
+    EXPECT_EQ(status, 400) << bad;
+    EXPECT_EQ(j["field"], "surname") << bad;
+  }
+  // Spaces around are trimmed, as a form's field may carry them.
+  std::tie(status, j) = post("/api/name", R"({"surname": "  林  ", "n": 2})");
+  ASSERT_EQ(status, 200) << j.dump();
+  for (const auto& n : j["names"]) EXPECT_EQ(n["surname"], "林");
+}
+
 TEST_F(ServeApi, ExplainAnswersWhatTheCommandPrints) {
   const auto [status, j] = post("/api/explain", R"({"names": ["林黛玉", "单雄信"]})");
   ASSERT_EQ(status, 200) << j.dump();
@@ -297,6 +318,82 @@ TEST_F(ServeApi, ABodyOverOneMiBIs413) {
   EXPECT_EQ(res->status, 400);
 }
 
+// A body sent in chunks (no Content-Length): `head`, then blocks of 'a' up
+// to `total` bytes or until the server stops reading. Returns the status
+// (-1: no answer, the connection cut) and the bytes sent.
+std::pair<int, std::size_t> post_chunked(int port, const std::string& path, const std::string& head,
+                                         std::size_t total) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(30, 0);
+  c.set_write_timeout(5, 0);
+  std::size_t sent = 0;
+  const std::string block(64 * 1024, 'a');
+  auto res = c.Post(
+      path.c_str(),
+      [&](std::size_t, httplib::DataSink& sink) {
+        if (sent == 0 && !head.empty() && !sink.write(head.data(), head.size())) return false;
+        if (sent >= total) {
+          sink.done();
+          return true;
+        }
+        if (!sink.write(block.data(), block.size())) return false;
+        sent += block.size();
+        return true;
+      },
+      "application/json");
+  return {res ? res->status : -1, sent};
+}
+
+TEST_F(ServeApi, AChunkedBodyCountsAgainstTheSameLimit) {
+  EXPECT_EQ(post_chunked(port_, "/api/sample", R"({"prefix": ")", 3 << 20).first, 413);
+  // A huge one is cut off, not read whole: what the client got to send is
+  // the limits and the sockets' buffers.
+  const auto [status, sent] = post_chunked(port_, "/api/name", R"({"surname": ")", std::size_t{256} << 20);
+  EXPECT_TRUE(status == 413 || status == -1) << status;
+  EXPECT_LT(sent, std::size_t{64} << 20);
+  // A chunked body under the limit is read as any other.
+  httplib::Client c("127.0.0.1", port_);
+  bool first = true;
+  auto res = c.Post(
+      "/api/sample",
+      [&](std::size_t, httplib::DataSink& sink) {
+        const std::string body = R"({"n": 2, "seed": 3})";
+        if (first) sink.write(body.data(), body.size());
+        if (!first) sink.done();
+        first = false;
+        return true;
+      },
+      "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  // Nor does a path without a route read a body whole.
+  EXPECT_LT(post_chunked(port_, "/nope", "", std::size_t{256} << 20).second, std::size_t{64} << 20);
+  EXPECT_LT(post_chunked(port_, "/api/health", "", std::size_t{256} << 20).second, std::size_t{64} << 20);
+  EXPECT_EQ(get("/api/health").first, 200);  // and the server is none the worse
+}
+
+TEST_F(ServeApi, OtherMethodsAre405OnKnownPathsAnd404Elsewhere) {
+  httplib::Client c = client();
+  for (const std::string path : {"/api/sample", "/api/health", "/"}) {
+    auto res = c.Put(path.c_str(), "{}", "application/json");
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 405) << path;
+    EXPECT_FALSE(res->get_header_value("Allow").empty()) << path;
+    res = c.Delete(path.c_str());
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 405) << path;
+    res = c.Options(path.c_str());
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 405) << path;
+    res = c.Patch(path.c_str(), "{}", "application/json");
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 405) << path;
+  }
+  auto res = c.Put("/nope", "{}", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 404);
+}
+
 TEST_F(ServeApi, UnknownPathsAre404AndNoUrlReachesTheFileSystem) {
   for (const std::string path :
        {"/nope", "/api/nope", "/index.html", "/app.js/", "/../CMakeLists.txt", "/%2e%2e/%2e%2e/etc/passwd",
@@ -324,6 +421,48 @@ TEST_F(ServeApi, OnLoopbackOnlyRequestsForThisMachineAreAnswered) {
     ASSERT_TRUE(res) << host;
     EXPECT_EQ(res->status, 200) << host;
   }
+}
+
+TEST_F(ServeApi, TheHostCheckIsAnExactListNotAPrefix) {
+  const std::string port = std::to_string(port_);
+  for (const std::string& host : std::vector<std::string>{
+           "127.evil.example", "127.0.0.1.evil.example", "localhost.evil.example", "127.0.0.2", "[::1].evil",
+           "127.0.0.1:" + std::to_string(port_ + 1), "localhost:" + port + "0", "localhost:", "[::1]x"}) {
+    auto res = client().Get("/api/health", {{"Host", host}});
+    ASSERT_TRUE(res) << host;
+    EXPECT_EQ(res->status, 403) << host;
+  }
+  for (const std::string& host : std::vector<std::string>{"localhost", "127.0.0.1", "[::1]", "Localhost:" + port}) {
+    auto res = client().Get("/api/health", {{"Host", host}});
+    ASSERT_TRUE(res) << host;
+    EXPECT_EQ(res->status, 200) << host;
+  }
+}
+
+TEST_F(ServeApi, AllowHostAddsExactlyTheNamesGiven) {
+  wuxia::ServeOptions o;
+  o.checkpoints = {jinyong()};
+  o.port = 0;
+  o.workers = 1;
+  o.allowed_hosts = {"mybox.local"};
+  std::ostringstream log;
+  wuxia::Server server(o, log);
+  const int port = server.bind();
+  std::thread t([&] { server.run(); });
+  httplib::Client c("127.0.0.1", port);
+  for (const auto& [host, status] :
+       std::vector<std::pair<std::string, int>>{{"mybox.local", 200},
+                                                {"MYBOX.local:" + std::to_string(port), 200},
+                                                {"mybox.local.evil", 403},
+                                                {"evil.mybox.local", 403},
+                                                {"127.0.0.1", 200}}) {
+    auto res = c.Get("/api/health", {{"Host", host}});
+    EXPECT_TRUE(res && res->status == status) << host;
+  }
+  server.stop();
+  t.join();
+  o.allowed_hosts = {"mybox.local:80"};
+  EXPECT_THROW(o.validate(), wuxia::Error);
 }
 
 TEST_F(ServeApi, AKnownPathWithTheWrongMethodIs405) {

@@ -17,7 +17,8 @@ inline constexpr const char* kCudaModuleFile = "libwuxia_cuda.so";
 // (a path to the file); else beside the executable (a build tree, a GPU
 // bundle), then the installed module folder.
 std::vector<std::string> cuda_module_candidates();
-// The first candidate that exists, or "" (nothing is loaded).
+// The first candidate that exists and is an ELF file (a shared library), or
+// "" (nothing is loaded).
 std::string find_cuda_module();
 
 // The module's functions, opened once per process: the one already linked

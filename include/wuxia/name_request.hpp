@@ -71,6 +71,11 @@ void parse_with(const std::string& value, const std::string& field, char32_t& ch
 // "any" or a classic's name (诗经, 楚辞, 论语, 唐诗三百首, 宋词三百首).
 std::string parse_source(const std::string& value, const std::string& field);
 std::u32string parse_chars(const std::string& value, const std::string& field);  // UTF-8
+// One or two characters (张, 欧阳), spaces around them (ASCII or 　) trimmed:
+// "<field> is required" when none is left, "<field> ...: ... characters" when
+// more (a search fed a 10,000-character surname ran for seconds).
+inline constexpr std::size_t kMaxSurnameChars = 2;
+std::u32string parse_surname(const std::string& value, const std::string& field);
 
 // The syllables of `names`, tones aside, as explain reads them (a surname
 // with its reading as a surname: 单 is shàn): what --avoid keeps out.

@@ -3,6 +3,7 @@
 // corpus a name came from). Loading is strict about encoding and honest about
 // what it drops: every skipped line is counted in the report.
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -18,12 +19,12 @@ inline constexpr std::size_t kMaxNameLength = 64;
 inline constexpr std::size_t kMaxLineBytes = 4096;
 
 struct NameFile {
-  std::string style;                // e.g. "jinyong"
-  std::string path;                 // where it was read from
+  std::string style;                  // e.g. "jinyong"
+  std::string path;                   // where it was read from
   std::vector<std::u32string> names;  // in file order, duplicates removed
   std::size_t blank_lines = 0;
   std::size_t comment_lines = 0;
-  std::size_t duplicates = 0;       // repeated names dropped (first kept)
+  std::size_t duplicates = 0;  // repeated names dropped (first kept)
 };
 
 // Parses "STYLE=PATH" or "PATH" (style = the file's stem).
@@ -41,6 +42,13 @@ DataSpec parse_data_spec(const std::string& arg);
 // soon as it is), an unreadable path or a directory, and a file with no
 // names at all.
 NameFile load_name_file(const std::string& path, const std::string& style);
+
+// The names of the file at `path`, read as load_name_file reads it (each
+// line bounded as it arrives, the same checks and errors naming file and
+// line) but handed to `each` in order with their line numbers, repeats kept
+// and an empty file no error: for commands that answer line by line.
+void for_each_name_line(const std::string& path,
+                        const std::function<void(std::u32string name, std::size_t line)>& each);
 
 // Parses names from text already in memory; `where` names it in errors.
 NameFile parse_names(std::string_view text, const std::string& where, const std::string& style);

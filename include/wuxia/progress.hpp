@@ -15,6 +15,13 @@ std::string format_duration(double seconds);
 // "113.4k", "2.1M", "950.0".
 std::string format_rate(double per_second);
 
+// Refuses (wuxia::Error naming --metrics and the file) a file that exists
+// and is not a metrics file: one whose first line is not a JSON object with
+// this class's "step" and "loss". Appending into a checkpoint, a name list
+// or another program's log would corrupt it. Missing, empty and non-regular
+// files (/dev/stdout, a pipe) pass.
+void check_metrics_file(const std::string& path);
+
 class Progress {
  public:
   // Throws wuxia::Error naming --metrics when the file cannot be opened.

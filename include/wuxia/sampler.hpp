@@ -23,8 +23,12 @@ struct SampleOptions {
   int max_len = 16;    // a sample that would run longer is discarded
   bool novel = false;  // discard names in the training or validation set
   uint64_t seed = 1;
-  int batch = 256;                          // sequences decoded together
-  int64_t max_attempts = 0;                 // 0 = 100 * n + 1000
+  int batch = 256;           // sequences decoded together
+  int64_t max_attempts = 0;  // 0 = 100 * n + 1000
+  // 0 = none; else sampling stops after this many seconds (a server's
+  // bound on one request: at a huge temperature nearly every attempt runs
+  // to max_len and is refused, and 100 * n + 1000 of them take minutes).
+  double max_seconds = 0;
   void validate_flags() const;              // throws wuxia::Error naming the flag
   void validate(const Vocab& vocab) const;  // the flags, then prefix and style against the vocabulary
 };
@@ -35,10 +39,11 @@ struct SampledName {
 };
 
 struct SampleStats {
-  int64_t attempts = 0;   // sequences decoded
-  int64_t too_long = 0;   // ran past max_len
-  int64_t repeats = 0;    // already sampled
-  int64_t not_novel = 0;  // in train or val, with --novel
+  int64_t attempts = 0;      // sequences decoded
+  int64_t too_long = 0;      // ran past max_len
+  int64_t repeats = 0;       // already sampled
+  int64_t not_novel = 0;     // in train or val, with --novel
+  bool out_of_time = false;  // stopped at max_seconds
 };
 
 // Picks a token from one row of logits [v]; `u` is uniform in [0, 1).

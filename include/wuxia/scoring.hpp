@@ -40,6 +40,10 @@ std::vector<double> style_priors(const std::vector<std::vector<std::u32string>>&
 // Fraction of `reference` values strictly below `x`, plus half the ties (0..1).
 double percentile_of(double x, std::vector<double> reference);
 
+// The most samples a percentile is taken against (score, explain and serve
+// alike): the default is 2000; more only holds the machine for minutes.
+inline constexpr int kMaxReferenceSamples = 20000;
+
 // Log-likelihoods of up to `n` distinct names the model itself samples in
 // `style` (seeded): what score's and explain's percentiles are taken
 // against. Fewer when the model rarely ends a name (3n attempts at most).

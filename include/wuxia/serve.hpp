@@ -22,6 +22,10 @@ struct ServeOptions {
   // most 8). More would only timeslice the same cores, and each costs a copy
   // of every model (docs/PERF.md "wuxia serve under load").
   int workers = default_serve_workers();
+  // On a loopback address, the Host names answered besides localhost,
+  // 127.0.0.1 and [::1] (--allow-host): any other Host gets 403, which is
+  // what keeps a page elsewhere from reaching the API by DNS rebinding.
+  std::vector<std::string> allowed_hosts;
   void validate() const;  // throws wuxia::Error naming the flag
 };
 

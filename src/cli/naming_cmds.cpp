@@ -9,7 +9,6 @@
 #include "cli.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/explain.hpp"
-#include "wuxia/file_io.hpp"
 #include "wuxia/name_search.hpp"
 #include "wuxia/names.hpp"
 #include "wuxia/scoring.hpp"
@@ -104,21 +103,17 @@ void print_explanation(const Explanation& e, const std::string& extra, std::ostr
 // in order, so that its output lines up with its input. Blank and `#` lines
 // are skipped as in every name file; each name comes with "<path>:<line>".
 std::vector<std::pair<std::u32string, std::string>> name_lines(const std::string& path) {
+  // Read as train reads its data (names.hpp): a line is bounded as it
+  // arrives, so /dev/zero or a 10 MB line is refused naming file and line.
+  constexpr std::size_t kMaxFileNames = 100000;
   std::vector<std::pair<std::u32string, std::string>> out;
-  const std::string text = read_whole_file(path);
-  std::size_t line_no = 0, start = 0;
-  while (start < text.size()) {
-    ++line_no;
-    const std::size_t nl = std::min(text.find('\n', start), text.size());
-    const std::string where = path + ":" + std::to_string(line_no);
-    std::u32string line = utf8::decode_or_throw(std::string_view(text).substr(start, nl - start), where);
-    start = nl + 1;
-    if (line_no == 1 && !line.empty() && line[0] == 0xFEFF) line.erase(0, 1);
-    const auto first = line.find_first_not_of(U" \t\r\u3000");
-    if (first == std::u32string::npos || line[first] == U'#') continue;
-    line = line.substr(first, line.find_last_not_of(U" \t\r\u3000") - first + 1);
-    out.emplace_back(std::move(line), where);
-  }
+  for_each_name_line(path, [&](std::u32string name, std::size_t line) {
+    const std::string where = path + ":" + std::to_string(line);
+    if (out.size() == kMaxFileNames) {
+      throw Error(where + ": more than " + std::to_string(kMaxFileNames) + " names; explain a file in parts");
+    }
+    out.emplace_back(std::move(name), where);
+  });
   if (out.empty()) throw Error(path + ": no names (the file is empty or has only blank and comment lines)");
   return out;
 }
@@ -169,7 +164,9 @@ int cmd_explain(int argc, char** argv) {
   }
   if (names.empty()) throw Error("give names as arguments or --file FILE (see --help)");
   const int n_samples = r["samples"].as<int>();
-  if (n_samples < 1) throw Error("--samples must be at least 1");
+  if (n_samples < 1 || n_samples > kMaxReferenceSamples) {
+    throw Error("--samples must be from 1 to " + std::to_string(kMaxReferenceSamples));
+  }
   const NamingData data = NamingData::load_bundled();
 
   std::vector<Explanation> out;
@@ -272,7 +269,7 @@ int cmd_name(int argc, char** argv) {
   if (!parse(opts, argc, argv, r)) return 0;
   if (!r.count("surname")) throw Error("--surname is required (see --help)");
   NameRequest q;
-  q.surname = parse_chars(r["surname"].as<std::string>(), "--surname");
+  q.surname = parse_surname(r["surname"].as<std::string>(), "--surname");
   q.sex = parse_sex(r["gender"].as<std::string>(), "--gender");
   q.level = check_level(r["level"].as<int>(), "--level");
   if (r.count("tones")) q.tones = parse_tones(r["tones"].as<std::string>(), "--tones");

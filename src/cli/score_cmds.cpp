@@ -77,7 +77,9 @@ int cmd_score(int argc, char** argv) {
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
   const int n_samples = r["samples"].as<int>();
-  if (n_samples < 1) throw Error("--samples must be at least 1");
+  if (n_samples < 1 || n_samples > kMaxReferenceSamples) {
+    throw Error("--samples must be from 1 to " + std::to_string(kMaxReferenceSamples));
+  }
   const auto names = names_from(r);
   LoadedEnsemble e = load_ensemble(r, default_checkpoint(), std::cerr);
   const Loaded& l = e.first();

@@ -25,15 +25,18 @@ int cmd_serve(int argc, char** argv) {
              cxxopts::value<std::string>()->default_value(d.host))
     ("port", "port to listen on (0: any free one)", cxxopts::value<int>()->default_value(std::to_string(d.port)))
     ("workers", "requests answered at once, each with its own copy of each model (the cores, at most 8)",
-                cxxopts::value<int>()->default_value(std::to_string(d.workers)));
+                cxxopts::value<int>()->default_value(std::to_string(d.workers)))
+    ("allow-host", "on a loopback --host, a Host name answered besides localhost, 127.0.0.1 and [::1] "
+                   "(repeatable); others get 403", cxxopts::value<std::vector<std::string>>());
   // clang-format on
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
   ServeOptions o;
-  if (r.count("checkpoint")) o.checkpoints = r["checkpoint"].as<std::vector<std::string>>();
+  if (r.count("checkpoint")) o.checkpoints = r["checkpoint"].as<std::vector<std::string> >();
   o.host = r["host"].as<std::string>();
   o.port = r["port"].as<int>();
   o.workers = r["workers"].as<int>();
+  if (r.count("allow-host")) o.allowed_hosts = r["allow-host"].as<std::vector<std::string> >();
   return serve_until_signal(o, std::cout, std::cerr);
 }
 #endif

@@ -10,6 +10,7 @@
 #include "wuxia/device.hpp"
 #include "wuxia/error.hpp"
 #include "wuxia/names.hpp"
+#include "wuxia/progress.hpp"
 #include "wuxia/run_folder.hpp"
 #include "wuxia/trainer.hpp"
 
@@ -171,7 +172,10 @@ int cmd_train(int argc, char** argv) {
   o.eval_every = r["eval-every"].as<int64_t>();
   o.log_every = r["log-every"].as<int64_t>();
   const int threads = threads_flag(r);
-  if (r.count("metrics")) o.metrics_path = r["metrics"].as<std::string>();
+  if (r.count("metrics")) {
+    o.metrics_path = r["metrics"].as<std::string>();
+    check_metrics_file(o.metrics_path);  // before the data and model load
+  }
   o.quiet = r.count("quiet") > 0;
   o.tty = stdout_is_tty();
 

@@ -109,6 +109,37 @@ std::u32string parse_chars(const std::string& value, const std::string& field) {
   return utf8::decode_or_throw(value, field);
 }
 
+namespace {
+
+// The surname as an error shows it: a long one by its length alone, so that
+// a hostile value does not come back whole in the message.
+std::string shown_surname(const std::u32string& s) {
+  return s.size() <= 8 ? utf8::encode(s) : "of " + std::to_string(s.size()) + " characters";
+}
+
+void check_surname_length(const std::u32string& s, const std::string& field) {
+  if (s.empty()) throw Error(field + " is required: one or two characters (张, 欧阳)");
+  if (s.size() > kMaxSurnameChars) {
+    throw Error(field + " " + shown_surname(s) + ": a surname is one or two characters (张, 欧阳), not " +
+                std::to_string(s.size()) + ": give the surname alone (the given names are what is proposed)");
+  }
+}
+
+bool is_space(char32_t c) { return c == U' ' || c == U'\t' || c == U'\n' || c == U'\r' || c == U'\u3000'; }
+
+}  // namespace
+
+std::u32string parse_surname(const std::string& value, const std::string& field) {
+  std::u32string s = utf8::decode_or_throw(value, field);
+  std::size_t b = 0, e = s.size();
+  while (b < e && is_space(s[b])) ++b;
+  while (e > b && is_space(s[e - 1])) --e;
+  if (b == e && !value.empty()) throw Error(field + " is blank: give one or two characters (张, 欧阳)");
+  s = s.substr(b, e - b);
+  check_surname_length(s, field);
+  return s;
+}
+
 std::vector<std::string> avoided_syllables(const NamingData& d, const std::vector<std::u32string>& names) {
   std::vector<std::string> out;
   for (const auto& name : names) {
@@ -118,7 +149,7 @@ std::vector<std::string> avoided_syllables(const NamingData& d, const std::vecto
 }
 
 void check_request(const NamingData& d, const NameRequest& q, const RequestFields& f) {
-  if (q.surname.empty()) throw Error(f.surname + " is required");
+  check_surname_length(q.surname, f.surname);
   check_known_chars(d.hanzi, q.surname, f.surname + " " + utf8::encode(q.surname));
   check_level(q.level, f.level);
   check_given_len(q.given_len, f.given_len);

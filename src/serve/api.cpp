@@ -26,7 +26,8 @@ std::string field_of_message(const std::string& message, const std::vector<std::
 Body::Body(const std::string& text) {
   try {
     j_ = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error, and out_of_range for a number no double holds (1e400).
     throw RequestError("", std::string("malformed JSON: ") + e.what());
   }
   if (!j_.is_object()) throw RequestError("", "the body must be a JSON object, not " + std::string(j_.type_name()));
@@ -230,6 +231,9 @@ json api_sample(Models& models, Body& body) {
   ServedModel& m = models.choose(checkpoint, style);
   o.style = style.empty() ? m.checkpoint().default_style() : m.vocab().style_index(style);
   o.validate(m.vocab());
+  // However hard the request is to satisfy, it holds a worker (and keeps a
+  // stopping server waiting) for at most this long.
+  o.max_seconds = kSampleSeconds;
   SampleStats stats;
   std::vector<SampledName> names;
   {
@@ -247,7 +251,10 @@ json api_sample(Models& models, Body& body) {
     // What `wuxia sample` says on stderr (with exit status 3) when it falls short.
     out["shortfall"] = "only " + std::to_string(names.size()) + " of " + std::to_string(o.n) + " names after " +
                        std::to_string(stats.attempts) + " attempts (" + std::to_string(stats.too_long) + " too long, " +
-                       std::to_string(stats.repeats) + " repeats, " + std::to_string(stats.not_novel) + " not novel)";
+                       std::to_string(stats.repeats) + " repeats, " + std::to_string(stats.not_novel) + " not novel)" +
+                       (stats.out_of_time ? "; stopped at the server's limit of " +
+                                                std::to_string(static_cast<int>(kSampleSeconds)) + " s a request"
+                                          : "");
   }
   return out;
 }
@@ -312,8 +319,8 @@ json api_name(Models& models, Body& body) {
   const RequestFields& f = kJsonFields;
   naming_call([&] {
     const auto surname = body.string("surname");
-    if (!surname || surname->empty()) throw RequestError("surname", "surname is required");
-    q.surname = parse_chars(*surname, f.surname);
+    if (!surname) throw RequestError("surname", "surname is required");
+    q.surname = parse_surname(*surname, f.surname);
     q.sex = parse_sex(body.string("gender").value_or("any"), f.gender);
     q.level = check_level(int_field(body, "level", kDefaultLevel), f.level);
     if (const auto t = body.string("tones"); t && !t->empty()) q.tones = parse_tones(*t, f.tones);

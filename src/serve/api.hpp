@@ -10,6 +10,7 @@
 
 #include "wuxia/error.hpp"
 #include "wuxia/naming_data.hpp"
+#include "wuxia/scoring.hpp"
 #include "wuxia/served_model.hpp"
 
 namespace wuxia::serve {
@@ -77,7 +78,11 @@ class Models {
 inline constexpr int64_t kMaxRequestNames = 1000;
 // The most samples an explain request's percentile is taken against
 // (explain's default is 2000): more would hold a worker for seconds.
-inline constexpr int64_t kMaxReferenceSamples = 20000;
+inline constexpr int64_t kMaxReferenceSamples = wuxia::kMaxReferenceSamples;
+// The most time a sample request spends drawing (then it answers with what
+// it has and a shortfall): an odd request (n 1000 at temperature 1e308,
+// whose every draw is refused as too long) would take minutes.
+inline constexpr double kSampleSeconds = 3.0;
 
 json api_health(const Models& models);
 json api_models(const Models& models);

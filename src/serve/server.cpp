@@ -4,8 +4,11 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -21,21 +24,57 @@ namespace wuxia {
 
 namespace {
 
-constexpr std::size_t kMaxBody = std::size_t{1} << 20;  // larger bodies get 413
+// Larger request bodies get 413. What cpp-httplib 0.11.4 gives and does not:
+// - set_payload_max_length bounds a body with Content-Length only (a larger
+//   one is 413, its bytes skipped unread). A chunked body, or one with no
+//   length, is read whole into memory before a plain handler runs, on any
+//   route or none (a POST to /nope, a PUT, a DELETE). So every method that
+//   may carry a body is routed to a handler with a ContentReader: the API's
+//   routes count the bytes as they come (post_route), the others drop them
+//   (drop_body). Past the limit, bytes are dropped up to kMaxDrain so that
+//   the client gets its 413, then the connection is cut.
+// - Its read timeout (5 s) is per recv(), not per request: a client that
+//   trickles a byte every few seconds would hold a connection thread for
+//   as long as it likes. post_route gives the whole body kBodySeconds.
+// - Its thread pool is fixed in size (set below) and its queue of accepted
+//   connections unbounded; keep-alive lets one connection ask again and
+//   again. Here each connection carries one request (keep-alive count 1),
+//   which also means the bytes left of a body cut off are never read as the
+//   next request. What the pool does not bound, the work per request does
+//   (api.hpp: kMaxRequestNames, kSampleSeconds), and SIGTERM does not wait
+//   for it past kStopGraceSeconds.
+constexpr std::size_t kMaxBody = std::size_t{1} << 20;
+constexpr int kBodySeconds = 10;
+constexpr std::size_t kMaxDrain = std::size_t{16} << 20;
+// After SIGINT or SIGTERM, the requests under way get this long to finish.
+constexpr int kStopGraceSeconds = 5;
+const char* const kTooLarge = "the request body is over the 1 MiB limit";
 
+// Whether an address to listen on is this machine's own (127.0.0.0/8 is).
 bool is_loopback(const std::string& host) { return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0; }
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
 
 // The host name of a Host header, without its port, in lower case.
 std::string host_name(const std::string& header) {
-  std::string h;
   if (!header.empty() && header[0] == '[') {
     const auto end = header.find(']');
-    h = end == std::string::npos ? header : header.substr(0, end + 1);
-  } else {
-    h = header.substr(0, header.find(':'));
+    return lower(end == std::string::npos ? header : header.substr(0, end + 1));
   }
-  for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return h;
+  return lower(header.substr(0, header.find(':')));
+}
+
+// Whether a Host header names this server: exactly one of `names`, with no
+// port or `port`. A prefix test ("127.") would let 127.evil.example in, a
+// name its owner can point at 127.0.0.1 (DNS rebinding).
+bool host_allowed(const std::string& header, const std::vector<std::string>& names, int port) {
+  const std::string name = host_name(header);
+  if (std::find(names.begin(), names.end(), name) == names.end()) return false;
+  const std::string rest = header.substr(name.size());
+  return rest.empty() || rest == ":" + std::to_string(port);
 }
 
 std::string url_host(const std::string& host) {
@@ -56,6 +95,39 @@ void send_error(httplib::Response& res, int status, const std::string& message, 
   send_json(res, status, body);
 }
 
+// Reads and drops a body no route wants, up to kMaxDrain bytes and
+// kBodySeconds (then the connection is cut): a socket closed with bytes
+// unread is reset, and the client would not see its answer.
+void drop_body(const httplib::Request& req, const httplib::ContentReader& reader) {
+  if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) return;
+  std::size_t dropped = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kBodySeconds);
+  reader([&](const char*, std::size_t len) {
+    dropped += len;
+    return dropped <= kMaxDrain && std::chrono::steady_clock::now() < deadline;
+  });
+}
+
+// What no route answers: 405 with the methods the path takes, or 404.
+void unread_body_answer(const httplib::Request& req, httplib::Response& res) {
+  std::string allow;
+  if (req.path == "/api/sample" || req.path == "/api/name" || req.path == "/api/explain") {
+    allow = "POST";
+  } else if (req.path == "/api/health" || req.path == "/api/models") {
+    allow = "GET";
+  } else {
+    for (const auto& a : serve::page_assets()) {
+      if (req.path == a.url) allow = "GET";
+    }
+  }
+  if (allow.empty()) {
+    send_error(res, 404, "no such page: " + req.path);
+    return;
+  }
+  res.set_header("Allow", allow);
+  send_error(res, 405, req.path + " takes " + allow + (allow == "POST" ? " with a JSON body" : ""));
+}
+
 // A regex matching exactly `path` (httplib's patterns are regexes).
 std::string exact(const std::string& path) {
   std::string out;
@@ -72,6 +144,11 @@ void ServeOptions::validate() const {
   if (port < 0 || port > 65535) throw Error("--port must be from 0 (any free port) to 65535");
   if (workers < 1 || workers > 64) throw Error("--workers must be from 1 to 64");
   if (host.empty()) throw Error("--host must not be empty");
+  for (const auto& h : allowed_hosts) {
+    if (h.empty() || h.find_first_of(":/ \t[]") != std::string::npos) {
+      throw Error("--allow-host '" + h + "': expected a host name without a port, e.g. mybox.local");
+    }
+  }
 }
 
 int default_serve_workers() {
@@ -89,6 +166,7 @@ struct Server::Impl {
   std::mutex log_mu;
   serve::Models models;
   httplib::Server http;
+  std::atomic<int> port{0};  // the port bound, for the Host check
 
   Impl(const ServeOptions& o, std::ostream& l) : opts(o), log(l) {}
 
@@ -112,6 +190,43 @@ struct Server::Impl {
     }
   }
 
+  // A POST route reading its own body: counted against kMaxBody however it
+  // comes (Content-Length or chunked), and read within kBodySeconds.
+  template <class F>
+  void post_route(const std::string& path, F handler) {
+    http.Post(exact(path), [this, handler](const httplib::Request& req, httplib::Response& res,
+                                           const httplib::ContentReader& reader) {
+      std::string text;
+      bool slow = false;
+      std::size_t over = 0;  // bytes past the limit, read and dropped
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kBodySeconds);
+      const bool read = reader([&](const char* data, std::size_t len) {
+        if (std::chrono::steady_clock::now() > deadline) return !(slow = true);
+        if (over == 0 && len <= kMaxBody - text.size()) {
+          text.append(data, len);
+          return true;
+        }
+        // Over the limit: the rest is read and dropped, up to kMaxDrain, so
+        // that the client, still sending, gets the 413 (a socket closed with
+        // bytes unread is reset, its answer lost); past that it is cut off.
+        over += len;
+        return over <= kMaxDrain;
+      });
+      if (over > 0 || res.status == 413) {
+        send_error(res, 413, kTooLarge);
+      } else if (slow) {
+        send_error(res, 408, "the request body took over " + std::to_string(kBodySeconds) + " s to arrive");
+      } else if (!read) {
+        send_error(res, 400, "the request body could not be read");
+      } else {
+        answer(req, res, [&](const httplib::Request&) {
+          serve::Body body(text);
+          return handler(body);
+        });
+      }
+    });
+  }
+
   void routes() {
     for (const auto& a : serve::page_assets()) {
       http.Get(exact(a.url), [&a](const httplib::Request&, httplib::Response& res) {
@@ -124,24 +239,9 @@ struct Server::Impl {
     http.Get("/api/models", [this](const httplib::Request& req, httplib::Response& res) {
       answer(req, res, [this](const httplib::Request&) { return serve::api_models(models); });
     });
-    http.Post("/api/sample", [this](const httplib::Request& req, httplib::Response& res) {
-      answer(req, res, [this](const httplib::Request& r) {
-        serve::Body body(r.body);
-        return serve::api_sample(models, body);
-      });
-    });
-    http.Post("/api/name", [this](const httplib::Request& req, httplib::Response& res) {
-      answer(req, res, [this](const httplib::Request& r) {
-        serve::Body body(r.body);
-        return serve::api_name(models, body);
-      });
-    });
-    http.Post("/api/explain", [this](const httplib::Request& req, httplib::Response& res) {
-      answer(req, res, [this](const httplib::Request& r) {
-        serve::Body body(r.body);
-        return serve::api_explain(models, body);
-      });
-    });
+    post_route("/api/sample", [this](serve::Body& body) { return serve::api_sample(models, body); });
+    post_route("/api/name", [this](serve::Body& body) { return serve::api_name(models, body); });
+    post_route("/api/explain", [this](serve::Body& body) { return serve::api_explain(models, body); });
     // A known path asked with the wrong method: 405 naming the right one.
     for (const char* path : {"/api/sample", "/api/name", "/api/explain"}) {
       http.Get(path, [](const httplib::Request& req, httplib::Response& res) {
@@ -149,12 +249,18 @@ struct Server::Impl {
         send_error(res, 405, req.path + " takes POST with a JSON body");
       });
     }
-    for (const char* path : {"/api/health", "/api/models"}) {
-      http.Post(path, [](const httplib::Request& req, httplib::Response& res) {
-        res.set_header("Allow", "GET");
-        send_error(res, 405, req.path + " takes GET");
-      });
-    }
+    // Every other method on every path, with a content reader so that no body
+    // is read (httplib reads a POST, PUT, PATCH or DELETE body whole before a
+    // plain handler runs, however long: see kMaxBody).
+    const auto other = [](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+      drop_body(req, reader);
+      unread_body_answer(req, res);
+    };
+    http.Post(".*", other);
+    http.Put(".*", other);
+    http.Patch(".*", other);
+    http.Delete(".*", other);
+    http.Options(".*", [](const httplib::Request& req, httplib::Response& res) { unread_body_answer(req, res); });
     // Whatever no route answered (404), a body over the limit (413) and the
     // like: a JSON error, unless the route wrote its own.
     http.set_error_handler(
@@ -163,7 +269,7 @@ struct Server::Impl {
           if (res.status == 404) {
             send_error(res, 404, "no such page: " + req.path);
           } else if (res.status == 413) {
-            send_error(res, 413, "the request body is over the 1 MiB limit");
+            send_error(res, 413, kTooLarge);
           } else {
             send_error(res, res.status, "HTTP error " + std::to_string(res.status));
           }
@@ -185,17 +291,23 @@ struct Server::Impl {
     // (DNS rebinding) and read the answers. A server told to listen on
     // another address has been opened on purpose.
     if (is_loopback(opts.host)) {
-      http.set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-        const std::string host = host_name(req.get_header_value("Host"));
-        if (host.empty() || is_loopback(host) || host == "[::1]") return httplib::Server::HandlerResponse::Unhandled;
+      std::vector<std::string> names = {"localhost", "127.0.0.1", "[::1]"};
+      for (const auto& h : opts.allowed_hosts) names.push_back(lower(h));
+      http.set_pre_routing_handler([this, names](const httplib::Request& req, httplib::Response& res) {
+        // HTTP/1.0 may send no Host; a browser always sends one.
+        const std::string header = req.get_header_value("Host");
+        if (!req.has_header("Host") || host_allowed(header, names, port)) {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
         send_error(res, 403,
-                   "Host " + host +
+                   "Host " + header +
                        " is not this machine: wuxia serve on a loopback address answers requests for localhost, "
-                       "127.0.0.1 and [::1] only");
+                       "127.0.0.1 and [::1] (and names given with --allow-host) only");
         return httplib::Server::HandlerResponse::Handled;
       });
     }
     http.set_payload_max_length(kMaxBody);
+    http.set_keep_alive_max_count(1);
     // httplib's default is SO_REUSEPORT, with which a second server on the
     // same port starts without a word and takes half the requests. A busy
     // port must be an error; SO_REUSEADDR alone still allows a quick restart.
@@ -236,6 +348,7 @@ int Server::bind() {
                 ": cannot listen there (the port taken, or the host not this machine's? --port 0 takes any free "
                 "port)");
   }
+  impl_->port = port;
   return port;
 }
 
@@ -291,16 +404,27 @@ int serve_until_signal(const ServeOptions& given, std::ostream& out, std::ostrea
   std::atomic<int> signal_seen{0};
   std::thread watcher([&] {
     const timespec tick{0, 100 * 1000 * 1000};
+    std::chrono::steady_clock::time_point since;
     while (!done) {
       if (signal_seen) {
         // Again until run() returns: a signal that came before it started
         // listening would otherwise be lost.
         server.stop();
+        // stop() waits for the requests under way; a client that trickles
+        // its request, or one long request, must not keep the process up.
+        if (std::chrono::steady_clock::now() - since > std::chrono::seconds(kStopGraceSeconds)) {
+          out << "wuxia serve: stopped (" << (signal_seen == SIGINT ? "SIGINT" : "SIGTERM") << "; requests still "
+              << "under way after " << kStopGraceSeconds << " s were cut off)" << std::endl;
+          std::_Exit(0);
+        }
         nanosleep(&tick, nullptr);
         continue;
       }
       const int sig = sigtimedwait(&stop_signals, nullptr, &tick);
-      if (sig > 0) signal_seen = sig;
+      if (sig > 0) {
+        since = std::chrono::steady_clock::now();
+        signal_seen = sig;
+      }
     }
   });
   const bool ok = server.run();
