@@ -186,7 +186,7 @@ TEST(ScoringCli, CommandsRejectBadInputClearly) {
   } cases[] = {
       {"classify" + ck + " 令狐冲", "trained on one style"},
       {"score" + ck, "give names as arguments or --file"},
-      {"score" + ck + " --samples 0 张三", "--samples must be at least 1"},
+      {"score" + ck + " --samples 0 张三", "--samples must be from 1 to 20000"},
       {"score" + ck + " --samples 10 abc", "not in the model's vocabulary"},
       {"classify" + ck + " --file " + dir.file("missing.txt"), "missing.txt: cannot open"},
   };
