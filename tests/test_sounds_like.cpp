@@ -212,7 +212,8 @@ TEST(SoundsLike, ANameThatWritesTheWordMatchesWhateverItsReading) {
   ASSERT_NE(m, nullptr);
   EXPECT_TRUE(m->written);
   EXPECT_FALSE(m->tones);
-  const SoundsLikeMatch* p = find(explain_name(bundled(), U"潘金莲").sounds_like, U"潘金莲");
+  const Explanation pan = explain_name(bundled(), U"潘金莲");  // kept: find points into its matches
+  const SoundsLikeMatch* p = find(pan.sounds_like, U"潘金莲");
   ASSERT_NE(p, nullptr);
   EXPECT_TRUE(p->written);
   EXPECT_TRUE(p->tones);
