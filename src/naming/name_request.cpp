@@ -1,6 +1,8 @@
 // Checks of a naming request (include/wuxia/name_request.hpp).
 #include "wuxia/name_request.hpp"
 
+#include <sstream>
+
 #include <algorithm>
 
 #include "wuxia/error.hpp"
@@ -21,7 +23,9 @@ std::string sex_name(Sex s) { return s == Sex::Girl ? "girl" : s == Sex::Boy ? "
 
 double check_min_lean(double p, const std::string& field) {
   if (!(p >= 0.5 && p < 1)) {
-    throw Error(field + " " + std::to_string(p) + ": expected a chance from 0.5 (any lean) to below 1, e.g. 0.7");
+    std::ostringstream v;
+    v << p;  // as given: 1.5, not 1.500000
+    throw Error(field + " " + v.str() + ": expected a chance from 0.5 (any lean) to below 1, e.g. 0.7");
   }
   return p;
 }

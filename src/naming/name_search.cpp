@@ -139,11 +139,17 @@ std::vector<NameProposal> propose_names(Ensemble& model, const Vocab& vocab, con
   // is chosen, so such names take no room either.
   // A firm lean: P(the sex asked) >= q.min_lean, as log-odds.
   const double firm = std::log(q.min_lean / (1 - q.min_lean));
-  // The sex markers of a two-character name's places and pair (伯*, 梦熊).
+  // The sex markers of a two-character name's places and pair (伯*, 梦熊):
+  // the places' looked up once per character, since the second place's loop
+  // asks them of every pair.
+  std::vector<double> marker_first(V, 0.0), marker_last(V, 0.0);
+  for (int32_t id = 1 + vocab.num_styles(); id < V; ++id) {
+    marker_first[id] = d.sex_markers.first(vocab.char_of(id));
+    marker_last[id] = d.sex_markers.last(vocab.char_of(id));
+  }
   auto marker_odds = [&](int32_t first, int32_t id) {
     if (first < 0) return 0.0;
-    const char32_t a = vocab.char_of(first), b = vocab.char_of(id);
-    return d.sex_markers.first(a) + d.sex_markers.last(b) + d.sex_markers.pair(a, b);
+    return marker_first[first] + marker_last[id] + d.sex_markers.pair(vocab.char_of(first), vocab.char_of(id));
   };
   auto reads_wrong = [&](int32_t first, int32_t id) {
     if (q.sex == Sex::Any) return false;

@@ -22,17 +22,24 @@ void load_today(NamingData& d, const std::string& dated, const std::string& youn
   }
   d.young = YoungCounts::load(young);
 }
+
+// Every table, each file where `file(name)` finds it, and the name lists of
+// `lists_dir` as namesakes: the one sequence load and load_bundled share.
+template <class File>
+NamingData load_all(File file, const std::string& lists_dir) {
+  NamingData d = NamingData::load_files(file("hanzi.tsv"), file("surnames.tsv"), file("classics.tsv"),
+                                        file("ill_omened.txt"), file("sounds_like.tsv"));
+  load_titles(d, file("titles.tsv"), file("hanzi.tsv"));
+  load_today(d, file("dated.tsv"), file("young.tsv"), file("hanzi.tsv"));
+  d.sex_markers = SexMarkers::load(file("sex_markers.tsv"));
+  d.namesakes = Namesakes::in_dir(lists_dir);
+  d.load_readings(file("word_readings.tsv"), file("name_readings.tsv"), file("surname_fixes.tsv"));
+  return d;
+}
 }  // namespace
 
 NamingData NamingData::load(const std::string& dir) {
-  NamingData d = load_files(dir + "/hanzi.tsv", dir + "/surnames.tsv", dir + "/classics.tsv", dir + "/ill_omened.txt",
-                            dir + "/sounds_like.tsv");
-  load_titles(d, dir + "/titles.tsv", dir + "/hanzi.tsv");
-  load_today(d, dir + "/dated.tsv", dir + "/young.tsv", dir + "/hanzi.tsv");
-  d.sex_markers = SexMarkers::load(dir + "/sex_markers.tsv");
-  d.namesakes = Namesakes::in_dir(dir);
-  d.load_readings(dir + "/word_readings.tsv", dir + "/name_readings.tsv", dir + "/surname_fixes.tsv");
-  return d;
+  return load_all([&](const char* name) { return dir + "/" + name; }, dir);
 }
 
 NamingData NamingData::load_files(const std::string& hanzi, const std::string& surnames, const std::string& classics,
@@ -50,16 +57,7 @@ NamingData NamingData::load_files(const std::string& hanzi, const std::string& s
 }
 
 NamingData NamingData::load_bundled() {
-  NamingData d =
-      load_files(bundled_data_file("hanzi.tsv"), bundled_data_file("surnames.tsv"), bundled_data_file("classics.tsv"),
-                 bundled_data_file("ill_omened.txt"), bundled_data_file("sounds_like.tsv"));
-  load_titles(d, bundled_data_file("titles.tsv"), bundled_data_file("hanzi.tsv"));
-  load_today(d, bundled_data_file("dated.tsv"), bundled_data_file("young.tsv"), bundled_data_file("hanzi.tsv"));
-  d.sex_markers = SexMarkers::load(bundled_data_file("sex_markers.tsv"));
-  d.namesakes = Namesakes::in_dir(bundled_data_dir());
-  d.load_readings(bundled_data_file("word_readings.tsv"), bundled_data_file("name_readings.tsv"),
-                  bundled_data_file("surname_fixes.tsv"));
-  return d;
+  return load_all([](const char* name) { return bundled_data_file(name); }, bundled_data_dir());
 }
 
 void NamingData::load_readings(const std::string& words, const std::string& names, const std::string& fixes) {
