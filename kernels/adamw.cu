@@ -2,7 +2,7 @@
 // AdamW update (one pass over the flat parameter buffer).
 #include "adamw.cuh"
 #include "common.cuh"
-#include "wuxia/cuda_check.hpp"
+#include "wuxia/cuda/cuda_check.hpp"
 
 namespace wuxia::cuda::kern {
 namespace {

@@ -1,14 +1,14 @@
 #pragma once
 // Launchers of Backend::grad_norm and Backend::adamw_step (kernels/adamw.cu);
 // their contracts (shapes, aliasing, the clipping rule) are in
-// include/wuxia/backend.hpp. All pointers are device memory; each launcher
+// include/wuxia/model/backend.hpp. All pointers are device memory; each launcher
 // enqueues on `stream` and throws wuxia::Error when a launch fails.
 #include <cuda_runtime.h>
 
 #include <cstddef>
 #include <cstdint>
 
-#include "wuxia/adamw.hpp"
+#include "wuxia/model/adamw.hpp"
 
 namespace wuxia::cuda::kern {
 

@@ -2,7 +2,7 @@
 // parameter average (--ema) and the pull toward the base (--l2sp).
 #include "axpby.cuh"
 #include "common.cuh"
-#include "wuxia/cuda_check.hpp"
+#include "wuxia/cuda/cuda_check.hpp"
 
 namespace wuxia::cuda::kern {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
 // Launcher of Backend::axpby (kernels/axpby.cu); its contract is in
-// include/wuxia/backend.hpp. Pointers are device memory; the launcher
+// include/wuxia/model/backend.hpp. Pointers are device memory; the launcher
 // enqueues on `stream` and throws wuxia::Error when the launch fails.
 #include <cuda_runtime.h>
 

@@ -3,9 +3,9 @@
 // backward (the same call on the gradient) and the CPU reference all draw the
 // same mask without storing it.
 #include "common.cuh"
-#include "wuxia/cuda_check.hpp"
+#include "wuxia/cuda/cuda_check.hpp"
 #include "dropout.cuh"
-#include "wuxia/rng.hpp"
+#include "wuxia/model/rng.hpp"
 
 namespace wuxia::cuda::kern {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
 // Launcher of Backend::dropout (kernels/dropout.cu); its contract (the mask
-// rule, shapes, in-place use) is in include/wuxia/backend.hpp. Pointers are
+// rule, shapes, in-place use) is in include/wuxia/model/backend.hpp. Pointers are
 // device memory; enqueues on `stream`, throws wuxia::Error when the launch
 // fails. The masks are the CPU's bit for bit: both draw rng::uniform with the
 // element's 64-bit index, and 1 / (1 - p) is rounded to float once on the host,

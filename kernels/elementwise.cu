@@ -1,7 +1,7 @@
 // The simple ops: bias broadcast, column sums, fill, copy (and the GEMM's k = 0 scaling of C). Memory-bound
 // one-pass kernels; sum_rows is the only reduction and is deterministic.
 #include "common.cuh"
-#include "wuxia/cuda_check.hpp"
+#include "wuxia/cuda/cuda_check.hpp"
 #include "elementwise.cuh"
 
 namespace wuxia::cuda::kern {

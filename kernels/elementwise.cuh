@@ -1,6 +1,6 @@
 #pragma once
 // Launchers of the simple ops (kernels/elementwise.cu): Backend::bias_rows,
-// sum_rows, fill and copy, whose contracts are in include/wuxia/backend.hpp,
+// sum_rows, fill and copy, whose contracts are in include/wuxia/model/backend.hpp,
 // and two helpers of the backend's own. Pointers are device memory; each
 // launcher enqueues on `stream` and throws wuxia::Error when the launch fails.
 #include <cuda_runtime.h>

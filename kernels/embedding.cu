@@ -11,7 +11,7 @@
 // data that stays in L2, small next to the GEMMs for the vocabularies and
 // batches of a name model.
 #include "common.cuh"
-#include "wuxia/cuda_check.hpp"
+#include "wuxia/cuda/cuda_check.hpp"
 #include "embedding.cuh"
 
 namespace wuxia::cuda::kern {

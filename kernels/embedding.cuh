@@ -1,7 +1,7 @@
 #pragma once
 // Launchers of Backend::embedding_forward and embedding_backward
 // (kernels/embedding.cu); their contracts (shapes, id range, aliasing) are in
-// include/wuxia/backend.hpp. Pointers are device memory; each enqueues on
+// include/wuxia/model/backend.hpp. Pointers are device memory; each enqueues on
 // `stream` and throws wuxia::Error when the launch fails.
 #include <cuda_runtime.h>
 

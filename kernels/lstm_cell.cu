@@ -5,7 +5,7 @@
 // expression by expression, so the two differ only by their exp/tanh
 // (CUDA's expf/tanhf: 2 ulp; the CPU's vectorised ones: ~3e-7 absolute).
 #include "common.cuh"
-#include "wuxia/cuda_check.hpp"
+#include "wuxia/cuda/cuda_check.hpp"
 #include "lstm_cell.cuh"
 
 namespace wuxia::cuda::kern {

@@ -1,7 +1,7 @@
 #pragma once
 // Launchers of Backend::lstm_cell_forward and lstm_cell_backward
 // (kernels/lstm_cell.cu); their contracts (gate layout, shapes, which
-// pointers may be null or alias) are in include/wuxia/backend.hpp. Pointers
+// pointers may be null or alias) are in include/wuxia/model/backend.hpp. Pointers
 // are device memory; each enqueues on `stream` and throws wuxia::Error when
 // the launch fails. One thread per element of [b, h], each doing all four
 // gates of its element, so c_prev aliasing c is safe (read before written by

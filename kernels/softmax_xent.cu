@@ -8,7 +8,7 @@
 #include <cfloat>
 
 #include "common.cuh"
-#include "wuxia/cuda_check.hpp"
+#include "wuxia/cuda/cuda_check.hpp"
 #include "softmax_xent.cuh"
 
 namespace wuxia::cuda::kern {

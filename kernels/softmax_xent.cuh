@@ -1,7 +1,7 @@
 #pragma once
 // Launcher of Backend::softmax_xent (kernels/softmax_xent.cu); its contract
 // (shapes, padding, the gradient's scale, NaN, dlogits aliasing logits) is in
-// include/wuxia/backend.hpp. Pointers are device memory; enqueues on `stream`
+// include/wuxia/model/backend.hpp. Pointers are device memory; enqueues on `stream`
 // and throws wuxia::Error when a launch fails.
 #include <cuda_runtime.h>
 

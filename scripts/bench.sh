@@ -17,7 +17,7 @@
 # When OPENBLAS_CORETYPE is set (it pins OpenBLAS's kernels), wuxia also runs
 # with it unset, in its own column: OpenBLAS's own choice for this CPU.
 # OpenMP settings (OMP_WAIT_POLICY, ...) apply to both sides alike; unset,
-# wuxia's threads wait passively (src/omp_env.cpp) and PyTorch's spin.
+# wuxia's threads wait passively (src/platform/omp_env.cpp) and PyTorch's spin.
 # The busy-machine rows run wuxia alone (no peer) while this script keeps one
 # core busy with a process of its own: 1 and THREADS_ALL threads, with
 # wuxia's default waits and with spinning ones (OMP_WAIT_POLICY=active).

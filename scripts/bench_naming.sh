@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The naming helper's benchmark row (issue 19; README "Naming a child"):
+# The naming helper's benchmark row (issue 19; docs/NAMING.md):
 # `wuxia name -n 50` with every filter, each run a fresh process (a cold
 # start: tables, checkpoint and search), ROUNDS times; prints one markdown
 # row with the best and worst wall and CPU (user + sys) seconds, the peak

@@ -13,7 +13,7 @@ ignore_index=-1 (mean over valid targets), clip_grad_norm_, AdamW with
 wuxia's warm-up/cosine schedule. The names are read as wuxia reads them
 (UTF-8, stripped, blank and # lines skipped, duplicates dropped), split,
 batched and initialised with wuxia's counter-based generator (Philox4x32-10,
-include/wuxia/rng.hpp, re-implemented below), so both programs train on the
+include/wuxia/model/rng.hpp, re-implemented below), so both programs train on the
 very same batches from the very same weights: `tokens` and `first_loss` must
 agree with `wuxia bench --json`. A step (the timed part) is zero_grad,
 forward, backward, clipping and the AdamW step on a batch already in memory
@@ -30,7 +30,7 @@ xent: F.cross_entropy (ignore_index=-1, mean) forward and backward on the
 same logits as `wuxia bench --op xent` (uniform in [-4, 4], one row in 16
 padding): time per call and the device memory allocated beyond the inputs.
 
-sample: loads a wuxia checkpoint by name (the README's snippet) and samples
+sample: loads a wuxia checkpoint by name (docs/CHECKPOINTS.md's snippet) and samples
 N distinct names in batches as `wuxia sample` does (temperature 1, no START
 token, END allowed from the first character, names longer than --max-len
 discarded); reports names/s excluding the checkpoint load.
@@ -88,7 +88,7 @@ def torch_info():
             + (" [" + ", ".join(extras) + "]" if extras else "") + f", CPU capability {cap}")
 
 
-# ---- wuxia's counter-based generator (include/wuxia/rng.hpp) ----------------
+# ---- wuxia's counter-based generator (include/wuxia/model/rng.hpp) ----------------
 
 M32 = np.uint64(0xFFFFFFFF)
 K_INIT, K_SHUFFLE, K_BATCH_ORDER, K_VAL_SPLIT = 1, 2, 3, 4
@@ -130,7 +130,7 @@ def permutation(n, seed, purpose, step):
     return p
 
 
-# ---- names, split, vocabulary, batches (src/names.cpp, trainer.cpp, batch.cpp)
+# ---- names, split, vocabulary, batches (src/data/names.cpp, trainer.cpp, batch.cpp)
 
 SPACE = " \t\r\v\f\u3000\u00a0"
 
@@ -188,7 +188,7 @@ class Batcher:
 
 # ---- the model ----------------------------------------------------------------
 
-class NameLSTM(nn.Module):  # as in the README, plus wuxia's dropout sites
+class NameLSTM(nn.Module):  # as in docs/CHECKPOINTS.md, plus wuxia's dropout sites
     def __init__(self, vocab, embed, hidden, layers, dropout):
         super().__init__()
         self.embedding = nn.Embedding(vocab, embed)
@@ -202,7 +202,7 @@ class NameLSTM(nn.Module):  # as in the README, plus wuxia's dropout sites
 
 
 def wuxia_init(model, cfg, seed):
-    """wuxia's init_params (src/params.cpp): the same numbers, drawn by name order."""
+    """wuxia's init_params (src/model/params.cpp): the same numbers, drawn by name order."""
     bound = 1.0 / math.sqrt(cfg["hidden"])
     names = ["embedding.weight"]
     for k in range(cfg["layers"]):

@@ -30,15 +30,15 @@
 #include <string>
 #include <vector>
 
-#include "wuxia/batch.hpp"
-#include "wuxia/checkpoint.hpp"
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/evaluate.hpp"
-#include "wuxia/model.hpp"
-#include "wuxia/names.hpp"
-#include "wuxia/params.hpp"
-#include "wuxia/scoring.hpp"
-#include "wuxia/training_run.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/data/batch.hpp"
+#include "wuxia/data/names.hpp"
+#include "wuxia/infer/evaluate.hpp"
+#include "wuxia/infer/scoring.hpp"
+#include "wuxia/model/model.hpp"
+#include "wuxia/model/params.hpp"
+#include "wuxia/store/checkpoint.hpp"
+#include "wuxia/train/training_run.hpp"
 
 using namespace wuxia;
 

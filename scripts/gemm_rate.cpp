@@ -1,6 +1,6 @@
 // sgemm GFLOP/s of the BLAS that wuxia links, at the shapes of one training
 // step of the benchmark rows (docs/PERF.md): the rate that turns a step's
-// FLOPs into its floor. Row-major, transposes as src/model.cpp calls them.
+// FLOPs into its floor. Row-major, transposes as src/model/model.cpp calls them.
 //
 //   g++ -O2 scripts/gemm_rate.cpp -I/usr/include/x86_64-linux-gnu/openblas-openmp -lopenblas -o /tmp/gemm_rate
 //   OMP_NUM_THREADS=1 /tmp/gemm_rate

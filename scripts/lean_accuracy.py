@@ -34,7 +34,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MARKER_LOG_ODDS = 3.0  # kMarkerLogOdds of include/wuxia/sex_markers.hpp
+MARKER_LOG_ODDS = 3.0  # kMarkerLogOdds of include/wuxia/naming/sex_markers.hpp
 DEFAULT_LABELS = [os.path.join(ROOT, "data", f) for f in ("sexlabels_faker.tsv", "sexlabels_casts.tsv")]
 
 
@@ -78,7 +78,7 @@ def load_labels(path):
 
 
 def load_markers(path):
-    """data/sex_markers.tsv: {"first": {c: log-odds}, "last": {...}, "pair": {"XY": ...}} (include/wuxia/sex_markers.hpp)."""
+    """data/sex_markers.tsv: {"first": {c: log-odds}, "last": {...}, "pair": {"XY": ...}} (include/wuxia/naming/sex_markers.hpp)."""
     out = {"first": {}, "last": {}, "pair": {}}
     for n, cols in records(path):
         if len(cols) != 3 or len(cols[0]) != 2 or cols[1] not in ("male", "female"):

@@ -3,8 +3,9 @@
 # image has the CUDA toolkit but not this project's other dependencies
 # (gtest, OpenBLAS, cxxopts, nlohmann-json): the two sm_90 binaries and the
 # shared libraries they need beyond glibc, the driver and cuBLAS, in
-# gpu-bundle/ (git-ignored). A device call carries 64 MiB at most, the
-# working tree, gpu-bundle/ and local-data/ together: the build leaves out
+# gpu-bundle/ (git-ignored). The runner that uploads the working tree,
+# gpu-bundle/ and local-data/ to the GPU machine takes 64 MiB at most, the
+# three together: the build leaves out
 # `wuxia serve` (-DWUXIA_SERVE=OFF: cpp-httplib, libssl, libcrypto, brotli
 # and libz are ~7 MB the check never uses), and the script fails if the
 # total would not fit.
@@ -23,7 +24,7 @@
 # The binaries look for their libraries next to themselves ($ORIGIN/lib,
 # $ORIGIN/../lib), not in this machine's build folder, so the bundle works
 # wherever the device puts the working tree. cuBLAS (~600 MB with cuBLASLt)
-# does not fit in a call's 64 MiB: it comes from the device (gpu_check.sh
+# does not fit in the upload's 64 MiB: it comes from the GPU machine (gpu_check.sh
 # searches the toolkit's folders and pip's nvidia/*/lib). libcudart is small
 # and is carried, so the runtime is the one the binaries were built against.
 #
@@ -70,7 +71,7 @@ rm -rf "$bundle"
 mkdir -p "$bundle/tests" "$bundle/lib/fallback"
 cp "$build/wuxia" "$build/libwuxia_cuda.so" "$bundle/"
 cp "$build/tests/wuxia_tests" "$bundle/tests/"
-# The OpenMP wait-policy library (src/omp_env.cpp) is a shared library of the
+# The OpenMP wait-policy library (src/platform/omp_env.cpp) is a shared library of the
 # project's own: it must travel with the binaries.
 cp "$build/libwuxia_omp_env.so" "$bundle/lib/"
 
@@ -186,7 +187,7 @@ echo "bundle checked: libraries resolve from the bundle in a clean environment, 
   "$(wc -l <"$bundle/KERNELS") project kernels for the sanitizer filter"
 ls -R "$bundle/lib"
 
-# ---- what a device call would carry: at most 64 MiB ----------------------------
+# ---- what the upload to the GPU machine would carry: at most 64 MiB --------------
 # The working tree's files (tracked, and untracked ones git does not ignore),
 # gpu-bundle/ and local-data/ (the benchmark's and the training run's data)
 # travel together.
@@ -202,11 +203,11 @@ if [[ -d local-data ]]; then
   data_desc="local-data $(mib "$data_bytes")"
 fi
 carry=$((tree_bytes + bundle_bytes + data_bytes))
-echo "a device call carries $(mib "$carry") of 64 MiB: tree $(mib "$tree_bytes")," \
+echo "the upload to the GPU machine carries $(mib "$carry") of 64 MiB: tree $(mib "$tree_bytes")," \
   "gpu-bundle $(mib "$bundle_bytes") ($bundle_bytes bytes), $data_desc"
 if ((carry > limit)); then
-  echo "make_gpu_bundle: tree + gpu-bundle + local-data come to $carry bytes, over the device call's 64 MiB" \
-    "($limit bytes): the call would be refused. Find what grew (du -sb gpu-bundle/lib/* | sort -n);" \
+  echo "make_gpu_bundle: tree + gpu-bundle + local-data come to $carry bytes, over the upload's 64 MiB" \
+    "($limit bytes): the upload would be refused. Find what grew (du -sb gpu-bundle/lib/* | sort -n);" \
     "leave out of the build what the GPU check does not run (as -DWUXIA_SERVE=OFF leaves out cpp-httplib" \
     "and its TLS libraries), or carry a smaller local-data/ (the large benchmark rows read" \
     "ancient_names.txt)." >&2

@@ -7,7 +7,7 @@
 
 A polyphone is read by the word it stands in: 长 is zhǎng in 长官 but cháng in
 长春, 重 chóng in 重阳. `wuxia explain` reads a two-character given name that is
-such a word by the word's reading (include/wuxia/readings.hpp). The readings
+such a word by the word's reading (include/wuxia/naming/readings.hpp). The readings
 are pypinyin's phrase table (pypinyin/phrases_dict.json, read from the wheel
 with zipfile: nothing of pypinyin is imported or run), which pypinyin takes
 from mozillazg/phrase-pinyin-data; both are MIT-licensed, and the wheel's

@@ -19,7 +19,7 @@ and, as larger samples of ordinary and real names:
 It prints the share warned of each, the goal being traps >= 90% and ordinary
 (b) <= 10%, and exits 1 when a goal is missed.
 
-The rule `wuxia` applies (include/wuxia/sounds_like.hpp) is computed here too
+The rule `wuxia` applies (include/wuxia/naming/sounds_like.hpp) is computed here too
 from explain's pinyin and the table, beside three others, so that the choice
 is measured: 'syllables' (tones aside), 'one tone' (a two-syllable word needs
 one toned syllable to agree), 'all tones' (a two-syllable word needs every

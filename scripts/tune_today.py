@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Choose the weights of `wuxia name --era today` (include/wuxia/today.hpp) on development names.
+"""Choose the weights of `wuxia name --era today` (include/wuxia/naming/today.hpp) on development names.
 
     pip download --no-deps faker==40.63.0 mingzi==1.2.3 -d /tmp/dev     # PyPI; the project depends on neither
     /usr/bin/python3 scripts/tune_today.py --checkpoint runs/base/best.safetensors \\

@@ -10,12 +10,12 @@
 #include <string>
 
 #include "test_util.hpp"
-#include "wuxia/checkpoint.hpp"
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/name_search.hpp"
-#include "wuxia/trainer.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/naming/name_search.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/checkpoint.hpp"
+#include "wuxia/train/trainer.hpp"
 
 namespace wuxia::test {
 
@@ -23,17 +23,6 @@ namespace wuxia::test {
 inline const NamingData& bundled_naming() {
   static const NamingData d = NamingData::load(WUXIA_DATA_DIR);
   return d;
-}
-
-// The message of the wuxia::Error `f` throws ("" when it throws none).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // Every pair of `chars` after each of `surnames`, and each character alone

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A wuxia checkpoint, trained from scratch or fine-tuned (--init, with a new
-style and character), loads into the README's PyTorch model by name (strict),
+style and character), loads into docs/CHECKPOINTS.md's PyTorch model by name (strict),
 and PyTorch scores names exactly as `wuxia eval` does.
 
 Usage: pytorch_interop.py WUXIA_BINARY DATA_FILE
@@ -58,7 +58,7 @@ def load(path):
 wuxia, data = sys.argv[1], sys.argv[2]
 
 
-class NameLSTM(nn.Module):  # as in the README
+class NameLSTM(nn.Module):  # as in docs/CHECKPOINTS.md
     def __init__(self, vocab, embed, hidden, layers, dropout):
         super().__init__()
         self.embedding = nn.Embedding(vocab, embed)

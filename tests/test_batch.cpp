@@ -2,9 +2,9 @@
 
 #include <set>
 
-#include "wuxia/batch.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/vocab.hpp"
+#include "wuxia/data/batch.hpp"
+#include "wuxia/data/vocab.hpp"
+#include "wuxia/platform/error.hpp"
 
 using namespace wuxia;
 

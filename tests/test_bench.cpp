@@ -12,12 +12,12 @@
 
 #include "bench_steps.hpp"
 #include "test_util.hpp"
-#include "wuxia/batch.hpp"
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/model.hpp"
-#include "wuxia/rng.hpp"
-#include "wuxia/training_run.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/data/batch.hpp"
+#include "wuxia/model/model.hpp"
+#include "wuxia/model/rng.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/train/training_run.hpp"
 
 using namespace wuxia;
 using test::run_wuxia;

@@ -5,10 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "test_util.hpp"
-#include "wuxia/checkpoint.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/rng.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/model/rng.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/checkpoint.hpp"
 
 using namespace wuxia;
 

@@ -10,10 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "test_util.hpp"
-#include "wuxia/checkpoint.hpp"
-#include "wuxia/crc32.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/rng.hpp"
+#include "wuxia/model/rng.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/checkpoint.hpp"
+#include "wuxia/store/crc32.hpp"
 
 using namespace wuxia;
 
@@ -34,15 +34,7 @@ Checkpoint small_checkpoint() {
   return ck;
 }
 
-template <class F>
-std::string error_of(F&& load) {
-  try {
-    load();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(loaded without error)";
-}
+using test::error_of;
 
 std::string inference_error(const std::string& path) {
   return error_of([&] { load_checkpoint_for_inference(path); });

@@ -5,16 +5,17 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <sstream>
 
 #include "test_util.hpp"
-#include "wuxia/backend.hpp"
-#include "wuxia/base_model.hpp"
-#include "wuxia/checkpoint.hpp"
-#include "wuxia/convert.hpp"
-#include "wuxia/device.hpp"
-#include "wuxia/names.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/convert.hpp"
+#include "wuxia/data/names.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/model/backend.hpp"
+#include "wuxia/platform/device.hpp"
+#include "wuxia/store/checkpoint.hpp"
+#include "wuxia/train/base_model.hpp"
 
 using wuxia::test::run_wuxia;
 
@@ -26,19 +27,18 @@ const std::string kData = std::string(WUXIA_DATA_DIR) + "/jinyong.txt";
 class Cli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new wuxia::test::TempDir();
+    dir_ = std::make_unique<wuxia::test::TempDir>();
     const auto r = run_wuxia("train --data " + kData + " --out " + out() +
                              " --steps 30 --eval-every 15 --hidden 32 --embed 16 --layers 1 --batch 32 --threads 2"
                              " --device cpu --metrics " +
                              dir_->file("m.jsonl"));
     ASSERT_EQ(r.code, 0) << r.out;
   }
-  static void TearDownTestSuite() { delete dir_; }
+  static void TearDownTestSuite() { dir_.reset(); }
   static std::string out() { return dir_->file("run"); }
   static std::string ckpt() { return out() + "/best.safetensors"; }
-  static wuxia::test::TempDir* dir_;
+  static inline std::unique_ptr<wuxia::test::TempDir> dir_;
 };
-wuxia::test::TempDir* Cli::dir_ = nullptr;
 
 }  // namespace
 
@@ -189,7 +189,7 @@ TEST(CliVerify, WithoutAGpuExitsTwoHavingComparedNothing) {
   EXPECT_NE(run_wuxia("verify --against tpu").out.find("--against tpu"), std::string::npos);
 }
 
-// src/omp_env.cpp: libgomp itself (its OMP_DISPLAY_ENV report, printed when it
+// src/platform/omp_env.cpp: libgomp itself (its OMP_DISPLAY_ENV report, printed when it
 // starts) waits passively unless the user chose a policy, which then stands.
 // Passive is a spin count of 0; libgomp's own default would be 300000.
 TEST(CliThreads, ThreadsWaitPassivelyUnlessTheUserChose) {

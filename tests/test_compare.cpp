@@ -1,11 +1,15 @@
-// The one tolerance rule of verify and the GPU parity tests (wuxia/compare.hpp).
+// The one tolerance rule of verify and the GPU parity tests (wuxia/model/compare.hpp), and the one
+// step comparison they share (wuxia/model/step_compare.hpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <vector>
 
-#include "wuxia/compare.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/model/compare.hpp"
+#include "wuxia/model/step_compare.hpp"
 
 using namespace wuxia;
 
@@ -40,4 +44,76 @@ TEST(Compare, SizesThatDifferAreAMismatchNotAPass) {
   const Diff d = compare(std::vector<float>{1, 2}, std::vector<float>{1, 2, 3}, Tolerance{1, 1});
   EXPECT_FALSE(d.ok());
   EXPECT_NE(d.describe().find("sizes differ"), std::string::npos);
+}
+
+namespace {
+
+// Two CPU models of one small config on one batch (test_model.cpp's shape).
+struct TwinModels {
+  ModelConfig cfg;
+  cpu::CpuBackend<float> be_a, be_b;
+  std::unique_ptr<Model<float>> a, b;
+  Batch batch;
+  TwinModels() {
+    cfg.vocab = 7;
+    cfg.embed = 3;
+    cfg.hidden = 4;
+    cfg.layers = 1;
+    cfg.dropout = 0.2;
+    a = std::make_unique<Model<float>>(be_a, cfg);
+    b = std::make_unique<Model<float>>(be_b, cfg);
+    const auto init = init_params(cfg, 42);
+    a->set_params(init);
+    b->set_params(init);
+    std::vector<Example> ex(2);
+    ex[0].seq = {1, 3, 4, 5};
+    ex[1].seq = {2, 6};
+    batch = make_batch(ex, {0, 1});
+  }
+};
+
+StepOptions step_three() {
+  StepOptions so;
+  so.train = true;
+  so.seed = 9;
+  so.step = 3;
+  return so;
+}
+
+}  // namespace
+
+TEST(StepCompare, TheSameArithmeticOnBothSidesPassesEveryFigure) {
+  TwinModels m;
+  AdamWArgs args;
+  args.lr = 1e-2;
+  args.step = 3;
+  StepCompareOptions opts;
+  opts.moments = true;
+  const StepComparison c = compare_training_step(*m.a, *m.b, m.batch, step_three(), args,
+                                                 Tolerance{0, 0, Tolerance::Scale::Tensor}, opts);
+  EXPECT_TRUE(c.ok());
+  EXPECT_EQ(c.loss_ref, c.loss_other);
+  EXPECT_EQ(c.loss_other, c.loss_other_first) << "the same dropout masks on the second forward";
+  // loss, logits, a grad per tensor, the norm, a param per tensor, two moments per tensor.
+  EXPECT_EQ(c.figures.size(), 3 + 4 * m.a->layout().entries().size());
+}
+
+TEST(StepCompare, ADifferentWeightShowsInTheLossGradientsAndParameters) {
+  TwinModels m;
+  std::vector<float> p = m.b->get_params();
+  p[m.b->layout().entries().front().offset] += 0.5f;  // one embedding weight
+  m.b->set_params(p);
+  AdamWArgs args;
+  args.lr = 1e-2;
+  args.step = 3;
+  const StepComparison c = compare_training_step(*m.a, *m.b, m.batch, step_three(), args,
+                                                 Tolerance{1e-6, 1e-3, Tolerance::Scale::Tensor});
+  EXPECT_FALSE(c.ok());
+  bool param_off = false, grad_off = false;
+  for (const auto& f : c.figures) {
+    param_off = param_off || (f.kind == StepFigure::Kind::Param && !f.diff.ok());
+    grad_off = grad_off || (f.kind == StepFigure::Kind::Grad && !f.diff.ok());
+  }
+  EXPECT_TRUE(param_off);
+  EXPECT_TRUE(grad_off);
 }

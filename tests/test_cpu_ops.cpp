@@ -5,8 +5,8 @@
 #include <limits>
 #include <vector>
 
-#include "../src/simd_math.hpp"
-#include "wuxia/cpu_backend.hpp"
+#include "../src/cpu/simd_math.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
 
 using namespace wuxia;
 

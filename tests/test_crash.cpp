@@ -15,8 +15,8 @@
 #include <thread>
 
 #include "test_util.hpp"
-#include "wuxia/checkpoint.hpp"
-#include "wuxia/rng.hpp"
+#include "wuxia/model/rng.hpp"
+#include "wuxia/store/checkpoint.hpp"
 
 using namespace wuxia;
 

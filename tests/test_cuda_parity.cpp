@@ -17,14 +17,15 @@
 #include <vector>
 
 #include "test_util.hpp"
-#include "wuxia/backend.hpp"
-#include "wuxia/batch.hpp"
-#include "wuxia/compare.hpp"
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/cuda_backend.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/model.hpp"
-#include "wuxia/params.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/cuda/cuda_backend.hpp"
+#include "wuxia/data/batch.hpp"
+#include "wuxia/model/backend.hpp"
+#include "wuxia/model/compare.hpp"
+#include "wuxia/model/model.hpp"
+#include "wuxia/model/params.hpp"
+#include "wuxia/model/step_compare.hpp"
+#include "wuxia/platform/error.hpp"
 
 using namespace wuxia;
 using test::bit_equal;
@@ -43,7 +44,7 @@ void PrintTo(const Size& s, std::ostream* os) {
   *os << s.name << " (B=" << s.B << " H=" << s.H << " V=" << s.V << " E=" << s.E << " T=" << s.T << ")";
 }
 
-// The project's one tolerance rule (wuxia/compare.hpp), as a gtest assertion
+// The project's one tolerance rule (wuxia/model/compare.hpp), as a gtest assertion
 // that lists the first offenders.
 ::testing::AssertionResult within(const std::vector<float>& got, const std::vector<float>& ref, const Tolerance& tol) {
   const Diff d = compare(got, ref, tol);
@@ -582,20 +583,10 @@ ModelConfig config_for(const Size& s) {
   return c;
 }
 
-// The rule `wuxia verify` applies to whole-model tensors (README, "bench and
+// The rule `wuxia verify` applies to whole-model tensors (docs/COMMANDS.md, "bench and
 // verify"): each tensor against its own largest |cpu|, since gradients have
 // entries that cancel to ~0, whose element-relative error means nothing.
 const Tolerance kModelTol{1e-6, 1e-3, Tolerance::Scale::Tensor};
-
-// Every tensor of the parameter layout (parameters, gradients, moments) on its own.
-void expect_per_tensor(const ParamLayout& layout, const std::vector<float>& got, const std::vector<float>& ref,
-                       const char* what) {
-  ASSERT_EQ(got.size(), ref.size()) << what;
-  for (const auto& e : layout.entries()) {
-    const Diff d = compare(got.data() + e.offset, ref.data() + e.offset, e.size, kModelTol);
-    EXPECT_TRUE(d.ok()) << what << " " << e.name << ": " << d.describe();
-  }
-}
 
 // A scalar (a loss, a norm) as a one-element tensor under the same rule.
 ::testing::AssertionResult scalar_within(double got, double ref, const Tolerance& tol = kModelTol) {
@@ -626,31 +617,19 @@ void expect_training_step_matches(Backend<float>& gpu, const ModelConfig& cfg, c
   so.train = true;
   so.seed = 99;
   so.step = 3;
-
-  // Logits first (backward overwrites them with their gradient).
-  const double nll_c0 = cm.forward(batch, so);
-  const double nll_g0 = gm.forward(batch, so);
-  EXPECT_TRUE(scalar_within(nll_g0, nll_c0)) << "loss";
-  EXPECT_TRUE(within(gm.get_logits(), cm.get_logits(), kModelTol)) << "logits";
-
-  so.backward = true;
-  const double nll_c = cm.forward(batch, so);
-  const double nll_g = gm.forward(batch, so);
-  EXPECT_TRUE(scalar_within(nll_g, nll_c)) << "loss";
-  EXPECT_EQ(nll_g, nll_g0) << "the same dropout masks on a second forward";
-  expect_per_tensor(cm.layout(), gm.get_grads(), cm.get_grads(), "gradient of");
-
   AdamWArgs a;
   a.lr = 1e-2;
   a.weight_decay = 0.01;
   a.clip = 1.0;
   a.step = 5;
-  cm.optimizer_step(a);
-  gm.optimizer_step(a);
-  EXPECT_TRUE(scalar_within(gm.last_grad_norm(), cm.last_grad_norm())) << "gradient norm";
-  expect_per_tensor(cm.layout(), gm.get_params(), cm.get_params(), "after the step, parameter");
-  expect_per_tensor(cm.layout(), gm.get_moment(0), cm.get_moment(0), "after the step, first moment of");
-  expect_per_tensor(cm.layout(), gm.get_moment(1), cm.get_moment(1), "after the step, second moment of");
+  // The comparison verify prints (aligned: the GPU's optimizer steps on the
+  // CPU's gradients, after the GPU's own are compared), moments included.
+  StepCompareOptions opts;
+  opts.moments = true;
+  const StepComparison c = compare_training_step(cm, gm, batch, so, a, kModelTol, opts);
+  for (const auto& f : c.figures) EXPECT_TRUE(f.diff.ok()) << f.what << ": " << f.diff.describe();
+  EXPECT_EQ(c.loss_other, c.loss_other_first) << "the same dropout masks on a second forward";
+  EXPECT_GT(c.figures.size(), 2 + 3 * cm.layout().entries().size()) << "every tensor compared";
 }
 
 TEST_P(CudaModel, TrainingStepMatchesTheCpu) {

@@ -9,8 +9,8 @@
 #include <set>
 
 #include "test_util.hpp"
-#include "wuxia/names.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/names.hpp"
+#include "wuxia/data/utf8.hpp"
 
 using namespace wuxia;
 

@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <memory>
 
 #include <algorithm>
 #include <chrono>
@@ -27,18 +28,17 @@ const std::string kData = std::string(WUXIA_DATA_DIR) + "/jinyong.txt";
 class Edges : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new wuxia::test::TempDir();
+    dir_ = std::make_unique<wuxia::test::TempDir>();
     const auto r = run_wuxia("train --data " + kData +
                              " --from-scratch --steps 20 --hidden 16 --embed 8 --layers 1"
                              " --threads 1 --device cpu -q --out " +
                              dir_->file("run"));
     ASSERT_EQ(r.code, 0) << r.out;
   }
-  static void TearDownTestSuite() { delete dir_; }
+  static void TearDownTestSuite() { dir_.reset(); }
   static std::string ckpt() { return dir_->file("run/best.safetensors"); }
-  static wuxia::test::TempDir* dir_;
+  static inline std::unique_ptr<wuxia::test::TempDir> dir_;
 };
-wuxia::test::TempDir* Edges::dir_ = nullptr;
 
 struct Finished {
   int code = -1;
@@ -141,7 +141,7 @@ TEST_F(Edges, ControlCharactersAreReportedInHex) {
   EXPECT_NE(r.out.find("esc.txt:2: control character U+001B"), std::string::npos) << r.out;
 }
 
-// The README says CR line endings are stripped: old Mac files (CR only) too.
+// docs/COMMANDS.md says CR line endings are stripped: old Mac files (CR only) too.
 TEST_F(Edges, CrOnlyLineEndingsAreRead) {
   wuxia::test::TempDir dir;
   wuxia::test::write_file(dir.file("cr.txt"), "令狐冲\r任我行\r岳不群\r");

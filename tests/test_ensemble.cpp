@@ -1,4 +1,4 @@
-// Ensembles (wuxia/ensemble.hpp): several models' next-character
+// Ensembles (wuxia/infer/ensemble.hpp): several models' next-character
 // distributions averaged, at eval, sample, score and name time.
 #include <gtest/gtest.h>
 
@@ -6,19 +6,20 @@
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <memory>
 #include <sstream>
 
 #include "test_util.hpp"
-#include "wuxia/checkpoint.hpp"
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/ensemble.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/evaluate.hpp"
-#include "wuxia/names.hpp"
-#include "wuxia/sampler.hpp"
-#include "wuxia/scoring.hpp"
-#include "wuxia/trainer.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/data/names.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/infer/ensemble.hpp"
+#include "wuxia/infer/evaluate.hpp"
+#include "wuxia/infer/sampler.hpp"
+#include "wuxia/infer/scoring.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/checkpoint.hpp"
+#include "wuxia/train/trainer.hpp"
 
 using namespace wuxia;
 
@@ -30,7 +31,7 @@ namespace {
 class EnsembleModels : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new test::TempDir();
+    dir_ = std::make_unique<test::TempDir>();
     std::ifstream in(std::string(WUXIA_DATA_DIR) + "/jinyong.txt");
     std::string line, all, few;
     for (int i = 0; i < 300 && std::getline(in, line); ++i) {
@@ -44,8 +45,7 @@ class EnsembleModels : public ::testing::Test {
     train_one("few.txt", "c", 16, 8, 3);
   }
   static void TearDownTestSuite() {
-    delete dir_;
-    dir_ = nullptr;
+    dir_.reset();
   }
   static void train_one(const std::string& data, const std::string& run, int hidden, int embed, uint64_t seed) {
     TrainOptions o;
@@ -106,7 +106,7 @@ class EnsembleModels : public ::testing::Test {
   }
 
   static inline cpu::CpuBackend<float> be_;
-  static inline test::TempDir* dir_ = nullptr;
+  static inline std::unique_ptr<test::TempDir> dir_;
 };
 
 TEST_F(EnsembleModels, OneMemberEvaluatesBitForBitAsTheModel) {

@@ -5,16 +5,17 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <sstream>
 
 #include "test_util.hpp"
-#include "wuxia/checkpoint.hpp"
-#include "wuxia/convert.hpp"
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/trainer.hpp"
-#include "wuxia/training_run.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/data/convert.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/checkpoint.hpp"
+#include "wuxia/train/trainer.hpp"
+#include "wuxia/train/training_run.hpp"
 
 using namespace wuxia;
 
@@ -46,16 +47,16 @@ TrainOptions small_options(const std::string& out) {
 class FineTune : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new test::TempDir();
+    dir_ = std::make_unique<test::TempDir>();
     TrainOptions o = small_options(dir_->file("base"));
     o.data = {{"gulong", kData + "/gulong.txt"}};
     o.steps = 300;
     std::ostringstream log;
     train(o, cpu_backend(), log);
   }
-  static void TearDownTestSuite() { delete dir_; }
+  static void TearDownTestSuite() { dir_.reset(); }
   static std::string base() { return dir_->file("base/last.safetensors"); }
-  static inline test::TempDir* dir_ = nullptr;
+  static inline std::unique_ptr<test::TempDir> dir_;
 };
 
 std::size_t row_of(const Vocab& v, char32_t c) { return static_cast<std::size_t>(v.id_of(c)); }

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "test_util.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/utf8.hpp"
 
 using namespace wuxia;
 

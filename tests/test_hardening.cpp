@@ -10,13 +10,13 @@
 #include <vector>
 
 #include "test_util.hpp"
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/cuda_module.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/name_request.hpp"
-#include "wuxia/params.hpp"
-#include "wuxia/progress.hpp"
-#include "wuxia/sampler.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/infer/sampler.hpp"
+#include "wuxia/model/params.hpp"
+#include "wuxia/naming/name_request.hpp"
+#include "wuxia/platform/cuda_module.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/train/progress.hpp"
 
 using wuxia::test::run_wuxia;
 

@@ -1,15 +1,15 @@
 // How wuxia is built and installed: the program links no CUDA library and
-// opens the CUDA module only for a GPU run (src/device.cpp,
-// src/cuda_module.cpp), --version, and an installed tree that runs from any
-// folder on its own data (src/install_layout.cpp, src/data_files.cpp).
+// opens the CUDA module only for a GPU run (src/platform/device.cpp,
+// src/platform/cuda_module.cpp), --version, and an installed tree that runs from any
+// folder on its own data (src/platform/install_layout.cpp, src/data/data_files.cpp).
 #include <dlfcn.h>
 
 #include <filesystem>
 #include <string>
 
 #include "test_util.hpp"
-#include "wuxia/device.hpp"
-#include "wuxia/version.hpp"
+#include "wuxia/platform/device.hpp"
+#include "wuxia/platform/version.hpp"
 
 namespace {
 

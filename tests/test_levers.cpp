@@ -11,13 +11,13 @@
 #include <sstream>
 
 #include "test_util.hpp"
-#include "wuxia/checkpoint.hpp"
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/evaluate.hpp"
-#include "wuxia/model.hpp"
-#include "wuxia/trainer.hpp"
-#include "wuxia/training_run.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/infer/evaluate.hpp"
+#include "wuxia/model/model.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/checkpoint.hpp"
+#include "wuxia/train/trainer.hpp"
+#include "wuxia/train/training_run.hpp"
 
 using namespace wuxia;
 
@@ -81,14 +81,7 @@ std::vector<double> random_vector(std::size_t n, unsigned seed) {
   return x;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 }  // namespace
 

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "test_util.hpp"
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/model.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/model/model.hpp"
 
 using namespace wuxia;
 

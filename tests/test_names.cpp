@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
 #include "test_util.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/names.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/names.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/platform/error.hpp"
 
 using namespace wuxia;
 

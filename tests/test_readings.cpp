@@ -14,16 +14,16 @@
 
 #include "naming_test_util.hpp"
 #include "test_util.hpp"
-#include "wuxia/checkpoint.hpp"
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/explain.hpp"
-#include "wuxia/model.hpp"
-#include "wuxia/name_request.hpp"
-#include "wuxia/name_search.hpp"
-#include "wuxia/readings.hpp"
-#include "wuxia/trainer.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/model/model.hpp"
+#include "wuxia/naming/explain.hpp"
+#include "wuxia/naming/name_request.hpp"
+#include "wuxia/naming/name_search.hpp"
+#include "wuxia/naming/readings.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/checkpoint.hpp"
+#include "wuxia/train/trainer.hpp"
 
 using namespace wuxia;
 using test::error_of;

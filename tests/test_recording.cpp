@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "test_util.hpp"
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/model.hpp"
-#include "wuxia/params.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/model/model.hpp"
+#include "wuxia/model/params.hpp"
+#include "wuxia/platform/error.hpp"
 
 using namespace wuxia;
 

@@ -21,7 +21,7 @@
 #include <thread>
 
 #include "test_util.hpp"
-#include "wuxia/checkpoint.hpp"
+#include "wuxia/store/checkpoint.hpp"
 
 using namespace wuxia;
 
@@ -137,7 +137,7 @@ TEST(RunFolder, ANewRunRefusesAFolderHoldingAModelUnlessOverwrite) {
   EXPECT_EQ(load_checkpoint(out + "/last.safetensors").settings.seed, 9u);
 }
 
-// The README's `wuxia train --resume runs/mine/last.safetensors --steps N`.
+// docs/COMMANDS.md's `wuxia train --resume runs/mine/last.safetensors --steps N`.
 TEST(RunFolder, ResumeWithoutOutContinuesInTheCheckpointsFolder) {
   test::TempDir dir;
   const std::string mine = dir.file("mine");

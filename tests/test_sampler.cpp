@@ -3,10 +3,10 @@
 #include <cmath>
 #include <set>
 
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/sampler.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/infer/sampler.hpp"
+#include "wuxia/platform/error.hpp"
 
 using namespace wuxia;
 

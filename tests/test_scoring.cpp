@@ -3,17 +3,18 @@
 
 #include <cmath>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 
 #include "test_util.hpp"
-#include "wuxia/checkpoint.hpp"
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/names.hpp"
-#include "wuxia/scoring.hpp"
-#include "wuxia/trainer.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/data/names.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/infer/scoring.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/checkpoint.hpp"
+#include "wuxia/train/trainer.hpp"
 
 using namespace wuxia;
 
@@ -29,7 +30,7 @@ class BothCastsBase : public ::testing::Test {
   // trained from, so neither training nor the choice of checkpoint (the
   // validation split) ever sees them. `checkpoint` is best or last.
   static void train_both(int hidden, int embed, double dropout, int64_t steps, const std::string& checkpoint) {
-    dir_ = new test::TempDir();
+    dir_ = std::make_unique<test::TempDir>();
     const std::vector<std::string> styles{"jinyong", "gulong"};
     std::vector<NameFile> files;
     std::map<char32_t, int> uses;  // how many names hold the character
@@ -83,24 +84,21 @@ class BothCastsBase : public ::testing::Test {
     o.quiet = true;
     std::ostringstream log;
     train(o, be_, log);
-    ck_ = new Checkpoint(load_checkpoint(dir_->file("run/" + checkpoint + ".safetensors")));
-    model_ = new Model<float>(be_, ck_->config);
+    ck_ = std::make_unique<Checkpoint>(load_checkpoint(dir_->file("run/" + checkpoint + ".safetensors")));
+    model_ = std::make_unique<Model<float>>(be_, ck_->config);
     model_->set_params(ck_->params);
   }
   static void TearDownTestSuite() {
-    delete model_;
-    delete ck_;
-    delete dir_;
-    model_ = nullptr;
-    ck_ = nullptr;
-    dir_ = nullptr;
+    model_.reset();
+    ck_.reset();
+    dir_.reset();
     held_out_.clear();
     held_out_style_.clear();
   }
   static inline cpu::CpuBackend<float> be_;
-  static inline test::TempDir* dir_ = nullptr;
-  static inline Checkpoint* ck_ = nullptr;
-  static inline Model<float>* model_ = nullptr;
+  static inline std::unique_ptr<test::TempDir> dir_;
+  static inline std::unique_ptr<Checkpoint> ck_;
+  static inline std::unique_ptr<Model<float>> model_;
   static inline std::vector<std::u32string> held_out_;
   static inline std::vector<int> held_out_style_;
 };

@@ -16,8 +16,8 @@
 #include <tuple>
 
 #include "test_util.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/serve.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/serve/serve.hpp"
 
 using nlohmann::json;
 using wuxia::test::run_wuxia;

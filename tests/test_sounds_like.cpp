@@ -8,14 +8,14 @@
 
 #include "naming_test_util.hpp"
 #include "test_util.hpp"
-#include "wuxia/checkpoint.hpp"
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/explain.hpp"
-#include "wuxia/name_search.hpp"
-#include "wuxia/sounds_like.hpp"
-#include "wuxia/trainer.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/naming/explain.hpp"
+#include "wuxia/naming/name_search.hpp"
+#include "wuxia/naming/sounds_like.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/checkpoint.hpp"
+#include "wuxia/train/trainer.hpp"
 
 using namespace wuxia;
 using test::error_of;

@@ -1,4 +1,4 @@
-// Names of our time (issue 27; include/wuxia/today.hpp): the today term's
+// Names of our time (issue 27; include/wuxia/naming/today.hpp): the today term's
 // formula, its tables (data/dated.tsv, data/young.tsv) and their script, and
 // the search ranking by it.
 #include <gtest/gtest.h>
@@ -9,9 +9,9 @@
 
 #include "naming_test_util.hpp"
 #include "test_util.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/today.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/naming/today.hpp"
+#include "wuxia/platform/error.hpp"
 
 using namespace wuxia;
 using test::error_of;

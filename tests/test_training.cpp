@@ -5,13 +5,13 @@
 #include <cstring>
 #include <sstream>
 
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/evaluate.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/infer/evaluate.hpp"
 
 #include "test_util.hpp"
-#include "wuxia/checkpoint.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/trainer.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/checkpoint.hpp"
+#include "wuxia/train/trainer.hpp"
 
 using namespace wuxia;
 
@@ -149,4 +149,19 @@ TEST(Split, ValidationIsTenPercentCappedAtAThousandAndSeeded) {
   EXPECT_EQ(va, va2);
   split_names({f}, 2, tr2, va2);
   EXPECT_NE(va, va2);
+}
+
+TEST(TrainSettingsValidate, NamesTheFieldAsItsReaderSpellsIt) {
+  TrainSettings s;
+  s.weight_decay = -1;
+  EXPECT_NE(test::error_of([&] { s.validate(TrainSettings::flag); }).find("--weight-decay must be 0 or more"),
+            std::string::npos);
+  EXPECT_NE(test::error_of([&] { s.validate([](const std::string& k) { return "ck.settings." + k; }); })
+                .find("ck.settings.weight_decay must be 0 or more"),
+            std::string::npos);
+  s.weight_decay = 0.1;
+  s.base_rows_lr = 0;
+  EXPECT_NE(test::error_of([&] { s.validate(TrainSettings::flag); }).find("--base-rows-lr must be in (0, 1]"),
+            std::string::npos);
+  EXPECT_NO_THROW(TrainSettings().validate(TrainSettings::flag));
 }

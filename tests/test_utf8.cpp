@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "wuxia/error.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/platform/error.hpp"
 
 using namespace wuxia;
 

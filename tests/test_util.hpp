@@ -15,7 +15,20 @@
 #include <string>
 #include <vector>
 
+#include "wuxia/platform/error.hpp"
+
 namespace wuxia::test {
+
+// The message of the wuxia::Error `f` throws ("" when it throws none).
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
 // Same size and the same bytes (NaN == NaN, -0 != +0): "the same computation".
 template <class U>

@@ -1,6 +1,6 @@
 // wuxia bench: training throughput on a fixed workload. Runs the steps that
 // `wuxia train` runs (same names, split, vocabulary, Batcher, Model, AdamW and
-// schedule: the shared pieces of src/trainer.cpp), times each step after a
+// schedule: the shared pieces of src/train/trainer.cpp), times each step after a
 // warm-up, and reports target tokens per second, the step-time distribution
 // (src/cli/bench_steps.hpp says how each is taken) and peak memory.
 // scripts/bench_peer.py prints the same JSON keys for the same model in
@@ -18,12 +18,12 @@
 #include "bench_ops.hpp"
 #include "bench_steps.hpp"
 #include "cli.hpp"
-#include "wuxia/batch.hpp"
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/device.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/names.hpp"
-#include "wuxia/training_run.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/data/batch.hpp"
+#include "wuxia/data/names.hpp"
+#include "wuxia/platform/device.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/train/training_run.hpp"
 
 namespace wuxia::cli {
 
@@ -125,6 +125,24 @@ void print_text(const BenchContext& c, TrainingRun& run, const TimedSteps& t) {
   std::cout << "\n";
 }
 
+// --op train: warm-up + timed steps of a training run (train()'s names,
+// split, vocabulary, batches, model and schedule), then the figures.
+void bench_training(TrainOptions o, BackendChoice& be, bool tf32, int64_t warmup, int64_t steps, bool json) {
+  const int threads = be.kind == DeviceKind::Cpu ? cpu::max_threads() : 0;
+  const std::string wait_policy = cpu::wait_policy();
+
+  o.steps = warmup + steps;
+  std::ostringstream quiet_log;
+  TrainingRun run(o, *be.backend, quiet_log);
+  const TimedSteps t = time_steps(run, *be.backend, be.kind == DeviceKind::Cuda, warmup, steps);
+  const BenchContext c{be, tf32, threads, wait_policy, o.data[0].path};
+  if (json) {
+    print_json(c, run, t);
+  } else {
+    print_text(c, run, t);
+  }
+}
+
 }  // namespace
 
 int cmd_bench(int argc, char** argv) {
@@ -176,9 +194,6 @@ int cmd_bench(int argc, char** argv) {
   need(steps >= 1, "--steps must be at least 1");
   need(warmup >= 0, "--warmup must be 0 or more");
   need(o.settings.batch >= 1, "--batch must be at least 1");
-  need(o.model.embed >= 1 && o.model.hidden >= 1 && o.model.layers >= 1,
-       "--embed, --hidden and --layers must be at least 1");
-  need(o.model.dropout >= 0 && o.model.dropout < 1, "--dropout must be in [0, 1)");
 
   const bool tf32 = r.count("tf32") > 0;
   const std::string op = r["op"].as<std::string>();
@@ -199,21 +214,7 @@ int cmd_bench(int argc, char** argv) {
     if (op == "xent") return bench_xent(be, ob);
     return op == "recurrent" ? bench_recurrent(be, ob) : bench_peak(be, ob);
   }
-  const int threads = be.kind == DeviceKind::Cpu ? cpu::max_threads() : 0;
-  const std::string wait_policy = cpu::wait_policy();
-
-  // A training run over warm-up + timed steps: train()'s names, split,
-  // vocabulary, batches, model and schedule.
-  o.steps = warmup + steps;
-  std::ostringstream quiet_log;
-  TrainingRun run(o, *be.backend, quiet_log);
-  const TimedSteps t = time_steps(run, *be.backend, be.kind == DeviceKind::Cuda, warmup, steps);
-  const BenchContext c{be, tf32, threads, wait_policy, o.data[0].path};
-  if (json) {
-    print_json(c, run, t);
-  } else {
-    print_text(c, run, t);
-  }
+  bench_training(o, be, tf32, warmup, steps, json);
   return 0;
 }
 

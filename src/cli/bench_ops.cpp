@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "wuxia/error.hpp"
-#include "wuxia/lstm_layer.hpp"
-#include "wuxia/rng.hpp"
+#include "wuxia/model/lstm_layer.hpp"
+#include "wuxia/model/rng.hpp"
+#include "wuxia/platform/error.hpp"
 
 namespace wuxia::cli {
 

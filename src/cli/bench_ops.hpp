@@ -5,8 +5,8 @@
 // (F.cross_entropy); --op recurrent compares the step's recurrence with the
 // same GEMMs alone (cuBLAS on a GPU); --op peak measures the machine's GEMM
 // rate and copy bandwidth, the two rates docs/PERF.md's floors divide by.
-#include "wuxia/backend.hpp"
-#include "wuxia/device.hpp"
+#include "wuxia/model/backend.hpp"
+#include "wuxia/platform/device.hpp"
 
 namespace wuxia::cli {
 

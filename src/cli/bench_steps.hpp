@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "wuxia/backend.hpp"
-#include "wuxia/training_run.hpp"
+#include "wuxia/model/backend.hpp"
+#include "wuxia/train/training_run.hpp"
 
 namespace wuxia::cli {
 

@@ -8,8 +8,8 @@
 #include <sstream>
 #include <thread>
 
-#include "wuxia/data_files.hpp"
-#include "wuxia/error.hpp"
+#include "wuxia/data/data_files.hpp"
+#include "wuxia/platform/error.hpp"
 
 namespace wuxia::cli {
 
@@ -171,6 +171,9 @@ void read_model_flags(const cxxopts::ParseResult& r, ModelConfig& cfg) {
   cfg.hidden = r["hidden"].as<int>();
   cfg.layers = r["layers"].as<int>();
   cfg.dropout = r["dropout"].as<double>();
+  if (cfg.embed < 1 || cfg.hidden < 1 || cfg.layers < 1)
+    throw Error("--embed, --hidden and --layers must be at least 1");
+  if (!(cfg.dropout >= 0 && cfg.dropout < 1)) throw Error("--dropout must be in [0, 1)");
 }
 
 }  // namespace wuxia::cli

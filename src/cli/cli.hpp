@@ -5,11 +5,11 @@
 #include <memory>
 #include <string>
 
-#include "wuxia/backend.hpp"
-#include "wuxia/checkpoint.hpp"
-#include "wuxia/device.hpp"
-#include "wuxia/ensemble.hpp"
-#include "wuxia/model.hpp"
+#include "wuxia/infer/ensemble.hpp"
+#include "wuxia/model/backend.hpp"
+#include "wuxia/model/model.hpp"
+#include "wuxia/platform/device.hpp"
+#include "wuxia/store/checkpoint.hpp"
 
 namespace wuxia::cli {
 
@@ -40,7 +40,7 @@ struct Loaded {
 Loaded load_model(const std::string& path, const std::string& device, int threads, std::ostream& err);
 // Every --checkpoint given, in order (the flag may be repeated), else `fallback`.
 std::vector<std::string> checkpoint_flags(const cxxopts::ParseResult& r, const std::string& fallback);
-// Several checkpoints read as one (wuxia/ensemble.hpp): members[0] gives
+// Several checkpoints read as one (wuxia/infer/ensemble.hpp): members[0] gives
 // the vocabulary, the known names and the default style.
 struct LoadedEnsemble {
   std::vector<std::string> paths;

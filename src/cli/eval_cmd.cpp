@@ -5,11 +5,11 @@
 #include <optional>
 
 #include "cli.hpp"
-#include "wuxia/convert.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/evaluate.hpp"
-#include "wuxia/names.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/convert.hpp"
+#include "wuxia/data/names.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/infer/evaluate.hpp"
+#include "wuxia/platform/error.hpp"
 
 namespace wuxia::cli {
 
@@ -49,27 +49,13 @@ int cmd_eval(int argc, char** argv) {
 
   LoadedEnsemble e = load_ensemble(r, default_checkpoint(), std::cerr);
   const Loaded& l = e.first();
-  const int forced_style = style_flag(r, l.vocab, -1);
-  std::vector<Example> examples;
-  std::size_t skipped = 0, duplicates = 0;
-  std::vector<std::string> skipped_examples;
-  for (const auto& path : r["files"].as<std::vector<std::string>>()) {
-    const DataSpec spec = parse_data_spec(path);
-    const int stem_style = l.vocab.style_index(spec.style);
-    const int style = forced_style >= 0 ? forced_style : stem_style >= 0 ? stem_style : l.ck.default_style();
-    NameFile f = load_name_file(spec.path, spec.style);
-    if (converter) f = convert_names(std::move(f), *converter);
-    duplicates += f.duplicates;
-    for (const auto& n : f.names) {
-      Example e;
-      if (encode_name(l.vocab, style, n, e)) {
-        examples.push_back(std::move(e));
-      } else {
-        ++skipped;
-        if (skipped_examples.size() < 5) skipped_examples.push_back(utf8::encode(n));
-      }
-    }
-  }
+  std::vector<DataSpec> files;
+  for (const auto& path : r["files"].as<std::vector<std::string>>()) files.push_back(parse_data_spec(path));
+  const EvalNames in =
+      eval_names(l.vocab, files, style_flag(r, l.vocab, -1), l.ck.default_style(), converter ? &*converter : nullptr);
+  const std::vector<Example>& examples = in.examples;
+  const std::size_t skipped = in.skipped, duplicates = in.duplicates;
+  const std::vector<std::string>& skipped_examples = in.skipped_examples;
   const EvalResult ev = examples.empty() ? EvalResult{} : evaluate(*e.ensemble, examples, batch);
   if (r.count("json")) {
     nlohmann::json j{{"loss", examples.empty() ? nlohmann::json(nullptr) : nlohmann::json(ev.loss())},

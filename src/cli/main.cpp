@@ -6,8 +6,8 @@
 #include <string>
 
 #include "cli.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/version.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/platform/version.hpp"
 
 namespace {
 

@@ -1,4 +1,4 @@
-// explain and name: the naming helper for parents (README "Naming a child").
+// explain and name: the naming helper for parents (docs/NAMING.md).
 // The work is src/naming/'s; this file reads flags and prints.
 #include <cmath>
 #include <filesystem>
@@ -7,12 +7,12 @@
 #include <sstream>
 
 #include "cli.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/explain.hpp"
-#include "wuxia/name_search.hpp"
-#include "wuxia/names.hpp"
-#include "wuxia/scoring.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/names.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/infer/scoring.hpp"
+#include "wuxia/naming/explain.hpp"
+#include "wuxia/naming/name_search.hpp"
+#include "wuxia/platform/error.hpp"
 
 namespace wuxia::cli {
 
@@ -120,6 +120,33 @@ std::vector<std::pair<std::u32string, std::string>> name_lines(const std::string
 
 const char* const kColumns = "name\tpinyin\tpingze\tstrokes\tlevels\tP(female)";
 
+// The names explain is given, each with where it came from: the arguments,
+// then the lines of --file.
+std::vector<std::pair<std::u32string, std::string>> explain_inputs(const cxxopts::ParseResult& r) {
+  std::vector<std::pair<std::u32string, std::string>> names;
+  if (r.count("names")) {
+    for (const auto& n : r["names"].as<std::vector<std::string>>())
+      names.emplace_back(utf8::decode_or_throw(n, "name '" + n + "'"), "name '" + n + "'");
+  }
+  if (r.count("file")) {
+    for (auto& n : name_lines(r["file"].as<std::string>())) names.push_back(std::move(n));
+  }
+  if (names.empty()) throw Error("give names as arguments or --file FILE (see --help)");
+  return names;
+}
+
+// One JSON object a line, or the table (a percentile column when a model was given).
+void print_explanations(const std::vector<Explanation>& out, bool percentile, bool json) {
+  if (json) {
+    for (const auto& e : out) std::cout << to_json(e).dump() << "\n";
+    return;
+  }
+  std::cout << kColumns << (percentile ? "\tpercentile" : "") << "\n";
+  for (const auto& e : out) {
+    print_explanation(e, !percentile ? "" : e.percentile ? "\t" + fixed(*e.percentile, 1) : "\t?", std::cout);
+  }
+}
+
 }  // namespace
 
 int cmd_explain(int argc, char** argv) {
@@ -154,15 +181,7 @@ int cmd_explain(int argc, char** argv) {
   opts.parse_positional({"names"});
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
-  std::vector<std::pair<std::u32string, std::string>> names;  // name, where it came from
-  if (r.count("names")) {
-    for (const auto& n : r["names"].as<std::vector<std::string>>())
-      names.emplace_back(utf8::decode_or_throw(n, "name '" + n + "'"), "name '" + n + "'");
-  }
-  if (r.count("file")) {
-    for (auto& n : name_lines(r["file"].as<std::string>())) names.push_back(std::move(n));
-  }
-  if (names.empty()) throw Error("give names as arguments or --file FILE (see --help)");
+  const auto names = explain_inputs(r);
   const int n_samples = r["samples"].as<int>();
   if (n_samples < 1 || n_samples > kMaxReferenceSamples) {
     throw Error("--samples must be from 1 to " + std::to_string(kMaxReferenceSamples));
@@ -183,31 +202,18 @@ int cmd_explain(int argc, char** argv) {
     LoadedEnsemble ens = load_naming_ensemble(r);
     const Loaded& l = ens.first();
     const int style = naming_style(r, l);
-    const auto reference = sampled_reference(*ens.ensemble, l.vocab, style, n_samples, 1);
     std::vector<std::u32string> all;
     for (const auto& e : out) all.push_back(e.name);
-    const auto ll = log_likelihoods(*ens.ensemble, l.vocab, all, style);
+    const Percentiles p = percentiles(*ens.ensemble, l.vocab, all, style, n_samples, 1);
     for (std::size_t i = 0; i < out.size(); ++i) {
-      if (std::isnan(ll[i]) || reference.empty()) {
+      out[i].percentile = p.percentile[i];
+      if (!out[i].percentile) {
         std::cerr << "wuxia explain: " << utf8::encode(out[i].name)
                   << ": no percentile (a character the model does not know)\n";
-        continue;
       }
-      out[i].percentile = 100.0 * percentile_of(ll[i], reference);
     }
   }
-  if (r.count("json")) {
-    for (const auto& e : out) std::cout << to_json(e).dump() << "\n";
-  } else {
-    std::cout << kColumns << (r.count("checkpoint") ? "\tpercentile" : "") << "\n";
-    for (const auto& e : out) {
-      print_explanation(e,
-                        !r.count("checkpoint") ? ""
-                        : e.percentile         ? "\t" + fixed(*e.percentile, 1)
-                                               : "\t?",
-                        std::cout);
-    }
-  }
+  print_explanations(out, r.count("checkpoint") > 0, r.count("json") > 0);
   if (skipped) std::cerr << "wuxia explain: " << skipped << " of " << names.size() << " names skipped\n";
   return skipped == names.size() ? 1 : skipped ? 3 : 0;
 }
@@ -251,7 +257,7 @@ int cmd_name(int argc, char** argv) {
                "characters as a word, or facing in a couplet)", cxxopts::value<std::string>())
     ("allow-namesakes", "also propose names of people in the bundled lists (historical people, poets, the casts)")
     ("era", "today: names of our time (the model's sense of how a name is built, with the characters living people "
-            "carry and young people's lists use, dated ones like 建国 秀英 lowered; README \"Naming a child\"); "
+            "carry and young people's lists use, dated ones like 建国 秀英 lowered; docs/NAMING.md); "
             "history: the model's own names, as it learnt them from historical people",
      cxxopts::value<std::string>()->default_value("today"))
     ("lean", "with --gender girl|boy: each name reads as that sex with at least this chance",

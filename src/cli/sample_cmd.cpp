@@ -9,10 +9,10 @@
 #include <unordered_set>
 
 #include "cli.hpp"
-#include "wuxia/convert.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/sampler.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/convert.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/infer/sampler.hpp"
+#include "wuxia/platform/error.hpp"
 
 namespace wuxia::cli {
 

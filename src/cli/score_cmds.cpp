@@ -4,11 +4,11 @@
 #include <iostream>
 
 #include "cli.hpp"
-#include "wuxia/convert.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/names.hpp"
-#include "wuxia/scoring.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/convert.hpp"
+#include "wuxia/data/names.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/infer/scoring.hpp"
+#include "wuxia/platform/error.hpp"
 
 namespace wuxia::cli {
 
@@ -86,24 +86,22 @@ int cmd_score(int argc, char** argv) {
   const int style = style_flag(r, l.vocab, l.ck.default_style());
   const std::size_t skipped = report_unscorable(names, l.vocab);
 
-  // The reference distribution: log-likelihoods of the model's own samples.
-  const std::vector<double> reference =
-      sampled_reference(*e.ensemble, l.vocab, style, n_samples, r["seed"].as<uint64_t>());
-  if (static_cast<int>(reference.size()) < n_samples) {
-    std::cerr << "note: percentiles are against " << reference.size() << " distinct samples (asked for " << n_samples
+  // Against log-likelihoods of the model's own samples.
+  const Percentiles p = percentiles(*e.ensemble, l.vocab, names, style, n_samples, r["seed"].as<uint64_t>());
+  if (static_cast<int>(p.reference) < n_samples) {
+    std::cerr << "note: percentiles are against " << p.reference << " distinct samples (asked for " << n_samples
               << ")\n";
   }
-
-  const std::vector<double> ll = log_likelihoods(*e.ensemble, l.vocab, names, style);
   std::cout << "name\tlog_likelihood\tnll_per_token\tpercentile\n" << std::fixed << std::setprecision(4);
   for (std::size_t i = 0; i < names.size(); ++i) {
-    if (std::isnan(ll[i])) continue;
+    const double ll = p.log_likelihood[i];
+    if (std::isnan(ll)) continue;
     const double tokens = static_cast<double>(names[i].size() + 1);  // END included, as eval
-    std::cout << utf8::encode(names[i]) << "\t" << ll[i] << "\t" << -ll[i] / tokens << "\t";
-    if (reference.empty()) {
+    std::cout << utf8::encode(names[i]) << "\t" << ll << "\t" << -ll / tokens << "\t";
+    if (!p.percentile[i]) {
       std::cout << "n/a\n";
     } else {
-      std::cout << std::setprecision(1) << 100.0 * percentile_of(ll[i], reference) << std::setprecision(4) << "\n";
+      std::cout << std::setprecision(1) << *p.percentile[i] << std::setprecision(4) << "\n";
     }
   }
   return skipped == names.size() ? 1 : 0;

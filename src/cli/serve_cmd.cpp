@@ -1,8 +1,8 @@
 #include <iostream>
 
 #include "cli.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/serve.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/serve/serve.hpp"
 
 namespace wuxia::cli {
 

@@ -15,130 +15,24 @@
 #include <vector>
 
 #include "cli.hpp"
-#include "wuxia/backend.hpp"
-#include "wuxia/batch.hpp"
-#include "wuxia/checkpoint.hpp"
-#include "wuxia/compare.hpp"
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/device.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/model.hpp"
-#include "wuxia/names.hpp"
-#include "wuxia/params.hpp"
-#include "wuxia/training_run.hpp"
-#include "wuxia/vocab.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/data/batch.hpp"
+#include "wuxia/data/names.hpp"
+#include "wuxia/data/vocab.hpp"
+#include "wuxia/model/backend.hpp"
+#include "wuxia/model/compare.hpp"
+#include "wuxia/model/model.hpp"
+#include "wuxia/model/params.hpp"
+#include "wuxia/platform/device.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/checkpoint.hpp"
+#include "wuxia/train/verify.hpp"
 
 namespace wuxia::cli {
 namespace {
 
 constexpr int kExitNoGpu = 2;
 constexpr int kExitMismatch = 3;
-
-std::string sci(double x) {
-  if (std::isinf(x)) return "inf/nan";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2e", x);
-  return buf;
-}
-
-std::string shape_of(const ParamInfo& p) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < p.shape.size(); ++i) s += (i ? ", " : "") + std::to_string(p.shape[i]);
-  return s + "]";
-}
-
-// The figures of a run, one line each, and the worst of them.
-struct Report {
-  double worst = 0;
-  std::string worst_what;
-  bool all_ok = true;
-  // `ok` from the caller where a line sums up several tensors.
-  void line(const std::string& what, const Diff& df, int step, bool ok, const std::string& extra = "") {
-    all_ok = all_ok && ok;
-    if (worst_what.empty() || df.rel() > worst) {
-      worst = df.rel();
-      worst_what = what + " at step " + std::to_string(step);
-    }
-    std::cout << "  " << std::left << std::setw(36) << what << std::right << " rel " << sci(df.rel()) << "  max|diff| "
-              << sci(df.max_abs) << extra << (ok ? "" : "   <-- above tolerance") << "\n";
-  }
-  void check(const std::string& what, const Diff& df, int step) { line(what, df, step, df.ok()); }
-};
-
-// One training step on both sides and every figure of it. Aligned (not
-// free_run): the GPU model starts from the CPU's parameters and moments and
-// steps on the CPU's gradients, so each figure is one step's disagreement.
-void verify_step(TrainingRun& cpu_run, TrainingRun& gpu_run, const Tolerance& tol, bool free_run, int step, int steps,
-                 Report& rep) {
-  Model<float>& cm = cpu_run.model();
-  Model<float>& gm = gpu_run.model();
-  const ParamLayout& layout = cm.layout();
-  const Batch batch = cpu_run.batch(step);
-  if (!free_run && step > 1) {
-    gm.set_params(cm.get_params());
-    gm.set_moment(0, cm.get_moment(0));
-    gm.set_moment(1, cm.get_moment(1));
-  }
-  StepOptions so = train_step_options(cpu_run.settings(), step);
-  so.backward = false;
-
-  // Logits first: the backward pass overwrites them with their gradient.
-  cm.forward(batch, so);
-  gm.forward(batch, so);
-  const std::vector<float> lc = cm.get_logits(), lg = gm.get_logits();
-
-  so.backward = true;
-  const AdamWArgs a = adamw_args(cpu_run.settings(), step);
-  double nll_c = 0, nll_g = 0, nc = 0, ng = 0;
-  if (free_run) {
-    // The training path itself: forward, backward and the optimizer step in
-    // one train_step; its gradients stay in grads() for the checks below.
-    cm.train_step(batch, so, a);
-    gm.train_step(batch, so, a);
-    const Model<float>::StepLog c = cm.take_step_log().at(0), g = gm.take_step_log().at(0);
-    nll_c = c.nll;
-    nll_g = g.nll;
-    nc = c.grad_norm;
-    ng = g.grad_norm;
-  } else {
-    nll_c = cm.forward(batch, so);
-    nll_g = gm.forward(batch, so);
-  }
-  const double loss_c = nll_c / static_cast<double>(batch.num_targets);
-  const double loss_g = nll_g / static_cast<double>(batch.num_targets);
-  std::cout << "step " << step << "/" << steps << "  T=" << batch.T << " B=" << batch.B << "  loss cpu " << std::fixed
-            << std::setprecision(6) << loss_c << " gpu " << loss_g << std::defaultfloat << "\n";
-  rep.check("loss", compare(&loss_g, &loss_c, 1, tol), step);
-  rep.check("logits", compare(lg, lc, tol), step);
-
-  const std::vector<float> gc = cm.get_grads(), gg = gm.get_grads();
-  for (const auto& e : layout.entries()) {
-    rep.check("grad " + e.name + " " + shape_of(e), compare(gg.data() + e.offset, gc.data() + e.offset, e.size, tol),
-              step);
-  }
-  if (!free_run) {
-    gm.grads().upload(gc.data(), gc.size());
-    cm.optimizer_step(a);
-    gm.optimizer_step(a);
-    nc = cm.last_grad_norm();
-    ng = gm.last_grad_norm();
-  }
-  rep.check("gradient norm", compare(&ng, &nc, 1, tol), step);
-
-  const std::vector<float> pc = cm.get_params(), pg = gm.get_params();
-  Diff pw;
-  std::string pw_name;
-  bool params_ok = true;
-  for (const auto& e : layout.entries()) {
-    const Diff de = compare(pg.data() + e.offset, pc.data() + e.offset, e.size, tol);
-    params_ok = params_ok && de.ok();
-    if (pw_name.empty() || de.rel() > pw.rel()) {
-      pw = de;
-      pw_name = e.name;
-    }
-  }
-  rep.line("params after the step", pw, step, params_ok, "  (worst tensor: " + pw_name + ")");
-}
 
 }  // namespace
 
@@ -201,44 +95,21 @@ int cmd_verify(int argc, char** argv) {
               << "verify compares the CUDA backend with the CPU one and needs both; nothing was compared.\n";
     return kExitNoGpu;
   }
-
-  // The names, split, vocabulary, batches and initial weights of a training
-  // run, once per backend, at a constant learning rate.
-  TrainOptions o;
-  o.data.push_back(r.count("data") ? parse_data_spec(r["data"].as<std::string>())
-                                   : DataSpec{"jinyong", default_data_path()});
-  o.model = m;
-  o.settings.batch = batch_size;
-  o.settings.seed = seed;
-  o.settings.lr = lr;
-  o.settings.warmup = 0;
-  o.settings.min_lr_ratio = 1.0;
-  o.steps = steps;
-  o.quiet = true;
-  std::ostringstream quiet_log;
+  VerifyOptions v;
+  v.data = r.count("data") ? parse_data_spec(r["data"].as<std::string>()) : DataSpec{"jinyong", default_data_path()};
+  v.model = m;
+  v.batch = batch_size;
+  v.seed = seed;
+  v.lr = lr;
+  v.steps = steps;
+  v.tol = tol;
+  v.free_run = free_run;
   cpu::CpuBackend<float> cpu_be(threads);
-  const std::unique_ptr<Backend<float>> gpu_be = against == "cuda" ? make_backend("cuda", threads, tf32).backend
-                                                                   : std::make_unique<cpu::CpuBackend<float>>(threads);
-  TrainingRun cpu_run(o, cpu_be, quiet_log), gpu_run(o, *gpu_be, quiet_log);
-  m = cpu_run.checkpoint().config;
-  const ParamLayout& layout = cpu_run.model().layout();
-
-  std::cout << "wuxia verify: CPU (" << cpu::max_threads() << " threads) vs "
-            << (against == "cuda" ? gpu_description() : "the CPU again (--against cpu)") << (tf32 ? ", TF32 GEMMs" : "")
-            << "\n"
-            << "data: " << o.data[0].path << ", " << cpu_run.train_examples().size() << " training names\n"
-            << "model: V=" << m.vocab << " E=" << m.embed << " H=" << m.hidden << " L=" << m.layers
-            << " dropout=" << m.dropout << " (" << layout.total() << " parameters); batch " << batch_size << ", seed "
-            << seed << ", lr " << lr << "\n"
-            << "tolerance per tensor: max|gpu - cpu| <= " << tol.atol << " + " << tol.rtol << " * max|cpu|; "
-            << (free_run ? "free run (errors compound)" : "GPU re-aligned with the CPU each step") << "\n";
-
-  Report rep;
-  for (int step = 1; step <= steps; ++step) verify_step(cpu_run, gpu_run, tol, free_run, step, steps, rep);
-  std::cout << (rep.all_ok ? "PASS" : "FAIL") << ": largest relative error " << sci(rep.worst) << " ("
-            << rep.worst_what << ")" << (rep.all_ok ? ", all within tolerance" : "; above tolerance, see the marked lines")
-            << "\n";
-  return rep.all_ok ? 0 : kExitMismatch;
+  const std::unique_ptr<Backend<float>> other = against == "cuda" ? make_backend("cuda", threads, tf32).backend
+                                                                  : std::make_unique<cpu::CpuBackend<float>>(threads);
+  const std::string described =
+      (against == "cuda" ? gpu_description() : "the CPU again (--against cpu)") + (tf32 ? ", TF32 GEMMs" : "");
+  return verify_backends(v, cpu_be, *other, described, std::cout) ? 0 : kExitMismatch;
 }
 
 }  // namespace wuxia::cli

@@ -1,4 +1,4 @@
-#include "wuxia/cpu_backend.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
 
 #include <cblas.h>
 #include <omp.h>
@@ -40,7 +40,7 @@ void set_threads(int threads) {
 
 int max_threads() { return omp_get_max_threads(); }
 
-extern "C" const char* wuxia_omp_wait_policy_origin();  // src/omp_env.cpp
+extern "C" const char* wuxia_omp_wait_policy_origin();  // src/platform/omp_env.cpp
 
 std::string wait_policy() {
   const char* policy = std::getenv("OMP_WAIT_POLICY");

@@ -1,6 +1,6 @@
 #include "parallel.hpp"
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/rng.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/model/rng.hpp"
 
 namespace wuxia::cpu {
 

@@ -2,7 +2,7 @@
 #include <cstring>
 
 #include "parallel.hpp"
-#include "wuxia/cpu_backend.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
 
 namespace wuxia::cpu {
 

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "wuxia/cpu_backend.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
 
 namespace wuxia::cpu {
 

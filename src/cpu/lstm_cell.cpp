@@ -1,5 +1,5 @@
 #include "simd_math.hpp"
-#include "wuxia/cpu_backend.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
 
 namespace wuxia::cpu {
 

@@ -1,6 +1,6 @@
 #pragma once
 // When a CPU op is worth an OpenMP parallel region. wuxia's threads wait
-// passively unless the user says otherwise (src/omp_env.cpp), so a region
+// passively unless the user says otherwise (src/platform/omp_env.cpp), so a region
 // costs a worker's wake-up at the fork and often the master's at the join:
 // about 0.1 ms together on a virtual machine, a few microseconds on bare
 // metal. A loop goes parallel only when its single-thread time is well above

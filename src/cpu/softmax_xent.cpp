@@ -5,7 +5,7 @@
 
 #include "parallel.hpp"
 #include "simd_math.hpp"
-#include "wuxia/cpu_backend.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
 
 namespace wuxia::cpu {
 

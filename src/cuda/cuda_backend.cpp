@@ -4,7 +4,7 @@
 // kernels in kernels/. Uploads go through pinned staging, so they do not wait
 // either (unless they get a ring's worth ahead of the GPU); record()/replay()
 // capture and launch CUDA Graphs on the stream.
-#include "wuxia/cuda_backend.hpp"
+#include "wuxia/cuda/cuda_backend.hpp"
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -25,96 +25,59 @@
 #include "embedding.cuh"
 #include "lstm_cell.cuh"
 #include "softmax_xent.cuh"
-#include "wuxia/cuda_check.hpp"
+#include "wuxia/cuda/cuda_check.hpp"
 
 namespace wuxia::cuda {
 namespace {
 
-// Owning handles. Each destructor runs only for a fully created resource, so
-// a constructor that throws half-way releases what it had made.
-class Stream {
+// An owned CUDA or cuBLAS resource of handle type H, released by Destroy.
+// Each kind below creates its handle in its constructor (a checked call that
+// throws); the release runs only for a handle that was made, so a
+// constructor that throws half-way releases what it had made.
+template <typename H, auto Destroy>
+class Owned {
  public:
-  Stream() { CUDA_CHECK(cudaStreamCreateWithFlags(&s_, cudaStreamNonBlocking)); }
-  ~Stream() {
-    if (s_) cudaStreamDestroy(s_);
+  Owned() = default;
+  ~Owned() {
+    if (h_) Destroy(h_);
   }
-  Stream(const Stream&) = delete;
-  Stream& operator=(const Stream&) = delete;
-  cudaStream_t get() const { return s_; }
+  Owned(const Owned&) = delete;
+  Owned& operator=(const Owned&) = delete;
+  H get() const { return h_; }
 
- private:
-  cudaStream_t s_ = nullptr;
+ protected:
+  H h_{};
 };
 
-class BlasHandle {
- public:
+struct Stream : Owned<cudaStream_t, &cudaStreamDestroy> {
+  Stream() { CUDA_CHECK(cudaStreamCreateWithFlags(&h_, cudaStreamNonBlocking)); }
+};
+
+struct BlasHandle : Owned<cublasHandle_t, &cublasDestroy> {
   BlasHandle() { CUBLAS_CHECK(cublasCreate(&h_)); }
-  ~BlasHandle() {
-    if (h_) cublasDestroy(h_);
-  }
-  BlasHandle(const BlasHandle&) = delete;
-  BlasHandle& operator=(const BlasHandle&) = delete;
-  cublasHandle_t get() const { return h_; }
-
- private:
-  cublasHandle_t h_ = nullptr;
 };
 
-class DeviceBytes {
+struct Event : Owned<cudaEvent_t, &cudaEventDestroy> {
+  Event() { CUDA_CHECK(cudaEventCreateWithFlags(&h_, cudaEventDisableTiming)); }
+};
+
+class DeviceBytes : public Owned<void*, &cudaFree> {
  public:
-  explicit DeviceBytes(std::size_t bytes) : bytes_(bytes) { CUDA_CHECK(cudaMalloc(&p_, bytes)); }
-  ~DeviceBytes() {
-    if (p_) cudaFree(p_);
-  }
-  DeviceBytes(const DeviceBytes&) = delete;
-  DeviceBytes& operator=(const DeviceBytes&) = delete;
-  void* get() const { return p_; }
+  explicit DeviceBytes(std::size_t bytes) : bytes_(bytes) { CUDA_CHECK(cudaMalloc(&h_, bytes)); }
   std::size_t size() const { return bytes_; }
 
  private:
-  void* p_ = nullptr;
   std::size_t bytes_;
 };
 
-class PinnedBytes {
- public:
-  explicit PinnedBytes(std::size_t bytes) { CUDA_CHECK(cudaHostAlloc(&p_, bytes, cudaHostAllocDefault)); }
-  ~PinnedBytes() {
-    if (p_) cudaFreeHost(p_);
-  }
-  PinnedBytes(const PinnedBytes&) = delete;
-  PinnedBytes& operator=(const PinnedBytes&) = delete;
-  unsigned char* get() const { return static_cast<unsigned char*>(p_); }
-
- private:
-  void* p_ = nullptr;
-};
-
-class Event {
- public:
-  Event() { CUDA_CHECK(cudaEventCreateWithFlags(&e_, cudaEventDisableTiming)); }
-  ~Event() {
-    if (e_) cudaEventDestroy(e_);
-  }
-  Event(const Event&) = delete;
-  Event& operator=(const Event&) = delete;
-  cudaEvent_t get() const { return e_; }
-
- private:
-  cudaEvent_t e_ = nullptr;
+struct PinnedBytes : Owned<void*, &cudaFreeHost> {
+  explicit PinnedBytes(std::size_t bytes) { CUDA_CHECK(cudaHostAlloc(&h_, bytes, cudaHostAllocDefault)); }
+  unsigned char* bytes() const { return static_cast<unsigned char*>(h_); }
 };
 
 // An instantiated CUDA Graph: what record() returns.
-class Graph final : public Recording {
- public:
-  explicit Graph(cudaGraphExec_t exec) : exec_(exec) {}
-  ~Graph() override { cudaGraphExecDestroy(exec_); }
-  Graph(const Graph&) = delete;
-  Graph& operator=(const Graph&) = delete;
-  cudaGraphExec_t get() const { return exec_; }
-
- private:
-  cudaGraphExec_t exec_;
+struct Graph final : Recording, Owned<cudaGraphExec_t, &cudaGraphExecDestroy> {
+  explicit Graph(cudaGraphExec_t exec) { h_ = exec; }
 };
 
 // Host memory for upload(). cudaMemcpyAsync from pageable memory may wait for
@@ -143,7 +106,7 @@ class StagingRing {
       const int i = next_;
       next_ = (next_ + 1) % kSlots;
       CUDA_CHECK(cudaEventSynchronize(read_[i].get()));  // the slot's previous copy has run
-      unsigned char* slot = pinned_.get() + static_cast<std::size_t>(i) * kSlotBytes;
+      unsigned char* slot = pinned_.bytes() + static_cast<std::size_t>(i) * kSlotBytes;
       std::memcpy(slot, s, n);
       CUDA_CHECK(cudaMemcpyAsync(d, slot, n, cudaMemcpyHostToDevice, stream));
       CUDA_CHECK(cudaEventRecord(read_[i].get(), stream));

@@ -1,6 +1,6 @@
-// The entry point of libwuxia_cuda.so (include/wuxia/cuda_backend.hpp): the
-// one symbol src/device.cpp looks up after dlopen.
-#include "wuxia/cuda_backend.hpp"
+// The entry point of libwuxia_cuda.so (include/wuxia/cuda/module_api.hpp): the
+// one symbol src/platform/device.cpp looks up after dlopen.
+#include "wuxia/cuda/module_api.hpp"
 
 extern "C" const wuxia::cuda::ModuleApi* wuxia_cuda_module_api() {
   static const wuxia::cuda::ModuleApi api{wuxia::cuda::kModuleTag, &wuxia::cuda::device_usable,

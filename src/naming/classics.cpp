@@ -1,12 +1,12 @@
-// data/classics.tsv (include/wuxia/classics.hpp).
-#include "wuxia/classics.hpp"
+// data/classics.tsv (include/wuxia/naming/classics.hpp).
+#include "wuxia/naming/classics.hpp"
 
 #include <algorithm>
 
 #include "tsv.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/file_io.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/file_io.hpp"
 
 namespace wuxia {
 

@@ -1,15 +1,15 @@
-// One name explained (include/wuxia/explain.hpp).
-#include "wuxia/explain.hpp"
+// One name explained (include/wuxia/naming/explain.hpp).
+#include "wuxia/naming/explain.hpp"
 
 #include <algorithm>
 
 #include <iterator>
 
-#include "wuxia/convert.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/readings.hpp"
-#include "wuxia/sex_lean.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/convert.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/naming/readings.hpp"
+#include "wuxia/naming/sex_lean.hpp"
+#include "wuxia/platform/error.hpp"
 
 namespace wuxia {
 

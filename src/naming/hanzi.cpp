@@ -1,13 +1,13 @@
-// data/hanzi.tsv (include/wuxia/hanzi.hpp).
-#include "wuxia/hanzi.hpp"
+// data/hanzi.tsv (include/wuxia/naming/hanzi.hpp).
+#include "wuxia/naming/hanzi.hpp"
 
 #include <algorithm>
 #include <charconv>
 
 #include "tsv.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/file_io.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/file_io.hpp"
 
 namespace wuxia {
 

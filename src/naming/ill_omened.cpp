@@ -1,9 +1,9 @@
-// data/ill_omened.txt (include/wuxia/ill_omened.hpp).
-#include "wuxia/ill_omened.hpp"
+// data/ill_omened.txt (include/wuxia/naming/ill_omened.hpp).
+#include "wuxia/naming/ill_omened.hpp"
 
 #include "tsv.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/file_io.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/file_io.hpp"
 
 namespace wuxia {
 

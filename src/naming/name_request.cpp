@@ -1,14 +1,14 @@
-// Checks of a naming request (include/wuxia/name_request.hpp).
-#include "wuxia/name_request.hpp"
+// Checks of a naming request (include/wuxia/naming/name_request.hpp).
+#include "wuxia/naming/name_request.hpp"
 
 #include <sstream>
 
 #include <algorithm>
 
-#include "wuxia/error.hpp"
-#include "wuxia/explain.hpp"
-#include "wuxia/readings.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/naming/explain.hpp"
+#include "wuxia/naming/readings.hpp"
+#include "wuxia/platform/error.hpp"
 
 namespace wuxia {
 

@@ -1,13 +1,13 @@
-// The bundled name lists as namesakes (include/wuxia/namesakes.hpp).
-#include "wuxia/namesakes.hpp"
+// The bundled name lists as namesakes (include/wuxia/naming/namesakes.hpp).
+#include "wuxia/naming/namesakes.hpp"
 
 #include <algorithm>
 #include <functional>
 #include <mutex>
 
-#include "wuxia/error.hpp"
-#include "wuxia/file_io.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/file_io.hpp"
 
 namespace wuxia {
 

@@ -1,9 +1,9 @@
-#include "wuxia/naming_data.hpp"
+#include "wuxia/naming/naming_data.hpp"
 
-#include "wuxia/data_files.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/file_io.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/data_files.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/file_io.hpp"
 
 namespace wuxia {
 

@@ -1,13 +1,13 @@
-// How a name is read (include/wuxia/readings.hpp).
-#include "wuxia/readings.hpp"
+// How a name is read (include/wuxia/naming/readings.hpp).
+#include "wuxia/naming/readings.hpp"
 
 #include <algorithm>
 
 #include "tsv.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/file_io.hpp"
-#include "wuxia/naming_data.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/naming/naming_data.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/file_io.hpp"
 
 namespace wuxia {
 

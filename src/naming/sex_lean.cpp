@@ -1,5 +1,5 @@
-// The lean to a sex (include/wuxia/sex_lean.hpp has the formula).
-#include "wuxia/sex_lean.hpp"
+// The lean to a sex (include/wuxia/naming/sex_lean.hpp has the formula).
+#include "wuxia/naming/sex_lean.hpp"
 
 #include <cmath>
 

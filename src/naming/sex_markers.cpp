@@ -1,9 +1,9 @@
-// data/sex_markers.tsv (include/wuxia/sex_markers.hpp).
-#include "wuxia/sex_markers.hpp"
+// data/sex_markers.tsv (include/wuxia/naming/sex_markers.hpp).
+#include "wuxia/naming/sex_markers.hpp"
 
 #include "tsv.hpp"
-#include "wuxia/file_io.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/store/file_io.hpp"
 
 namespace wuxia {
 

@@ -1,12 +1,12 @@
-// data/sounds_like.tsv and the matcher (include/wuxia/sounds_like.hpp).
-#include "wuxia/sounds_like.hpp"
+// data/sounds_like.tsv and the matcher (include/wuxia/naming/sounds_like.hpp).
+#include "wuxia/naming/sounds_like.hpp"
 
 #include <algorithm>
 
 #include "tsv.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/file_io.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/file_io.hpp"
 
 namespace wuxia {
 

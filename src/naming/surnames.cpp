@@ -1,11 +1,11 @@
-// data/surnames.tsv (include/wuxia/surnames.hpp).
-#include "wuxia/surnames.hpp"
+// data/surnames.tsv (include/wuxia/naming/surnames.hpp).
+#include "wuxia/naming/surnames.hpp"
 
 #include "tsv.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/file_io.hpp"
-#include "wuxia/hanzi.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/naming/hanzi.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/file_io.hpp"
 
 namespace wuxia {
 

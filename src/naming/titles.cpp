@@ -1,12 +1,12 @@
-// data/titles.tsv (include/wuxia/titles.hpp).
-#include "wuxia/titles.hpp"
+// data/titles.tsv (include/wuxia/naming/titles.hpp).
+#include "wuxia/naming/titles.hpp"
 
 #include <algorithm>
 
 #include "tsv.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/file_io.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/file_io.hpp"
 
 namespace wuxia {
 

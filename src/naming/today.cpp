@@ -1,5 +1,5 @@
-// Names of our time (include/wuxia/today.hpp has the formula and why).
-#include "wuxia/today.hpp"
+// Names of our time (include/wuxia/naming/today.hpp has the formula and why).
+#include "wuxia/naming/today.hpp"
 
 #include <cmath>
 

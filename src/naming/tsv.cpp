@@ -1,7 +1,7 @@
 #include "tsv.hpp"
 
-#include "wuxia/error.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/platform/error.hpp"
 
 namespace wuxia::naming {
 

@@ -1,5 +1,5 @@
 #pragma once
-// The naming tables' shared text format (README "Naming a child", data/README.md):
+// The naming tables' shared text format (docs/NAMING.md, data/README.md):
 // UTF-8, LF, `# ` header lines first, then one record per line, fields
 // separated by one TAB. Private to src/naming/.
 #include <cstddef>

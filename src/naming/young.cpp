@@ -1,9 +1,9 @@
-// data/young.tsv (include/wuxia/young.hpp).
-#include "wuxia/young.hpp"
+// data/young.tsv (include/wuxia/naming/young.hpp).
+#include "wuxia/naming/young.hpp"
 
 #include "tsv.hpp"
-#include "wuxia/file_io.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/store/file_io.hpp"
 
 namespace wuxia {
 

@@ -5,11 +5,11 @@
 #include <cmath>
 #include <random>
 
-#include "wuxia/explain.hpp"
-#include "wuxia/name_search.hpp"
-#include "wuxia/sampler.hpp"
-#include "wuxia/scoring.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/infer/sampler.hpp"
+#include "wuxia/infer/scoring.hpp"
+#include "wuxia/naming/explain.hpp"
+#include "wuxia/naming/name_search.hpp"
 
 namespace wuxia::serve {
 
@@ -291,10 +291,9 @@ const RequestFields kJsonFields = [] {
   f.max_strokes = "max-strokes";
   return f;
 }();
-const std::vector<std::string> kNameFields = {"surname",     "gender",  "level", "tones",   "given-len",
-                                              "with",        "exclude", "avoid", "source",  "n",
-                                              "max-strokes", "style",   "names", "samples", "checkpoint",
-                                              "era",         "lean"};
+const std::vector<std::string> kNameFields = {"surname", "gender",  "level",      "tones", "given-len",   "with",
+                                              "exclude", "avoid",   "source",     "n",     "max-strokes", "style",
+                                              "names",   "samples", "checkpoint", "era",   "lean"};
 
 // Runs `f`, turning a wuxia::Error into a RequestError about its field.
 template <class F>
@@ -405,13 +404,10 @@ json api_explain(Models& models, Body& body) {
     ServedModel& m = models.choose(checkpoint, style);
     const int s = naming_style(m, style);
     auto lease = m.borrow();
-    const auto reference = sampled_reference(lease.model(), m.vocab(), s, samples, 1);
     std::vector<std::u32string> all;
     for (const auto& e : out) all.push_back(e.name);
-    const auto ll = log_likelihoods(lease.model(), m.vocab(), all, s);
-    for (std::size_t i = 0; i < out.size(); ++i) {
-      if (!std::isnan(ll[i]) && !reference.empty()) out[i].percentile = 100.0 * percentile_of(ll[i], reference);
-    }
+    const Percentiles p = percentiles(lease.model(), m.vocab(), all, s, samples, 1);
+    for (std::size_t i = 0; i < out.size(); ++i) out[i].percentile = p.percentile[i];
   }
   json list = json::array();
   for (const auto& e : out) list.push_back(to_json(e));

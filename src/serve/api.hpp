@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "wuxia/error.hpp"
-#include "wuxia/naming_data.hpp"
-#include "wuxia/scoring.hpp"
-#include "wuxia/served_model.hpp"
+#include "wuxia/infer/scoring.hpp"
+#include "wuxia/naming/naming_data.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/serve/served_model.hpp"
 
 namespace wuxia::serve {
 

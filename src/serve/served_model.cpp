@@ -1,20 +1,18 @@
-#include "wuxia/served_model.hpp"
+#include "wuxia/serve/served_model.hpp"
 
 #include <filesystem>
 
-#include "wuxia/error.hpp"
+#include "wuxia/platform/error.hpp"
 
 namespace wuxia {
 
 ServedModel::ServedModel(const std::string& path, int max_instances)
     : path_(path), max_instances_(max_instances < 1 ? 1 : static_cast<std::size_t>(max_instances)) {
   if (!std::filesystem::exists(path)) throw Error(path + ": no such checkpoint");
-  ck_ = load_checkpoint(path);
+  // Weights and names only: the optimizer's moments are never read here.
+  ck_ = load_checkpoint_for_inference(path);
   vocab_ = ck_.vocab();
   known_ = ck_.known_names();
-  // The optimizer's moments are never used here: drop their copy.
-  ck_.adam_m = {};
-  ck_.adam_v = {};
 }
 
 // The backend's thread count is left alone (0): a request's worker sets its

@@ -17,8 +17,8 @@
 
 #include "api.hpp"
 #include "page_assets.hpp"
-#include "wuxia/cpu_backend.hpp"
-#include "wuxia/serve.hpp"
+#include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/serve/serve.hpp"
 
 namespace wuxia {
 

@@ -4,8 +4,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "wuxia/checkpoint.hpp"
-#include "wuxia/error.hpp"
+#include "wuxia/platform/error.hpp"
+#include "wuxia/store/checkpoint.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Parsed in place: ASan sees a read past the fuzzer's exact-size buffer.

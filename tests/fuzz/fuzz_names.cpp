@@ -4,9 +4,9 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "wuxia/error.hpp"
-#include "wuxia/names.hpp"
-#include "wuxia/utf8.hpp"
+#include "wuxia/data/names.hpp"
+#include "wuxia/data/utf8.hpp"
+#include "wuxia/platform/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Parsed in place: ASan sees a read past the fuzzer's exact-size buffer.

@@ -6,14 +6,14 @@
 #include <string_view>
 #include <vector>
 
-#include "wuxia/classics.hpp"
-#include "wuxia/error.hpp"
-#include "wuxia/hanzi.hpp"
-#include "wuxia/ill_omened.hpp"
-#include "wuxia/readings.hpp"
-#include "wuxia/sounds_like.hpp"
-#include "wuxia/surnames.hpp"
-#include "wuxia/titles.hpp"
+#include "wuxia/naming/classics.hpp"
+#include "wuxia/naming/hanzi.hpp"
+#include "wuxia/naming/ill_omened.hpp"
+#include "wuxia/naming/readings.hpp"
+#include "wuxia/naming/sounds_like.hpp"
+#include "wuxia/naming/surnames.hpp"
+#include "wuxia/naming/titles.hpp"
+#include "wuxia/platform/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Parsed in place: ASan sees a read past the fuzzer's exact-size buffer.

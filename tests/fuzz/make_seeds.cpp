@@ -6,7 +6,7 @@
 #include <fstream>
 #include <string>
 
-#include "wuxia/checkpoint.hpp"
+#include "wuxia/store/checkpoint.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 3) return 2;

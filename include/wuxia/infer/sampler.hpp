@@ -1,0 +1,67 @@
+#pragma once
+// Sampling names from a trained model, a batch of sequences at a time.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "wuxia/data/names.hpp"
+#include "wuxia/data/vocab.hpp"
+#include "wuxia/infer/ensemble.hpp"
+#include "wuxia/model/model.hpp"
+
+namespace wuxia {
+
+struct SampleOptions {
+  int n = 20;                // distinct names wanted
+  double temperature = 1.0;  // > 0
+  int top_k = 0;             // 0 = off; 1 = greedy
+  double top_p = 1.0;        // nucleus, in (0, 1]
+  std::u32string prefix;     // forced first characters
+  int style = 0;
+  int min_len = 1;     // name length in characters, prefix included
+  int max_len = 16;    // a sample that would run longer is discarded
+  bool novel = false;  // discard names in the training or validation set
+  uint64_t seed = 1;
+  int batch = 256;           // sequences decoded together
+  int64_t max_attempts = 0;  // 0 = 100 * n + 1000
+  // 0 = none; else sampling stops after this many seconds (a server's
+  // bound on one request: at a huge temperature nearly every attempt runs
+  // to max_len and is refused, and 100 * n + 1000 of them take minutes).
+  double max_seconds = 0;
+  void validate_flags() const;              // throws wuxia::Error naming the flag
+  void validate(const Vocab& vocab) const;  // the flags, then prefix and style against the vocabulary
+};
+
+struct SampledName {
+  std::u32string name;
+  NameOrigin origin = NameOrigin::New;
+};
+
+struct SampleStats {
+  int64_t attempts = 0;      // sequences decoded
+  int64_t too_long = 0;      // ran past max_len
+  int64_t repeats = 0;       // already sampled
+  int64_t not_novel = 0;     // in train or val, with --novel
+  bool out_of_time = false;  // stopped at max_seconds
+};
+
+// Picks a token from one row of logits [v]; `u` is uniform in [0, 1).
+// `allowed` (size v) masks tokens out. Applies temperature, top-k, top-p.
+int32_t pick_token(const float* logits, int v, const std::vector<char>& allowed, double temperature, int top_k,
+                   double top_p, double u);
+
+// Samples up to opts.n distinct names (fewer when max_attempts runs out;
+// stats says why) from the ensemble's next-character distribution.
+// Deterministic in (members, opts); one member samples as the model itself. `on_name`, when given, is
+// called with each name as soon as it is accepted (a caller that prints them
+// keeps what was made if it is stopped).
+std::vector<SampledName> sample_names(Ensemble& model, const Vocab& vocab, const NameSets& known,
+                                      const SampleOptions& opts, SampleStats* stats = nullptr,
+                                      const std::function<void(const SampledName&)>& on_name = {});
+// One model: the ensemble of it alone.
+std::vector<SampledName> sample_names(Model<float>& model, const Vocab& vocab, const NameSets& known,
+                                      const SampleOptions& opts, SampleStats* stats = nullptr,
+                                      const std::function<void(const SampledName&)>& on_name = {});
+
+}  // namespace wuxia

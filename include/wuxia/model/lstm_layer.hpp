@@ -1,0 +1,35 @@
+#pragma once
+// The recurrence of one LSTM layer over T steps of B rows, over the backend
+// ops (haste's "run T steps"): the part of a layer that cannot be batched
+// over time. The model (src/model/model.cpp) runs it inside its forward and
+// backward passes, and `wuxia bench --op recurrent` times this same code
+// against its GEMMs alone, so the benchmark never times stale code.
+//
+// All pointers are in the backend's memory, dense and row-major; rows are
+// time-major (step t's B rows at offset t * B). Gate blocks are PyTorch's
+// i, f, g, o along each row of 4H.
+#include "wuxia/model/backend.hpp"
+
+namespace wuxia {
+
+// What a recurrence runs: the whole step (kCells), or its GEMMs alone, the
+// benchmark's reference for what the cells cost on top of them.
+enum class Recurrence { kCells, kGemmsOnly };
+
+// Forward over steps 0..T-1.
+//   w_hh:  [4H, H] in, the recurrent weights.
+//   gates: [T*B, 4H] in: the input projection plus both biases of every
+//          step; out: the gate activations (what backward needs).
+//   cells: [T*B, H] out, the cell states.   hs: [T*B, H] out, the outputs.
+template <class T, Recurrence kMode = Recurrence::kCells>
+void lstm_layer_forward(Backend<T>& be, int steps, int B, int H, const T* w_hh, T* gates, T* cells, T* hs);
+
+// Backward over steps T-1..0: the gate gradients of every step.
+//   gates, cells: from forward.   dh: [T*B, H] in, gradient wrt hs from above.
+//   dc, dh_rec: [B, H] scratch (dc's contents are overwritten).
+//   dgates: [T*B, 4H] out.  No argument may alias another.
+template <class T, Recurrence kMode = Recurrence::kCells>
+void lstm_layer_backward(Backend<T>& be, int steps, int B, int H, const T* w_hh, const T* gates, const T* cells,
+                         const T* dh, T* dc, T* dh_rec, T* dgates);
+
+}  // namespace wuxia
