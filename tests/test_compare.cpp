@@ -101,7 +101,9 @@ TEST(StepCompare, TheSameArithmeticOnBothSidesPassesEveryFigure) {
 TEST(StepCompare, ADifferentWeightShowsInTheLossGradientsAndParameters) {
   TwinModels m;
   std::vector<float> p = m.b->get_params();
-  p[m.b->layout().entries().front().offset] += 0.5f;  // one embedding weight
+  for (const auto& e : m.b->layout().entries()) {
+    if (e.name == "lstm.weight_ih_l0") p[e.offset] += 0.5f;  // one input weight: every step feels it
+  }
   m.b->set_params(p);
   AdamWArgs args;
   args.lr = 1e-2;

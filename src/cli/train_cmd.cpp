@@ -1,15 +1,12 @@
-#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <set>
 
 #include "cli.hpp"
-#include "wuxia/data/convert.hpp"
 #include "wuxia/data/data_files.hpp"
 #include "wuxia/data/names.hpp"
 #include "wuxia/platform/device.hpp"
 #include "wuxia/platform/error.hpp"
-#include "wuxia/store/run_folder.hpp"
 #include "wuxia/train/base_model.hpp"
 #include "wuxia/train/progress.hpp"
 #include "wuxia/train/trainer.hpp"

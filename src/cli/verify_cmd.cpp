@@ -4,24 +4,14 @@
 // Exit status: 0 every figure within tolerance; 1 an error (bad flag,
 // unreadable data, a CUDA failure); 2 no usable GPU, nothing compared;
 // 3 compared, and something is above tolerance.
-#include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <iomanip>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <string>
-#include <vector>
 
 #include "cli.hpp"
 #include "wuxia/cpu/cpu_backend.hpp"
-#include "wuxia/data/batch.hpp"
 #include "wuxia/data/names.hpp"
-#include "wuxia/data/vocab.hpp"
-#include "wuxia/model/backend.hpp"
 #include "wuxia/model/compare.hpp"
-#include "wuxia/model/model.hpp"
 #include "wuxia/model/params.hpp"
 #include "wuxia/platform/device.hpp"
 #include "wuxia/platform/error.hpp"
