@@ -106,6 +106,9 @@ json settings_to_json(const TrainSettings& s) {
   if (s.ema > 0) j["ema"] = s.ema;
   if (s.l2sp > 0) j["l2sp"] = s.l2sp;
   if (s.base_rows_lr < 1) j["base_rows_lr"] = s.base_rows_lr;
+  if (s.weight_drop > 0) j["weight_drop"] = s.weight_drop;
+  if (s.locked_dropout > 0) j["locked_dropout"] = s.locked_dropout;
+  if (s.embed_dropout > 0) j["embed_dropout"] = s.embed_dropout;
   return j;
 }
 TrainSettings settings_from_json(const Fields& f) {
@@ -129,6 +132,13 @@ TrainSettings settings_from_json(const Fields& f) {
   if (!(s.l2sp >= 0 && std::isfinite(s.l2sp))) throw Error(f.where + ".l2sp must be 0 or more");
   if (f.has("base_rows_lr")) s.base_rows_lr = f.number("base_rows_lr");  // absent: off
   if (!(s.base_rows_lr > 0 && s.base_rows_lr <= 1)) throw Error(f.where + ".base_rows_lr must be in (0, 1]");
+  // Absent: off (and before issue 29).
+  for (auto [key, value] : {std::pair<const char*, double*>{"weight_drop", &s.weight_drop},
+                            {"locked_dropout", &s.locked_dropout},
+                            {"embed_dropout", &s.embed_dropout}}) {
+    if (f.has(key)) *value = f.number(key);
+    if (!(*value >= 0 && *value < 1)) throw Error(f.where + "." + key + " must be in [0, 1)");
+  }
   return s;
 }
 

@@ -31,6 +31,9 @@ StepOptions train_step_options(const TrainSettings& s, int64_t step) {
   so.backward = true;
   so.seed = s.seed;
   so.step = static_cast<uint64_t>(step);
+  so.weight_drop = s.weight_drop;
+  so.locked_dropout = s.locked_dropout;
+  so.embed_dropout = s.embed_dropout;
   return so;
 }
 
@@ -138,6 +141,9 @@ void check_resume_flags(const TrainOptions& o, const Checkpoint& ck, std::ostrea
       {"ema", reals(g.ema, c.ema)},
       {"l2sp", reals(g.l2sp, c.l2sp)},
       {"base-rows-lr", reals(g.base_rows_lr, c.base_rows_lr)},
+      {"weight-drop", reals(g.weight_drop, c.weight_drop)},
+      {"locked-dropout", reals(g.locked_dropout, c.locked_dropout)},
+      {"embed-dropout", reals(g.embed_dropout, c.embed_dropout)},
   };
   for (const std::string& flag : o.given) {
     if (flag == "val") {
@@ -164,6 +170,15 @@ void check_resume_flags(const TrainOptions& o, const Checkpoint& ck, std::ostrea
   }
   if (!o.data.empty() && !o.quiet)
     log << "note: --resume trains on the names stored in the checkpoint; --data is not read\n";
+}
+
+// The drop probabilities of issue 29's regularisers, each in [0, 1).
+void check_regularisers(const TrainSettings& s) {
+  for (auto [flag, p] : {std::pair<const char*, double>{"--weight-drop", s.weight_drop},
+                         {"--locked-dropout", s.locked_dropout},
+                         {"--embed-dropout", s.embed_dropout}}) {
+    if (!(p >= 0 && p < 1)) throw Error(std::string(flag) + " must be in [0, 1) (0 = off), e.g. 0.2");
+  }
 }
 
 // On --init: the model's shape is the base's.
@@ -331,6 +346,7 @@ TrainingRun::TrainingRun(const TrainOptions& o, RunNames names, Backend<float>& 
 void TrainingRun::open_names(const TrainOptions& o, RunNames names, std::ostream& log) {
   if (!(o.settings.ema >= 0 && o.settings.ema < 1)) throw Error("--ema must be in [0, 1) (0 = off), e.g. 0.999");
   if (!(o.settings.l2sp >= 0 && std::isfinite(o.settings.l2sp))) throw Error("--l2sp must be 0 (off) or more");
+  check_regularisers(o.settings);
   if (o.settings.l2sp > 0 && o.init.empty()) {
     throw Error(
         "--l2sp pulls toward the weights a fine-tune starts from: it needs --init (or the default route, which "

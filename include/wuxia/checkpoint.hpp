@@ -40,6 +40,11 @@ struct TrainSettings {
   // The learning rate's factor for the rows a fine-tune's base learnt
   // (--base-rows-lr, in (0, 1]); 1 = off, stored only when below 1.
   double base_rows_lr = 1;
+  // AWD-LSTM's regularisers (issue 29): drop probabilities in [0, 1), 0 (off)
+  // by default and stored only when on (StepOptions says where each applies).
+  double weight_drop = 0;     // --weight-drop
+  double locked_dropout = 0;  // --locked-dropout
+  double embed_dropout = 0;   // --embed-dropout
 };
 
 struct TrainState {

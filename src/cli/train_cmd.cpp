@@ -115,6 +115,9 @@ int cmd_train(int argc, char** argv) {
     ("ema", "keep an exponential moving average of the weights with this decay (e.g. 0.999; warmed up as min(DECAY, (1+step)/(10+step))), evaluated and saved as best (0 = off)", cxxopts::value<double>()->default_value("0"))
     ("base-rows-lr", "fine-tuning: the learning rate's factor, in (0, 1], for the rows the base learnt (the embedding, output weight and bias rows of the END token, the base's styles' START tokens and its characters); a new character's or style's rows and the LSTM's weights keep the full rate (1 = off)", cxxopts::value<double>()->default_value("1"))
     ("l2sp", "fine-tuning: pull the weights toward the ones it started from with this strength, instead of weight decay toward zero (L2-SP, decoupled as AdamW's decay; 0 = off)", cxxopts::value<double>()->default_value("0"))
+    ("weight-drop", "DropConnect on the recurrent weights (weight_hh): each step drops this share of them (AWD-LSTM's weight drop; 0 = off)", cxxopts::value<double>()->default_value("0"))
+    ("locked-dropout", "locked (variational) dropout on each LSTM layer's input, the embeddings included, and on the output layer's: one mask per name, the same at every character (0 = off)", cxxopts::value<double>()->default_value("0"))
+    ("embed-dropout", "drop whole tokens: each step zeroes this share of the embedding's rows (AWD-LSTM's embedding dropout; 0 = off)", cxxopts::value<double>()->default_value("0"))
     ("warmup", "warm-up steps (-1 = min(100, steps/10))", cxxopts::value<int64_t>()->default_value("-1"))
     ("decay-steps", "cosine decay horizon (0 = the run's step count)", cxxopts::value<int64_t>()->default_value("0"))
     ("steps", "train until this step (default " + std::to_string(kDefaultSteps) + ")", cxxopts::value<int64_t>())
@@ -164,6 +167,9 @@ int cmd_train(int argc, char** argv) {
   o.settings.ema = r["ema"].as<double>();
   o.settings.l2sp = r["l2sp"].as<double>();
   o.settings.base_rows_lr = r["base-rows-lr"].as<double>();
+  o.settings.weight_drop = r["weight-drop"].as<double>();
+  o.settings.locked_dropout = r["locked-dropout"].as<double>();
+  o.settings.embed_dropout = r["embed-dropout"].as<double>();
   o.settings.warmup = r["warmup"].as<int64_t>();
   o.settings.decay_steps = r["decay-steps"].as<int64_t>();
   o.settings.seed = r["seed"].as<uint64_t>();
@@ -190,6 +196,10 @@ int cmd_train(int argc, char** argv) {
   need(o.settings.l2sp >= 0 && std::isfinite(o.settings.l2sp), "--l2sp must be 0 (off) or more");
   need(o.settings.base_rows_lr > 0 && o.settings.base_rows_lr <= 1,
        "--base-rows-lr must be in (0, 1] (1 = off), e.g. 0.3");
+  for (const char* f : {"weight-drop", "locked-dropout", "embed-dropout"}) {
+    const double p = r[f].as<double>();
+    need(p >= 0 && p < 1, std::string("--") + f + " must be in [0, 1) (0 = off), e.g. 0.2");
+  }
   need(o.settings.warmup >= -1, "--warmup must be -1 (auto) or more");
   need(o.settings.decay_steps >= 0, "--decay-steps must be 0 (auto) or more");
   need(!r.count("steps") || o.steps >= 1, "--steps must be at least 1");
@@ -207,7 +217,8 @@ int cmd_train(int argc, char** argv) {
   // What the user gave of what a checkpoint fixes: checked against it on
   // --resume (equal values pass), and the model's shape on --init.
   for (const char* f : {"embed", "hidden", "layers", "dropout", "batch", "lr", "weight-decay", "clip", "warmup",
-                        "decay-steps", "seed", "val", "ema", "l2sp", "base-rows-lr"}) {
+                        "decay-steps", "seed", "val", "ema", "l2sp", "base-rows-lr", "weight-drop",
+                        "locked-dropout", "embed-dropout"}) {
     if (r.count(f)) o.given.push_back(f);
   }
   const int64_t base_steps = r["base-steps"].as<int64_t>();
