@@ -418,6 +418,52 @@ TEST_P(CudaOps, DropoutMasksMatchTheCpuBitForBit) {
   }
 }
 
+// Locked dropout over time-major [T, B, H] activations (period B * H), and
+// a period that does not divide n (a partial last step): the CPU's masks.
+TEST_P(CudaOps, LockedDropoutMasksMatchTheCpuBitForBit) {
+  const Size s = GetParam();
+  const std::size_t period = static_cast<std::size_t>(s.B) * s.H;
+  for (std::size_t n : {period * s.T, period * s.T + 5}) {
+    const auto in = uniform(n, -1, 1, 2);
+    auto din = buffer_from(gpu(), in);
+    Buffer<float> dout(gpu(), n);
+    for (double p : {0.0, 0.25, 0.6}) {
+      SCOPED_TRACE(::testing::Message() << "n " << n << " p " << p);
+      const uint64_t seed = 0x0123456789ABCDEFULL, step = 98765432109ULL;
+      auto dstep = buffer_from(gpu(), std::vector<uint64_t>{step});
+      std::vector<float> ref(n);
+      cpu::locked_dropout(n, period, p, seed, 49u, step, in.data(), ref.data());
+      gpu().locked_dropout(n, period, p, seed, 49u, dstep.data(), din.data(), dout.data());
+      EXPECT_TRUE(bit_equal(to_host(dout), ref));
+      auto dinplace = buffer_from(gpu(), in);
+      gpu().locked_dropout(n, period, p, seed, 49u, dstep.data(), dinplace.data(), dinplace.data());
+      EXPECT_TRUE(bit_equal(to_host(dinplace), ref)) << "in place";
+    }
+  }
+}
+
+TEST_P(CudaOps, EmbeddingDropoutMasksMatchTheCpuBitForBit) {
+  const Size s = GetParam();
+  const int n = s.T * s.B;
+  const auto ids = ints(static_cast<std::size_t>(n), 0, s.V - 1, 3);
+  const auto in = uniform(static_cast<std::size_t>(n) * s.E, -1, 1, 4);
+  auto dids = buffer_from(gpu(), ids);
+  auto din = buffer_from(gpu(), in);
+  Buffer<float> dout(gpu(), in.size());
+  for (double p : {0.0, 0.3, 0.8}) {
+    SCOPED_TRACE(::testing::Message() << "p " << p);
+    const uint64_t seed = 77, step = 5;
+    auto dstep = buffer_from(gpu(), std::vector<uint64_t>{step});
+    std::vector<float> ref(in.size());
+    cpu::embedding_dropout(n, s.E, ids.data(), p, seed, 112u, step, in.data(), ref.data());
+    gpu().embedding_dropout(n, s.E, dids.data(), p, seed, 112u, dstep.data(), din.data(), dout.data());
+    EXPECT_TRUE(bit_equal(to_host(dout), ref));
+    auto dinplace = buffer_from(gpu(), in);
+    gpu().embedding_dropout(n, s.E, dids.data(), p, seed, 112u, dstep.data(), dinplace.data(), dinplace.data());
+    EXPECT_TRUE(bit_equal(to_host(dinplace), ref)) << "in place";
+  }
+}
+
 // ---------------------------------------------------------------- optimizer
 
 void check_grad_norm(Backend<float>& be, std::size_t n) {
@@ -598,7 +644,10 @@ const Tolerance kModelTol{1e-6, 1e-3, Tolerance::Scale::Tensor};
 // One training step (forward, backward, AdamW) of `cfg` on `batch` on both
 // backends, from the same parameters and mid-training moments; every tensor
 // compared under kModelTol.
-void expect_training_step_matches(Backend<float>& gpu, const ModelConfig& cfg, const Batch& batch) {
+// `regularisers` gives issue 29's drop probabilities (its other fields are
+// set here).
+void expect_training_step_matches(Backend<float>& gpu, const ModelConfig& cfg, const Batch& batch,
+                                  StepOptions so = {}) {
   cpu::CpuBackend<float> cpu;
   Model<float> cm(cpu, cfg), gm(gpu, cfg);
   const auto init = init_params(cfg, 7);
@@ -613,8 +662,8 @@ void expect_training_step_matches(Backend<float>& gpu, const ModelConfig& cfg, c
     mdl->set_moment(0, m0);
     mdl->set_moment(1, v0);
   }
-  StepOptions so;
   so.train = true;
+  so.backward = false;
   so.seed = 99;
   so.step = 3;
   AdamWArgs a;
@@ -635,6 +684,17 @@ void expect_training_step_matches(Backend<float>& gpu, const ModelConfig& cfg, c
 TEST_P(CudaModel, TrainingStepMatchesTheCpu) {
   const Size s = GetParam();
   expect_training_step_matches(*gpu_, config_for(s), random_batch(s, 11));
+}
+
+// With --weight-drop, --locked-dropout and --embed-dropout on (issue 29),
+// beside --dropout: the masks are the CPU's, so the step is the CPU's.
+TEST_P(CudaModel, TrainingStepWithTheRegularisersMatchesTheCpu) {
+  const Size s = GetParam();
+  StepOptions so;
+  so.weight_drop = 0.3;
+  so.locked_dropout = 0.2;
+  so.embed_dropout = 0.15;
+  expect_training_step_matches(*gpu_, config_for(s), random_batch(s, 12), so);
 }
 
 TEST_P(CudaModel, StepIsDeterministic) {
@@ -761,6 +821,39 @@ TEST_P(CudaModel, RecordedStepsWithTheLeversReplayEachStepsWeights) {
   EXPECT_TRUE(bit_equal(recorded.get_params(), direct.get_params())) << "parameters";
   EXPECT_TRUE(bit_equal(recorded.get_average(), direct.get_average())) << "average";
   EXPECT_FALSE(bit_equal(direct.get_average(), direct.get_params())) << "the average lags the parameters";
+}
+
+// Issue 29's regularisers in a recorded step: each step's masks come from
+// the step in backend memory, so a replay must draw this step's, not the
+// recording's. Without --dropout, so locked dropout's buffers are made on
+// the first step.
+TEST_P(CudaModel, RecordedStepsWithTheRegularisersReplayEachStepsMasks) {
+  const Size s = GetParam();
+  ModelConfig cfg = config_for(s);
+  cfg.dropout = 0;
+  Model<float> direct(*gpu_, cfg), recorded(*gpu_, cfg);
+  set_same_params(cfg, 29, direct, recorded);
+  for (int step = 1; step <= 4; ++step) {
+    const Batch batch = random_batch(s, 90 + step);
+    StepOptions so;
+    so.train = true;
+    so.backward = true;
+    so.seed = 8;
+    so.step = static_cast<uint64_t>(step);
+    so.weight_drop = 0.3;
+    so.locked_dropout = 0.25;
+    so.embed_dropout = 0.2;
+    AdamWArgs a;
+    a.lr = 1e-3 * step;
+    a.step = step;
+    direct.forward(batch, so);
+    direct.optimizer_step(a);
+    recorded.train_step(batch, so, a);
+  }
+  recorded.take_step_log();
+  EXPECT_EQ(recorded.recorded_steps(), 1u);
+  EXPECT_TRUE(bit_equal(recorded.get_params(), direct.get_params())) << "parameters";
+  EXPECT_TRUE(bit_equal(recorded.get_moment(1), direct.get_moment(1))) << "second moment";
 }
 
 // A larger batch than any before moves the workspace; the recordings, which

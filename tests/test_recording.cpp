@@ -76,6 +76,14 @@ class TapeBackend final : public Backend<float> {
                float* out) override {
     op([=] { cpu_.dropout(n, p, seed, purpose, step, in, out); });
   }
+  void locked_dropout(std::size_t n, std::size_t period, double p, uint64_t seed, uint32_t purpose,
+                      const uint64_t* step, const float* in, float* out) override {
+    op([=] { cpu_.locked_dropout(n, period, p, seed, purpose, step, in, out); });
+  }
+  void embedding_dropout(int n, int e, const int32_t* ids, double p, uint64_t seed, uint32_t purpose,
+                         const uint64_t* step, const float* in, float* out) override {
+    op([=] { cpu_.embedding_dropout(n, e, ids, p, seed, purpose, step, in, out); });
+  }
   void grad_norm(std::size_t n, const float* x, float* out) override {
     op([=] { cpu_.grad_norm(n, x, out); });
   }
@@ -183,6 +191,39 @@ TEST(RecordedTrainStep, ReplaysWithEachStepsBatchDropoutAndOptimizerValues) {
   }
   EXPECT_TRUE(test::bit_equal(direct.get_params(), recorded.get_params()));
   EXPECT_TRUE(test::bit_equal(direct.get_moment(0), recorded.get_moment(0)));
+  EXPECT_TRUE(test::bit_equal(direct.get_moment(1), recorded.get_moment(1)));
+}
+
+// Issue 29's regularisers: their masks are keyed by the step in backend
+// memory, so a recording replays each step's masks; a model without
+// --dropout makes the locked-dropout buffers on the first step, before any
+// recording holds their addresses.
+TEST(RecordedTrainStep, RegularisersReplayEachStepsMasks) {
+  const ModelConfig cfg{11, 5, 6, 2, 0.0};
+  cpu::CpuBackend<float> plain;
+  TapeBackend taped;
+  Model<float> direct(plain, cfg), recorded(taped, cfg);
+  direct.set_params(init_params(cfg, 5));
+  recorded.set_params(init_params(cfg, 5));
+  recorded.reserve(6, 3);
+  for (int step = 1; step <= 6; ++step) {
+    const Batch b = batch_of(step % 2 ? std::vector<int>{3, 2, 3} : std::vector<int>{5, 1, 4}, cfg.vocab, step);
+    StepOptions so;
+    so.train = true;
+    so.seed = 3;
+    so.step = static_cast<uint64_t>(step);
+    so.weight_drop = 0.3;
+    so.locked_dropout = 0.25;
+    so.embed_dropout = 0.2;
+    direct.train_step(b, so, args_for(step));
+    recorded.train_step(b, so, args_for(step));
+  }
+  EXPECT_EQ(taped.recordings_made, 2) << "one recording per batch shape";
+  EXPECT_EQ(taped.replays, 6);
+  const auto a = direct.take_step_log(), b = recorded.take_step_log();
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].nll, b[i].nll) << "step " << i + 1;
+  EXPECT_TRUE(test::bit_equal(direct.get_params(), recorded.get_params()));
   EXPECT_TRUE(test::bit_equal(direct.get_moment(1), recorded.get_moment(1)));
 }
 

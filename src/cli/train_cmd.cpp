@@ -52,6 +52,9 @@ TrainRequest train_request(const cxxopts::ParseResult& r) {
   o.settings.ema = r["ema"].as<double>();
   o.settings.l2sp = r["l2sp"].as<double>();
   o.settings.base_rows_lr = r["base-rows-lr"].as<double>();
+  o.settings.weight_drop = r["weight-drop"].as<double>();
+  o.settings.locked_dropout = r["locked-dropout"].as<double>();
+  o.settings.embed_dropout = r["embed-dropout"].as<double>();
   o.settings.warmup = r["warmup"].as<int64_t>();
   o.settings.decay_steps = r["decay-steps"].as<int64_t>();
   o.settings.seed = r["seed"].as<uint64_t>();
@@ -73,7 +76,8 @@ TrainRequest train_request(const cxxopts::ParseResult& r) {
   // What the user gave of what a checkpoint fixes: checked against it on
   // --resume (equal values pass), and the model's shape on --init.
   for (const char* f : {"embed", "hidden", "layers", "dropout", "batch", "lr", "weight-decay", "clip", "warmup",
-                        "decay-steps", "seed", "val", "ema", "l2sp", "base-rows-lr"}) {
+                        "decay-steps", "seed", "val", "ema", "l2sp", "base-rows-lr", "weight-drop",
+                        "locked-dropout", "embed-dropout"}) {
     if (r.count(f)) o.given.push_back(f);
   }
   q.given.insert(o.given.begin(), o.given.end());
@@ -111,6 +115,9 @@ int cmd_train(int argc, char** argv) {
     ("ema", "keep an exponential moving average of the weights with this decay (e.g. 0.999; warmed up as min(DECAY, (1+step)/(10+step))), evaluated and saved as best (0 = off)", cxxopts::value<double>()->default_value("0"))
     ("base-rows-lr", "fine-tuning: the learning rate's factor, in (0, 1], for the rows the base learnt (the embedding, output weight and bias rows of the END token, the base's styles' START tokens and its characters); a new character's or style's rows and the LSTM's weights keep the full rate (1 = off)", cxxopts::value<double>()->default_value("1"))
     ("l2sp", "fine-tuning: pull the weights toward the ones it started from with this strength, instead of weight decay toward zero (L2-SP, decoupled as AdamW's decay; 0 = off)", cxxopts::value<double>()->default_value("0"))
+    ("weight-drop", "DropConnect on the recurrent weights (weight_hh): each step drops this share of them (AWD-LSTM's weight drop; 0 = off)", cxxopts::value<double>()->default_value("0"))
+    ("locked-dropout", "locked (variational) dropout on each LSTM layer's input, the embeddings included, and on the output layer's: one mask per name, the same at every character (0 = off)", cxxopts::value<double>()->default_value("0"))
+    ("embed-dropout", "drop whole tokens: each step zeroes this share of the embedding's rows (AWD-LSTM's embedding dropout; 0 = off)", cxxopts::value<double>()->default_value("0"))
     ("warmup", "warm-up steps (-1 = min(100, steps/10))", cxxopts::value<int64_t>()->default_value("-1"))
     ("decay-steps", "cosine decay horizon (0 = the run's step count)", cxxopts::value<int64_t>()->default_value("0"))
     ("steps", "train until this step (default " + std::to_string(kDefaultSteps) + ")", cxxopts::value<int64_t>())

@@ -23,6 +23,8 @@
 #include "dropout.cuh"
 #include "elementwise.cuh"
 #include "embedding.cuh"
+#include "embedding_dropout.cuh"
+#include "locked_dropout.cuh"
 #include "lstm_cell.cuh"
 #include "softmax_xent.cuh"
 #include "wuxia/cuda/cuda_check.hpp"
@@ -274,6 +276,14 @@ class CudaBackend final : public Backend<float> {
   void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, const uint64_t* step, const float* in,
                float* out) override {
     kern::dropout(n, p, seed, purpose, step, in, out, stream_.get());
+  }
+  void locked_dropout(std::size_t n, std::size_t period, double p, uint64_t seed, uint32_t purpose,
+                      const uint64_t* step, const float* in, float* out) override {
+    kern::locked_dropout(n, period, p, seed, purpose, step, in, out, stream_.get());
+  }
+  void embedding_dropout(int n, int e, const int32_t* ids, double p, uint64_t seed, uint32_t purpose,
+                         const uint64_t* step, const float* in, float* out) override {
+    kern::embedding_dropout(n, e, ids, p, seed, purpose, step, in, out, stream_.get());
   }
   void grad_norm(std::size_t n, const float* x, float* out) override {
     kern::grad_norm(n, x, out, partials(), stream_.get());

@@ -136,12 +136,12 @@ void Model<T>::ensure_workspace(int Tn, int B) {
   cells_.clear();
   hs_.clear();
   for (std::size_t l = 0; l < L; ++l) {
-    x_drop_.emplace_back(be_, l > 0 && cfg_.dropout > 0 ? R * H : 0);
+    x_drop_.emplace_back(be_, l > 0 && (cfg_.dropout > 0 || locked_buffers_) ? R * H : 0);
     gates_.emplace_back(be_, R * 4 * H);
     cells_.emplace_back(be_, R * H);
     hs_.emplace_back(be_, R * H);
   }
-  y_drop_ = Buffer<T>(be_, cfg_.dropout > 0 ? R * H : 0);
+  y_drop_ = Buffer<T>(be_, cfg_.dropout > 0 || locked_buffers_ ? R * H : 0);
   logits_ = Buffer<T>(be_, R * V);
   row_loss_ = Buffer<T>(be_, R);
   dgates_ = Buffer<T>(be_, R * 4 * H);
@@ -149,6 +149,24 @@ void Model<T>::ensure_workspace(int Tn, int B) {
   dh_b_ = Buffer<T>(be_, R * std::max(E, H));
   dc_ = Buffer<T>(be_, cap_b_ * H);
   dh_rec_ = Buffer<T>(be_, cap_b_ * H);
+}
+
+template <class T>
+void Model<T>::allocate_regulariser_buffers(const StepOptions& opts) {
+  if (!opts.train) return;
+  const std::size_t H = cfg_.hidden;
+  if (opts.locked_dropout > 0 && !locked_buffers_) {
+    locked_buffers_ = true;
+    if (cfg_.dropout <= 0) {  // else ensure_workspace sized them already
+      recordings_.clear();
+      for (int l = 1; l < cfg_.layers; ++l) x_drop_[l] = Buffer<T>(be_, cap_rows_ * H);
+      y_drop_ = Buffer<T>(be_, cap_rows_ * H);
+    }
+  }
+  if (opts.weight_drop > 0 && w_hh_drop_.empty()) {
+    recordings_.clear();
+    for (int l = 0; l < cfg_.layers; ++l) w_hh_drop_.emplace_back(be_, 4 * H * H);
+  }
 }
 
 template <class T>
@@ -161,6 +179,7 @@ template <class T>
 void Model<T>::stage_batch(const Batch& batch, const StepOptions& opts) {
   if (batch.T < 1 || batch.B < 1) throw Error("empty batch");
   ensure_workspace(batch.T, batch.B);
+  allocate_regulariser_buffers(opts);
   T_ = batch.T;
   B_ = batch.B;
   const std::size_t N = static_cast<std::size_t>(batch.T) * batch.B;
@@ -190,18 +209,38 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
   const int Tn = T_, B = B_;
   const int N = Tn * B, E = cfg_.embed, H = cfg_.hidden, V = cfg_.vocab, L = cfg_.layers, G4 = 4 * H;
   const std::size_t BG = static_cast<std::size_t>(B) * G4;
+  const std::size_t NH = static_cast<std::size_t>(N) * H, BH = static_cast<std::size_t>(B) * H;
   const bool drop = opts.train && cfg_.dropout > 0;
+  // The regularisers (DESIGN "Levers"); each is a mask, so its backward is
+  // the same call on the gradient, and each is off at 0, when no op is issued.
+  const double locked = opts.train ? opts.locked_dropout : 0;
+  const double wdrop = opts.train ? opts.weight_drop : 0;
+  const double edrop = opts.train ? opts.embed_dropout : 0;
   const uint64_t* dstep = &scalars_.data()->dropout_step;
+  // The recurrent weights a layer runs on: with --weight-drop, this step's
+  // masked copy, made in the forward pass and read again by the backward.
+  auto recurrent_weights = [&](int l) -> const T* {
+    return wdrop > 0 ? w_hh_drop_[l].data() : p(off_.w_hh[l]);
+  };
   // ---- forward ----
   be_.embedding_forward(N, E, tokens(), p(off_.embedding), emb_.data());
+  // In place: emb_ is layer 0's input, which its weight gradient reads as it was fed.
+  if (edrop > 0) be_.embedding_dropout(N, E, tokens(), edrop, opts.seed, rng::kEmbedDropout, dstep, emb_.data(), emb_.data());
+  if (locked > 0) {
+    be_.locked_dropout(static_cast<std::size_t>(N) * E, static_cast<std::size_t>(B) * E, locked, opts.seed,
+                       rng::kLockedDropout, dstep, emb_.data(), emb_.data());
+  }
   for (int l = 0; l < L; ++l) {
     const int in = l == 0 ? E : H;
     const T* x = emb_.data();
     if (l > 0) {
       x = hs_[l - 1].data();
       if (drop) {
-        be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + l, dstep, x,
-                    x_drop_[l].data());
+        be_.dropout(NH, cfg_.dropout, opts.seed, rng::kDropout + l, dstep, x, x_drop_[l].data());
+        x = x_drop_[l].data();
+      }
+      if (locked > 0) {
+        be_.locked_dropout(NH, BH, locked, opts.seed, rng::kLockedDropout + l, dstep, x, x_drop_[l].data());
         x = x_drop_[l].data();
       }
     }
@@ -209,7 +248,11 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
     T* G = gates_[l].data();
     T* C = cells_[l].data();
     T* Hs = hs_[l].data();
-    const T* w_hh = p(off_.w_hh[l]);
+    if (wdrop > 0) {
+      be_.dropout(static_cast<std::size_t>(G4) * H, wdrop, opts.seed, rng::kWeightDrop + l, dstep, p(off_.w_hh[l]),
+                  w_hh_drop_[l].data());
+    }
+    const T* w_hh = recurrent_weights(l);
     // Input projection of all T steps in one GEMM, on top of both biases.
     be_.bias_rows(N, G4, p(off_.b_ih[l]), p(off_.b_hh[l]), G);
     be_.gemm(false, true, N, G4, in, T(1), x, in, p(off_.w_ih[l]), in, T(1), G, G4);
@@ -217,7 +260,11 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
   }
   const T* y = hs_[L - 1].data();
   if (drop) {
-    be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + L, dstep, y, y_drop_.data());
+    be_.dropout(NH, cfg_.dropout, opts.seed, rng::kDropout + L, dstep, y, y_drop_.data());
+    y = y_drop_.data();
+  }
+  if (locked > 0) {
+    be_.locked_dropout(NH, BH, locked, opts.seed, rng::kLockedDropout + L, dstep, y, y_drop_.data());
     y = y_drop_.data();
   }
   be_.bias_rows(N, V, p(off_.fc_bias), nullptr, logits_.data());
@@ -238,19 +285,25 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
     T* dout = dh_a_.data();  // gradient wrt the current layer's outputs [N, H]
     T* dx = dh_b_.data();    // gradient wrt its inputs [N, in]
     be_.gemm(false, false, N, H, V, T(1), dlogits, V, p(off_.fc_weight), H, T(0), dout, H);
-    if (drop)
-      be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + L, dstep, dout, dout);
+    // The masks in the reverse of the forward's order (they commute; the order only mirrors the forward).
+    if (locked > 0) be_.locked_dropout(NH, BH, locked, opts.seed, rng::kLockedDropout + L, dstep, dout, dout);
+    if (drop) be_.dropout(NH, cfg_.dropout, opts.seed, rng::kDropout + L, dstep, dout, dout);
     for (int l = L - 1; l >= 0; --l) {
       const int in = l == 0 ? E : H;
       const T* G = gates_[l].data();
       const T* C = cells_[l].data();
-      const T* w_hh = p(off_.w_hh[l]);
+      const T* w_hh = recurrent_weights(l);
       T* dG = dgates_.data();
       lstm_layer_backward(be_, Tn, B, H, w_hh, G, C, dout, dc_.data(), dh_rec_.data(), dG);
       // Weight gradients over all steps at once: dW_ih = dG^T x, dW_hh = dG[1:]^T h[:-1].
       be_.gemm(true, false, G4, in, N, T(1), dG, G4, layer_in_[l], in, T(0), g(off_.w_ih[l]), in);
       if (Tn > 1) {
         be_.gemm(true, false, G4, H, N - B, T(1), dG + BG, G4, hs_[l].data(), H, T(0), g(off_.w_hh[l]), H);
+        // That is the gradient wrt the masked weights; through the mask to weight_hh itself.
+        if (wdrop > 0) {
+          be_.dropout(static_cast<std::size_t>(G4) * H, wdrop, opts.seed, rng::kWeightDrop + l, dstep,
+                      g(off_.w_hh[l]), g(off_.w_hh[l]));
+        }
       } else {
         be_.fill(static_cast<std::size_t>(G4) * H, T(0), g(off_.w_hh[l]));
       }
@@ -258,10 +311,15 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
       be_.copy(G4, g(off_.b_ih[l]), g(off_.b_hh[l]));
       be_.gemm(false, false, N, in, G4, T(1), dG, G4, p(off_.w_ih[l]), in, T(0), dx, in);
       if (l > 0) {
-        if (drop)
-          be_.dropout(static_cast<std::size_t>(N) * H, cfg_.dropout, opts.seed, rng::kDropout + l, dstep, dx, dx);
+        if (locked > 0) be_.locked_dropout(NH, BH, locked, opts.seed, rng::kLockedDropout + l, dstep, dx, dx);
+        if (drop) be_.dropout(NH, cfg_.dropout, opts.seed, rng::kDropout + l, dstep, dx, dx);
         std::swap(dout, dx);
       } else {
+        if (locked > 0) {
+          be_.locked_dropout(static_cast<std::size_t>(N) * E, static_cast<std::size_t>(B) * E, locked, opts.seed,
+                             rng::kLockedDropout, dstep, dx, dx);
+        }
+        if (edrop > 0) be_.embedding_dropout(N, E, tokens(), edrop, opts.seed, rng::kEmbedDropout, dstep, dx, dx);
         be_.embedding_backward(N, E, V, tokens(), dx, g(off_.embedding));
       }
     }
@@ -301,7 +359,10 @@ void Model<T>::train_step(const Batch& batch, const StepOptions& opts_in, const 
     issue_optimizer();
   };
   const bool drop = opts.train && cfg_.dropout > 0;
-  const auto key = std::make_tuple(T_, B_, drop, drop ? opts.seed : 0);
+  const double wdrop = opts.train ? opts.weight_drop : 0, locked = opts.train ? opts.locked_dropout : 0,
+               edrop = opts.train ? opts.embed_dropout : 0;
+  const bool masked = drop || wdrop > 0 || locked > 0 || edrop > 0;
+  const auto key = std::make_tuple(T_, B_, drop, masked ? opts.seed : 0, wdrop, locked, edrop);
   const auto it = recordings_.find(key);
   if (it != recordings_.end()) {
     be_.replay(*it->second);

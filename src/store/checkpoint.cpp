@@ -106,6 +106,9 @@ json settings_to_json(const TrainSettings& s) {
   if (s.ema > 0) j["ema"] = s.ema;
   if (s.l2sp > 0) j["l2sp"] = s.l2sp;
   if (s.base_rows_lr < 1) j["base_rows_lr"] = s.base_rows_lr;
+  if (s.weight_drop > 0) j["weight_drop"] = s.weight_drop;
+  if (s.locked_dropout > 0) j["locked_dropout"] = s.locked_dropout;
+  if (s.embed_dropout > 0) j["embed_dropout"] = s.embed_dropout;
   return j;
 }
 }  // namespace
@@ -129,6 +132,9 @@ void TrainSettings::validate(const std::function<std::string(const std::string& 
   need(base_rows_lr > 0 && base_rows_lr <= 1, "base_rows_lr", "in (0, 1] (1 = off), e.g. 0.3");
   need(warmup >= -1, "warmup", "-1 (auto) or more");
   need(decay_steps >= 0, "decay_steps", "0 (auto) or more");
+  need(weight_drop >= 0 && weight_drop < 1, "weight_drop", "in [0, 1) (0 = off), e.g. 0.2");
+  need(locked_dropout >= 0 && locked_dropout < 1, "locked_dropout", "in [0, 1) (0 = off), e.g. 0.2");
+  need(embed_dropout >= 0 && embed_dropout < 1, "embed_dropout", "in [0, 1) (0 = off), e.g. 0.2");
 }
 
 namespace {
@@ -149,6 +155,12 @@ TrainSettings settings_from_json(const Fields& f) {
   if (f.has("ema")) s.ema = f.number("ema");  // absent: off (and before issue 23)
   if (f.has("l2sp")) s.l2sp = f.number("l2sp");
   if (f.has("base_rows_lr")) s.base_rows_lr = f.number("base_rows_lr");  // absent: off
+  // Absent: off (and before issue 29).
+  for (auto [key, value] : {std::pair<const char*, double*>{"weight_drop", &s.weight_drop},
+                            {"locked_dropout", &s.locked_dropout},
+                            {"embed_dropout", &s.embed_dropout}}) {
+    if (f.has(key)) *value = f.number(key);
+  }
   s.validate([&](const std::string& key) { return f.where + "." + key; });
   return s;
 }

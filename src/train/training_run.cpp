@@ -49,6 +49,9 @@ StepOptions train_step_options(const TrainSettings& s, int64_t step) {
   so.backward = true;
   so.seed = s.seed;
   so.step = static_cast<uint64_t>(step);
+  so.weight_drop = s.weight_drop;
+  so.locked_dropout = s.locked_dropout;
+  so.embed_dropout = s.embed_dropout;
   return so;
 }
 
@@ -156,6 +159,9 @@ void check_resume_flags(const TrainOptions& o, const Checkpoint& ck, std::ostrea
       {"ema", reals(g.ema, c.ema)},
       {"l2sp", reals(g.l2sp, c.l2sp)},
       {"base-rows-lr", reals(g.base_rows_lr, c.base_rows_lr)},
+      {"weight-drop", reals(g.weight_drop, c.weight_drop)},
+      {"locked-dropout", reals(g.locked_dropout, c.locked_dropout)},
+      {"embed-dropout", reals(g.embed_dropout, c.embed_dropout)},
   };
   for (const std::string& flag : o.given) {
     if (flag == "val") {
@@ -184,6 +190,7 @@ void check_resume_flags(const TrainOptions& o, const Checkpoint& ck, std::ostrea
     log << "note: --resume trains on the names stored in the checkpoint; --data is not read\n";
 }
 
+// The drop probabilities of issue 29's regularisers, each in [0, 1).
 // On --init: the model's shape is the base's.
 void check_init_flags(const TrainOptions& o, const Checkpoint& base) {
   const std::pair<const char*, std::pair<int, int>> shape[] = {{"embed", {o.model.embed, base.config.embed}},

@@ -29,6 +29,12 @@ void softmax_xent(int rows, int v, const T* logits, const int32_t* targets, T sc
 template <class T>
 void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, uint64_t step, const T* in, T* out);
 template <class T>
+void locked_dropout(std::size_t n, std::size_t period, double p, uint64_t seed, uint32_t purpose, uint64_t step,
+                    const T* in, T* out);
+template <class T>
+void embedding_dropout(int n, int e, const int32_t* ids, double p, uint64_t seed, uint32_t purpose, uint64_t step,
+                       const T* in, T* out);
+template <class T>
 void grad_norm(std::size_t n, const T* x, T* out);
 template <class T>
 void adamw_step(std::size_t n, T* param, const T* grad, T* m, T* v, const T* norm, const AdamWScalars<T>& s,
@@ -95,6 +101,14 @@ class CpuBackend final : public Backend<T> {
   void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, const uint64_t* step, const T* in,
                T* out) override {
     cpu::dropout(n, p, seed, purpose, *step, in, out);
+  }
+  void locked_dropout(std::size_t n, std::size_t period, double p, uint64_t seed, uint32_t purpose,
+                      const uint64_t* step, const T* in, T* out) override {
+    cpu::locked_dropout(n, period, p, seed, purpose, *step, in, out);
+  }
+  void embedding_dropout(int n, int e, const int32_t* ids, double p, uint64_t seed, uint32_t purpose,
+                         const uint64_t* step, const T* in, T* out) override {
+    cpu::embedding_dropout(n, e, ids, p, seed, purpose, *step, in, out);
   }
   void grad_norm(std::size_t n, const T* x, T* out) override { cpu::grad_norm(n, x, out); }
   void adamw_step(std::size_t n, T* p, const T* g, T* m, T* v, const T* norm, const AdamWScalars<T>* s,

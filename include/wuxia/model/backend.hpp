@@ -164,6 +164,26 @@ class Backend : public Memory {
   virtual void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, const uint64_t* step, const T* in,
                        T* out) = 0;
 
+  // Locked (variational) dropout, Gal & Ghahramani's and AWD-LSTM's: one
+  // mask per row of a step, shared by every step. out[i] = keep(i % period) ?
+  // in[i] / (1 - p) : 0 with keep(j) = rng::uniform(seed, purpose, *step, j)
+  // >= p, so on time-major [T, B, W] activations with period = B * W each
+  // sequence keeps the same units at every step. The same call on a gradient
+  // is its backward. p in [0, 1); period >= 1.
+  //   step: [1] in.   in: [n].   out: [n] out; may alias in.
+  virtual void locked_dropout(std::size_t n, std::size_t period, double p, uint64_t seed, uint32_t purpose,
+                              const uint64_t* step, const T* in, T* out) = 0;
+  // Embedding dropout (AWD-LSTM's embedded_dropout): whole tokens dropped, a
+  // mask over the vocabulary's rows rather than the elements, applied to
+  // rows already gathered: out[r, :] = keep(ids[r]) ? in[r, :] / (1 - p) : 0
+  // with keep(id) = rng::uniform(seed, purpose, *step, id) >= p, so every
+  // occurrence of a token in the batch is dropped together. The same call on
+  // the gathered rows' gradient is its backward. p in [0, 1).
+  //   ids: [n] int32 (the rows' token ids).   step: [1] in.
+  //   in: [n, e].   out: [n, e] out; may alias in.
+  virtual void embedding_dropout(int n, int e, const int32_t* ids, double p, uint64_t seed, uint32_t purpose,
+                                 const uint64_t* step, const T* in, T* out) = 0;
+
   // out[0] = sqrt(sum x[i]^2), reduced in a fixed order (the same bits every
   // run). x: [n]; out: [1] out.
   virtual void grad_norm(std::size_t n, const T* x, T* out) = 0;

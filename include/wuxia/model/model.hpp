@@ -18,10 +18,16 @@
 namespace wuxia {
 
 struct StepOptions {
-  bool train = false;     // dropout on (when cfg.dropout > 0)
+  bool train = false;     // dropout on (when cfg.dropout > 0), and the regularisers below
   bool backward = false;  // accumulate gradients into grads() (zeroed first)
   uint64_t seed = 0;      // dropout key
   uint64_t step = 0;      // dropout key
+  // AWD-LSTM's regularisers (Merity et al. 2017), each a drop probability in
+  // [0, 1), 0 = off, applied only when `train` (DESIGN "Levers"), with masks
+  // keyed like dropout's by (seed, step):
+  double weight_drop = 0;     // DropConnect on each layer's weight_hh: one mask per step
+  double locked_dropout = 0;  // on each layer's input and the top output: one mask per sequence and unit
+  double embed_dropout = 0;   // whole tokens of the embedding: one mask per step over the vocabulary
 };
 
 template <class T>
@@ -165,10 +171,11 @@ class Model {
   Buffer<T> step_log_;  // [kLogSteps, 2]
   int step_log_n_ = 0;
   std::vector<StepLog> step_log_host_;
-  // Recorded training steps by (T, B, dropout on, dropout seed). Bounded: a
-  // shape beyond kMaxRecordings is issued op by op instead.
+  // Recorded training steps by (T, B, dropout on, dropout seed, and the
+  // regularisers' probabilities). Bounded: a shape beyond kMaxRecordings is
+  // issued op by op instead.
   static constexpr std::size_t kMaxRecordings = 64;
-  std::map<std::tuple<int, int, bool, uint64_t>, std::unique_ptr<Recording>> recordings_;
+  std::map<std::tuple<int, int, bool, uint64_t, double, double, double>, std::unique_ptr<Recording>> recordings_;
   bool backend_records_ = true;  // until the backend says it does not, or fails to
   std::string recording_error_;
 
@@ -187,6 +194,12 @@ class Model {
   std::vector<Buffer<T>> cells_;    // per layer [N, H]
   std::vector<Buffer<T>> hs_;       // per layer [N, H]
   Buffer<T> y_drop_;                // [N, H] dropped top output
+  // x_drop_ and y_drop_ are sized even without cfg.dropout once a step asks
+  // for locked dropout (allocate_regulariser_buffers).
+  bool locked_buffers_ = false;
+  std::vector<Buffer<T>> w_hh_drop_;  // per layer [4H, H]: weight_hh with this step's --weight-drop mask
+  // Makes the buffers that `opts`' regularisers need (before any recording).
+  void allocate_regulariser_buffers(const StepOptions& opts);
   Buffer<T> logits_;                // [N, V], then d-logits
   Buffer<T> row_loss_;              // [N]
   Buffer<T> dgates_;                // [N, 4H]

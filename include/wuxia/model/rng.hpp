@@ -21,6 +21,11 @@ enum Purpose : uint32_t {
   kValSplit = 4,
   kSample = 5,
   kDropout = 16,  // + dropout site index (layer input l, or the output)
+  // The AWD-LSTM regularisers (--locked-dropout, --weight-drop,
+  // --embed-dropout); layers <= 16, so each range of sites is disjoint.
+  kLockedDropout = 48,  // + site index, as kDropout's (layer 0's input is the embeddings)
+  kWeightDrop = 80,     // + layer: the mask on weight_hh_l{layer}
+  kEmbedDropout = 112,  // the mask on the embedding's rows (one per token id)
 };
 
 WUXIA_HD void philox_round(uint32_t& c0, uint32_t& c1, uint32_t& c2, uint32_t& c3, uint32_t k0, uint32_t k1) {

@@ -41,11 +41,17 @@ struct TrainSettings {
   // The learning rate's factor for the rows a fine-tune's base learnt
   // (--base-rows-lr, in (0, 1]); 1 = off, stored only when below 1.
   double base_rows_lr = 1;
+  // AWD-LSTM's regularisers (issue 29): drop probabilities in [0, 1), 0 (off)
+  // by default and stored only when on (StepOptions says where each applies).
+  double weight_drop = 0;     // --weight-drop
+  double locked_dropout = 0;  // --locked-dropout
+  double embed_dropout = 0;   // --embed-dropout
 
   // Throws wuxia::Error for the first value out of range, naming the field
   // as `name(key)` spells it for the reader: a flag (--weight-decay) for the
   // command line, the checkpoint's field for a file. Keys: batch, lr,
-  // weight_decay, clip, warmup, decay_steps, ema, l2sp, base_rows_lr.
+  // weight_decay, clip, warmup, decay_steps, ema, l2sp, base_rows_lr,
+  // weight_drop, locked_dropout, embed_dropout.
   void validate(const std::function<std::string(const std::string& key)>& name) const;
   // The flag that sets `key`: "--" and the key with '-' for '_'.
   static std::string flag(const std::string& key);
