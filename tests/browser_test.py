@@ -192,7 +192,10 @@ def main():
         if "surname=" not in link or "gender=girl" not in link:
             fail("the link lacks the form's options: %r" % link)
         if args.screenshots:
+            # A short list, so that the kept names' comparison is in the picture too.
             os.makedirs(args.screenshots, exist_ok=True)
+            driver.get(link.replace("n=20", "n=6"))
+            wait_names(wait, driver, By)
             shoot(driver, os.path.join(args.screenshots, "serve-desktop.png"), args.width)
             driver.set_window_size(args.width, 1400)
         console += driver.get_log("browser")
