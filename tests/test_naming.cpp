@@ -585,6 +585,13 @@ TEST(NameRequestBuild, TheFlagsAndTheJsonBodyAreRefusedInTheSameWords) {
   EXPECT_TRUE(b.allow_repeat);
 }
 
+TEST(NameRequestBuild, AnUnlistedSurnameIsReadCharacterByCharacterAndSaidSo) {
+  EXPECT_EQ(unlisted_surname_reading(bundled(), U"好"), "hǎo");  // a character, nobody's surname
+  EXPECT_EQ(unlisted_surname_reading(bundled(), U"林"), std::nullopt);
+  EXPECT_EQ(unlisted_surname_reading(bundled(), U"欧阳"), std::nullopt);
+  EXPECT_EQ(unlisted_surname_reading(bundled(), U"单"), std::nullopt);  // listed, read shàn
+}
+
 TEST(NameRequestBuild, AShortListSaysWhyInEachFrontEndsFieldNames) {
   NameRequest q;
   q.n = 20;

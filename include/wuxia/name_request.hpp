@@ -108,6 +108,11 @@ std::u32string parse_surname(const std::string& value, const std::string& field)
 // with its reading as a surname: 单 is shàn): what --avoid keeps out.
 std::vector<std::string> avoided_syllables(const NamingData& data, const std::vector<std::u32string>& names);
 
+// For a surname not in data/surnames.tsv (好 is a character, nobody's
+// surname), how it is read (each character's own reading: "hǎo"), which
+// both front ends tell the user; nullopt for a listed surname.
+std::optional<std::string> unlisted_surname_reading(const NamingData& data, const std::u32string& surname);
+
 // The checks that need the tables: the surname's characters are known; the
 // tones pattern is as long as the name and agrees with the surname; the
 // --with character is known, at most the level asked, not ill-omened,

@@ -301,10 +301,8 @@ int cmd_name(int argc, char** argv) {
   NameRequest q = name_request_from_flags(r);
   const NamingData data = NamingData::load_bundled();
   check_request(data, q);  // before the (slower) model load
-  if (!data.surnames.reading(q.surname)) {
-    std::string reading;
-    for (const auto& s : explain_parts(data, q.surname, U"").pinyin) reading += (reading.empty() ? "" : " ") + s;
-    std::cerr << "wuxia name: note: " << utf8::encode(q.surname) << " is not in data/surnames.tsv; read as " << reading
+  if (const auto reading = unlisted_surname_reading(data, q.surname)) {
+    std::cerr << "wuxia name: note: " << utf8::encode(q.surname) << " is not in data/surnames.tsv; read as " << *reading
               << "\n";
   }
 

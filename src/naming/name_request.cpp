@@ -153,6 +153,13 @@ std::vector<std::string> avoided_syllables(const NamingData& d, const std::vecto
   return out;
 }
 
+std::optional<std::string> unlisted_surname_reading(const NamingData& d, const std::u32string& surname) {
+  if (d.surnames.reading(surname)) return std::nullopt;
+  std::string reading;
+  for (const auto& s : explain_parts(d, surname, U"").pinyin) reading += (reading.empty() ? "" : " ") + s;
+  return reading;
+}
+
 RequestFields json_request_fields() {
   RequestFields f;
   for (std::string* field : {&f.surname, &f.gender, &f.level, &f.tones, &f.given_len, &f.with, &f.exclude, &f.avoid,

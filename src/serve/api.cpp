@@ -360,15 +360,10 @@ json api_name(Models& models, Body& body) {
     // What `wuxia name` says on stderr (with exit status 3) when it falls short.
     out["shortfall"] = shortfall_message(q, names.size(), stats, f);
   }
-  // A surname not in data/surnames.tsv is read character by character, as
-  // `wuxia name` notes on stderr: the page says so (好 is a character, not a surname).
-  const bool known = models.naming.surnames.reading(q.surname) != nullptr;
-  out["surname_known"] = known;
-  if (!known) {
-    std::string reading;
-    for (const auto& s : explain_parts(models.naming, q.surname, U"").pinyin) reading += (reading.empty() ? "" : " ") + s;
-    out["surname_reading"] = reading;
-  }
+  // As `wuxia name` notes on stderr: the page says so beside the surname.
+  const auto unlisted = unlisted_surname_reading(models.naming, q.surname);
+  out["surname_known"] = !unlisted;
+  if (unlisted) out["surname_reading"] = *unlisted;
   return out;
 }
 
