@@ -549,8 +549,7 @@ TEST(NameRequestBuild, TheFlagsAndTheJsonBodyAreRefusedInTheSameWords) {
       {"given-len", with([](NameRequestInput& in) { in.given_len = 3; })},
       {"with", with([](NameRequestInput& in) { in.with = "家@3"; })},
       {"source", with([](NameRequestInput& in) { in.source = "红楼梦"; })},
-      {"source and given-len",
-       with([](NameRequestInput& in) {
+      {"source and given-len", with([](NameRequestInput& in) {
          in.source = "any";
          in.given_len = 1;
        })},
