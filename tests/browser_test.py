@@ -7,7 +7,7 @@ name kept with Space. Every row has its strokes; the kept names survive a
 reload and are compared side by side; a shared link reproduces its list (the
 naming form's options, and a wuxia list's seed); an error is shown in Chinese
 and English in a role="alert" slot, the old list cleared, and cleared in turn
-by a good request; an unknown surname (爱) is said so, a long one refused; at
+by a good request, and so is the server's absence; an unknown surname (爱) is said so, a long one refused; at
 a 390 px phone width nothing overflows sideways. Then an explained name and
 wuxia names. Fails on any browser console error. Exit 77 (CTest's skip) only
 where chromium, chromedriver or selenium is missing.
@@ -311,9 +311,28 @@ def main():
 
         if severe(console):
             fail("browser console errors: %r" % severe(console))
-        print("PASS: %d names by keyboard, 2 kept through a reload, shared links, errors, an unknown and a long surname, "
-              "an explanation, %d wuxia names, %d px phone width, 0 console errors" % (len(names), len(sampled),
-                                                                                      PHONE_WIDTH))
+
+        # ---- the server gone: said in both languages under the button, the list cleared ----
+        driver.set_window_size(args.width, 1400)
+        proc.terminate()
+        proc.wait(10)
+        proc = None
+        driver.find_element(By.ID, "generate").click()
+        wait.until(lambda d: d.find_element(By.ID, "name-form-error").text)
+        said = driver.find_element(By.ID, "name-form-error").text
+        if "连不上服务器" not in said or "cannot be reached" not in said:
+            fail("the server's absence is not said in both languages: %r" % said)
+        if driver.find_element(By.ID, "name-form-error").get_attribute("role") != "alert":
+            fail("the form's error is not announced (role=alert)")
+        if driver.find_element(By.ID, "results").is_displayed():
+            fail("the old list is still shown with the server gone")
+        # The browser logs the refused connection itself; nothing else may be logged.
+        others = severe(driver.get_log("browser"), allowed=("ERR_CONNECTION_REFUSED",))
+        if others:
+            fail("browser console errors: %r" % others)
+        print("PASS: %d names by keyboard, 2 kept through a reload, shared links, errors, an unknown and a long "
+              "surname, an explanation, %d wuxia names, %d px phone width, the server gone, 0 console errors"
+              % (len(names), len(sampled), PHONE_WIDTH))
         return 0
     finally:
         if driver:
