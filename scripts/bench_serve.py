@@ -4,15 +4,20 @@ default), each client on its own keep-alive connection, requests cycling
 through POST /api/name, /api/sample and /api/explain with varied bodies.
 Prints p50/p99/max latency per endpoint and overall, the errors (any answer
 but 200 with names, or a connection failure: must be 0), the throughput, the
-server's CPU time and peak memory, and the load average. A benchmark for docs/PERF.md, not a test.
+server's CPU time and peak memory, and the load average. With --slow-clients
+S, S more connections trickle a request a byte a second all along (they never
+finish), and GET /api/health is timed every half second beside them (its slowest
+answer is printed; over 3 s, or none, counts as an error). A benchmark for
+docs/PERF.md, not a test.
 
 usage: scripts/bench_serve.py [--wuxia build/wuxia] [--checkpoint CKPT]... [--clients 8] [--requests 50]
-                              [--workers N] [--endpoints name,sample,explain]
+                              [--workers N] [--endpoints name,sample,explain] [--slow-clients 8]
 """
 import argparse
 import http.client
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -52,6 +57,7 @@ def main():
     ap.add_argument("--requests", type=int, default=50)
     ap.add_argument("--workers", type=int, default=None, help="wuxia serve --workers (its default when absent)")
     ap.add_argument("--endpoints", default="name,sample,explain")
+    ap.add_argument("--slow-clients", type=int, default=0)
     args = ap.parse_args()
     endpoints = args.endpoints.split(",")
     for e in endpoints:
@@ -106,6 +112,51 @@ def main():
         with lock:
             results.extend(mine)
 
+    stop = threading.Event()
+
+    def trickle():
+        # A request line and headers, a byte a second, never the blank line that ends them.
+        try:
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        except OSError as e:
+            print("error: a slow client could not connect: %r" % e, file=sys.stderr)
+            return
+        text = b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+        k = 0
+        try:
+            while not stop.wait(1.0 if k else 0):
+                sock.sendall(text[k:k + 1] if k < len(text) else b"x")
+                k += 1
+        except OSError:
+            pass  # the server cut it off: fine
+        sock.close()
+
+    health = []  # seconds per GET /api/health, None when no answer within 3 s
+
+    def probe():
+        while True:  # once at the start, then every half second, then once more at the end
+            done = stop.is_set()
+            t = time.perf_counter()
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=3)
+                conn.request("GET", "/api/health")
+                ok = conn.getresponse().status == 200
+                conn.close()
+                health.append(time.perf_counter() - t if ok else None)
+            except Exception:
+                health.append(None)
+            if done:
+                return
+            stop.wait(0.5)
+
+    slow = [threading.Thread(target=trickle, daemon=True) for _ in range(args.slow_clients)]
+    for t in slow:
+        t.start()
+    prober = threading.Thread(target=probe, daemon=True)
+    if args.slow_clients:
+        time.sleep(2)  # each has its connection and a byte or two sent
+        prober.start()
+
     load_before = os.getloadavg()
     cpu0 = cpu_seconds(server.pid)
     t0 = time.perf_counter()
@@ -115,6 +166,11 @@ def main():
     for t in threads:
         t.join()
     wall = time.perf_counter() - t0
+    stop.set()
+    if args.slow_clients:
+        prober.join()
+    for t in slow:
+        t.join()
     cpu = cpu_seconds(server.pid) - cpu0
     load_after = os.getloadavg()
     with open("/proc/%d/status" % server.pid) as f:
@@ -135,6 +191,13 @@ def main():
           "load average %.2f before, %.2f after"
           % (len(results) / wall, wall, cpu, peak_kb // 1024, load_before[0], load_after[0]))
     errors = sum(1 for r in results if not r[2])
+    if args.slow_clients:
+        answered = [h for h in health if h is not None]
+        late = sum(1 for h in health if h is None or h > 3)
+        print("beside %d slow clients (a byte a second): GET /api/health %d times, slowest %s, %d over 3 s or "
+              "unanswered" % (args.slow_clients, len(health),
+                              "%.0f ms" % (max(answered) * 1000) if answered else "none answered", late))
+        errors += late
     return 1 if errors else 0
 
 

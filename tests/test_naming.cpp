@@ -519,6 +519,92 @@ TEST(NamingCli, NameRejectsBadRequestsBeforeLoadingAModel) {
   }
 }
 
+// The flags' words with the dashes taken off: what the JSON API must say.
+std::string undashed(std::string s) {
+  for (const char* flag : {"--surname", "--gender", "--level", "--tones", "--given-len", "--with", "--exclude",
+                           "--avoid", "--source", "--max-strokes", "--era", "--lean", "--allow-repeat"}) {
+    for (std::size_t at; (at = s.find(flag)) != std::string::npos;) s.erase(at, 2);
+  }
+  if (s.rfind("-n ", 0) == 0) s.erase(0, 1);
+  return s;
+}
+
+TEST(NameRequestBuild, TheFlagsAndTheJsonBodyAreRefusedInTheSameWords) {
+  struct Case {
+    const char* what;
+    NameRequestInput in;
+  };
+  const auto with = [](auto set) {
+    NameRequestInput in;
+    in.surname = "张";
+    set(in);
+    return in;
+  };
+  const std::vector<Case> cases = {
+      {"no surname", NameRequestInput{}},
+      {"long surname", with([](NameRequestInput& in) { in.surname = "张三丰"; })},
+      {"gender", with([](NameRequestInput& in) { in.gender = "female"; })},
+      {"level", with([](NameRequestInput& in) { in.level = 0; })},
+      {"tones", with([](NameRequestInput& in) { in.tones = "xyz"; })},
+      {"given-len", with([](NameRequestInput& in) { in.given_len = 3; })},
+      {"with", with([](NameRequestInput& in) { in.with = "家@3"; })},
+      {"source", with([](NameRequestInput& in) { in.source = "红楼梦"; })},
+      {"source and given-len", with([](NameRequestInput& in) {
+         in.source = "any";
+         in.given_len = 1;
+       })},
+      {"era", with([](NameRequestInput& in) { in.era = "modern"; })},
+      {"lean", with([](NameRequestInput& in) { in.lean = 0.4; })},
+      {"max-strokes", with([](NameRequestInput& in) { in.max_strokes = 65; })},
+      {"n", with([](NameRequestInput& in) { in.n = 0; })},
+  };
+  for (const auto& c : cases) {
+    const std::string flags = error_of([&] { build_name_request(c.in, RequestFields{}); });
+    const std::string body = error_of([&] { build_name_request(c.in, json_request_fields()); });
+    ASSERT_FALSE(flags.empty()) << c.what << ": accepted";
+    EXPECT_EQ(body, undashed(flags)) << c.what;
+  }
+  // And what it accepts, it reads alike.
+  NameRequestInput in = with([](NameRequestInput& i) {
+    i.gender = "girl", i.level = 1, i.tones = "?平仄", i.with = "家@2", i.max_strokes = 12, i.n = 7, i.lean = 0.8;
+    i.avoid = {"张伟"}, i.exclude = "美", i.era = "history", i.allow_repeat = true;
+  });
+  const NameRequest a = build_name_request(in, RequestFields{});
+  const NameRequest b = build_name_request(in, json_request_fields());
+  EXPECT_EQ(a.surname, U"张");
+  EXPECT_EQ(a.sex, Sex::Girl);
+  EXPECT_EQ(a.with, U'家');
+  EXPECT_EQ(a.with_pos, 2);
+  EXPECT_EQ(a.max_strokes, 12);
+  EXPECT_EQ(a.era, Era::History);
+  EXPECT_EQ(a.tones, b.tones);
+  EXPECT_EQ(a.avoid, b.avoid);
+  EXPECT_EQ(a.n, b.n);
+  EXPECT_EQ(a.min_lean, b.min_lean);
+  EXPECT_TRUE(b.allow_repeat);
+}
+
+TEST(NameRequestBuild, AnUnlistedSurnameIsReadCharacterByCharacterAndSaidSo) {
+  EXPECT_EQ(unlisted_surname_reading(bundled(), U"好"), "hǎo");  // a character, nobody's surname
+  EXPECT_EQ(unlisted_surname_reading(bundled(), U"林"), std::nullopt);
+  EXPECT_EQ(unlisted_surname_reading(bundled(), U"欧阳"), std::nullopt);
+  EXPECT_EQ(unlisted_surname_reading(bundled(), U"单"), std::nullopt);  // listed, read shàn
+}
+
+TEST(NameRequestBuild, AShortListSaysWhyInEachFrontEndsFieldNames) {
+  NameRequest q;
+  q.n = 20;
+  q.sex = Sex::Boy;
+  NameSearchStats s;
+  s.candidates = 40, s.known = 3, s.titles = 1, s.namesakes = 2, s.sounds_like = 4, s.other_sex = 9;
+  const std::string flags = shortfall_message(q, 5, s, RequestFields{});
+  EXPECT_EQ(flags,
+            "only 5 of 20 names pass the filters (40 scored, 3 of the model's training names passed over, 1 titles, "
+            "2 namesakes, 4 sounding like a word of data/sounds_like.tsv, 9 not reading as a boy); loosen --level, "
+            "--tones, --source or --gender");
+  EXPECT_EQ(shortfall_message(q, 5, s, json_request_fields()), undashed(flags));
+}
+
 TEST(NamingCli, NameJsonIsExplainsFieldsPlusTheScore) {
   test::TempDir dir;
   std::string names;

@@ -1,13 +1,17 @@
 // `wuxia serve`: the JSON API through a real HTTP client, in-process on an
 // ephemeral port, and the command itself (signals, flags, defaults).
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -241,6 +245,41 @@ TEST_F(ServeApi, NameBadInputIs400NamingTheField) {
     EXPECT_EQ(status, 400) << c.body;
     EXPECT_NE(j.value("error", "").find(c.says), std::string::npos) << c.body << " -> " << j.dump();
     EXPECT_EQ(j.value("field", ""), c.field) << c.body << " -> " << j.dump();
+  }
+}
+
+TEST_F(ServeApi, NameSaysWhetherTheSurnameIsAKnownOne) {
+  // 爱 (of 爱新觉罗, in the small model's names) is a character of the
+  // tables but not of data/surnames.tsv: read as it is written, and the page
+  // says so (as `wuxia name` notes on stderr).
+  auto [status, j] = post("/api/name", R"({"surname": "爱", "n": 2})");
+  ASSERT_EQ(status, 200) << j.dump();
+  EXPECT_EQ(j["surname_known"], false);
+  EXPECT_EQ(j["surname_reading"], "ài");
+  std::tie(status, j) = post("/api/name", R"({"surname": "林", "n": 2})");
+  ASSERT_EQ(status, 200) << j.dump();
+  EXPECT_EQ(j["surname_known"], true);
+  EXPECT_FALSE(j.contains("surname_reading"));
+}
+
+TEST_F(ServeApi, NameRefusesWhatTheCommandRefusesInItsWordsWithoutDashes) {
+  // One builder and one set of checks behind both (build_name_request).
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"surname": "张", "source": "any", "given-len": 1})", "--surname 张 --source any --given-len 1"},
+      {R"({"surname": "张", "max-strokes": 99})", "--surname 张 --max-strokes 99"},
+      {R"({"surname": "张", "lean": 1})", "--surname 张 --lean 1"},
+  };
+  for (const auto& [body, flags] : cases) {
+    const auto [status, j] = post("/api/name", body);
+    ASSERT_EQ(status, 400) << body;
+    const auto r = run_wuxia("name " + flags);
+    EXPECT_EQ(r.code, 1) << flags;
+    std::string said = j.value("error", "");
+    ASSERT_FALSE(said.empty());
+    // The command's words: the field it begins with, and the one "needs" names, as flags.
+    said.insert(0, "--");
+    if (const auto at = said.find(" needs "); at != std::string::npos) said.insert(at + 7, "--");
+    EXPECT_NE(r.out.find(said), std::string::npos) << flags << "\nthe API: " << said << "\nthe command: " << r.out;
   }
 }
 
@@ -530,6 +569,49 @@ TEST_F(ServeApi, ParallelRequestsGetTheAnswersTheyGetAlone) {
     EXPECT_EQ(together[i], alone[i]) << i;
   }
   EXPECT_TRUE(log_.str().empty()) << log_.str();  // no request failed inside
+}
+
+TEST_F(ServeApi, HealthAnswersWithin3SecondsBesideClientsTricklingARequestAByteASecond) {
+  // Each trickler holds a connection thread: cpp-httplib's read timeout is
+  // per recv(), so a byte a second never trips it. The fixture's server has
+  // 3 workers; more tricklers than its old thread count (max(8, 2 x 3)).
+  constexpr int kTricklers = 12;
+  std::atomic<bool> done{false};
+  std::vector<std::thread> tricklers;
+  std::atomic<int> connected{0};
+  for (int i = 0; i < kTricklers; ++i) {
+    tricklers.emplace_back([&] {
+      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      if (fd < 0) return;
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(static_cast<uint16_t>(port_));
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+        ++connected;
+        const std::string request = "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+        for (std::size_t k = 0; !done; ++k) {
+          const char c = k < request.size() ? request[k] : 'x';  // never the blank line that ends the headers
+          if (::send(fd, &c, 1, MSG_NOSIGNAL) != 1) break;
+          for (int t = 0; t < 10 && !done; ++t) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+      }
+      ::close(fd);
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // each has sent a byte or two
+  httplib::Client c("127.0.0.1", port_);
+  c.set_connection_timeout(3, 0);
+  c.set_read_timeout(3, 0);
+  const auto start = std::chrono::steady_clock::now();
+  auto res = c.Get("/api/health");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  done = true;
+  for (auto& t : tricklers) t.join();
+  EXPECT_EQ(connected, kTricklers);
+  ASSERT_TRUE(res) << "no answer within 3 s beside " << kTricklers << " trickling clients";
+  EXPECT_EQ(res->status, 200);
+  EXPECT_LT(seconds, 3.0);
 }
 
 // ---- the command ----

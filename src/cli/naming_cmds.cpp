@@ -218,6 +218,37 @@ int cmd_explain(int argc, char** argv) {
   return skipped == names.size() ? 1 : skipped ? 3 : 0;
 }
 
+namespace {
+
+// `wuxia name`'s flags as a NameRequestInput; build_name_request checks them
+// as it checks the JSON API's fields (serve/api.cpp: name_request_from_json).
+NameRequest name_request_from_flags(const cxxopts::ParseResult& r) {
+  NameRequestInput in;
+  const auto text = [&](const char* flag) -> std::optional<std::string> {
+    if (!r.count(flag)) return std::nullopt;
+    return r[flag].as<std::string>();
+  };
+  in.surname = text("surname");
+  in.gender = r["gender"].as<std::string>();
+  in.level = r["level"].as<int>();
+  in.tones = text("tones");
+  in.given_len = r["given-len"].as<int>();
+  in.with = text("with");
+  in.exclude = r["exclude"].as<std::string>();
+  if (r.count("avoid")) in.avoid = r["avoid"].as<std::vector<std::string>>();
+  in.allow_repeat = r.count("allow-repeat") > 0;
+  in.allow_namesakes = r.count("allow-namesakes") > 0;
+  in.allow_sounds_like = r.count("allow-sounds-like") > 0;
+  in.max_strokes = r["max-strokes"].as<int>();
+  in.source = text("source");
+  in.era = r["era"].as<std::string>();
+  in.lean = r["lean"].as<double>();
+  in.n = r["n"].as<int>();
+  return build_name_request(in, RequestFields{});
+}
+
+}  // namespace
+
 int cmd_name(int argc, char** argv) {
   cxxopts::Options opts(
       "wuxia name",
@@ -273,35 +304,11 @@ int cmd_name(int argc, char** argv) {
   add_device_flags(opts, "cpu", 0);
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
-  if (!r.count("surname")) throw Error("--surname is required (see --help)");
-  NameRequest q;
-  q.surname = parse_surname(r["surname"].as<std::string>(), "--surname");
-  q.sex = parse_sex(r["gender"].as<std::string>(), "--gender");
-  q.level = check_level(r["level"].as<int>(), "--level");
-  if (r.count("tones")) q.tones = parse_tones(r["tones"].as<std::string>(), "--tones");
-  q.given_len = check_given_len(r["given-len"].as<int>(), "--given-len");
-  if (r.count("with")) parse_with(r["with"].as<std::string>(), "--with", q.with, q.with_pos);
-  q.exclude = parse_chars(r["exclude"].as<std::string>(), "--exclude");
-  if (r.count("avoid")) {
-    for (const auto& a : r["avoid"].as<std::vector<std::string>>()) q.avoid.push_back(parse_chars(a, "--avoid"));
-  }
-  q.allow_repeat = r.count("allow-repeat") > 0;
-  q.allow_namesakes = r.count("allow-namesakes") > 0;
-  q.allow_sounds_like = r.count("allow-sounds-like") > 0;
-  q.max_strokes = check_max_strokes(r["max-strokes"].as<int>(), "--max-strokes");
-  if (r.count("source")) {
-    q.source = parse_source(r["source"].as<std::string>(), "--source");
-    if (q.given_len != 2) throw Error("--source needs --given-len 2 (a pair of characters a line credits)");
-  }
-  q.era = parse_era(r["era"].as<std::string>(), "--era");
-  q.min_lean = check_min_lean(r["lean"].as<double>(), "--lean");
-  q.n = check_count(r["n"].as<int>(), "-n");
+  NameRequest q = name_request_from_flags(r);
   const NamingData data = NamingData::load_bundled();
   check_request(data, q);  // before the (slower) model load
-  if (!data.surnames.reading(q.surname)) {
-    std::string reading;
-    for (const auto& s : explain_parts(data, q.surname, U"").pinyin) reading += (reading.empty() ? "" : " ") + s;
-    std::cerr << "wuxia name: note: " << utf8::encode(q.surname) << " is not in data/surnames.tsv; read as " << reading
+  if (const auto reading = unlisted_surname_reading(data, q.surname)) {
+    std::cerr << "wuxia name: note: " << utf8::encode(q.surname) << " is not in data/surnames.tsv; read as " << *reading
               << "\n";
   }
 
@@ -322,11 +329,7 @@ int cmd_name(int argc, char** argv) {
               << variety_cap(q.n) << " names (few names pass the filters)\n";
   }
   if (static_cast<int>(names.size()) < q.n) {
-    std::cerr << "wuxia name: only " << names.size() << " of " << q.n << " names pass the filters (" << stats.candidates
-              << " scored, " << stats.known << " of the model's training names passed over, " << stats.titles
-              << " titles, " << stats.namesakes << " namesakes, " << stats.sounds_like
-              << " sounding like a word of data/sounds_like.tsv, " << stats.other_sex << " not reading as a "
-              << sex_name(q.sex) << "); loosen --level, --tones, --source or --gender\n";
+    std::cerr << "wuxia name: " << shortfall_message(q, names.size(), stats, RequestFields{}) << "\n";
     return 3;
   }
   return 0;

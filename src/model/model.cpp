@@ -211,7 +211,7 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
   const std::size_t BG = static_cast<std::size_t>(B) * G4;
   const std::size_t NH = static_cast<std::size_t>(N) * H, BH = static_cast<std::size_t>(B) * H;
   const bool drop = opts.train && cfg_.dropout > 0;
-  // The regularisers (DESIGN "Levers"); each is a mask, so its backward is
+  // The regularisers (DESIGN "Training runs", its Levers); each is a mask, so its backward is
   // the same call on the gradient, and each is off at 0, when no op is issued.
   const double locked = opts.train ? opts.locked_dropout : 0;
   const double wdrop = opts.train ? opts.weight_drop : 0;

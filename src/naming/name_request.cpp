@@ -7,6 +7,7 @@
 
 #include "wuxia/data/utf8.hpp"
 #include "wuxia/naming/explain.hpp"
+#include "wuxia/naming/name_search.hpp"
 #include "wuxia/naming/readings.hpp"
 #include "wuxia/platform/error.hpp"
 
@@ -150,6 +151,59 @@ std::vector<std::string> avoided_syllables(const NamingData& d, const std::vecto
     for (const auto& syllable : explain_name(d, name).pinyin) out.push_back(toneless(syllable));
   }
   return out;
+}
+
+std::optional<std::string> unlisted_surname_reading(const NamingData& d, const std::u32string& surname) {
+  if (d.surnames.reading(surname)) return std::nullopt;
+  std::string reading;
+  for (const auto& s : explain_parts(d, surname, U"").pinyin) reading += (reading.empty() ? "" : " ") + s;
+  return reading;
+}
+
+RequestFields json_request_fields() {
+  RequestFields f;
+  for (std::string* field : {&f.surname, &f.gender, &f.level, &f.tones, &f.given_len, &f.with, &f.exclude, &f.avoid,
+                             &f.source, &f.n, &f.max_strokes, &f.era, &f.min_lean}) {
+    field->erase(0, field->find_first_not_of('-'));
+  }
+  return f;
+}
+
+NameRequest build_name_request(const NameRequestInput& in, const RequestFields& f) {
+  NameRequest q;
+  if (!in.surname) throw Error(f.surname + " is required: one or two characters (张, 欧阳)");
+  q.surname = parse_surname(*in.surname, f.surname);
+  if (in.gender) q.sex = parse_sex(*in.gender, f.gender);
+  if (in.level) q.level = check_level(*in.level, f.level);
+  if (in.tones && !in.tones->empty()) q.tones = parse_tones(*in.tones, f.tones);
+  if (in.given_len) q.given_len = check_given_len(*in.given_len, f.given_len);
+  if (in.with && !in.with->empty()) parse_with(*in.with, f.with, q.with, q.with_pos);
+  if (in.exclude) q.exclude = parse_chars(*in.exclude, f.exclude);
+  for (const auto& a : in.avoid) q.avoid.push_back(parse_chars(a, f.avoid));
+  q.allow_repeat = in.allow_repeat;
+  q.allow_namesakes = in.allow_namesakes;
+  q.allow_sounds_like = in.allow_sounds_like;
+  if (in.max_strokes) q.max_strokes = check_max_strokes(*in.max_strokes, f.max_strokes);
+  if (in.source && !in.source->empty()) {
+    q.source = parse_source(*in.source, f.source);
+    if (q.given_len != 2) {
+      throw Error(f.source + " needs " + f.given_len + " 2 (a pair of characters a line credits)");
+    }
+  }
+  if (in.era && !in.era->empty()) q.era = parse_era(*in.era, f.era);
+  if (in.lean) q.min_lean = check_min_lean(*in.lean, f.min_lean);
+  if (in.n) q.n = check_count(*in.n, f.n);
+  return q;
+}
+
+std::string shortfall_message(const NameRequest& q, std::size_t found, const NameSearchStats& s,
+                              const RequestFields& f) {
+  return "only " + std::to_string(found) + " of " + std::to_string(q.n) + " names pass the filters (" +
+         std::to_string(s.candidates) + " scored, " + std::to_string(s.known) +
+         " of the model's training names passed over, " + std::to_string(s.titles) + " titles, " +
+         std::to_string(s.namesakes) + " namesakes, " + std::to_string(s.sounds_like) +
+         " sounding like a word of data/sounds_like.tsv, " + std::to_string(s.other_sex) + " not reading as a " +
+         sex_name(q.sex) + "); loosen " + f.level + ", " + f.tones + ", " + f.source + " or " + f.gender;
 }
 
 void check_request(const NamingData& d, const NameRequest& q, const RequestFields& f) {

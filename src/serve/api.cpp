@@ -284,16 +284,11 @@ int naming_style(const ServedModel& m, const std::string& style) {
 }
 
 // The naming checks' messages begin with the field they were given.
-const RequestFields kJsonFields = [] {
-  RequestFields f;
-  f.surname = "surname", f.gender = "gender", f.level = "level", f.tones = "tones", f.given_len = "given-len";
-  f.with = "with", f.exclude = "exclude", f.avoid = "avoid", f.source = "source", f.n = "n";
-  f.max_strokes = "max-strokes";
-  return f;
-}();
-const std::vector<std::string> kNameFields = {"surname", "gender",  "level",      "tones", "given-len",   "with",
-                                              "exclude", "avoid",   "source",     "n",     "max-strokes", "style",
-                                              "names",   "samples", "checkpoint", "era",   "lean"};
+const RequestFields kJsonFields = json_request_fields();
+const std::vector<std::string> kNameFields = {"surname",     "gender",  "level", "tones",   "given-len",
+                                              "with",        "exclude", "avoid", "source",  "n",
+                                              "max-strokes", "style",   "names", "samples", "checkpoint",
+                                              "era",         "lean"};
 
 // Runs `f`, turning a wuxia::Error into a RequestError about its field.
 template <class F>
@@ -307,40 +302,38 @@ auto naming_call(F&& f) -> decltype(f()) {
   }
 }
 
-int int_field(Body& body, const std::string& key, int fallback) {
-  return static_cast<int>(body.integer(key, INT32_MIN, INT32_MAX).value_or(fallback));
-}
-
 }  // namespace
 
-json api_name(Models& models, Body& body) {
-  NameRequest q;
-  const RequestFields& f = kJsonFields;
-  naming_call([&] {
-    const auto surname = body.string("surname");
-    if (!surname) throw RequestError("surname", "surname is required");
-    q.surname = parse_surname(*surname, f.surname);
-    q.sex = parse_sex(body.string("gender").value_or("any"), f.gender);
-    q.level = check_level(int_field(body, "level", kDefaultLevel), f.level);
-    if (const auto t = body.string("tones"); t && !t->empty()) q.tones = parse_tones(*t, f.tones);
-    q.given_len = check_given_len(int_field(body, "given-len", q.given_len), f.given_len);
-    if (const auto w = body.string("with"); w && !w->empty()) parse_with(*w, f.with, q.with, q.with_pos);
-    q.exclude = parse_chars(body.string("exclude").value_or(""), f.exclude);
-    for (const auto& a : body.strings("avoid")) q.avoid.push_back(parse_chars(a, f.avoid));
-    q.allow_repeat = body.flag("allow-repeat").value_or(false);
-    q.allow_namesakes = body.flag("allow-namesakes").value_or(false);
-    q.allow_sounds_like = body.flag("allow-sounds-like").value_or(false);
-    if (const auto era = body.string("era"); era && !era->empty()) q.era = parse_era(*era, "era");
-    q.min_lean = check_min_lean(body.number("lean").value_or(kDefaultMinLean), "lean");
-    q.max_strokes = check_max_strokes(int_field(body, "max-strokes", 0), f.max_strokes);
-    if (const auto src = body.string("source"); src && !src->empty()) {
-      q.source = parse_source(*src, f.source);
-      if (q.given_len != 2) {
-        throw RequestError("source", "source needs given-len 2 (a pair of characters a line credits)");
-      }
-    }
-    q.n = check_count(int_field(body, "n", q.n), f.n);
+NameRequest name_request_from_json(Body& body) {
+  return naming_call([&] {
+    NameRequestInput in;
+    in.surname = body.string("surname");
+    in.gender = body.string("gender");
+    const auto int_or_none = [&](const char* key) -> std::optional<int> {
+      if (const auto v = body.integer(key, INT32_MIN, INT32_MAX)) return static_cast<int>(*v);
+      return std::nullopt;
+    };
+    in.level = int_or_none("level");
+    in.tones = body.string("tones");
+    in.given_len = int_or_none("given-len");
+    in.with = body.string("with");
+    in.exclude = body.string("exclude");
+    in.avoid = body.strings("avoid");
+    in.allow_repeat = body.flag("allow-repeat").value_or(false);
+    in.allow_namesakes = body.flag("allow-namesakes").value_or(false);
+    in.allow_sounds_like = body.flag("allow-sounds-like").value_or(false);
+    in.era = body.string("era");
+    in.lean = body.number("lean");
+    in.max_strokes = int_or_none("max-strokes");
+    in.source = body.string("source");
+    in.n = int_or_none("n");
+    return build_name_request(in, kJsonFields);
   });
+}
+
+json api_name(Models& models, Body& body) {
+  const RequestFields& f = kJsonFields;
+  NameRequest q = name_request_from_json(body);
   const std::string style = body.string("style").value_or("");
   const std::string checkpoint = body.string("checkpoint").value_or("");
   body.no_other_fields();
@@ -365,13 +358,12 @@ json api_name(Models& models, Body& body) {
               {"candidates", stats.candidates}};
   if (static_cast<int>(names.size()) < q.n) {
     // What `wuxia name` says on stderr (with exit status 3) when it falls short.
-    out["shortfall"] = "only " + std::to_string(names.size()) + " of " + std::to_string(q.n) +
-                       " names pass the filters (" + std::to_string(stats.candidates) + " scored, " +
-                       std::to_string(stats.known) + " already the model's training names, " +
-                       std::to_string(stats.other_sex) + " not reading as a " + sex_name(q.sex) + ", " +
-                       std::to_string(stats.sounds_like) + " sounding like a word of data/sounds_like.tsv" +
-                       "); loosen level, tones, source or gender";
+    out["shortfall"] = shortfall_message(q, names.size(), stats, f);
   }
+  // As `wuxia name` notes on stderr: the page says so beside the surname.
+  const auto unlisted = unlisted_surname_reading(models.naming, q.surname);
+  out["surname_known"] = !unlisted;
+  if (unlisted) out["surname_reading"] = *unlisted;
   return out;
 }
 

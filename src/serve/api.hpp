@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "wuxia/infer/scoring.hpp"
+#include "wuxia/naming/name_request.hpp"
 #include "wuxia/naming/naming_data.hpp"
 #include "wuxia/platform/error.hpp"
 #include "wuxia/serve/served_model.hpp"
@@ -88,7 +89,12 @@ json api_health(const Models& models);
 json api_models(const Models& models);
 // POST /api/sample: `wuxia sample`'s flags in, the names with their labels out.
 json api_sample(Models& models, Body& body);
-// POST /api/name: `wuxia name`'s flags in, its --json objects out.
+// A naming request from a JSON body: its fields read (with their types
+// checked) and handed to build_name_request, which checks their values as it
+// does the command line's flags. Throws RequestError naming the field.
+NameRequest name_request_from_json(Body& body);
+// POST /api/name: `wuxia name`'s flags in, its --json objects out; with
+// surname_known (false: not in data/surnames.tsv) and then surname_reading.
 json api_name(Models& models, Body& body);
 // POST /api/explain: {"names": [...]} and explain's flags in, its --json
 // objects out; names it cannot read are listed under "skipped".

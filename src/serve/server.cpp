@@ -8,12 +8,16 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
 #include <cstdlib>
 #include <ctime>
+#include <deque>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "api.hpp"
 #include "page_assets.hpp"
@@ -34,21 +38,99 @@ namespace {
 //   (drop_body). Past the limit, bytes are dropped up to kMaxDrain so that
 //   the client gets its 413, then the connection is cut.
 // - Its read timeout (5 s) is per recv(), not per request: a client that
-//   trickles a byte every few seconds would hold a connection thread for
-//   as long as it likes. post_route gives the whole body kBodySeconds.
-// - Its thread pool is fixed in size (set below) and its queue of accepted
-//   connections unbounded; keep-alive lets one connection ask again and
-//   again. Here each connection carries one request (keep-alive count 1),
-//   which also means the bytes left of a body cut off are never read as the
-//   next request. What the pool does not bound, the work per request does
-//   (api.hpp: kMaxRequestNames, kSampleSeconds), and SIGTERM does not wait
+//   trickles a byte a second never trips it, and holds a connection thread
+//   for as long as it likes (8,192 bytes of headers: over two hours).
+//   post_route gives a body kBodySeconds; the headers, read before any
+//   handler of ours runs, get no deadline at all: httplib neither has one
+//   nor hands its TaskQueue the socket, so no watchdog of ours could cut it.
+// - Its ThreadPool is fixed in size and its queue of accepted connections
+//   unbounded: with 8 threads, 8 trickling clients locked everyone out
+//   (/api/health timed out). ConnectionThreads (below) fills that gap: a
+//   thread for every open connection, started when none is idle, up to
+//   kMaxConnections; past that the accept thread waits for one to finish, so
+//   that further clients wait in the kernel's listen backlog instead of an
+//   unbounded queue. Slow clients then cost a thread each (a blocked thread
+//   is cheap) and starve others only past kMaxConnections of them.
+// - Keep-alive lets one connection ask again and again. Here each connection
+//   carries one request (keep-alive count 1), which also means the bytes left
+//   of a body cut off are never read as the next request. What the threads do
+//   not bound, the work per request does (api.hpp: kMaxRequestNames,
+//   kSampleSeconds, and the models' own --workers), and SIGTERM does not wait
 //   for it past kStopGraceSeconds.
 constexpr std::size_t kMaxBody = std::size_t{1} << 20;
 constexpr int kBodySeconds = 10;
 constexpr std::size_t kMaxDrain = std::size_t{16} << 20;
+// Connections served at once (a thread each); more wait to be accepted.
+constexpr std::size_t kMaxConnections = 256;
 // After SIGINT or SIGTERM, the requests under way get this long to finish.
 constexpr int kStopGraceSeconds = 5;
 const char* const kTooLarge = "the request body is over the 1 MiB limit";
+
+// httplib's TaskQueue as a thread per open connection: a job (one
+// connection, read, answered and closed) starts at once on an idle thread,
+// or on a new one while fewer than `max_threads` exist; past that, enqueue
+// (called on httplib's accept thread) waits for a thread to come free.
+// Threads stay for the server's life once started (at most max_threads).
+class ConnectionThreads : public httplib::TaskQueue {
+ public:
+  explicit ConnectionThreads(std::size_t max_threads) : max_(max_threads) {}
+  ~ConnectionThreads() override { ConnectionThreads::shutdown(); }
+
+  void enqueue(std::function<void()> fn) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    // All threads busy and no more allowed: wait (the listen backlog holds
+    // the clients behind this one).
+    freed_.wait(lock, [&] { return stopping_ || idle_ > jobs_.size() || threads_.size() < max_; });
+    jobs_.push_back(std::move(fn));
+    if (idle_ < jobs_.size() && threads_.size() < max_) {
+      threads_.emplace_back([this] { work(); });
+    } else {
+      ready_.notify_one();
+    }
+  }
+
+  // Runs the jobs already queued, then joins every thread.
+  void shutdown() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_ && threads_.empty()) return;
+      stopping_ = true;
+    }
+    ready_.notify_all();
+    freed_.notify_all();
+    for (auto& t : threads_) t.join();
+    threads_.clear();
+  }
+
+ private:
+  void work() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      if (jobs_.empty()) {
+        if (stopping_) return;
+        ++idle_;
+        freed_.notify_all();
+        ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+        --idle_;
+        continue;
+      }
+      std::function<void()> fn = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      fn();
+      lock.lock();
+    }
+  }
+
+  const std::size_t max_;
+  std::mutex mu_;
+  std::condition_variable ready_;  // a job was queued, or stopping
+  std::condition_variable freed_;  // a thread went idle, or stopping
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::thread> threads_;  // only the accept thread adds to it (enqueue), under mu_
+  std::size_t idle_ = 0;              // threads waiting for a job
+  bool stopping_ = false;
+};
 
 // Whether an address to listen on is this machine's own (127.0.0.0/8 is).
 bool is_loopback(const std::string& host) { return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0; }
@@ -321,10 +403,9 @@ struct Server::Impl {
                               {"X-Content-Type-Options", "nosniff"},
                               {"Referrer-Policy", "no-referrer"},
                               {"Cache-Control", "no-store"}});
-    // Connection threads: more than the models, so that idle keep-alive
-    // connections (a browser holds several) do not keep requests waiting.
-    const std::size_t threads = static_cast<std::size_t>(std::max(8, 2 * opts.workers));
-    http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    // A thread per connection (see ConnectionThreads): a slow client, or an
+    // idle keep-alive connection a browser holds, never keeps others waiting.
+    http.new_task_queue = [] { return new ConnectionThreads(kMaxConnections); };
   }
 };
 

@@ -23,7 +23,7 @@ struct StepOptions {
   uint64_t seed = 0;      // dropout key
   uint64_t step = 0;      // dropout key
   // AWD-LSTM's regularisers (Merity et al. 2017), each a drop probability in
-  // [0, 1), 0 = off, applied only when `train` (DESIGN "Levers"), with masks
+  // [0, 1), 0 = off, applied only when `train` (DESIGN "Training runs", its Levers), with masks
   // keyed like dropout's by (seed, step):
   double weight_drop = 0;     // DropConnect on each layer's weight_hh: one mask per step
   double locked_dropout = 0;  // on each layer's input and the top output: one mask per sequence and unit

@@ -3,6 +3,8 @@
 // the values, and the checks that turn a bad value into an error naming its
 // field. Each check takes plain values and the field's name ("--tones" on the
 // command line, "tones" in a JSON request), so every front end reports alike.
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +55,31 @@ struct RequestFields {
               given_len = "--given-len", with = "--with", exclude = "--exclude", avoid = "--avoid", source = "--source",
               n = "-n", max_strokes = "--max-strokes", era = "--era", min_lean = "--lean";
 };
+// The JSON API's: the flags' names without their dashes.
+RequestFields json_request_fields();
+
+// A request as a front end receives it, each value as given (absent when not
+// given). The command line's flags (cli/naming_cmds.cpp) and the JSON API's
+// body (serve/api.cpp) each fill one; build_name_request checks it, so that
+// both refuse the same values with the same words, naming their own fields.
+struct NameRequestInput {
+  std::optional<std::string> surname, gender, tones, with, exclude, source, era;
+  std::vector<std::string> avoid;  // one name an entry
+  std::optional<int> level, given_len, max_strokes, n;
+  std::optional<double> lean;
+  bool allow_repeat = false, allow_sounds_like = false, allow_namesakes = false;
+};
+
+// The parses and checks that need no tables, in one order for every front
+// end; throws wuxia::Error "<field> <value>: why". check_request (below) does
+// those that need them. style is left to the caller (it needs the model).
+NameRequest build_name_request(const NameRequestInput& in, const RequestFields& fields);
+
+struct NameSearchStats;  // name_search.hpp
+// What a list shorter than asked says: how many were passed over and why,
+// and which fields to loosen (both front ends say it alike).
+std::string shortfall_message(const NameRequest& q, std::size_t found, const NameSearchStats& stats,
+                              const RequestFields& fields);
 
 // Each parses or checks one value and throws wuxia::Error "<field> <value>: why".
 Sex parse_sex(const std::string& value, const std::string& field);  // girl, boy or any
@@ -80,6 +107,11 @@ std::u32string parse_surname(const std::string& value, const std::string& field)
 // The syllables of `names`, tones aside, as explain reads them (a surname
 // with its reading as a surname: 单 is shàn): what --avoid keeps out.
 std::vector<std::string> avoided_syllables(const NamingData& data, const std::vector<std::u32string>& names);
+
+// For a surname not in data/surnames.tsv (好 is a character, nobody's
+// surname), how it is read (each character's own reading: "hǎo"), which
+// both front ends tell the user; nullopt for a listed surname.
+std::optional<std::string> unlisted_surname_reading(const NamingData& data, const std::u32string& surname);
 
 // The checks that need the tables: the surname's characters are known; the
 // tones pattern is as long as the name and agrees with the surname; the
