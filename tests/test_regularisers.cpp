@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "model_test_util.hpp"
 #include "test_util.hpp"
 #include "wuxia/cpu/cpu_backend.hpp"
 #include "wuxia/model/model.hpp"
@@ -29,73 +30,16 @@ Backend<float>& cpu_backend() {
   return be;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
-// Three padded sequences, T = 5 (lengths 5, 2, 4); tokens 1, 3, 4, 5, 6 and
-// vocab - 1 occur, some more than once.
-Batch tiny_batch(int vocab) {
-  std::vector<Example> ex(3);
-  ex[0].seq = {1, 3, 4, 5, 6};
-  ex[1].seq = {2, 6};
-  ex[2].seq = {1, 6, 5, vocab - 1};
-  return make_batch(ex, {0, 1, 2});
-}
+using test::tiny_batch;
+using test::tiny_config;
 
-ModelConfig tiny_config(double dropout) {
-  ModelConfig cfg;
-  cfg.vocab = 7;
-  cfg.embed = 3;
-  cfg.hidden = 4;
-  cfg.layers = 2;
-  cfg.dropout = dropout;
-  return cfg;
-}
-
-// Largest |analytic - numeric| / max(1e-3, |numeric|) over every element of
-// every parameter tensor (as tests/test_model.cpp checks the plain model),
-// with `so`'s masks: fixed by (seed, step), so the same in every call.
+// Every parameter's gradient against finite differences with `so`'s masks
+// (fixed by seed and step, so the same in every call).
 void gradient_check(double dropout, StepOptions so) {
-  const ModelConfig cfg = tiny_config(dropout);
-  cpu::CpuBackend<double> be;
-  Model<double> model(be, cfg);
-  const auto init = init_params(cfg, 42);
-  std::vector<double> params(init.begin(), init.end());
-  for (auto& p : params) p *= 2.0;  // out of the gates' linear region
-  model.set_params(params);
-  const Batch batch = tiny_batch(cfg.vocab);
   so.train = true;
-  so.backward = true;
-  model.forward(batch, so);
-  const std::vector<double> grads = model.get_grads();
-  so.backward = false;
-  const double n = static_cast<double>(batch.num_targets);
-  auto loss_at = [&](const std::vector<double>& p) {
-    model.set_params(p);
-    return model.forward(batch, so) / n;
-  };
-  const double eps = 1e-6;
-  for (const auto& t : model.layout().entries()) {
-    double worst = 0;
-    std::size_t worst_i = 0;
-    for (std::size_t i = t.offset; i < t.offset + t.size; ++i) {
-      std::vector<double> p = params;
-      p[i] += eps;
-      const double up = loss_at(p);
-      p[i] -= 2 * eps;
-      const double down = loss_at(p);
-      const double numeric = (up - down) / (2 * eps);
-      const double err = std::abs(grads[i] - numeric) / std::max(1e-3, std::abs(numeric));
-      if (err > worst) worst = err, worst_i = i;
-    }
-    EXPECT_LT(worst, 1e-5) << t.name << " element " << worst_i - t.offset << ": analytic " << grads[worst_i];
-  }
+  test::expect_gradients_match_finite_differences(tiny_config(dropout), so);
 }
 
 StepOptions keyed(uint64_t seed, uint64_t step) {
