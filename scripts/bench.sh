@@ -116,14 +116,17 @@ if [ ! -f "$ckpt" ]; then
   "$wuxia" train --data "$small_data" --out "$out/sample" --hidden 256 --embed 64 --layers 2 --steps 600 \
     --eval-every 600 --device cpu --threads "$threads_all" --quiet >/dev/null
 fi
-time_sample() {  # prints {"names_per_sec": ...} for one `wuxia sample` run
+time_sample() {  # prints {"names_per_sec": ...} for one `wuxia sample` run: wall and CPU seconds
   python3 - "$@" <<'EOF'
-import json, subprocess, sys, time
-t0 = time.perf_counter()
+import json, resource, subprocess, sys, time
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+t0, c0 = time.perf_counter(), cpu()
 out = subprocess.run(sys.argv[1:], check=True, capture_output=True, text=True).stdout
-s = time.perf_counter() - t0
+s, c = time.perf_counter() - t0, cpu() - c0
 n = len(out.splitlines())
-print(json.dumps({"names": n, "seconds": s, "names_per_sec": n / s}))
+print(json.dumps({"names": n, "seconds": s, "names_per_sec": n / s, "cpu_seconds": c}))
 EOF
 }
 : >"$out/sample.wuxia"; : >"$out/sample.peer"; : >"$out/sample.auto"
@@ -160,6 +163,14 @@ first = runs(f"{out}/{rows[0].split('|')[2]}.peer") if rows else []
 wx = runs(f"{out}/{rows[0].split('|')[2]}.wuxia") if rows else []
 print(f"date: {subprocess.run(['date', '-u', '+%Y-%m-%d %H:%M UTC'], capture_output=True, text=True).stdout.strip()}; "
       f"machine: {cpu}, {os.cpu_count()} cores; commit {commit}")
+flags = set()
+if os.path.exists("/proc/cpuinfo"):
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("flags"):
+            flags = set(line.split(":", 1)[1].split())
+            break
+# The vector extensions that decide which GEMM kernels OpenBLAS and the peer pick.
+print("CPU flags: " + ", ".join(f"{f} {'yes' if f in flags else 'no'}" for f in ("avx", "avx2", "fma", "avx512f", "avx512_bf16")))
 if wx:
     print(f"wuxia BLAS: {wx[0]['runtime']}")
 if first:
@@ -200,6 +211,14 @@ if w and p:
     if auto_col:
         line += f" {a['names_per_sec']:,.0f} | {a['names_per_sec'] / p['names_per_sec']:.2f}x |" if a else " - | - |"
     print(line)
+    # The same runs by CPU time (each side's least): on a shared machine the
+    # wall time is the scheduler's share of it, which changes from run to run.
+    wc = min((r for r in runs(f"{out}/sample.wuxia") if "cpu_seconds" in r), key=lambda r: r["cpu_seconds"], default=None)
+    pc = min((r for r in runs(f"{out}/sample.peer") if "cpu_seconds" in r), key=lambda r: r["cpu_seconds"], default=None)
+    if wc and pc and wc["cpu_seconds"] > 0 and pc["cpu_seconds"] > 0:
+        wr, pr = wc["names"] / wc["cpu_seconds"], pc["names"] / pc["cpu_seconds"]
+        notes.append(f"sampling by CPU time: wuxia {wr:,.0f} names per CPU second ({wc['cpu_seconds']:.2f} s, whole process), "
+                     f"PyTorch {pr:,.0f} ({pc['cpu_seconds']:.2f} s, sampling only): {wr / pr:.2f}x")
 if busy:
     threads_all = busy[0].split("|")[1]
     print()

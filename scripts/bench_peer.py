@@ -385,17 +385,41 @@ def cmd_xent(a):
           "extra_mib": extra, "runtime": torch_info()}, a.json)
 
 
-def cmd_sample(a):
-    from safetensors import safe_open
-    from safetensors.torch import load_file
-
-    t_load = time.perf_counter()
-    with safe_open(a.checkpoint, "pt") as f:
+def read_safetensors(path):
+    """(tensors by name, metadata): the safetensors package's load_file and
+    metadata() where it is installed (it is not a Debian package, so Debian's
+    python3-torch often lacks it), else the format as published (8-byte
+    little-endian header length, JSON header, raw F32 tensors), as
+    tests/pytorch_interop.py reads it and checks it against the package."""
+    try:
+        from safetensors import safe_open
+        from safetensors.torch import load_file
+    except ImportError:
+        import struct
+        raw = open(path, "rb").read()
+        (n,) = struct.unpack("<Q", raw[:8])
+        header = json.loads(raw[8:8 + n])
+        meta = header.pop("__metadata__", {})
+        data = raw[8 + n:]
+        tensors = {}
+        for name, t in header.items():
+            if t["dtype"] != "F32":
+                raise SystemExit(f"bench_peer.py: {path}: tensor {name} has dtype {t['dtype']}, not F32")
+            begin, end = t["data_offsets"]
+            tensors[name] = torch.frombuffer(bytearray(data[begin:end]), dtype=torch.float32).reshape(t["shape"])
+        return tensors, meta
+    with safe_open(path, "pt") as f:
         meta = f.metadata()
+    return load_file(path), meta
+
+
+def cmd_sample(a):
+    t_load = time.perf_counter()
+    tensors, meta = read_safetensors(a.checkpoint)
     cfg = json.loads(meta["config"])
     vocab = json.loads(meta["vocab"])
     model = NameLSTM(**cfg)
-    model.load_state_dict({k: v for k, v in load_file(a.checkpoint).items() if not k.startswith(("optim.", "ema.", "anchor."))})
+    model.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(("optim.", "ema.", "anchor."))})
     model.eval()
     S, V, L, H = len(vocab["styles"]), cfg["vocab"], cfg["layers"], cfg["hidden"]
     chars = vocab["chars"]
@@ -405,7 +429,7 @@ def cmd_sample(a):
     start_mask = torch.zeros(V, dtype=torch.bool)
     start_mask[1:S + 1] = True  # no START token is ever a prediction
     seen, attempts = set(), 0
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     with torch.inference_mode():
         while len(seen) < a.n and attempts < 100 * a.n + 1000:
             b = min(a.batch, max(2 * (a.n - len(seen)), 16))
@@ -436,9 +460,12 @@ def cmd_sample(a):
                 if not too_long[r] and out[r] and len(seen) < a.n:
                     seen.add("".join(out[r]))
     seconds = time.perf_counter() - t0
+    # CPU seconds of the process (all its threads) over the same loop: on a
+    # shared machine the wall time is mostly the scheduler's share.
+    cpu_seconds = time.process_time() - cpu0
     emit({"impl": "pytorch", "threads": torch.get_num_threads(), "runtime": torch_info(),
           "checkpoint": a.checkpoint, "hidden": H, "layers": L, "vocab": V, "names": len(seen),
-          "attempts": attempts, "seconds": seconds, "load_seconds": load_s,
+          "attempts": attempts, "seconds": seconds, "cpu_seconds": cpu_seconds, "load_seconds": load_s,
           "names_per_sec": len(seen) / seconds if seconds > 0 else 0.0, "peak_rss_mib": peak_rss_mib()}, a.json)
 
 
