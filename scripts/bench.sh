@@ -131,9 +131,9 @@ EOF
 }
 : >"$out/sample.wuxia"; : >"$out/sample.peer"; : >"$out/sample.auto"
 for _ in $(seq "$rounds"); do
-  time_sample "$wuxia" sample --checkpoint "$ckpt" -n "$sample_n" --threads 1 >>"$out/sample.wuxia"
+  time_sample "$wuxia" sample --checkpoint "$ckpt" -n "$sample_n" --threads 1 --seed 1 >>"$out/sample.wuxia"
   if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
-    time_sample env -u OPENBLAS_CORETYPE "$wuxia" sample --checkpoint "$ckpt" -n "$sample_n" --threads 1 >>"$out/sample.auto"
+    time_sample env -u OPENBLAS_CORETYPE "$wuxia" sample --checkpoint "$ckpt" -n "$sample_n" --threads 1 --seed 1 >>"$out/sample.auto"
   fi
   record "$out/sample.peer" "$py" "$peer" sample --checkpoint "$ckpt" -n "$sample_n" --threads 1 --json
 done

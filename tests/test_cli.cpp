@@ -69,10 +69,34 @@ TEST_F(Cli, SamplePrintsTheAskedNumberOfLabelledNames) {
 }
 
 TEST_F(Cli, SampleWithPrefixStartsEveryName) {
-  const auto r = run_wuxia("sample --checkpoint " + ckpt() + " -n 5 --prefix 张 --max-len 4");
+  const auto r = run_wuxia("sample --checkpoint " + ckpt() + " -n 5 --prefix 张 --max-len 4 --seed 1");
   ASSERT_EQ(r.code, 0) << r.out;
   std::istringstream in(r.out);
   for (std::string line; std::getline(in, line);) EXPECT_EQ(line.rfind("张", 0), 0u) << line;
+}
+
+// Every run a new list, unless --seed; the seed is on stderr, so that the list can be made again.
+TEST_F(Cli, SampleWithoutSeedSaysTheSeedThatMakesItsListAgain) {
+  const std::string base = std::string(WUXIA_BINARY) + " sample --checkpoint " + ckpt() + " -n 8";
+  // run_command adds 2>&1 after the command: the braces keep stderr in the file.
+  const auto a = wuxia::test::run_command("{ " + base + " 2>" + dir_->file("seed_a.txt") + "; }");
+  const auto b = wuxia::test::run_command("{ " + base + " 2>" + dir_->file("seed_b.txt") + "; }");
+  ASSERT_EQ(a.code, 0) << a.out;
+  ASSERT_EQ(b.code, 0) << b.out;
+  auto seed_of = [](const std::string& err) {
+    const std::string key = "wuxia sample: seed ";
+    const auto at = err.find(key);
+    return at == std::string::npos ? std::string()
+                                   : err.substr(at + key.size(), err.find(' ', at + key.size()) - at - key.size());
+  };
+  const std::string sa = seed_of(wuxia::test::read_file(dir_->file("seed_a.txt")));
+  const std::string sb = seed_of(wuxia::test::read_file(dir_->file("seed_b.txt")));
+  ASSERT_FALSE(sa.empty()) << wuxia::test::read_file(dir_->file("seed_a.txt"));
+  EXPECT_NE(sa, sb) << "two runs without --seed drew the same seed";
+  const auto again = wuxia::test::run_command("{ " + base + " --seed " + sa + " 2>/dev/null; }");
+  EXPECT_EQ(again.out, a.out) << "--seed " << sa << " did not make the list again";
+  const auto given = run_wuxia("sample --checkpoint " + ckpt() + " -n 2 --seed 5");
+  EXPECT_EQ(given.out.find("seed"), std::string::npos) << "a given seed is not repeated back: " << given.out;
 }
 
 TEST_F(Cli, EvalJsonReportsLossTokensNamesAndSkipped) {
@@ -346,7 +370,7 @@ TEST(CliFineTune, InitRecordsTheBaseThatReportAndJsonShow) {
   ASSERT_EQ(t.code, 0) << t.out;
   EXPECT_NE(t.out.find("init: weights of"), std::string::npos) << t.out;
   const wuxia::Checkpoint base = wuxia::load_checkpoint(dir.file("base/last.safetensors"));
-  const auto r = run_wuxia("sample --checkpoint " + dir.file("tuned/last.safetensors") + " -n 5 --report");
+  const auto r = run_wuxia("sample --checkpoint " + dir.file("tuned/last.safetensors") + " -n 5 --report --seed 1");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("style jinyong"), std::string::npos) << "samples default to the tuned style\n" << r.out;
   EXPECT_NE(r.out.find("fine-tuned from last.safetensors (step 20, " + base.checksum + ")"), std::string::npos)

@@ -78,7 +78,7 @@ int cmd_sample(int argc, char** argv) {
     ("label", "add a column: new, train or val")
     ("report", "after the names: new/train/val fractions, length histogram against the training names, "
                "how often the first character begins a training name")
-    ("seed", "random seed", cxxopts::value<uint64_t>()->default_value("1"));
+    ("seed", "random seed (default: a fresh one, printed to stderr so that the list can be made again)", cxxopts::value<uint64_t>());
   // clang-format on
   add_device_flags(opts, "cpu", 1);
   add_convert_flag(opts,
@@ -102,8 +102,10 @@ int cmd_sample(int argc, char** argv) {
   o.min_len = r["min-len"].as<int>();
   o.max_len = r["max-len"].as<int>();
   o.novel = r.count("novel") > 0;
-  o.seed = r["seed"].as<uint64_t>();
+  o.seed = r.count("seed") ? r["seed"].as<uint64_t>() : fresh_seed();
   o.validate_flags();  // before the (slow) checkpoint load
+  if (!r.count("seed"))
+    std::cerr << "wuxia sample: seed " << o.seed << " (--seed " << o.seed << " makes this list again)\n";
 
   LoadedEnsemble e = load_ensemble(r, default_checkpoint(), std::cerr);
   const Loaded& l = e.first();

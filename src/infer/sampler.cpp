@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <random>
 
 #include "simd_math.hpp"
 #include "wuxia/data/names.hpp"
@@ -13,6 +14,11 @@
 #include "wuxia/platform/error.hpp"
 
 namespace wuxia {
+
+uint64_t fresh_seed() {
+  static thread_local std::mt19937_64 gen{std::random_device{}()};
+  return gen() >> 11;
+}
 
 void SampleOptions::validate_flags() const {
   if (n < 0) throw Error("-n must be 0 or more");

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <random>
 
 #include "wuxia/data/utf8.hpp"
 #include "wuxia/infer/sampler.hpp"
@@ -174,12 +173,6 @@ std::vector<std::string> trained_styles(const Checkpoint& ck) {
   return out;
 }
 
-// A seed for a request that gives none: fresh, and below 2^53 so that the
-// page (JavaScript) can send it back exactly to repeat the answer.
-uint64_t fresh_seed() {
-  static thread_local std::mt19937_64 gen{std::random_device{}()};
-  return gen() >> 11;
-}
 
 }  // namespace
 

@@ -33,6 +33,11 @@ struct SampleOptions {
   void validate(const Vocab& vocab) const;  // the flags, then prefix and style against the vocabulary
 };
 
+// A seed for a list nobody gave one: fresh each call (std::random_device),
+// and below 2^53, so that a page (JavaScript numbers) can send it back
+// exactly to make the same list again.
+uint64_t fresh_seed();
+
 struct SampledName {
   std::u32string name;
   NameOrigin origin = NameOrigin::New;
