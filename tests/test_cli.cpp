@@ -396,6 +396,9 @@ TEST(CliDefaultRoute, PretrainsTheBaseOnceThenFineTunesFromIt) {
   const auto first = run_wuxia("train --base-steps 4 --steps 3" + common + " --out " + dir.file("a"));
   ASSERT_EQ(first.code, 0) << first.out;
   EXPECT_NE(first.out.find("pretraining one on the bundled corpora"), std::string::npos) << first.out;
+  // The fine-tune's model line after the base's closing figures: those are
+  // printed to 4 places, and the stream must not keep that (0.5000).
+  EXPECT_NE(first.out.find("dropout=0.5 ("), std::string::npos) << first.out;
   const wuxia::Checkpoint a = wuxia::load_checkpoint(dir.file("a/last.safetensors"));
   ASSERT_EQ(a.lineage.size(), 1u);
   EXPECT_EQ(a.lineage[0].step, 4);

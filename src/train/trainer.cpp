@@ -100,7 +100,7 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
         log << "stopping early at step " << step << ": " << ev.evals_since_best
             << " evaluations without a better validation loss (--patience " << o.patience << "); best " << std::fixed
             << std::setprecision(4) << run.checkpoint().state.best_val_loss << " at step "
-            << run.checkpoint().state.best_step << "\n";
+            << run.checkpoint().state.best_step << std::defaultfloat << std::setprecision(6) << "\n";
       }
       break;
     }
@@ -148,7 +148,8 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
     log << "done: step " << res.steps << ", val loss " << std::fixed << std::setprecision(4) << res.final_val_loss
         << ", best " << res.best_val_loss << " at step " << res.best_step << ", " << format_rate(res.tokens_per_sec)
         << " tok/s, " << format_duration(res.seconds) << "\n"
-        << "checkpoints: " << (written.empty() ? "none" : written) << "\n";
+        << "checkpoints: " << (written.empty() ? "none" : written) << "\n"
+        << std::defaultfloat << std::setprecision(6);  // the stream's defaults again, for whoever writes next
   }
   return res;
 }
