@@ -23,6 +23,7 @@ std::string sci(double x) {
 
 // The figures of a run, one line each, and the worst of them.
 struct Report {
+  explicit Report(std::ostream& o) : out(o) {}
   std::ostream& out;
   double worst = 0;
   std::string worst_what;
@@ -105,7 +106,7 @@ bool verify_backends(const VerifyOptions& v, Backend<float>& cpu, Backend<float>
       << "tolerance per tensor: max|gpu - cpu| <= " << v.tol.atol << " + " << v.tol.rtol << " * max|cpu|; "
       << (v.free_run ? "free run (errors compound)" : "GPU re-aligned with the CPU each step") << "\n";
 
-  Report rep{out};
+  Report rep(out);
   for (int step = 1; step <= v.steps; ++step) verify_step(cpu_run, gpu_run, v.tol, v.free_run, step, v.steps, rep);
   out << (rep.all_ok ? "PASS" : "FAIL") << ": largest relative error " << sci(rep.worst) << " (" << rep.worst_what
       << ")" << (rep.all_ok ? ", all within tolerance" : "; above tolerance, see the marked lines") << "\n";
