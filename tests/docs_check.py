@@ -2,7 +2,9 @@
 """The house's signposts hold: every `DESIGN "X"` citation in the tree names a
 heading of docs/DESIGN.md, every relative link in README.md and docs/*.md
 reaches a file, README.md stays a doorway (at most 200 lines), and src/ keeps
-its code in the folders of DESIGN "Layout" (no .cpp at its top level).
+its code in the folders of DESIGN "Layout" (no .cpp at its top level), and
+every command of src/cli/ stays a thin front end (no cmd_* function over 60
+lines, its flag table, between the clang-format off/on marks, aside).
 
 Usage: docs_check.py PROJECT_ROOT. Exits 1 listing every fault found."""
 import os
@@ -62,6 +64,30 @@ top_cpp = sorted(f for f in os.listdir(os.path.join(root, "src")) if f.endswith(
 if top_cpp:
     faults.append("src/ holds code at its top level (" + ", ".join(top_cpp) + "): it belongs in a folder of "
                   'DESIGN "Layout"')
+
+cli = os.path.join(root, "src", "cli")
+for name in sorted(os.listdir(cli)):
+    if not name.endswith(".cpp"):
+        continue
+    lines = open(os.path.join(cli, name), encoding="utf-8").read().split("\n")
+    i = 0
+    while i < len(lines):
+        m = re.match(r"^int (cmd_\w+)\(.*\{$", lines[i])
+        if m:
+            j, n, table = i, 0, False
+            while j < len(lines) and lines[j] != "}":
+                if "clang-format off" in lines[j]:
+                    table = True
+                if not table:
+                    n += 1
+                if "clang-format on" in lines[j]:
+                    table = False
+                j += 1
+            if n > 60:
+                faults.append(f"src/cli/{name}:{i + 1}: {m.group(1)} is {n} lines besides its flag table: "
+                              "the logic belongs in the core (DESIGN \"The command line\")")
+            i = j
+        i += 1
 
 for f in faults:
     print(f)
