@@ -75,6 +75,25 @@ TEST_F(Cli, SampleWithPrefixStartsEveryName) {
   for (std::string line; std::getline(in, line);) EXPECT_EQ(line.rfind("张", 0), 0u) << line;
 }
 
+// The casts have no one-character name: a model of them is not asked for a
+// bare surname (李) unless --min-len says so.
+TEST_F(Cli, SampleDefaultsToTheShortestTrainingNameLength) {
+  auto shortest = [](const std::string& out) {
+    std::size_t s = 1000;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) s = std::min(s, wuxia::utf8::decode_or_throw(line, "").size());
+    return s;
+  };
+  const std::string common = "sample --checkpoint " + ckpt() + " -n 40 --temperature 3 --seed 4";
+  const auto dflt = wuxia::test::run_command("{ " + std::string(WUXIA_BINARY) + " " + common + " 2>/dev/null; }");
+  ASSERT_EQ(dflt.code, 0) << dflt.out;
+  EXPECT_EQ(shortest(dflt.out), 2u) << dflt.out;
+  const auto one =
+      wuxia::test::run_command("{ " + std::string(WUXIA_BINARY) + " " + common + " --min-len 1 2>/dev/null; }");
+  ASSERT_EQ(one.code, 0) << one.out;
+  EXPECT_EQ(shortest(one.out), 1u) << "--min-len 1 still allows a single character\n" << one.out;
+}
+
 // Every run a new list, unless --seed; the seed is on stderr, so that the list can be made again.
 TEST_F(Cli, SampleWithoutSeedSaysTheSeedThatMakesItsListAgain) {
   const std::string base = std::string(WUXIA_BINARY) + " sample --checkpoint " + ckpt() + " -n 8";

@@ -20,6 +20,7 @@
 #include <tuple>
 
 #include "test_util.hpp"
+#include "wuxia/data/utf8.hpp"
 #include "wuxia/platform/error.hpp"
 #include "wuxia/serve/serve.hpp"
 
@@ -130,6 +131,23 @@ TEST_F(ServeApi, SampleAnswersWhatTheCommandPrintsForTheSameSeed) {
   std::string lines;
   for (const auto& s : j["names"]) lines += s["name"].get<std::string>() + "\t" + s["origin"].get<std::string>() + "\n";
   EXPECT_EQ(lines, r.out);
+}
+
+// As `wuxia sample`: no name shorter than the style's shortest training name
+// (no bare surname from a cast) unless min-len says so.
+TEST_F(ServeApi, SampleDefaultsToTheShortestTrainingNameLength) {
+  auto shortest = [](const json& j) {
+    std::size_t s = 1000;
+    for (const auto& n : j["names"])
+      s = std::min(s, wuxia::utf8::decode_or_throw(n["name"].get<std::string>(), "").size());
+    return s;
+  };
+  const auto [status, dflt] = post("/api/sample", R"({"n": 40, "seed": 4, "temperature": 3, "style": "jinyong"})");
+  ASSERT_EQ(status, 200) << dflt.dump();
+  EXPECT_EQ(shortest(dflt), 2u) << dflt.dump();
+  const auto one = post("/api/sample", R"({"n": 40, "seed": 4, "temperature": 3, "style": "jinyong", "min-len": 1})");
+  ASSERT_EQ(one.first, 200) << one.second.dump();
+  EXPECT_EQ(shortest(one.second), 1u) << one.second.dump();
 }
 
 TEST_F(ServeApi, SampleChoosesTheModelThatKnowsTheStyle) {

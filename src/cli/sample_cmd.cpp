@@ -72,7 +72,7 @@ int cmd_sample(int argc, char** argv) {
     ("top-p", "nucleus sampling mass in (0, 1]", cxxopts::value<double>()->default_value("1.0"))
     ("prefix", "names start with these characters", cxxopts::value<std::string>()->default_value(""))
     ("style", "style (training corpus) to sample; default the first the model was trained on", cxxopts::value<std::string>())
-    ("min-len", "shortest name, in characters", cxxopts::value<int>()->default_value(std::to_string(d.min_len)))
+    ("min-len", "shortest name, in characters (default: the style's shortest training name)", cxxopts::value<int>())
     ("max-len", "longest name, in characters", cxxopts::value<int>()->default_value(std::to_string(d.max_len)))
     ("novel", "only names not in the training or validation data")
     ("label", "add a column: new, train or val")
@@ -99,7 +99,7 @@ int cmd_sample(int argc, char** argv) {
     to_model.emplace(convert == "s2t" ? "t2s" : "s2t");
     o.prefix = (*to_model)(o.prefix);
   }
-  o.min_len = r["min-len"].as<int>();
+  if (r.count("min-len")) o.min_len = r["min-len"].as<int>();
   o.max_len = r["max-len"].as<int>();
   o.novel = r.count("novel") > 0;
   o.seed = r.count("seed") ? r["seed"].as<uint64_t>() : fresh_seed();
@@ -110,6 +110,7 @@ int cmd_sample(int argc, char** argv) {
   LoadedEnsemble e = load_ensemble(r, default_checkpoint(), std::cerr);
   const Loaded& l = e.first();
   o.style = style_flag(r, l.vocab, l.ck.default_style());
+  if (!r.count("min-len")) o.min_len = default_min_len(l.ck.train_names, o.style, o.max_len);
   SampleStats stats;
   const bool label = r.count("label") > 0;
   // Each name is printed as it is found, so that a stopped run keeps what it made.

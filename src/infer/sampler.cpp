@@ -15,6 +15,13 @@
 
 namespace wuxia {
 
+int default_min_len(const std::vector<std::vector<std::u32string>>& train_names, int style, int max_len) {
+  if (style < 0 || style >= static_cast<int>(train_names.size()) || train_names[style].empty()) return 1;
+  std::size_t shortest = train_names[style].front().size();
+  for (const auto& n : train_names[style]) shortest = std::min(shortest, n.size());
+  return static_cast<int>(std::clamp<std::size_t>(shortest, 1, static_cast<std::size_t>(std::max(1, max_len))));
+}
+
 uint64_t fresh_seed() {
   static thread_local std::mt19937_64 gen{std::random_device{}()};
   return gen() >> 11;

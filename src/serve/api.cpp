@@ -204,7 +204,8 @@ json api_sample(Models& models, Body& body) {
   o.temperature = body.number("temperature").value_or(o.temperature);
   o.top_k = static_cast<int>(body.integer("top-k", 0, INT32_MAX).value_or(o.top_k));
   o.top_p = body.number("top-p").value_or(o.top_p);
-  o.min_len = static_cast<int>(body.integer("min-len", INT32_MIN, INT32_MAX).value_or(o.min_len));
+  const auto min_len = body.integer("min-len", INT32_MIN, INT32_MAX);
+  if (min_len) o.min_len = static_cast<int>(*min_len);
   o.max_len = static_cast<int>(body.integer("max-len", INT32_MIN, INT32_MAX).value_or(o.max_len));
   o.novel = body.flag("novel").value_or(false);
   if (const auto p = body.string("prefix")) {
@@ -223,6 +224,7 @@ json api_sample(Models& models, Body& body) {
 
   ServedModel& m = models.choose(checkpoint, style);
   o.style = style.empty() ? m.checkpoint().default_style() : m.vocab().style_index(style);
+  if (!min_len) o.min_len = default_min_len(m.checkpoint().train_names, o.style, o.max_len);  // as `wuxia sample`
   o.validate(m.vocab());
   // However hard the request is to satisfy, it holds a worker (and keeps a
   // stopping server waiting) for at most this long.

@@ -33,6 +33,11 @@ struct SampleOptions {
   void validate(const Vocab& vocab) const;  // the flags, then prefix and style against the vocabulary
 };
 
+// The default --min-len of a style: the length of its shortest training name
+// (1 when it has none), never above `max_len`. The casts have no name of one
+// character, so a model of them is not asked for a bare surname (李).
+int default_min_len(const std::vector<std::vector<std::u32string>>& train_names, int style, int max_len);
+
 // A seed for a list nobody gave one: fresh each call (std::random_device),
 // and below 2^53, so that a page (JavaScript numbers) can send it back
 // exactly to make the same list again.
