@@ -120,7 +120,7 @@ function intValue(id) {
 // ---- naming a child ----
 function readsAs(gender) {
   if (!gender || typeof gender.female !== "number") return "";
-  // P(female) with equal priors (README "Naming a child"): the side it leans to, and how far.
+  // P(female) with equal priors (docs/NAMING.md): the side it leans to, and how far.
   const f = gender.female;
   if (f > 0.5) return "女 girl " + Math.round(f * 100) + "%";
   if (f < 0.5) return "男 boy " + Math.round((1 - f) * 100) + "%";
