@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "test_util.hpp"
+#include "train_test_util.hpp"
 #include "wuxia/cpu/cpu_backend.hpp"
 #include "wuxia/infer/evaluate.hpp"
 #include "wuxia/model/model.hpp"
@@ -36,28 +37,14 @@ const char* kTuneNames =
     "张无忌\n赵敏\n周芷若\n张三丰\n谢逊\n殷素素\n萧峰\n段誉\n虚竹\n王语嫣\n"
     "乔峰\n阿朱\n阿紫\n游坦之\n慕容复\n丁春秋\n苏星河\n李秋水\n天山童姥\n无崖子\n";
 
-TrainOptions small_run(const test::TempDir& dir, const std::string& out, const char* names) {
-  test::write_file(dir.file(std::string(names == kBaseNames ? "base" : "tune") + ".txt"), names);
-  TrainOptions o;
-  o.data = {{"names", dir.file(std::string(names == kBaseNames ? "base" : "tune") + ".txt")}};
-  o.out_dir = dir.file(out);
-  o.model.embed = 8;
-  o.model.hidden = 16;
-  o.model.layers = 2;
-  o.model.dropout = 0.2;
-  o.settings.batch = 8;
-  o.settings.seed = 11;
-  o.settings.warmup = 2;
-  o.settings.decay_steps = 12;
-  o.eval_every = 3;
-  o.quiet = true;
-  return o;
+TrainOptions cast_run(const test::TempDir& dir, const std::string& out, const char* names) {
+  return test::small_run(dir, out, names, std::string(names == kBaseNames ? "base" : "tune") + ".txt");
 }
 
 // A base model (6 steps on kBaseNames) in dir/base; returns its last checkpoint.
 std::string make_base(const test::TempDir& dir) {
   std::ostringstream log;
-  TrainOptions o = small_run(dir, "base", kBaseNames);
+  TrainOptions o = cast_run(dir, "base", kBaseNames);
   o.steps = 6;
   train(o, cpu_backend(), log);
   return dir.file("base/last.safetensors");
@@ -65,7 +52,7 @@ std::string make_base(const test::TempDir& dir) {
 
 // A fine-tune of `base` on kTuneNames with both levers on.
 TrainOptions lever_run(const test::TempDir& dir, const std::string& out, const std::string& base) {
-  TrainOptions o = small_run(dir, out, kTuneNames);
+  TrainOptions o = cast_run(dir, out, kTuneNames);
   o.init = base;
   o.settings.lr = 1e-2;
   o.settings.ema = 0.8;
@@ -162,7 +149,7 @@ TEST(Levers, OffTheOptimizerStepIsPlainAdamWBitForBit) {
 TEST(Levers, OffByDefaultACheckpointHoldsNeitherTheirTensorsNorTheirSettings) {
   test::TempDir dir;
   std::ostringstream log;
-  TrainOptions o = small_run(dir, "run", kBaseNames);
+  TrainOptions o = cast_run(dir, "run", kBaseNames);
   o.steps = 3;
   train(o, cpu_backend(), log);
   for (const char* f : {"run/last.safetensors", "run/best.safetensors"}) {
@@ -256,7 +243,7 @@ TEST(BaseRowsLr, TheBaseRowsAreTheTokensTheBaseHadAndSurviveResume) {
   test::TempDir dir;
   const std::string base = make_base(dir);
   std::ostringstream log;
-  TrainOptions o = small_run(dir, "tune", kTuneNames);
+  TrainOptions o = cast_run(dir, "tune", kTuneNames);
   o.data[0].style = "tune";  // a new style next to the base's "names"
   o.init = base;
   o.settings.base_rows_lr = 0.3;
@@ -286,7 +273,7 @@ TEST(BaseRowsLr, TheBaseRowsAreTheTokensTheBaseHadAndSurviveResume) {
 TEST(Ema, TheAverageFollowsTheParametersAndIsWhatEvaluateJudges) {
   test::TempDir dir;
   std::ostringstream log;
-  TrainOptions o = small_run(dir, "run", kBaseNames);
+  TrainOptions o = cast_run(dir, "run", kBaseNames);
   o.steps = 8;
   o.settings.ema = 0.7;
   TrainingRun run(o, cpu_backend(), log);
@@ -317,7 +304,7 @@ TEST(Ema, TheAverageFollowsTheParametersAndIsWhatEvaluateJudges) {
 TEST(Ema, BestHoldsTheEvaluatedAverageAndCannotBeResumed) {
   test::TempDir dir;
   std::ostringstream log;
-  TrainOptions o = small_run(dir, "run", kBaseNames);
+  TrainOptions o = cast_run(dir, "run", kBaseNames);
   o.steps = 3;
   o.eval_every = 3;
   o.settings.ema = 0.5;
@@ -358,12 +345,7 @@ TEST(Levers, ResumeWithEmaL2spAndBaseRowsLrIsBitForBitAtAnyThreadCount) {
   first.settings.base_rows_lr = 0.4;
   first.steps = 7;
   train(first, cpu_backend(), log);
-  TrainOptions rest;
-  rest.resume = dir.file("split/last.safetensors");
-  rest.out_dir = dir.file("split");
-  rest.steps = 12;
-  rest.eval_every = 3;
-  rest.quiet = true;
+  TrainOptions rest = test::resumed_run(dir, "split", 12);
   rest.settings.ema = 0.8;
   rest.given = {"ema"};  // repeated with the checkpoint's value: accepted
   train(rest, cpu_backend(), log);
@@ -418,7 +400,7 @@ TEST(L2sp, AnchorIsTheStartAndThePullKeepsTheWeightsNearIt) {
 TEST(Levers, BadValuesAndChangesOnResumeAreRefusedNamingTheFlag) {
   test::TempDir dir;
   std::ostringstream log;
-  TrainOptions o = small_run(dir, "run", kBaseNames);
+  TrainOptions o = cast_run(dir, "run", kBaseNames);
   o.steps = 3;
   o.settings.ema = 1.0;
   EXPECT_NE(error_of([&] { train(o, cpu_backend(), log); }).find("--ema must be in [0, 1)"), std::string::npos);

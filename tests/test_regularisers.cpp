@@ -13,6 +13,7 @@
 
 #include "model_test_util.hpp"
 #include "test_util.hpp"
+#include "train_test_util.hpp"
 #include "wuxia/cpu/cpu_backend.hpp"
 #include "wuxia/model/model.hpp"
 #include "wuxia/model/rng.hpp"
@@ -195,23 +196,7 @@ const char* kNames =
     "令狐冲\n任我行\n任盈盈\n岳不群\n林平之\n东方不败\n向问天\n风清扬\n田伯光\n仪琳\n"
     "郭靖\n黄蓉\n杨过\n小龙女\n洪七公\n欧阳锋\n黄药师\n一灯大师\n周伯通\n王重阳\n";
 
-TrainOptions small_run(const test::TempDir& dir, const std::string& out) {
-  test::write_file(dir.file("names.txt"), kNames);
-  TrainOptions o;
-  o.data = {{"names", dir.file("names.txt")}};
-  o.out_dir = dir.file(out);
-  o.model.embed = 8;
-  o.model.hidden = 16;
-  o.model.layers = 2;
-  o.model.dropout = 0.2;
-  o.settings.batch = 8;
-  o.settings.seed = 11;
-  o.settings.warmup = 2;
-  o.settings.decay_steps = 12;
-  o.eval_every = 3;
-  o.quiet = true;
-  return o;
-}
+TrainOptions small_run(const test::TempDir& dir, const std::string& out) { return test::small_run(dir, out, kNames); }
 
 TrainOptions regularised(const test::TempDir& dir, const std::string& out) {
   TrainOptions o = small_run(dir, out);
@@ -250,12 +235,7 @@ TEST(Regularisers, ResumeIsBitForBitAtAnyThreadCount) {
   TrainOptions first = regularised(dir, "split");
   first.steps = 7;
   train(first, cpu_backend(), log);
-  TrainOptions rest;
-  rest.resume = dir.file("split/last.safetensors");
-  rest.out_dir = dir.file("split");
-  rest.steps = 12;
-  rest.eval_every = 3;
-  rest.quiet = true;
+  TrainOptions rest = test::resumed_run(dir, "split", 12);
   rest.settings.weight_drop = 0.3;
   rest.given = {"weight-drop"};  // repeated with the checkpoint's value: accepted
   train(rest, cpu_backend(), log);

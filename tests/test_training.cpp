@@ -9,6 +9,7 @@
 #include "wuxia/infer/evaluate.hpp"
 
 #include "test_util.hpp"
+#include "train_test_util.hpp"
 #include "wuxia/platform/error.hpp"
 #include "wuxia/store/checkpoint.hpp"
 #include "wuxia/train/trainer.hpp"
@@ -27,23 +28,7 @@ const char* kNames =
     "郭靖\n黄蓉\n杨过\n小龙女\n洪七公\n欧阳锋\n黄药师\n一灯大师\n周伯通\n王重阳\n"
     "张无忌\n赵敏\n周芷若\n张三丰\n谢逊\n殷素素\n萧峰\n段誉\n虚竹\n王语嫣\n";
 
-TrainOptions small_run(const test::TempDir& dir, const std::string& out) {
-  test::write_file(dir.file("names.txt"), kNames);
-  TrainOptions o;
-  o.data = {{"names", dir.file("names.txt")}};
-  o.out_dir = dir.file(out);
-  o.model.embed = 8;
-  o.model.hidden = 16;
-  o.model.layers = 2;
-  o.model.dropout = 0.2;
-  o.settings.batch = 8;
-  o.settings.seed = 11;
-  o.settings.warmup = 2;
-  o.settings.decay_steps = 12;
-  o.eval_every = 3;
-  o.quiet = true;
-  return o;
-}
+TrainOptions small_run(const test::TempDir& dir, const std::string& out) { return test::small_run(dir, out, kNames); }
 
 }  // namespace
 
