@@ -14,6 +14,10 @@ checkpoint), trains
   and each --ensemble: fine-tunes (arms) whose next-character distributions
         are averaged (`--checkpoint A --checkpoint B` on eval and sample),
 
+with --with OTHER=PATH, the fine-tunes (iii) learn that list too, as a style
+of its own, less the split's held-out names (the default route trains on
+both casts: `--cast jinyong=... --with gulong=...`); (i) stays the cast alone,
+
 and reports for each: the NLL per token (nats, END included) of the
 held-out names every model can score (the cast-only model lacks the
 characters only held-out names use), of those that are in no bundled corpus
@@ -29,6 +33,7 @@ each arm and ensemble with the default fine-tune split by split.
                      [--splits N] [--jobs N] [--device cpu|cuda]
                      [--arm NAME="FLAGS"]... [--ensemble NAME=ARM+ARM...]...
                      [--train-flags "..."] [--tune-flags "..."] [--tune-name NAME]
+                     [--with STYLE=PATH]...
                      [--reuse] [--report-only]
 
 Each split's models live in OUT/STYLE/split-SEED/ (one folder a model) and
@@ -125,6 +130,12 @@ class Split:
         if not a.report_only:
             (self.dir / "train.txt").write_text("\n".join(self.train_names) + "\n", encoding="utf-8")
             (self.dir / "test.txt").write_text("\n".join(self.held) + "\n", encoding="utf-8")
+        also = []  # the other lists the fine-tunes learn (--with), less this split's held-out names
+        for other, path in a.with_lists:
+            f = self.dir / f"with-{other}.txt"
+            if not a.report_only:
+                f.write_text("\n".join(n for n in read_names(path) if n not in held) + "\n", encoding="utf-8")
+            also += ["--data", f"{other}={f}"]
         # rows: (key, label, checkpoints, style, folder of its samples, training command or None)
         self.rows = []
         only = set(a.only.split(","))
@@ -147,7 +158,7 @@ class Split:
                     route = ["--init", a.base]
                 else:
                     route = ["--base-dir", Path(a.out) / "base"] + (["--base-steps", a.base_steps] if a.base_steps else [])
-                cmd = [a.wuxia, "train", *route, "--data", f"{style}={self.dir / 'train.txt'}", "--out", d,
+                cmd = [a.wuxia, "train", *route, "--data", f"{style}={self.dir / 'train.txt'}", *also, "--out", d,
                        "--overwrite", "--device", a.device, *flags]
                 label = "(iii) base + fine-tune" + ("" if name == DEFAULT_TUNE else f" ({name})")
                 self.rows.append((name, label, [d / "best.safetensors"], style, d, cmd))
@@ -227,6 +238,8 @@ def main():
                          "instead of training it again: compare fine-tunes without retraining (i) each time")
     ap.add_argument("--report-only", action="store_true",
                     help="train and score nothing: print the tables from the row-*.json files already in --out")
+    ap.add_argument("--with", dest="with_lists", action="append", default=[], metavar="STYLE=PATH",
+                    help="the fine-tunes also learn this list as a style of its own (less the held-out names)")
     ap.add_argument("--only", default="i,ii,iii")
     ap.add_argument("--splits", type=int, default=1,
                     help="also repeat the whole study over this many held-out splits (seeds SEED, SEED+1, ...) "
@@ -243,6 +256,7 @@ def main():
         if unknown or len(ms) < 2:
             sys.exit(f"quality.py: --ensemble {name}: needs two or more of the arms {names}, got {ms}")
         a.ensembles.append((name, ms))
+    a.with_lists = parse_named(a.with_lists, "--with")
     a.threads = max(1, (os.cpu_count() or 1) // max(1, a.jobs))
     style, cast_path = a.cast.split("=", 1)
     cast = read_names(cast_path)

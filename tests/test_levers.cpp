@@ -190,12 +190,12 @@ struct BaseRowsStep {
     p0.assign(pd.begin(), pd.end());
     g.assign(gd.begin(), gd.end());
   }
-  // The parameters after the step; `marked`: whether set_base_rows was called.
+  // The parameters after the step; `marked`: whether set_marked_rows was called.
   std::vector<float> step(double factor, bool marked) const {
     cpu::CpuBackend<float> be(1);
     Model<float> model(be, cfg);
     model.set_params(p0);
-    if (marked) model.set_base_rows(tokens);
+    if (marked) model.set_marked_rows(tokens);
     model.grads().upload(g.data(), g.size());
     TrainSettings s;  // weight decay 0.1, clip 1
     s.base_rows_lr = factor;
@@ -466,4 +466,109 @@ TEST(Levers, TheCommandLineRefusesBadValuesNamingTheFlag) {
   const test::RunResult e = test::run_wuxia("train --base-rows-lr 0.5" + common);
   EXPECT_NE(e.code, 0);
   EXPECT_NE(e.out.find("--base-rows-lr slows the rows"), std::string::npos) << e.out;
+}
+
+namespace {
+// A fine-tune of `base` on kTuneNames split into two styles new to it
+// (the default route's two casts), with --new-styles-lr `factor`.
+TrainOptions two_new_styles(const test::TempDir& dir, const std::string& out, const std::string& base, double factor) {
+  const std::string names(kTuneNames);
+  const std::size_t half = names.find("乔峰");
+  test::write_file(dir.file("first.txt"), names.substr(0, half));
+  test::write_file(dir.file("second.txt"), names.substr(half));
+  TrainOptions o = cast_run(dir, out, kTuneNames);
+  o.data = {{"first", dir.file("first.txt")}, {"second", dir.file("second.txt")}};
+  o.init = base;
+  o.settings.new_styles_lr = factor;
+  return o;
+}
+}  // namespace
+
+// Two new styles start as the same mean row; --new-styles-lr speeds up
+// exactly their START tokens' rows (embedding, output row, bias), so that
+// they part: after one step every other element, the new characters' rows
+// and the base's START included, is bit for bit the run without the flag.
+TEST(NewStylesLr, OnlyTheNewStylesStartRowsStepFaster) {
+  test::TempDir dir;
+  const std::string base = make_base(dir);
+  std::ostringstream log;
+  auto one_step = [&](const std::string& out, double factor) {
+    TrainOptions o = two_new_styles(dir, out, base, factor);
+    o.steps = 1;
+    train(o, cpu_backend(), log);
+    return load_checkpoint(dir.file(out + "/last.safetensors"));
+  };
+  const Checkpoint plain = one_step("plain", 1.0), fast = one_step("fast", 50.0);
+  const Checkpoint start = TrainingRun(two_new_styles(dir, "start", base, 50.0), cpu_backend(), log).checkpoint();
+  EXPECT_EQ(fast.settings.new_styles_lr, 50.0);
+  const Vocab v = fast.vocab();
+  std::vector<uint8_t> tokens(static_cast<std::size_t>(v.size()), 0);
+  for (const char* s : {"first", "second"}) tokens[static_cast<std::size_t>(v.start_id(v.style_index(s)))] = 1;
+  const auto mask = token_rows_mask(fast.config, tokens);
+  double moved_fast = 0, moved_plain = 0;
+  std::size_t marked = 0;
+  for (std::size_t i = 0; i < mask.size(); ++i) {
+    if (!mask[i]) {
+      ASSERT_EQ(plain.params[i], fast.params[i]) << "element " << i << " is not a new style's START row";
+      continue;
+    }
+    ++marked;
+    moved_fast += std::abs(fast.params[i] - start.params[i]);
+    moved_plain += std::abs(plain.params[i] - start.params[i]);
+  }
+  EXPECT_EQ(marked, 2u * (fast.config.embed + fast.config.hidden + 1));
+  EXPECT_GT(moved_fast, 10 * moved_plain);
+  // They start alike (the mean of the base's START rows).
+  const ParamInfo& emb = ParamLayout(start.config).at("embedding.weight");
+  const std::size_t e = static_cast<std::size_t>(start.config.embed);
+  const float* first =
+      start.params.data() + emb.offset + e * static_cast<std::size_t>(v.start_id(v.style_index("first")));
+  const float* second =
+      start.params.data() + emb.offset + e * static_cast<std::size_t>(v.start_id(v.style_index("second")));
+  EXPECT_TRUE(std::equal(first, first + e, second));
+}
+
+TEST(NewStylesLr, ResumeIsBitForBit) {
+  test::TempDir dir;
+  const std::string base = make_base(dir);
+  std::ostringstream log;
+  TrainOptions straight = two_new_styles(dir, "straight", base, 30.0);
+  straight.steps = 8;
+  train(straight, cpu_backend(), log);
+  TrainOptions first = two_new_styles(dir, "split", base, 30.0);
+  first.steps = 4;
+  train(first, cpu_backend(), log);
+  train(test::resumed_run(dir, "split", 8), cpu_backend(), log);
+  const Checkpoint a = load_checkpoint(dir.file("straight/last.safetensors"));
+  const Checkpoint b = load_checkpoint(dir.file("split/last.safetensors"));
+  EXPECT_EQ(b.settings.new_styles_lr, 30.0);
+  EXPECT_FALSE(b.base_rows.empty());
+  EXPECT_TRUE(test::bit_equal(a.params, b.params));
+  EXPECT_TRUE(test::bit_equal(a.adam_v, b.adam_v));
+}
+
+TEST(NewStylesLr, BadValuesAreRefusedNamingTheFlag) {
+  test::TempDir dir;
+  const std::string base = make_base(dir);
+  std::ostringstream log;
+  TrainOptions o = two_new_styles(dir, "run", base, 0.5);
+  o.steps = 2;
+  EXPECT_NE(error_of([&] { train(o, cpu_backend(), log); }).find("--new-styles-lr must be 1 (off) or more"),
+            std::string::npos);
+  o.settings.new_styles_lr = 10;
+  o.settings.base_rows_lr = 0.5;
+  EXPECT_NE(
+      error_of([&] { train(o, cpu_backend(), log); }).find("--new-styles-lr and --base-rows-lr do not go together"),
+      std::string::npos);
+  o.settings.base_rows_lr = 1;
+  o.init.clear();
+  EXPECT_NE(error_of([&] { train(o, cpu_backend(), log); }).find("--new-styles-lr speeds up"), std::string::npos)
+      << "no --init: no style is new";
+  o.init = base;
+  train(o, cpu_backend(), log);
+  TrainOptions rest = test::resumed_run(dir, "run", 4);
+  rest.settings.new_styles_lr = 20;
+  rest.given = {"new-styles-lr"};
+  const std::string e = error_of([&] { train(rest, cpu_backend(), log); });
+  EXPECT_NE(e.find("--new-styles-lr 20 cannot change on --resume"), std::string::npos) << e;
 }

@@ -241,14 +241,14 @@ TEST(RecordedTrainStep, BaseRowsAreRecordedAgainAndTheirRateReplaysEachStep) {
   const std::vector<uint8_t> tokens{1, 1, 0, 1, 1, 0, 0, 1, 1, 1, 0};
   for (int step = 1; step <= 6; ++step) {
     if (step == 3) {
-      direct.set_base_rows(tokens);
-      recorded.set_base_rows(tokens);
+      direct.set_marked_rows(tokens);
+      recorded.set_marked_rows(tokens);
     }
     const Batch b = batch_of({3, 2, 3}, cfg.vocab, step);
     StepOptions so;
     so.step = static_cast<uint64_t>(step);
     AdamWArgs a = args_for(step);
-    a.base_rows_lr = 0.1 * step;
+    a.marked_rows_lr = 0.1 * step;
     direct.train_step(b, so, a);
     recorded.train_step(b, so, a);
   }

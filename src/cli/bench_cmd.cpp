@@ -114,8 +114,9 @@ void print_text(const BenchContext& c, TrainingRun& run, const TimedSteps& t) {
   if (!c.cuda()) std::cout << ", " << c.threads << " thread(s), " << cpu::blas_info() << ", " << c.wait_policy;
   if (c.cuda()) std::cout << ", " << gpu_description() << (c.tf32 ? ", TF32 GEMMs" : "");
   std::cout << "\n"
-            << "steps:     " << t.steps << (c.cuda() ? " (and as many waited for one by one)" : "") << " timed after " << t.warmup << " warm-up, " << t.tokens
-            << " target tokens, loss " << t.first_loss << " -> " << t.last_loss << "\n"
+            << "steps:     " << t.steps << (c.cuda() ? " (and as many waited for one by one)" : "") << " timed after "
+            << t.warmup << " warm-up, " << t.tokens << " target tokens, loss " << t.first_loss << " -> " << t.last_loss
+            << "\n"
             << "tokens/s:  " << std::setprecision(0) << t.tokens_per_sec() << "\n"
             << std::setprecision(3) << "step time: median " << 1e3 * median(t.step_s) << " ms (p10 "
             << 1e3 * percentile(t.step_s, 0.10) << ", p90 " << 1e3 * percentile(t.step_s, 0.90) << ", min "

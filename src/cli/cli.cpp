@@ -15,6 +15,10 @@ namespace wuxia::cli {
 
 std::string default_data_path() { return bundled_data_file("jinyong.txt"); }
 
+std::vector<DataSpec> default_data() {
+  return {{"jinyong", default_data_path()}, {"gulong", bundled_data_file("gulong.txt")}};
+}
+
 std::string default_checkpoint() { return std::string(kDefaultOut) + "/best.safetensors"; }
 
 Loaded load_model(const std::string& path, const std::string& device, int threads, std::ostream& err) {

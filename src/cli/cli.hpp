@@ -17,6 +17,9 @@ inline constexpr const char* kDefaultOut = "runs/default";
 
 // data/jinyong.txt in the working folder, else the one in the source tree.
 std::string default_data_path();
+// What `wuxia train` learns when given no --data: both bundled casts,
+// data/jinyong.txt and data/gulong.txt, as styles jinyong and gulong.
+std::vector<DataSpec> default_data();
 std::string default_checkpoint();  // runs/default/best.safetensors
 
 // --device and --threads, the flags every command that runs a model has.

@@ -92,8 +92,8 @@ void Model<T>::set_average(const std::vector<U>& host) {
   recordings_.clear();
 }
 template <class T>
-void Model<T>::set_base_rows(const std::vector<uint8_t>& tokens) {
-  base_mask_ = tokens.empty() ? Buffer<uint8_t>() : buffer_from(be_, token_rows_mask(cfg_, tokens));
+void Model<T>::set_marked_rows(const std::vector<uint8_t>& tokens) {
+  marked_mask_ = tokens.empty() ? Buffer<uint8_t>() : buffer_from(be_, token_rows_mask(cfg_, tokens));
   recordings_.clear();
 }
 template <class T>
@@ -342,7 +342,7 @@ void Model<T>::issue_optimizer() {
   if (anchor_.size()) be_.axpby(n, anchor_.data(), params_.data(), scalars_.data()->anchor_ab);
   be_.grad_norm(n, grads_.data(), norm_.data());
   be_.adamw_step(n, params_.data(), grads_.data(), m_.data(), v_.data(), norm_.data(), &scalars_.data()->adamw,
-                 base_mask_.data());
+                 marked_mask_.data());
   if (average_.size()) be_.axpby(n, params_.data(), average_.data(), scalars_.data()->average_ab);
 }
 

@@ -106,6 +106,7 @@ json settings_to_json(const TrainSettings& s) {
   if (s.ema > 0) j["ema"] = s.ema;
   if (s.l2sp > 0) j["l2sp"] = s.l2sp;
   if (s.base_rows_lr < 1) j["base_rows_lr"] = s.base_rows_lr;
+  if (s.new_styles_lr > 1) j["new_styles_lr"] = s.new_styles_lr;
   if (s.weight_drop > 0) j["weight_drop"] = s.weight_drop;
   if (s.locked_dropout > 0) j["locked_dropout"] = s.locked_dropout;
   if (s.embed_dropout > 0) j["embed_dropout"] = s.embed_dropout;
@@ -130,6 +131,10 @@ void TrainSettings::validate(const std::function<std::string(const std::string& 
   need(ema >= 0 && ema < 1, "ema", "in [0, 1) (0 = off), e.g. 0.999");
   need(l2sp >= 0 && std::isfinite(l2sp), "l2sp", "0 (off) or more");
   need(base_rows_lr > 0 && base_rows_lr <= 1, "base_rows_lr", "in (0, 1] (1 = off), e.g. 0.3");
+  need(new_styles_lr >= 1 && std::isfinite(new_styles_lr), "new_styles_lr", "1 (off) or more, e.g. 30");
+  if (base_rows_lr != 1 && new_styles_lr != 1) {  // one mask marks the rows of either (Model::set_marked_rows)
+    throw Error(name("new_styles_lr") + " and " + name("base_rows_lr") + " do not go together: give one of the two");
+  }
   need(warmup >= -1, "warmup", "-1 (auto) or more");
   need(decay_steps >= 0, "decay_steps", "0 (auto) or more");
   need(weight_drop >= 0 && weight_drop < 1, "weight_drop", "in [0, 1) (0 = off), e.g. 0.2");
@@ -154,7 +159,8 @@ TrainSettings settings_from_json(const Fields& f) {
   }
   if (f.has("ema")) s.ema = f.number("ema");  // absent: off (and before issue 23)
   if (f.has("l2sp")) s.l2sp = f.number("l2sp");
-  if (f.has("base_rows_lr")) s.base_rows_lr = f.number("base_rows_lr");  // absent: off
+  if (f.has("base_rows_lr")) s.base_rows_lr = f.number("base_rows_lr");     // absent: off
+  if (f.has("new_styles_lr")) s.new_styles_lr = f.number("new_styles_lr");  // absent: off
   // Absent: off (and before issue 29).
   for (auto [key, value] : {std::pair<const char*, double*>{"weight_drop", &s.weight_drop},
                             {"locked_dropout", &s.locked_dropout},

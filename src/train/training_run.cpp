@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <ostream>
@@ -61,7 +62,8 @@ AdamWArgs adamw_args(const TrainSettings& s, int64_t step) {
   a.weight_decay = s.l2sp > 0 ? 0.0 : s.weight_decay;
   a.l2sp = s.l2sp;
   a.ema_decay = ema_decay(s, step);
-  a.base_rows_lr = s.base_rows_lr;
+  a.marked_rows_lr =
+      s.new_styles_lr > 1 ? s.new_styles_lr : s.base_rows_lr;  // the mask marks the rows of the one given
   a.clip = s.clip;
   a.step = step;
   return a;
@@ -123,11 +125,14 @@ NameFile load_converted(const DataSpec& d, const std::string& style, const Train
   return f;
 }
 
-// Shortest text that reads back as `x` (for messages that show a value).
+// Shortest text that reads back as `x` (for messages that show a value),
+// without an exponent where the value is as a user types it (20, not 2e+01).
 std::string shortest(double x) {
   char buf[40];
+  const bool plain = std::fabs(x) >= 1e-4 && std::fabs(x) < 1e15;
   for (int p = 1; p <= 17; ++p) {
     std::snprintf(buf, sizeof buf, "%.*g", p, x);
+    if (plain && std::strchr(buf, 'e')) continue;
     if (std::strtod(buf, nullptr) == x) break;
   }
   return buf;
@@ -159,6 +164,7 @@ void check_resume_flags(const TrainOptions& o, const Checkpoint& ck, std::ostrea
       {"ema", reals(g.ema, c.ema)},
       {"l2sp", reals(g.l2sp, c.l2sp)},
       {"base-rows-lr", reals(g.base_rows_lr, c.base_rows_lr)},
+      {"new-styles-lr", reals(g.new_styles_lr, c.new_styles_lr)},
       {"weight-drop", reals(g.weight_drop, c.weight_drop)},
       {"locked-dropout", reals(g.locked_dropout, c.locked_dropout)},
       {"embed-dropout", reals(g.embed_dropout, c.embed_dropout)},
@@ -293,7 +299,7 @@ Checkpoint init_from_base(const Checkpoint& base, const std::string& base_file, 
     if (old_s >= 0) from[new_v.start_id(s)] = old_v.start_id(old_s);
   }
   for (char32_t c : ck.chars) from[new_v.id_of(c)] = old_v.id_of(c);
-  if (settings.base_rows_lr < 1) {  // the rows the base learnt: every token it had
+  if (settings.base_rows_lr < 1 || settings.new_styles_lr > 1) {  // the rows the base learnt: every token it had
     ck.base_rows.resize(from.size());
     for (std::size_t t = 0; t < from.size(); ++t) ck.base_rows[t] = from[t] >= 0;
   }
@@ -365,6 +371,14 @@ void TrainingRun::open_names(const TrainOptions& o, RunNames names, std::ostream
   if (base_rows_given && o.init.empty()) {
     throw Error(
         "--base-rows-lr slows the rows a base model learnt: it needs --init (or the default route, which "
+        "fine-tunes from the base model)");
+  }
+  const bool new_rows_given =
+      std::find(o.given.begin(), o.given.end(), "new-styles-lr") != o.given.end() || o.settings.new_styles_lr != 1;
+  if (new_rows_given && o.init.empty()) {
+    throw Error(
+        "--new-styles-lr speeds up the START tokens of the styles new to a fine-tune: it needs --init (or the default "
+        "route, which "
         "fine-tunes from the base model)");
   }
   if (!o.init.empty()) {
@@ -446,11 +460,17 @@ void TrainingRun::open_model(const TrainOptions& o, std::ostream& log) {
     if (ck_.anchor.empty()) throw Error(o.resume + " has --l2sp on but no anchor tensors (anchor.*)");
     model_->set_anchor(ck_.anchor);
   }
-  if (ck_.settings.base_rows_lr < 1) {
+  if (ck_.settings.base_rows_lr < 1 || ck_.settings.new_styles_lr > 1) {
+    const char* flag = ck_.settings.base_rows_lr < 1 ? "--base-rows-lr" : "--new-styles-lr";
     if (ck_.base_rows.size() != static_cast<std::size_t>(ck_.config.vocab)) {
-      throw Error(o.resume + " has --base-rows-lr on but no base_rows entry saying which rows the base learnt");
+      throw Error(o.resume + " has " + flag + " on but no base_rows entry saying which rows the base learnt");
     }
-    model_->set_base_rows(ck_.base_rows);
+    std::vector<uint8_t> marked = ck_.base_rows;
+    if (ck_.settings.new_styles_lr > 1) {  // the START tokens of the styles the base did not have
+      const Vocab v = ck_.vocab();
+      for (int t = 0; t < v.size(); ++t) marked[t] = !marked[t] && !v.is_char(t) && t != kEnd;
+    }
+    model_->set_marked_rows(marked);
   }
   if (!o.quiet) {
     log << "model: V=" << ck_.config.vocab << " E=" << ck_.config.embed << " H=" << ck_.config.hidden

@@ -19,9 +19,11 @@ struct AdamWArgs {
   // model holds the buffers they need (Model::set_anchor, set_average):
   double l2sp = 0.0;       // before the update: param -= lr * l2sp * (param - anchor) (decoupled, as weight decay)
   double ema_decay = 0.0;  // after it: average = ema_decay * average + (1 - ema_decay) * param
-  // --base-rows-lr: the elements Backend::adamw_step's `base` mask marks (the
-  // rows a fine-tune's base learnt) step with lr * base_rows_lr, the rest with lr.
-  double base_rows_lr = 1.0;
+  // The elements Backend::adamw_step's `base` mask marks step with
+  // lr * marked_rows_lr, the rest with lr: a fine-tune's base rows slowed
+  // (--base-rows-lr, below 1) or its new styles' START rows sped up
+  // (--new-styles-lr, above 1).
+  double marked_rows_lr = 1.0;
 };
 
 // One AdamW step's scalars as the update uses them, rounded to T once, on the
@@ -33,7 +35,7 @@ struct AdamWScalars {
   T decay;      // 1 - lr * weight_decay
   T step_size;  // lr / (1 - beta1^step)
   T bc2_sqrt;   // sqrt(1 - beta2^step)
-  // The same two for the elements the `base` mask marks, from lr * base_rows_lr
+  // The same two for the elements the `base` mask marks, from lr * marked_rows_lr
   // (as a torch param group of that lr would round them).
   T decay_base, step_size_base;
   double clip;  // global-norm clip threshold; <= 0: no clipping
@@ -46,7 +48,7 @@ struct AdamWScalars {
     s.decay = static_cast<T>(1.0 - a.lr * a.weight_decay);
     s.step_size = static_cast<T>(a.lr / (1.0 - std::pow(a.beta1, static_cast<double>(a.step))));
     s.bc2_sqrt = static_cast<T>(std::sqrt(1.0 - std::pow(a.beta2, static_cast<double>(a.step))));
-    const double base_lr = a.lr * a.base_rows_lr;
+    const double base_lr = a.lr * a.marked_rows_lr;
     s.decay_base = static_cast<T>(1.0 - base_lr * a.weight_decay);
     s.step_size_base = static_cast<T>(base_lr / (1.0 - std::pow(a.beta1, static_cast<double>(a.step))));
     s.clip = a.clip;

@@ -58,11 +58,11 @@ class Model {
   template <class U>
   void set_average(const std::vector<U>& host);
   bool has_average() const { return average_.size() != 0; }
-  // --base-rows-lr: the tokens ([V], nonzero = marked) whose rows step with
-  // AdamWArgs::base_rows_lr times the learning rate (token_rows_mask says
+  // --base-rows-lr, --new-styles-lr: the tokens ([V], nonzero = marked) whose rows step with
+  // AdamWArgs::marked_rows_lr times the learning rate (token_rows_mask says
   // which elements those are). An empty vector unmarks all. Drops the
   // recorded steps (their ops change).
-  void set_base_rows(const std::vector<uint8_t>& tokens);
+  void set_marked_rows(const std::vector<uint8_t>& tokens);
   std::vector<T> get_average() const;
   // Exchanges the parameters and the average (no copy; the bits are kept):
   // between two calls, forward() and inference run on the average. No
@@ -148,10 +148,10 @@ class Model {
   ParamLayout layout_;
   Offsets off_;
   Buffer<T> params_, grads_, m_, v_;
-  Buffer<T> anchor_, average_;  // empty unless set_anchor / set_average
-  Buffer<uint8_t> base_mask_;   // [total] token_rows_mask; empty unless set_base_rows
-  Buffer<T> norm_;              // [1]
-  Buffer<T> loss_;              // [1]
+  Buffer<T> anchor_, average_;   // empty unless set_anchor / set_average
+  Buffer<uint8_t> marked_mask_;  // [total] token_rows_mask; empty unless set_marked_rows
+  Buffer<T> norm_;               // [1]
+  Buffer<T> loss_;               // [1]
   // This step's scalars, in backend memory (backend.hpp says why), filled on
   // the host and uploaded together: one upload a step, not three.
   struct StepScalars {
@@ -188,12 +188,12 @@ class Model {
   std::vector<int32_t> ids_host_;
   const int32_t* tokens() const { return ids_.data(); }
   const int32_t* targets() const { return ids_.data() + static_cast<std::size_t>(T_) * B_; }
-  Buffer<T> emb_;                   // [N, E] layer-0 input
-  std::vector<Buffer<T>> x_drop_;   // per layer l > 0: dropped input [N, H]
-  std::vector<Buffer<T>> gates_;    // per layer [N, 4H] activations
-  std::vector<Buffer<T>> cells_;    // per layer [N, H]
-  std::vector<Buffer<T>> hs_;       // per layer [N, H]
-  Buffer<T> y_drop_;                // [N, H] dropped top output
+  Buffer<T> emb_;                  // [N, E] layer-0 input
+  std::vector<Buffer<T>> x_drop_;  // per layer l > 0: dropped input [N, H]
+  std::vector<Buffer<T>> gates_;   // per layer [N, 4H] activations
+  std::vector<Buffer<T>> cells_;   // per layer [N, H]
+  std::vector<Buffer<T>> hs_;      // per layer [N, H]
+  Buffer<T> y_drop_;               // [N, H] dropped top output
   // x_drop_ and y_drop_ are sized even without cfg.dropout once a step asks
   // for locked dropout (allocate_regulariser_buffers).
   bool locked_buffers_ = false;

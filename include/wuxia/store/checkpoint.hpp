@@ -41,6 +41,10 @@ struct TrainSettings {
   // The learning rate's factor for the rows a fine-tune's base learnt
   // (--base-rows-lr, in (0, 1]); 1 = off, stored only when below 1.
   double base_rows_lr = 1;
+  // The factor for the START tokens of the styles new to a fine-tune
+  // (--new-styles-lr, 1 or more); 1 = off, stored only when above 1. Both
+  // factors mark rows through one mask (Model::set_marked_rows): one at a time.
+  double new_styles_lr = 1;
   // AWD-LSTM's regularisers (issue 29): drop probabilities in [0, 1), 0 (off)
   // by default and stored only when on (StepOptions says where each applies).
   double weight_drop = 0;     // --weight-drop
@@ -50,7 +54,7 @@ struct TrainSettings {
   // Throws wuxia::Error for the first value out of range, naming the field
   // as `name(key)` spells it for the reader: a flag (--weight-decay) for the
   // command line, the checkpoint's field for a file. Keys: batch, lr,
-  // weight_decay, clip, warmup, decay_steps, ema, l2sp, base_rows_lr,
+  // weight_decay, clip, warmup, decay_steps, ema, l2sp, base_rows_lr, new_styles_lr,
   // weight_drop, locked_dropout, embed_dropout.
   void validate(const std::function<std::string(const std::string& key)>& name) const;
   // The flag that sets `key`: "--" and the key with '-' for '_'.

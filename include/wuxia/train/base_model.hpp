@@ -29,13 +29,15 @@ inline constexpr int64_t kBaseSteps = 3000, kBaseEvalEvery = 500;
 TrainOptions base_training(const std::string& data_dir, const std::string& out_dir, int64_t steps = kBaseSteps);
 
 // A fine-tune's defaults (from docs/QUALITY.md's search): what `o` takes for
-// each of steps, lr, dropout, eval-every and patience unless `given` (flag
-// names without "--") has it. A cast of a thousand names overfits a base
-// this size within a few hundred steps: evaluations every 10 steps,
-// --patience 10, and the best checkpoint.
+// each of steps, lr, dropout, eval-every, patience and new-styles-lr unless
+// `given` (flag names without "--") has it (or, for new-styles-lr,
+// base-rows-lr). A cast of a thousand names overfits a base this size within
+// a few hundred steps: evaluations every 10 steps, --patience 10, and the
+// best checkpoint. New styles start alike (the mean START row), and at the
+// fine-tune's rate two casts would still be alike when it stops.
 void apply_fine_tune_defaults(TrainOptions& o, const std::set<std::string>& given);
 inline constexpr int64_t kTuneSteps = 300, kTuneEvalEvery = 10, kTunePatience = 10;
-inline constexpr double kTuneLr = 1e-3, kTuneDropout = 0.5;
+inline constexpr double kTuneLr = 1e-3, kTuneDropout = 0.5, kTuneNewStylesLr = 300;
 
 // The share of the distinct characters of `names` that also occur in the
 // corpora under `data_dir` (0 when they are absent): whether a base
