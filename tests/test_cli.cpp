@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <set>
 #include <sstream>
 
 #include "test_util.hpp"
@@ -432,8 +433,7 @@ TEST(CliDefaultRoute, PretrainsTheBaseOnceThenFineTunesFromIt) {
   EXPECT_EQ(made.settings.lr, wuxia::kBaseLr) << "the base is made with its own recipe, not train's defaults";
   EXPECT_EQ(made.settings.batch, wuxia::kBaseBatch);
 
-  const auto again =
-      run_wuxia("train --base-steps 4 --steps 3 --new-styles-lr 1" + common + " --out " + dir.file("b"));
+  const auto again = run_wuxia("train --base-steps 4 --steps 3 --new-styles-lr 1" + common + " --out " + dir.file("b"));
   ASSERT_EQ(again.code, 0) << again.out;
   EXPECT_EQ(again.out.find("pretraining"), std::string::npos) << "the base is made once\n" << again.out;
   EXPECT_EQ(wuxia::load_checkpoint(dir.file("b/last.safetensors")).settings.new_styles_lr, 1.0) << "given: kept";
@@ -463,3 +463,34 @@ TEST(NoServeBuild, ServeSaysTheBuildLeftItOut) {
   EXPECT_NE(r.out.find("built without wuxia serve"), std::string::npos) << r.out;
 }
 #endif
+
+// `wuxia sample` refuses new names that are common words (data/words.tsv)
+// unless --allow-words: the same seed's list with the flag holds some, and
+// without it none.
+TEST(CliSample, CommonWordsAreRefusedUnlessAllowed) {
+  wuxia::test::TempDir dir;
+  wuxia::test::write_file(dir.file("n.txt"), "东海\n西山\n南天\n北水\n海天\n山人\n天水\n地山\n人海\n水南\n");
+  const auto t = run_wuxia("train --data " + dir.file("n.txt") + " --from-scratch --steps 5 --device cpu --out " +
+                           dir.file("m") + " --quiet");
+  ASSERT_EQ(t.code, 0) << t.out;
+  const std::string common =
+      "sample --checkpoint " + dir.file("m/best.safetensors") + " -n 60 --seed 3 --temperature 3 --top-p 1";
+  std::set<std::string> words;
+  const auto allowed = run_wuxia(common + " --allow-words");
+  const auto refused = run_wuxia(common);
+  ASSERT_EQ(allowed.code, 0) << allowed.out;
+  ASSERT_EQ(refused.code, 0) << refused.out;
+  std::istringstream table(wuxia::test::read_file(std::string(WUXIA_DATA_DIR) + "/words.tsv"));
+  for (std::string line; std::getline(table, line);) {
+    if (!line.empty() && line[0] != '#') words.insert(line.substr(0, line.find('\t')));
+  }
+  const std::set<std::string> trained{"东海", "西山", "南天", "北水", "海天", "山人", "天水", "地山", "人海", "水南"};
+  auto count_words = [&](const std::string& out) {  // new names that are words (a training name may be one)
+    std::istringstream in(out);
+    int k = 0;
+    for (std::string name; std::getline(in, name);) k += words.count(name) > 0 && !trained.count(name);
+    return k;
+  };
+  EXPECT_GT(count_words(allowed.out), 0) << allowed.out;
+  EXPECT_EQ(count_words(refused.out), 0) << refused.out;
+}

@@ -4,6 +4,7 @@
 #include "wuxia/data/names.hpp"
 #include "wuxia/data/utf8.hpp"
 #include "wuxia/platform/error.hpp"
+#include "wuxia/platform/format.hpp"
 
 using namespace wuxia;
 
@@ -135,4 +136,14 @@ TEST(Names, ANameArgumentIsTrimmedAndMayNotBeEmpty) {
                               "b",
                               "name"),
                Error);
+}
+
+// Values in messages and --help as a person types them.
+TEST(Format, ShortestReadsBackWithoutAnExponentForTypedValues) {
+  EXPECT_EQ(wuxia::shortest(0.8), "0.8");
+  EXPECT_EQ(wuxia::shortest(20), "20");
+  EXPECT_EQ(wuxia::shortest(300), "300");
+  EXPECT_EQ(wuxia::shortest(1e-3), "0.001");
+  EXPECT_EQ(wuxia::shortest(1e-5), "1e-05");
+  EXPECT_EQ(std::stod(wuxia::shortest(0.1 + 0.2)), 0.1 + 0.2);
 }

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <set>
+#include <unordered_set>
 
 #include "wuxia/cpu/cpu_backend.hpp"
 #include "wuxia/data/utf8.hpp"
@@ -136,6 +137,42 @@ TEST(Sampler, NovelExcludesTrainingAndValidationNames) {
     EXPECT_NE(s.name, all[0].name);
     EXPECT_NE(s.name, all[1].name);
   }
+}
+
+// A new name that is a common word (海岛) is not a name: refused and
+// counted; the same word as a training name (a cast's 双儿) is let through.
+TEST(Sampler, WordsAreRefusedUnlessATrainingName) {
+  Fixture f;
+  SampleOptions o;
+  o.n = 40;
+  o.max_len = 2;
+  o.max_attempts = 100000;
+  const auto all = sample_names(f.model, f.vocab, f.known, o);
+  ASSERT_GE(all.size(), 4u);
+  const std::unordered_set<std::u32string> words{all[0].name, all[1].name, all[2].name};
+  f.known.train.insert(all[2].name);
+  o.words = &words;
+  SampleStats st;
+  const auto kept = sample_names(f.model, f.vocab, f.known, o, &st);
+  std::set<std::u32string> got;
+  for (const auto& s : kept) got.insert(s.name);
+  EXPECT_FALSE(got.count(all[0].name) || got.count(all[1].name));
+  EXPECT_TRUE(got.count(all[2].name)) << "a training name that is also a word is a name";
+  EXPECT_GE(st.words, 2);
+  EXPECT_NE(describe_shortfall(st, 3, 40).find(std::to_string(st.words) + " words)"), std::string::npos);
+}
+
+// The list's length bounds default to the style's training names'.
+TEST(Sampler, DefaultLengthsAreTheStylesShortestAndLongestTrainingNames) {
+  const std::vector<std::vector<std::u32string>> train{{U"令狐冲", U"张三", U"东方不败"}, {}};
+  EXPECT_EQ(default_min_len(train, 0, 16), 2);
+  EXPECT_EQ(default_max_len(train, 0, 2), 4);
+  EXPECT_EQ(default_max_len(train, 0, 6), 6) << "never below the --min-len or --prefix asked for";
+  EXPECT_EQ(default_min_len(train, 1, 16), 1) << "a style with no training names";
+  EXPECT_EQ(default_max_len(train, 1, 1), SampleOptions{}.max_len);
+  EXPECT_EQ(list_defaults().temperature, kListTemperature);
+  EXPECT_EQ(list_defaults().top_p, kListTopP);
+  EXPECT_EQ(SampleOptions{}.temperature, 1.0) << "scores and percentiles sample the model itself";
 }
 
 TEST(Sampler, StopsWhenAttemptsRunOutAndSaysWhy) {

@@ -135,19 +135,28 @@ TEST_F(ServeApi, SampleAnswersWhatTheCommandPrintsForTheSameSeed) {
 
 // As `wuxia sample`: no name shorter than the style's shortest training name
 // (no bare surname from a cast) unless min-len says so.
-TEST_F(ServeApi, SampleDefaultsToTheShortestTrainingNameLength) {
-  auto shortest = [](const json& j) {
-    std::size_t s = 1000;
-    for (const auto& n : j["names"])
-      s = std::min(s, wuxia::utf8::decode_or_throw(n["name"].get<std::string>(), "").size());
-    return s;
+// As `wuxia sample`: the list's lengths default to those of the style's
+// training names (Jin Yong's: 2 to 5 characters), even at a wild temperature.
+TEST_F(ServeApi, SampleDefaultsToTheTrainingNamesLengthRange) {
+  auto lengths = [](const json& j) {
+    std::pair<std::size_t, std::size_t> r{1000, 0};
+    for (const auto& n : j["names"]) {
+      const std::size_t k = wuxia::utf8::decode_or_throw(n["name"].get<std::string>(), "").size();
+      r = {std::min(r.first, k), std::max(r.second, k)};
+    }
+    return r;
   };
   const auto [status, dflt] = post("/api/sample", R"({"n": 40, "seed": 4, "temperature": 3, "style": "jinyong"})");
   ASSERT_EQ(status, 200) << dflt.dump();
-  EXPECT_EQ(shortest(dflt), 2u) << dflt.dump();
+  EXPECT_EQ(lengths(dflt).first, 2u) << dflt.dump();
+  EXPECT_LE(lengths(dflt).second, 5u) << dflt.dump();
   const auto one = post("/api/sample", R"({"n": 40, "seed": 4, "temperature": 3, "style": "jinyong", "min-len": 1})");
   ASSERT_EQ(one.first, 200) << one.second.dump();
-  EXPECT_EQ(shortest(one.second), 1u) << one.second.dump();
+  EXPECT_EQ(lengths(one.second).first, 1u) << one.second.dump();
+  const auto longer =
+      post("/api/sample", R"({"n": 40, "seed": 4, "temperature": 3, "style": "jinyong", "max-len": 16})");
+  ASSERT_EQ(longer.first, 200) << longer.second.dump();
+  EXPECT_GT(lengths(longer.second).second, 5u) << "the bound is what kept them short\n" << longer.second.dump();
 }
 
 TEST_F(ServeApi, SampleChoosesTheModelThatKnowsTheStyle) {

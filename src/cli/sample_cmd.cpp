@@ -12,7 +12,9 @@
 #include "wuxia/data/convert.hpp"
 #include "wuxia/data/utf8.hpp"
 #include "wuxia/infer/sampler.hpp"
+#include "wuxia/naming/words.hpp"
 #include "wuxia/platform/error.hpp"
+#include "wuxia/platform/format.hpp"
 
 namespace wuxia::cli {
 
@@ -61,20 +63,21 @@ void print_report(const std::vector<SampledName>& names, const std::vector<std::
 }  // namespace
 
 int cmd_sample(int argc, char** argv) {
-  const SampleOptions d;
+  const SampleOptions d = list_defaults();
   cxxopts::Options opts("wuxia sample", "Invent names from a checkpoint, one per line.");
   // clang-format off
   opts.add_options()
     ("checkpoint", "checkpoint to sample from; repeat for an ensemble (the mixture of their next-character distributions)", cxxopts::value<std::string>()->default_value(default_checkpoint()))
     ("n", "how many distinct names", cxxopts::value<int>()->default_value(std::to_string(d.n)))
-    ("temperature", "softmax temperature (> 0; lower is safer)", cxxopts::value<double>()->default_value("1.0"))
+    ("temperature", "softmax temperature (> 0; lower is safer; 1 = the model's own distribution)", cxxopts::value<double>()->default_value(shortest(d.temperature)))
     ("top-k", "sample among the k likeliest characters (0 = off, 1 = greedy)", cxxopts::value<int>()->default_value("0"))
-    ("top-p", "nucleus sampling mass in (0, 1]", cxxopts::value<double>()->default_value("1.0"))
+    ("top-p", "nucleus sampling mass in (0, 1] (1 = off)", cxxopts::value<double>()->default_value(shortest(d.top_p)))
     ("prefix", "names start with these characters", cxxopts::value<std::string>()->default_value(""))
     ("style", "style (training corpus) to sample; default the first the model was trained on", cxxopts::value<std::string>())
     ("min-len", "shortest name, in characters (default: the style's shortest training name)", cxxopts::value<int>())
-    ("max-len", "longest name, in characters", cxxopts::value<int>()->default_value(std::to_string(d.max_len)))
+    ("max-len", "longest name, in characters (default: the style's longest training name)", cxxopts::value<int>())
     ("novel", "only names not in the training or validation data")
+    ("allow-words", "keep new names that are common words (data/words.tsv: 海岛, 东西); by default they are discarded")
     ("label", "add a column: new, train or val")
     ("report", "after the names: new/train/val fractions, length histogram against the training names, "
                "how often the first character begins a training name")
@@ -100,7 +103,7 @@ int cmd_sample(int argc, char** argv) {
     o.prefix = (*to_model)(o.prefix);
   }
   if (r.count("min-len")) o.min_len = r["min-len"].as<int>();
-  o.max_len = r["max-len"].as<int>();
+  o.max_len = r.count("max-len") ? r["max-len"].as<int>() : d.max_len;  // until the style's is known
   o.novel = r.count("novel") > 0;
   o.seed = r.count("seed") ? r["seed"].as<uint64_t>() : fresh_seed();
   o.validate_flags();  // before the (slow) checkpoint load
@@ -111,6 +114,14 @@ int cmd_sample(int argc, char** argv) {
   const Loaded& l = e.first();
   o.style = style_flag(r, l.vocab, l.ck.default_style());
   if (!r.count("min-len")) o.min_len = default_min_len(l.ck.train_names, o.style, o.max_len);
+  if (!r.count("max-len")) {
+    o.max_len = default_max_len(l.ck.train_names, o.style, std::max(o.min_len, static_cast<int>(o.prefix.size())));
+  }
+  std::optional<Words> words;
+  if (!r.count("allow-words")) {
+    words = Words::load_bundled();
+    o.words = &words->set();
+  }
   SampleStats stats;
   const bool label = r.count("label") > 0;
   // Each name is printed as it is found, so that a stopped run keeps what it made.
@@ -128,9 +139,7 @@ int cmd_sample(int argc, char** argv) {
               << l.ck.state.step << (lineage.empty() ? ", trained from scratch" : ", " + lineage) << "\n";
   }
   if (static_cast<int>(names.size()) < o.n) {
-    std::cerr << "wuxia sample: only " << names.size() << " of " << o.n << " names after " << stats.attempts
-              << " attempts (" << stats.too_long << " too long, " << stats.repeats << " repeats, " << stats.not_novel
-              << " not novel)\n";
+    std::cerr << "wuxia sample: " << describe_shortfall(stats, names.size(), o.n) << "\n";
     return 3;
   }
   return 0;

@@ -15,11 +15,34 @@
 
 namespace wuxia {
 
+std::string describe_shortfall(const SampleStats& s, std::size_t got, int wanted) {
+  return "only " + std::to_string(got) + " of " + std::to_string(wanted) + " names after " +
+         std::to_string(s.attempts) + " attempts (" + std::to_string(s.too_long) + " too long, " +
+         std::to_string(s.repeats) + " repeats, " + std::to_string(s.not_novel) + " not novel, " +
+         std::to_string(s.words) + " words)";
+}
+
 int default_min_len(const std::vector<std::vector<std::u32string>>& train_names, int style, int max_len) {
   if (style < 0 || style >= static_cast<int>(train_names.size()) || train_names[style].empty()) return 1;
   std::size_t shortest = train_names[style].front().size();
   for (const auto& n : train_names[style]) shortest = std::min(shortest, n.size());
   return static_cast<int>(std::clamp<std::size_t>(shortest, 1, static_cast<std::size_t>(std::max(1, max_len))));
+}
+
+SampleOptions list_defaults() {
+  SampleOptions o;
+  o.temperature = kListTemperature;
+  o.top_p = kListTopP;
+  return o;
+}
+
+int default_max_len(const std::vector<std::vector<std::u32string>>& train_names, int style, int at_least) {
+  int longest = SampleOptions{}.max_len;
+  if (style >= 0 && style < static_cast<int>(train_names.size()) && !train_names[style].empty()) {
+    longest = 0;
+    for (const auto& n : train_names[style]) longest = std::max(longest, static_cast<int>(n.size()));
+  }
+  return std::max(longest, at_least);
 }
 
 uint64_t fresh_seed() {
@@ -250,6 +273,10 @@ std::vector<SampledName> sample_names(Ensemble& model, const Vocab& vocab, const
       const NameOrigin origin = known.origin(name);
       if (o.novel && origin != NameOrigin::New) {
         ++stats.not_novel;
+        continue;
+      }
+      if (o.words && origin == NameOrigin::New && o.words->count(name)) {
+        ++stats.words;
         continue;
       }
       if (!seen.insert(name).second) {

@@ -10,12 +10,6 @@
 
 namespace wuxia {
 
-namespace {
-bool is_ideograph(char32_t c) {
-  return (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x20000 && c <= 0x3FFFF);
-}
-}  // namespace
-
 Titles Titles::parse(std::string_view text, const std::string& path) {
   using naming::fail_at;
   Titles t;
@@ -31,7 +25,7 @@ Titles Titles::parse(std::string_view text, const std::string& path) {
     if (stars > 0 && p.size() == 1) fail_at(path, line, what + ": a '*' needs a character beside it (*帝)");
     if (stars > 1) fail_at(path, line, what + ": at most one '*'");
     for (char32_t c : p) {
-      if (c != U'*' && !is_ideograph(c))
+      if (c != U'*' && !naming::is_ideograph(c))
         fail_at(path, line, what + ": '" + utf8::encode(c) + "' is not a CJK character");
     }
     if (const auto seen = at.find(p); seen != at.end()) {

@@ -17,6 +17,11 @@ namespace wuxia::naming {
 template <class Row>
 void for_each_record(std::string_view text, const std::string& path, std::size_t columns, Row&& row);
 
+// A CJK ideograph: the basic block, Extension A, and the supplementary planes' extensions.
+inline bool is_ideograph(char32_t c) {
+  return (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x20000 && c <= 0x3FFFF);
+}
+
 // Throws wuxia::Error "<path>:<line>: <what>".
 [[noreturn]] void fail_at(const std::string& path, std::size_t line, const std::string& what);
 

@@ -173,7 +173,6 @@ std::vector<std::string> trained_styles(const Checkpoint& ck) {
   return out;
 }
 
-
 }  // namespace
 
 json api_health(const Models& models) { return {{"status", "ok"}, {"models", models.list().size()}}; }
@@ -199,14 +198,15 @@ json api_models(const Models& models) {
 }
 
 json api_sample(Models& models, Body& body) {
-  SampleOptions o;
+  SampleOptions o = list_defaults();
   o.n = static_cast<int>(body.integer("n", 0, kMaxRequestNames).value_or(o.n));
   o.temperature = body.number("temperature").value_or(o.temperature);
   o.top_k = static_cast<int>(body.integer("top-k", 0, INT32_MAX).value_or(o.top_k));
   o.top_p = body.number("top-p").value_or(o.top_p);
   const auto min_len = body.integer("min-len", INT32_MIN, INT32_MAX);
   if (min_len) o.min_len = static_cast<int>(*min_len);
-  o.max_len = static_cast<int>(body.integer("max-len", INT32_MIN, INT32_MAX).value_or(o.max_len));
+  const auto max_len = body.integer("max-len", INT32_MIN, INT32_MAX);
+  if (max_len) o.max_len = static_cast<int>(*max_len);
   o.novel = body.flag("novel").value_or(false);
   if (const auto p = body.string("prefix")) {
     try {
@@ -224,11 +224,17 @@ json api_sample(Models& models, Body& body) {
 
   ServedModel& m = models.choose(checkpoint, style);
   o.style = style.empty() ? m.checkpoint().default_style() : m.vocab().style_index(style);
-  if (!min_len) o.min_len = default_min_len(m.checkpoint().train_names, o.style, o.max_len);  // as `wuxia sample`
+  // As `wuxia sample`: the style's shortest and longest training names.
+  if (!min_len) o.min_len = default_min_len(m.checkpoint().train_names, o.style, o.max_len);
+  if (!max_len) {
+    o.max_len =
+        default_max_len(m.checkpoint().train_names, o.style, std::max(o.min_len, static_cast<int>(o.prefix.size())));
+  }
   o.validate(m.vocab());
   // However hard the request is to satisfy, it holds a worker (and keeps a
   // stopping server waiting) for at most this long.
   o.max_seconds = kSampleSeconds;
+  o.words = &models.words.set();  // as `wuxia sample` without --allow-words
   SampleStats stats;
   std::vector<SampledName> names;
   {
@@ -244,9 +250,7 @@ json api_sample(Models& models, Body& body) {
               {"attempts", stats.attempts}};
   if (static_cast<int>(names.size()) < o.n) {
     // What `wuxia sample` says on stderr (with exit status 3) when it falls short.
-    out["shortfall"] = "only " + std::to_string(names.size()) + " of " + std::to_string(o.n) + " names after " +
-                       std::to_string(stats.attempts) + " attempts (" + std::to_string(stats.too_long) + " too long, " +
-                       std::to_string(stats.repeats) + " repeats, " + std::to_string(stats.not_novel) + " not novel)" +
+    out["shortfall"] = describe_shortfall(stats, names.size(), o.n) +
                        (stats.out_of_time ? "; stopped at the server's limit of " +
                                                 std::to_string(static_cast<int>(kSampleSeconds)) + " s a request"
                                           : "");
@@ -280,10 +284,9 @@ int naming_style(const ServedModel& m, const std::string& style) {
 
 // The naming checks' messages begin with the field they were given.
 const RequestFields kJsonFields = json_request_fields();
-const std::vector<std::string> kNameFields = {"surname",     "gender",  "level", "tones",   "given-len",
-                                              "with",        "exclude", "avoid", "source",  "n",
-                                              "max-strokes", "style",   "names", "samples", "checkpoint",
-                                              "era",         "lean"};
+const std::vector<std::string> kNameFields = {"surname", "gender",  "level",      "tones", "given-len",   "with",
+                                              "exclude", "avoid",   "source",     "n",     "max-strokes", "style",
+                                              "names",   "samples", "checkpoint", "era",   "lean"};
 
 // Runs `f`, turning a wuxia::Error into a RequestError about its field.
 template <class F>

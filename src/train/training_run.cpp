@@ -15,6 +15,7 @@
 #include "wuxia/infer/evaluate.hpp"
 #include "wuxia/model/rng.hpp"
 #include "wuxia/platform/error.hpp"
+#include "wuxia/platform/format.hpp"
 
 namespace wuxia {
 
@@ -123,19 +124,6 @@ NameFile load_converted(const DataSpec& d, const std::string& style, const Train
   if (!o.convert.empty()) f = convert_names(std::move(f), ScriptConverter(o.convert));
   if (!o.quiet) log << (o.convert.empty() ? "" : o.convert + " ") << "data: " << describe(f) << "\n";
   return f;
-}
-
-// Shortest text that reads back as `x` (for messages that show a value),
-// without an exponent where the value is as a user types it (20, not 2e+01).
-std::string shortest(double x) {
-  char buf[40];
-  const bool plain = std::fabs(x) >= 1e-4 && std::fabs(x) < 1e15;
-  for (int p = 1; p <= 17; ++p) {
-    std::snprintf(buf, sizeof buf, "%.*g", p, x);
-    if (plain && std::strchr(buf, 'e')) continue;
-    if (std::strtod(buf, nullptr) == x) break;
-  }
-  return buf;
 }
 
 // On --resume: each flag the user gave that the checkpoint fixes must agree

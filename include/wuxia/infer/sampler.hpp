@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "wuxia/data/names.hpp"
@@ -22,6 +23,10 @@ struct SampleOptions {
   int min_len = 1;     // name length in characters, prefix included
   int max_len = 16;    // a sample that would run longer is discarded
   bool novel = false;  // discard names in the training or validation set
+  // Words that are not names (naming/words.hpp: 海岛, 东西), discarded unless
+  // in the training or validation set; nullptr = none. Not owned: it must
+  // outlive sample_names.
+  const std::unordered_set<std::u32string>* words = nullptr;
   uint64_t seed = 1;
   int batch = 256;           // sequences decoded together
   int64_t max_attempts = 0;  // 0 = 100 * n + 1000
@@ -32,6 +37,20 @@ struct SampleOptions {
   void validate_flags() const;              // throws wuxia::Error naming the flag
   void validate(const Vocab& vocab) const;  // the flags, then prefix and style against the vocabulary
 };
+
+// Where `wuxia sample` and the page's list of invented names start: cooler
+// and narrower than the model's own distribution (1.0, 1.0), which invents
+// more broken names (docs/QUALITY.md, "Sampling defaults": the table of
+// scripts/sample_sweep.py and a reading). Scores and percentiles keep
+// SampleOptions' own 1.0: they measure the model, not a list.
+inline constexpr double kListTemperature = 0.8, kListTopP = 0.9;
+SampleOptions list_defaults();
+
+// The default --max-len of a style: the length of its longest training name
+// (SampleOptions' 16 when it has none), never below `at_least` (the --min-len
+// and the --prefix asked for): a cast's names are 2 to 6 characters, and a
+// longer sample is a run-on (玄寂禅师松).
+int default_max_len(const std::vector<std::vector<std::u32string>>& train_names, int style, int at_least);
 
 // The default --min-len of a style: the length of its shortest training name
 // (1 when it has none), never above `max_len`. The casts have no name of one
@@ -53,8 +72,14 @@ struct SampleStats {
   int64_t too_long = 0;      // ran past max_len
   int64_t repeats = 0;       // already sampled
   int64_t not_novel = 0;     // in train or val, with --novel
+  int64_t words = 0;         // a word, not a name (SampleOptions::words)
   bool out_of_time = false;  // stopped at max_seconds
 };
+
+// "only 3 of 20 names after 5000 attempts (4000 too long, 900 repeats, 90
+// not novel, 7 words)": why a list fell short, as `wuxia sample` and the
+// page say it.
+std::string describe_shortfall(const SampleStats& stats, std::size_t got, int wanted);
 
 // Picks a token from one row of logits [v]; `u` is uniform in [0, 1).
 // `allowed` (size v) masks tokens out. Applies temperature, top-k, top-p.
