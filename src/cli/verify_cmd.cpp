@@ -12,6 +12,7 @@
 #include "wuxia/cpu/cpu_backend.hpp"
 #include "wuxia/data/names.hpp"
 #include "wuxia/model/compare.hpp"
+#include "wuxia/model/lstm_layer.hpp"
 #include "wuxia/model/params.hpp"
 #include "wuxia/platform/device.hpp"
 #include "wuxia/platform/error.hpp"
@@ -60,6 +61,7 @@ int cmd_verify(int argc, char** argv) {
   ModelConfig shape = m;
   shape.dropout = 0.1;  // on, so the dropout masks are compared too
   add_model_flags(opts, shape, "dropout (on in every step, so the masks are compared too)");
+  add_recurrence_flag(opts);
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
 
@@ -78,6 +80,7 @@ int cmd_verify(int argc, char** argv) {
   if (!(lr > 0)) throw Error("--lr must be greater than 0");
   const std::string against = r["against"].as<std::string>();
   if (against != "cuda" && against != "cpu") throw Error("--against " + against + ": expected cuda or cpu");
+  const RecurrencePath recurrence = parse_recurrence_path(r["recurrence"].as<std::string>());
 
   std::string why;
   if (against == "cuda" && !cuda_available(&why)) {
@@ -95,10 +98,13 @@ int cmd_verify(int argc, char** argv) {
   v.tol = tol;
   v.free_run = free_run;
   cpu::CpuBackend<float> cpu_be(threads);
+  cpu_be.set_recurrence(RecurrencePath::kSteps);
   const std::unique_ptr<Backend<float>> other = against == "cuda" ? make_backend("cuda", threads, tf32).backend
                                                                   : std::make_unique<cpu::CpuBackend<float>>(threads);
-  const std::string described =
-      (against == "cuda" ? gpu_description() : "the CPU again (--against cpu)") + (tf32 ? ", TF32 GEMMs" : "");
+  // The checked backend's recurrence as asked; the reference runs the step loop.
+  other->set_recurrence(recurrence);
+  const std::string described = (against == "cuda" ? gpu_description() : "the CPU again (--against cpu)") +
+                                (tf32 ? ", TF32 GEMMs" : "") + ", --recurrence " + recurrence_path_name(recurrence);
   return verify_backends(v, cpu_be, *other, described, std::cout) ? 0 : kExitMismatch;
 }
 
