@@ -205,7 +205,7 @@ int cmd_bench(int argc, char** argv) {
   BackendChoice be = make_backend(device_flag(r), threads_given, tf32);
   if (!be.note.empty()) std::cerr << be.note << "\n";
   // --op recurrent times every path itself; the others run the one asked for.
-  recurrence_flag(r, *be.backend);
+  be.backend->set_recurrence(recurrence_flag(r));
   if (op != "train") {
     ob.rows = r["rows"].as<int>();
     ob.vocab = r["vocab"].as<int>();

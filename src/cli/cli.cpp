@@ -125,10 +125,8 @@ void add_recurrence_flag(cxxopts::Options& opts) {
   // clang-format on
 }
 
-RecurrencePath recurrence_flag(const cxxopts::ParseResult& r, Backend<float>& be) {
-  const RecurrencePath p = parse_recurrence_path(r["recurrence"].as<std::string>());
-  be.set_recurrence(p);
-  return p;
+RecurrencePath recurrence_flag(const cxxopts::ParseResult& r) {
+  return parse_recurrence_path(r["recurrence"].as<std::string>());
 }
 
 int threads_flag(const cxxopts::ParseResult& r) {

@@ -24,10 +24,10 @@ void add_device_flags(cxxopts::Options& opts, const std::string& default_device,
 std::string device_flag(const cxxopts::ParseResult& r);
 int threads_flag(const cxxopts::ParseResult& r);  // throws unless >= 0
 // --recurrence auto|steps|fused (train, bench, verify): how the backend runs
-// each layer's recurrence (Backend::set_recurrence). recurrence_flag sets it
-// on `be` and returns it; throws naming the flag on another value.
+// each layer's recurrence (Backend::set_recurrence). recurrence_flag throws
+// naming the flag on another value.
 void add_recurrence_flag(cxxopts::Options& opts);
-RecurrencePath recurrence_flag(const cxxopts::ParseResult& r, Backend<float>& be);
+RecurrencePath recurrence_flag(const cxxopts::ParseResult& r);
 // --style NAME as the model's style index; `fallback` when the flag is absent.
 // Throws naming the styles the model knows.
 int style_flag(const cxxopts::ParseResult& r, const Vocab& vocab, int fallback);

@@ -145,7 +145,7 @@ int cmd_train(int argc, char** argv) {
   const TrainRequest q = train_request(r);
   BackendChoice be = make_backend(device_flag(r), q.threads, r.count("tf32") > 0);
   if (!be.note.empty()) std::cerr << be.note << "\n";
-  recurrence_flag(r, *be.backend);
+  be.backend->set_recurrence(recurrence_flag(r));
   TrainOptions o = q.options;
   const TrainResult res = train_with_route(o, q.route, q.given, *be.backend, std::cout);
   if (res.signal) return 128 + res.signal;  // the shell's convention: 130 for SIGINT, 143 for SIGTERM
