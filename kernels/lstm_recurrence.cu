@@ -198,7 +198,11 @@ __global__ void __launch_bounds__(kMaxThreads)
 #pragma unroll
     for (int r = 0; r < kRows; ++r) {
       const int row = first + r;
-      if (row >= b) continue;
+      float* ds = dgb + r * g4;
+      if (row >= b) {  // zeros for the product below, which runs over every row of the group
+        ds[j] = ds[h + j] = ds[2 * h + j] = ds[3 * h + j] = 0.0f;
+        continue;
+      }
       const std::size_t n = static_cast<std::size_t>(t) * b + row;
       const float* g = gates + n * g4;
       const float i = g[j], f = g[h + j], gg = g[2 * h + j], o = g[3 * h + j];
@@ -215,7 +219,6 @@ __global__ void __launch_bounds__(kMaxThreads)
       dg[h + j] = dgf;
       dg[2 * h + j] = dgg;
       dg[3 * h + j] = dgo;
-      float* ds = dgb + r * g4;
       ds[j] = dgi;
       ds[h + j] = dgf;
       ds[2 * h + j] = dgg;
@@ -224,26 +227,27 @@ __global__ void __launch_bounds__(kMaxThreads)
     }
     __syncthreads();  // the row's 4h gate gradients complete before the product reads them
     if (t == 0) break;
-    // dh_rec for step t-1: sum over the 4h gates of dgates[row, g] * W[g, j].
-    // The other buffer is written next; the barrier above (of step t-1's
-    // writes) orders this step's reads before the writes two steps on.
+    // dh_rec for step t-1: sum over the 4h gates of dgates[row, g] * W[g, j],
+    // each weight loaded once for the thread's rows. The other buffer is
+    // written next; the barrier above (of step t-1's writes) orders this
+    // step's reads before the writes two steps on.
+    float sum[kRows];
 #pragma unroll
-    for (int r = 0; r < kRows; ++r) {
-      if (first + r >= b) continue;
-      const float* ds = dgb + r * g4;
-      float sum = 0.0f;
-      for (int g = 0; g < g4; g += 4) {
-        const Quad d = quad_at(ds + g);  // the same address across the group: a broadcast
-        if (kSmemW) {
-          sum += d.x * w_s[g * stride + j] + d.y * w_s[(g + 1) * stride + j] + d.z * w_s[(g + 2) * stride + j] +
-                 d.w * w_s[(g + 3) * stride + j];
-        } else {
-          const float* w = w_hh + static_cast<std::size_t>(g) * h + j;
-          sum += d.x * __ldg(w) + d.y * __ldg(w + h) + d.z * __ldg(w + 2 * h) + d.w * __ldg(w + 3 * h);
-        }
+    for (int r = 0; r < kRows; ++r) sum[r] = 0.0f;
+    for (int g = 0; g < g4; g += 4) {
+      float w[4];
+#pragma unroll
+      for (int q = 0; q < 4; ++q) {
+        w[q] = kSmemW ? w_s[(g + q) * stride + j] : __ldg(w_hh + static_cast<std::size_t>(g + q) * h + j);
       }
-      dh_rec[r] = sum;
+#pragma unroll
+      for (int r = 0; r < kRows; ++r) {
+        const Quad d = quad_at(dgb + r * g4 + g);  // the same address across the group: a broadcast
+        sum[r] += d.x * w[0] + d.y * w[1] + d.z * w[2] + d.w * w[3];
+      }
     }
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) dh_rec[r] = sum[r];
   }
   // What the step loop leaves in its scratch: the gradient to c_{-1}, and
   // the recurrent gradient step 0 received (none when there is one step).
