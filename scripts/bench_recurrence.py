@@ -59,7 +59,7 @@ def main():
             j, err = run_json(cmd, 300)
             if j is None:
                 failures.append(f"B={b} H={h}: {' '.join(err)}")
-                print(f"| {b} | {h} | FAILED: {' '.join(err)[:80]} | | | | | | | | |")
+                print(f"| {b} | {h} | FAILED (below) | | | | | | | | |")
                 continue
             peer = None
             if not a.no_peer:
