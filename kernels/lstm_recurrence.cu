@@ -260,9 +260,9 @@ __global__ void __launch_bounds__(kMaxThreads)
   }
 }
 
-// Lets `kernel` use `bytes` of dynamic shared memory. Above 48 KiB a block
-// must opt in; only the CUDA runtime (CUDART_VERSION) has the call, and the
-// host emulator's limits never plan above 48 KiB (recurrence_limits).
+// Lets `kernel` use up to `bytes` of dynamic shared memory. Above 48 KiB a
+// block must opt in; only the CUDA runtime (CUDART_VERSION) has the call,
+// and the host emulator's limits never plan above 48 KiB (recurrence_limits).
 template <class Kernel>
 void allow_smem(Kernel kernel, std::size_t bytes) {
 #if defined(CUDART_VERSION)
@@ -271,7 +271,7 @@ void allow_smem(Kernel kernel, std::size_t bytes) {
   }
 #else
   (void)kernel;
-  if (bytes > kDefaultSmem) throw Error("internal: fused recurrence planned past 48 KiB of shared memory");
+  (void)bytes;
 #endif
 }
 
@@ -336,6 +336,22 @@ RecurrenceLimits recurrence_limits() {
 #else
   l.max_smem = p.sharedMemPerBlock;  // the emulator: no opt-in, 48 KiB
 #endif
+  // Every instantiation opted in to all of it once, here, rather than at
+  // each launch: a launch may then sit in a CUDA Graph capture with nothing
+  // but the launch itself, and plan_recurrence never plans past l.max_smem.
+  RecurrencePlan all;
+  for (int rows : {1, 2, 4}) {
+    for (bool smem : {false, true}) {
+      all.rows_per_thread = rows;
+      all.weights_in_smem = smem;
+      with_plan(all, [&](auto r, auto w) {
+        constexpr int kRows = decltype(r)::value;
+        constexpr bool kSmemW = decltype(w)::value;
+        allow_smem(lstm_recurrence_forward_kernel<kRows, kSmemW>, l.max_smem);
+        allow_smem(lstm_recurrence_backward_kernel<kRows, kSmemW>, l.max_smem);
+      });
+    }
+  }
   return l;
 }
 
@@ -399,7 +415,6 @@ void lstm_recurrence_forward(const RecurrencePlan& plan, int steps, int b, int h
   with_plan(plan, [&](auto rows, auto smem) {
     constexpr int kRows = decltype(rows)::value;
     constexpr bool kSmemW = decltype(smem)::value;
-    allow_smem(lstm_recurrence_forward_kernel<kRows, kSmemW>, plan.fwd_smem);
     lstm_recurrence_forward_kernel<kRows, kSmemW><<<grid, threads, plan.fwd_smem, stream>>>(
         steps, b, h, plan.stride, w_hh, gates, cells, hs);
     CUDA_CHECK_LAUNCH();
@@ -416,7 +431,6 @@ void lstm_recurrence_backward(const RecurrencePlan& plan, int steps, int b, int 
   with_plan(plan, [&](auto rows, auto smem) {
     constexpr int kRows = decltype(rows)::value;
     constexpr bool kSmemW = decltype(smem)::value;
-    allow_smem(lstm_recurrence_backward_kernel<kRows, kSmemW>, plan.bwd_smem);
     lstm_recurrence_backward_kernel<kRows, kSmemW><<<grid, threads, plan.bwd_smem, stream>>>(
         steps, b, h, plan.stride, w_hh, gates, cells, dh, dc, dh_rec, dgates);
     CUDA_CHECK_LAUNCH();

@@ -13,9 +13,10 @@
 
 namespace wuxia::cuda::kern {
 
-// What the device offers the recurrence: queried once by the backend.
+// What the device offers the recurrence: queried once by the backend, which
+// also opts every recurrence kernel in to max_smem of dynamic shared memory.
 struct RecurrenceLimits {
-  int sms = 1;                  // multiprocessors: the grid is sized to fill them
+  int sms = 1;                       // multiprocessors: the grid is sized to fill them
   std::size_t max_smem = 48u << 10;  // dynamic shared memory one block may opt in to
 };
 RecurrenceLimits recurrence_limits();
@@ -33,7 +34,7 @@ struct RecurrencePlan {
   bool faster = false;  // expected to beat the step loop: what --recurrence auto runs
   int rows_per_thread = 1;
   int groups = 1;
-  int stride = 0;  // shared-memory row stride in floats (h padded; see plan_recurrence)
+  int stride = 0;                          // shared-memory row stride in floats (h padded; see plan_recurrence)
   std::size_t fwd_smem = 0, bwd_smem = 0;  // dynamic shared memory of each launch, bytes
   std::string why_not;
 };
