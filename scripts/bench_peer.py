@@ -7,6 +7,8 @@ optimiser, timed the same way, printing the same JSON keys.
   bench_peer.py sample --checkpoint CKPT [-n 10000 --batch 256 --max-len 16
                        --threads 1 --seed 1] [--json]
   bench_peer.py xent   --rows R --vocab V [--iters 50 --device cuda] [--json]
+  bench_peer.py recurrent --batch B --hidden H --steps T [--iters 50
+                       --device cuda] [--json]
 
 train: Embedding -> nn.LSTM (time-major) -> Linear, F.cross_entropy with
 ignore_index=-1 (mean over valid targets), clip_grad_norm_, AdamW with
@@ -29,6 +31,14 @@ RNN kernels that ran are logged (torch.profiler).
 xent: F.cross_entropy (ignore_index=-1, mean) forward and backward on the
 same logits as `wuxia bench --op xent` (uniform in [-4, 4], one row in 16
 padding): time per call and the device memory allocated beyond the inputs.
+
+recurrent: one nn.LSTM layer (H inputs, H units; cuDNN on a GPU) over T
+steps of B rows, as `wuxia bench --op recurrent` times its recurrence
+(issue 30's comparison: the step loop, the fused recurrence, cuDNN):
+fwd_ms the forward, bwd_ms forward+backward less the forward. cuDNN's
+figures include the input projection and the weight gradients, which
+wuxia's recurrence leaves to one GEMM each outside it: cuDNN is charged
+for a little more work.
 
 sample: loads a wuxia checkpoint by name (docs/CHECKPOINTS.md's snippet) and samples
 N distinct names in batches as `wuxia sample` does (temperature 1, no START
@@ -385,6 +395,40 @@ def cmd_xent(a):
           "extra_mib": extra, "runtime": torch_info()}, a.json)
 
 
+def cmd_recurrent(a):
+    device = torch.device(a.device)
+    torch.manual_seed(a.seed)
+    lstm = nn.LSTM(a.hidden, a.hidden).to(device)  # time-major, one layer
+    x = (torch.rand(a.steps, a.batch, a.hidden) * 2 - 1).to(device)
+    dy = (torch.rand(a.steps, a.batch, a.hidden) * 2e-3 - 1e-3).to(device)
+    cuda = device.type == "cuda"
+    sync = torch.cuda.synchronize if cuda else (lambda: None)
+
+    def fwd():
+        return lstm(x)[0]
+
+    def fwd_bwd():
+        lstm.zero_grad(set_to_none=True)
+        fwd().backward(dy)
+
+    def seconds(call):
+        for _ in range(3):
+            call()
+        sync()
+        t0 = time.perf_counter()
+        for _ in range(a.iters):
+            call()
+        sync()
+        return (time.perf_counter() - t0) / a.iters
+
+    f = seconds(fwd)
+    fb = seconds(fwd_bwd)
+    emit({"impl": "pytorch", "op": "recurrent", "device": device.type, "batch": a.batch, "hidden": a.hidden,
+          "steps": a.steps, "iters": a.iters, "fwd_ms": 1e3 * f, "bwd_ms": 1e3 * max(fb - f, 0.0),
+          "fwd_bwd_ms": 1e3 * fb, "cudnn_version": torch.backends.cudnn.version() if cuda else None,
+          "runtime": torch_info()}, a.json)
+
+
 def read_safetensors(path):
     """(tensors by name, metadata): the safetensors package's load_file and
     metadata() where it is installed (it is not a Debian package, so Debian's
@@ -496,12 +540,18 @@ def main():
     x.add_argument("--vocab", type=int, default=4096)
     x.add_argument("--iters", type=int, default=50)
     x.add_argument("--device", default="cuda")
+    r = sub.add_parser("recurrent", help="one nn.LSTM layer (cuDNN), as `wuxia bench --op recurrent`")
+    r.add_argument("--batch", type=int, default=64)
+    r.add_argument("--hidden", type=int, default=64)
+    r.add_argument("--steps", type=int, default=16)
+    r.add_argument("--iters", type=int, default=50)
+    r.add_argument("--device", default="cuda")
     s = sub.add_parser("sample", help="names/s, as `wuxia sample -n N`")
     s.add_argument("--checkpoint", required=True)
     s.add_argument("-n", type=int, default=10000)
     s.add_argument("--batch", type=int, default=256)
     s.add_argument("--max-len", type=int, default=16)
-    for q in (t, s, x):
+    for q in (t, s, x, r):
         q.add_argument("--seed", type=int, default=1)
         q.add_argument("--threads", type=int, default=0, help="torch.set_num_threads (0 = torch's default)")
         q.add_argument("--json", action="store_true")
@@ -510,7 +560,7 @@ def main():
         torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
     print(f"bench_peer.py: {torch_info()}", file=sys.stderr)
-    {"train": cmd_train, "sample": cmd_sample, "xent": cmd_xent}[a.cmd](a)
+    {"train": cmd_train, "sample": cmd_sample, "xent": cmd_xent, "recurrent": cmd_recurrent}[a.cmd](a)
 
 
 if __name__ == "__main__":

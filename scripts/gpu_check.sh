@@ -11,7 +11,9 @@
 # DATA, and the GPU benchmarks against PyTorch/cuDNN (scripts/bench_gpu.py),
 # and writes a report to docs/gpu-reports/<date>-<card>[-<steps>].md.
 #
-# GPU_CHECK_STEPS picks the parts (default "tests,sanitizers,verify,train,bench")
+# GPU_CHECK_STEPS picks the parts (default "tests,sanitizers,verify,train,recurrence,bench";
+# recurrence: issue 30's fused recurrence under racecheck/memcheck, verify and
+# scripts/bench_recurrence.py)
 # so that a short device lease can split them over calls (the calls that fit
 # a 15-minute lease are in docs/gpu-reports/README.md). GPU_CHECK_BUDGET
 # (seconds) caps the whole run: no step starts past it and none runs past
@@ -79,7 +81,7 @@ mkdir -p "$logs" docs/gpu-reports
 t_start=$(date +%s)
 budget=${GPU_CHECK_BUDGET:-0}
 reserve=10 # seconds of the budget kept for the report and the tarball
-steps=",${GPU_CHECK_STEPS:-tests,sanitizers,verify,train,bench},"
+steps=",${GPU_CHECK_STEPS:-tests,sanitizers,verify,train,recurrence,bench},"
 want() { [[ $steps == *",$1,"* ]]; }
 
 # ---- step runner -------------------------------------------------------------
@@ -391,6 +393,31 @@ if ((built)); then
       --out "$build/gpu-check-run"
   fi
 
+  if want recurrence; then
+    # Issue 30, the fused recurrence (--recurrence fused, kernels/lstm_recurrence.cu):
+    # its kernels under racecheck and memcheck over its own parity tests (the
+    # general sanitizer step runs only the size-parameterised suites), the
+    # training path on it (CUDA Graph replays, 8 steps, errors compounding),
+    # then its speed against the step loop and cuDNN.
+    rec_filter='CudaBackend.FusedRecurrence*:CudaBackend.TrainingStepWithTheFusedRecurrence*'
+    if command -v compute-sanitizer >/dev/null; then
+      for tool in racecheck memcheck; do
+        run_step --slow-is-skip "compute-sanitizer $tool (fused recurrence tests, its kernels)" \
+          "sanitizer-$tool-recurrence" 60 compute-sanitizer --tool "$tool" --kernel-name kns=lstm_recurrence \
+          --error-exitcode 86 --print-limit 20 "$tests" --gtest_filter="$rec_filter" --gtest_color=no
+        check_sanitizer_log "$logs/sanitizer-$tool-recurrence.log" "$tool"
+      done
+    else
+      skip_step "compute-sanitizer (fused recurrence)" "not installed here (not on PATH)"
+    fi
+    run_step "wuxia verify --recurrence fused --free-run (E=32 H=64 L=2 B=32), 8 steps" verify-recurrence 25 \
+      "$wuxia" verify --data "$data" --steps 8 --embed 32 --hidden 64 --layers 2 --batch 32 --dropout 0.1 \
+      --recurrence fused --free-run --rtol 1e-2
+    run_step "fused recurrence vs step loop vs cuDNN (scripts/bench_recurrence.py)" bench-recurrence 150 \
+      python3 scripts/bench_recurrence.py "$wuxia" --batches 16,64,128,256 --hidden 32,64,96,128 \
+      --json-out "$logs/bench-recurrence.jsonl"
+  fi
+
   if want bench; then
     # bench_gpu.py stops starting runs at its --budget and reports what that
     # left out as not run, exiting 0 if what ran passed; its limit leaves room
@@ -413,7 +440,7 @@ if ((built)); then
     fi
   fi
 else
-  skip_step "GPU tests, sanitizers, verify, train, bench" "not reached: no binaries (see above)"
+  skip_step "GPU tests, sanitizers, verify, train, recurrence, bench" "not reached: no binaries (see above)"
 fi
 
 # ---- report ------------------------------------------------------------------
@@ -470,7 +497,7 @@ fence='```'
     echo
     case $log in
       *verify-*.log) echo "$fence"; tail -n 60 "$log"; echo "$fence" ;;
-      *bench.log) cat "$log" ;; # markdown already
+      *bench.log | *bench-recurrence.log) cat "$log" ;; # markdown already
       *gpu-tests.log) echo "$fence"; grep -E '^\[ *(OK|FAILED|SKIPPED|PASSED) *\]|Failure|Skipped|^\[=+\]' "$log" | tail -n 80; echo "$fence" ;;
       *) echo "$fence"; tail -n 30 "$log"; echo "$fence" ;;
     esac

@@ -123,6 +123,32 @@ TEST(BenchCli, OpRecurrentReportsTheShareOfTheGemmsRateAlone) {
                    j["bwd_gemm_ms"].get<double>() / j["bwd_step_ms"].get<double>());
 }
 
+// Issue 30's comparison row: the fused recurrence timed beside the step
+// loop. On the CPU the fused op is the step loop, and auto keeps the steps.
+TEST(BenchCli, OpRecurrentTimesTheFusedRecurrenceBesideTheStepLoop) {
+  const auto r = run_wuxia("bench --op recurrent --batch 4 --hidden 8 --steps 3 --iters 2 --threads 1 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = last_json_line(r.out);
+  EXPECT_EQ(j["fused_runs"], true);
+  EXPECT_EQ(j["auto_picks"], "steps");
+  EXPECT_GT(j["fwd_fused_ms"].get<double>(), 0);
+  EXPECT_GT(j["bwd_fused_ms"].get<double>(), 0);
+  EXPECT_DOUBLE_EQ(j["fwd_fused_speedup"].get<double>(),
+                   j["fwd_step_ms"].get<double>() / j["fwd_fused_ms"].get<double>());
+}
+
+TEST(BenchCli, RecurrenceFlagRejectsAnUnknownPathNamingTheFlag) {
+  const auto r = run_wuxia("bench --op recurrent --batch 2 --hidden 4 --steps 2 --iters 1 --recurrence gpu");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.out.find("--recurrence gpu: expected auto, steps or fused"), std::string::npos) << r.out;
+}
+
+TEST(BenchCli, TrainingRowSaysWhichRecurrenceItRan) {
+  const auto r = run_wuxia("bench --data " + kData + kSmall + " --steps 1 --warmup 0 --recurrence fused --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(last_json_line(r.out)["recurrence"], "fused");
+}
+
 TEST(BenchCli, OpPeakReportsGemmRateAndCopyBandwidth) {
   const auto r = run_wuxia("bench --op peak --size 64 --iters 2 --threads 1 --json");
   ASSERT_EQ(r.code, 0) << r.out;

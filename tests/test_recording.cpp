@@ -8,10 +8,12 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "test_util.hpp"
 #include "wuxia/cpu/cpu_backend.hpp"
+#include "wuxia/model/lstm_layer.hpp"
 #include "wuxia/model/model.hpp"
 #include "wuxia/model/params.hpp"
 #include "wuxia/platform/error.hpp"
@@ -309,4 +311,21 @@ TEST(RecordedTrainStep, AFailedRecordingFallsBackToIssuingOpsAndSaysWhy) {
   EXPECT_TRUE(direct.recording_error().empty());
   EXPECT_TRUE(test::bit_equal(direct.get_params(), fallback.get_params()));
   EXPECT_EQ(fallback.take_step_log().size(), 3u);
+}
+
+// --recurrence (issue 30) on a backend without a fused recurrence (this
+// tape's): auto runs the step loop; fused refuses, naming the flag and why.
+TEST(RecordedTrainStep, ForcedFusedRecurrenceOnABackendWithoutOneSaysSo) {
+  TapeBackend taped;
+  EXPECT_FALSE(taped.lstm_recurrence_fit(3, 6).runs);
+  EXPECT_FALSE(fused_recurrence(taped, 3, 6)) << "auto falls back to the step loop";
+  taped.set_recurrence(RecurrencePath::kFused);
+  try {
+    fused_recurrence(taped, 3, 6);
+    FAIL() << "forced fused ran on a backend without it";
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("--recurrence fused"), std::string::npos) << what;
+    EXPECT_NE(what.find("no fused LSTM recurrence"), std::string::npos) << what;
+  }
 }

@@ -21,6 +21,7 @@
 #include "wuxia/cpu/cpu_backend.hpp"
 #include "wuxia/data/batch.hpp"
 #include "wuxia/data/names.hpp"
+#include "wuxia/model/lstm_layer.hpp"
 #include "wuxia/platform/device.hpp"
 #include "wuxia/platform/error.hpp"
 #include "wuxia/train/training_run.hpp"
@@ -71,6 +72,7 @@ void print_json(const BenchContext& c, TrainingRun& run, const TimedSteps& t) {
   const nlohmann::json j{{"impl", "wuxia"},
                          {"device", c.cuda() ? "cuda" : "cpu"},
                          {"tf32", c.tf32 && c.cuda()},
+                         {"recurrence", recurrence_path_name(c.be.backend->recurrence())},
                          {"gpu", c.cuda() ? gpu_description() : std::string()},
                          {"threads", c.threads},
                          {"runtime", c.cuda() ? std::string() : cpu::blas_info()},
@@ -176,6 +178,7 @@ int cmd_bench(int argc, char** argv) {
   shape.dropout = 0;  // a benchmark of the plain model unless asked
   add_model_flags(opts, shape, "dropout between layers and before the output layer");
   add_device_flags(opts, "cpu", 0);
+  add_recurrence_flag(opts);
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
 
@@ -202,6 +205,8 @@ int cmd_bench(int argc, char** argv) {
        "--op " + op + ": expected train, xent, recurrent or peak");
   BackendChoice be = make_backend(device_flag(r), threads_given, tf32);
   if (!be.note.empty()) std::cerr << be.note << "\n";
+  // --op recurrent times every path itself; the others run the one asked for.
+  be.backend->set_recurrence(recurrence_flag(r));
   if (op != "train") {
     ob.rows = r["rows"].as<int>();
     ob.vocab = r["vocab"].as<int>();

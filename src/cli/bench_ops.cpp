@@ -119,8 +119,17 @@ int bench_recurrent(const BackendChoice& choice, const OpBench& o) {
   Buffer<float> dh_rec(be, BH), dc(be, BH);
   be.fill(BH, 0.0f, dh_rec.data());
 
-  // The model's own recurrence (lstm_layer.hpp), and the same with its GEMMs
-  // alone. Repeated calls see earlier calls' outputs as inputs: the same work.
+  // The model's own recurrence (lstm_layer.hpp) step by step, the same with
+  // its GEMMs alone, and fused (one op per direction) where the backend runs
+  // it, whatever --recurrence says. Repeated calls see earlier calls' outputs
+  // as inputs: the same work.
+  const RecurrencePath asked = be.recurrence();
+  const Backend<float>::RecurrenceFit fit = be.lstm_recurrence_fit(B, H);
+  if (asked == RecurrencePath::kFused && !fit.runs) {
+    throw Error("--recurrence fused: batch " + std::to_string(B) + ", hidden " + std::to_string(H) + ": " +
+                fit.why_not);
+  }
+  be.set_recurrence(RecurrencePath::kSteps);
   const double fwd_gemm = seconds_per_call(
       be,
       [&] {
@@ -143,6 +152,21 @@ int bench_recurrent(const BackendChoice& choice, const OpBench& o) {
                             dgates.data());
       },
       o.iters);
+  double fwd_fused = 0, bwd_fused = 0;
+  if (fit.runs) {
+    be.set_recurrence(RecurrencePath::kFused);
+    fwd_fused = seconds_per_call(
+        be, [&] { lstm_layer_forward(be, T, B, H, w.data(), gates.data(), cells.data(), hs.data()); }, o.iters);
+    bwd_fused = seconds_per_call(
+        be,
+        [&] {
+          lstm_layer_backward(be, T, B, H, w.data(), gates.data(), cells.data(), dh.data(), dc.data(), dh_rec.data(),
+                              dgates.data());
+        },
+        o.iters);
+  }
+  be.set_recurrence(asked);
+  const char* auto_picks = fit.runs && fit.faster ? "fused" : "steps";
   // Forward: T GEMMs of [B, H] x [H, 4H]; backward: T - 1 of [B, 4H] x [4H, H].
   const double flops = 2.0 * B * H * G4 * T;
   const double bwd_flops = flops * (T - 1) / T;
@@ -169,7 +193,14 @@ int bench_recurrent(const BackendChoice& choice, const OpBench& o) {
                      {"bwd_gemm_tflops", tflops(bwd_flops, bwd_gemm)},
                      {"bwd_step_gemm_tflops", tflops(bwd_flops, bwd_step)},
                      {"fwd_fraction_of_gemm_alone", fwd_frac},
-                     {"bwd_fraction_of_gemm_alone", bwd_frac}};
+                     {"bwd_fraction_of_gemm_alone", bwd_frac},
+                     {"fused_runs", fit.runs},
+                     {"fused_why_not", fit.why_not},
+                     {"auto_picks", auto_picks},
+                     {"fwd_fused_ms", fit.runs ? nlohmann::json(1e3 * fwd_fused) : nlohmann::json(nullptr)},
+                     {"bwd_fused_ms", fit.runs ? nlohmann::json(1e3 * bwd_fused) : nlohmann::json(nullptr)},
+                     {"fwd_fused_speedup", fit.runs ? nlohmann::json(fwd_step / fwd_fused) : nlohmann::json(nullptr)},
+                     {"bwd_fused_speedup", fit.runs ? nlohmann::json(bwd_step / bwd_fused) : nlohmann::json(nullptr)}};
     std::cout << j.dump() << "\n";
     return 0;
   }
@@ -180,6 +211,14 @@ int bench_recurrent(const BackendChoice& choice, const OpBench& o) {
             << "% of the GEMMs' rate alone\n"
             << std::setprecision(3) << "backward: GEMMs alone " << 1e3 * bwd_gemm << " ms; with the cells "
             << 1e3 * bwd_step << " ms: " << std::setprecision(0) << 100 * bwd_frac << "% of the GEMMs' rate alone\n";
+  if (fit.runs) {
+    std::cout << std::setprecision(3) << "fused:    forward " << 1e3 * fwd_fused << " ms (" << std::setprecision(2)
+              << fwd_step / fwd_fused << "x the step loop), backward " << std::setprecision(3) << 1e3 * bwd_fused
+              << " ms (" << std::setprecision(2) << bwd_step / bwd_fused << "x); --recurrence auto runs " << auto_picks
+              << "\n";
+  } else {
+    std::cout << "fused:    does not run here: " << fit.why_not << "\n";
+  }
   return 0;
 }
 

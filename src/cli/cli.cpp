@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "wuxia/data/data_files.hpp"
+#include "wuxia/model/lstm_layer.hpp"
 #include "wuxia/platform/error.hpp"
 
 namespace wuxia::cli {
@@ -118,6 +119,19 @@ void add_device_flags(cxxopts::Options& opts, const std::string& default_device,
 }
 
 std::string device_flag(const cxxopts::ParseResult& r) { return r["device"].as<std::string>(); }
+
+void add_recurrence_flag(cxxopts::Options& opts) {
+  // clang-format off
+  opts.add_options()
+    ("recurrence", "how each LSTM layer runs its T steps: steps (a GEMM and a cell kernel per step), fused (one "
+     "launch per layer and direction, the weights on chip: GPU, small hidden sizes) or auto (fused where it is "
+     "expected to be faster)", cxxopts::value<std::string>()->default_value("auto"));
+  // clang-format on
+}
+
+RecurrencePath recurrence_flag(const cxxopts::ParseResult& r) {
+  return parse_recurrence_path(r["recurrence"].as<std::string>());
+}
 
 int threads_flag(const cxxopts::ParseResult& r) {
   const int t = r["threads"].as<int>();

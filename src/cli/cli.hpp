@@ -26,6 +26,11 @@ std::string default_checkpoint();  // runs/default/best.safetensors
 void add_device_flags(cxxopts::Options& opts, const std::string& default_device, int default_threads);
 std::string device_flag(const cxxopts::ParseResult& r);
 int threads_flag(const cxxopts::ParseResult& r);  // throws unless >= 0
+// --recurrence auto|steps|fused (train, bench, verify): how the backend runs
+// each layer's recurrence (Backend::set_recurrence). recurrence_flag throws
+// naming the flag on another value.
+void add_recurrence_flag(cxxopts::Options& opts);
+RecurrencePath recurrence_flag(const cxxopts::ParseResult& r);
 // --style NAME as the model's style index; `fallback` when the flag is absent.
 // Throws naming the styles the model knows.
 int style_flag(const cxxopts::ParseResult& r, const Vocab& vocab, int fallback);

@@ -140,6 +140,7 @@ int cmd_train(int argc, char** argv) {
   // clang-format on
   add_model_flags(opts, defaults.model, "dropout between layers and before the output layer");
   add_device_flags(opts, "auto", 0);
+  add_recurrence_flag(opts);
   add_convert_flag(opts, "convert the names read: t2s (traditional to simplified) or s2t (OpenCC)");
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
@@ -147,6 +148,7 @@ int cmd_train(int argc, char** argv) {
   const TrainRequest q = train_request(r);
   BackendChoice be = make_backend(device_flag(r), q.threads, r.count("tf32") > 0);
   if (!be.note.empty()) std::cerr << be.note << "\n";
+  be.backend->set_recurrence(recurrence_flag(r));
   TrainOptions o = q.options;
   const TrainResult res = train_with_route(o, q.route, q.given, *be.backend, std::cout);
   if (res.signal) return 128 + res.signal;  // the shell's convention: 130 for SIGINT, 143 for SIGTERM

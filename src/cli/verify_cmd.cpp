@@ -12,6 +12,7 @@
 #include "wuxia/cpu/cpu_backend.hpp"
 #include "wuxia/data/names.hpp"
 #include "wuxia/model/compare.hpp"
+#include "wuxia/model/lstm_layer.hpp"
 #include "wuxia/model/params.hpp"
 #include "wuxia/platform/device.hpp"
 #include "wuxia/platform/error.hpp"
@@ -60,24 +61,28 @@ int cmd_verify(int argc, char** argv) {
   ModelConfig shape = m;
   shape.dropout = 0.1;  // on, so the dropout masks are compared too
   add_model_flags(opts, shape, "dropout (on in every step, so the masks are compared too)");
+  add_recurrence_flag(opts);
   cxxopts::ParseResult r;
   if (!parse(opts, argc, argv, r)) return 0;
 
-  const int steps = r["steps"].as<int>();
+  VerifyOptions v;
+  v.steps = r["steps"].as<int>();
   read_model_flags(r, m);
-  const int batch_size = r["batch"].as<int>();
-  const uint64_t seed = r["seed"].as<uint64_t>();
-  const double lr = r["lr"].as<double>();
+  v.batch = r["batch"].as<int>();
+  v.seed = r["seed"].as<uint64_t>();
+  v.lr = r["lr"].as<double>();
   // Whole-model tensors: each measured against its own largest |cpu| (compare.hpp says why).
-  const Tolerance tol{r["atol"].as<double>(), r["rtol"].as<double>(), Tolerance::Scale::Tensor};
-  const bool tf32 = r.count("tf32") > 0, free_run = r.count("free-run") > 0;
+  v.tol = Tolerance{r["atol"].as<double>(), r["rtol"].as<double>(), Tolerance::Scale::Tensor};
+  const bool tf32 = r.count("tf32") > 0;
+  v.free_run = r.count("free-run") > 0;
   const int threads = threads_flag(r);
-  if (steps < 1) throw Error("--steps must be at least 1");
-  if (batch_size < 1) throw Error("--batch must be at least 1");
-  if (!(tol.atol >= 0) || !(tol.rtol >= 0)) throw Error("--atol and --rtol must be 0 or more");
-  if (!(lr > 0)) throw Error("--lr must be greater than 0");
+  if (v.steps < 1) throw Error("--steps must be at least 1");
+  if (v.batch < 1) throw Error("--batch must be at least 1");
+  if (!(v.tol.atol >= 0) || !(v.tol.rtol >= 0)) throw Error("--atol and --rtol must be 0 or more");
+  if (!(v.lr > 0)) throw Error("--lr must be greater than 0");
   const std::string against = r["against"].as<std::string>();
   if (against != "cuda" && against != "cpu") throw Error("--against " + against + ": expected cuda or cpu");
+  const RecurrencePath recurrence = recurrence_flag(r);
 
   std::string why;
   if (against == "cuda" && !cuda_available(&why)) {
@@ -85,20 +90,14 @@ int cmd_verify(int argc, char** argv) {
               << "verify compares the CUDA backend with the CPU one and needs both; nothing was compared.\n";
     return kExitNoGpu;
   }
-  VerifyOptions v;
   v.data = r.count("data") ? parse_data_spec(r["data"].as<std::string>()) : DataSpec{"jinyong", default_data_path()};
   v.model = m;
-  v.batch = batch_size;
-  v.seed = seed;
-  v.lr = lr;
-  v.steps = steps;
-  v.tol = tol;
-  v.free_run = free_run;
-  cpu::CpuBackend<float> cpu_be(threads);
+  cpu::CpuBackend<float> cpu_be(threads);  // the reference: the step loop (auto on the CPU)
   const std::unique_ptr<Backend<float>> other = against == "cuda" ? make_backend("cuda", threads, tf32).backend
                                                                   : std::make_unique<cpu::CpuBackend<float>>(threads);
-  const std::string described =
-      (against == "cuda" ? gpu_description() : "the CPU again (--against cpu)") + (tf32 ? ", TF32 GEMMs" : "");
+  other->set_recurrence(recurrence);
+  const std::string described = (against == "cuda" ? gpu_description() : "the CPU again (--against cpu)") +
+                                (tf32 ? ", TF32 GEMMs" : "") + ", --recurrence " + recurrence_path_name(recurrence);
   return verify_backends(v, cpu_be, *other, described, std::cout) ? 0 : kExitMismatch;
 }
 

@@ -26,6 +26,7 @@
 #include "embedding_dropout.cuh"
 #include "locked_dropout.cuh"
 #include "lstm_cell.cuh"
+#include "lstm_recurrence.cuh"
 #include "softmax_xent.cuh"
 #include "wuxia/cuda/cuda_check.hpp"
 
@@ -145,6 +146,7 @@ class CudaBackend final : public Backend<float> {
     CUBLAS_CHECK(cublasSetMathMode(blas_.get(), opts.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
     CUBLAS_CHECK(cublasSetPointerMode(blas_.get(), CUBLAS_POINTER_MODE_HOST));
     name_ = opts.tf32 ? "cuda (tf32)" : "cuda";
+    recurrence_limits_ = kern::recurrence_limits();
   }
 
   ~CudaBackend() override {
@@ -269,6 +271,22 @@ class CudaBackend final : public Backend<float> {
                           const float* dh_rec, float* dc, float* dgates) override {
     kern::lstm_cell_backward(b, h, gates, c_prev, c, dh, dh_rec, dc, dgates, stream_.get());
   }
+  // The fused recurrence (kernels/lstm_recurrence.cu); planned per call
+  // from the device's limits, which the constructor read once.
+  RecurrenceFit lstm_recurrence_fit(int b, int h) const override {
+    const kern::RecurrencePlan p = kern::plan_recurrence(b, h, recurrence_limits_);
+    return {p.runs, p.faster, p.why_not};
+  }
+  void lstm_recurrence_forward(int steps, int b, int h, const float* w_hh, float* gates, float* cells,
+                               float* hs) override {
+    kern::lstm_recurrence_forward(kern::plan_recurrence(b, h, recurrence_limits_), steps, b, h, w_hh, gates, cells,
+                                  hs, stream_.get());
+  }
+  void lstm_recurrence_backward(int steps, int b, int h, const float* w_hh, const float* gates, const float* cells,
+                                const float* dh, float* dc, float* dh_rec, float* dgates) override {
+    kern::lstm_recurrence_backward(kern::plan_recurrence(b, h, recurrence_limits_), steps, b, h, w_hh, gates, cells,
+                                   dh, dc, dh_rec, dgates, stream_.get());
+  }
   void softmax_xent(int rows, int v, const float* logits, const int32_t* targets, const float* scale, float* loss,
                     float* row_loss, float* dlogits) override {
     kern::softmax_xent(rows, v, logits, targets, scale, loss, row_loss, dlogits, partials(), stream_.get());
@@ -317,6 +335,7 @@ class CudaBackend final : public Backend<float> {
   BlasHandle blas_;
   StagingRing staging_;
   std::string name_;
+  kern::RecurrenceLimits recurrence_limits_;
   bool recording_ = false;
   std::unordered_map<void*, std::size_t> sizes_;  // live allocations, for peak_allocated()
   std::size_t in_use_ = 0, peak_ = 0;

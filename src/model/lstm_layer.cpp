@@ -2,11 +2,56 @@
 
 #include <cstddef>
 
+#include "wuxia/platform/error.hpp"
+
 namespace wuxia {
+
+template <class T>
+bool fused_recurrence(const Backend<T>& be, int B, int H) {
+  switch (be.recurrence()) {
+    case RecurrencePath::kSteps:
+      return false;
+    case RecurrencePath::kAuto: {
+      const auto fit = be.lstm_recurrence_fit(B, H);
+      return fit.runs && fit.faster;
+    }
+    case RecurrencePath::kFused: {
+      const auto fit = be.lstm_recurrence_fit(B, H);
+      if (!fit.runs) {
+        throw Error("--recurrence fused: batch " + std::to_string(B) + ", hidden " + std::to_string(H) + ": " +
+                    fit.why_not + " (--recurrence steps or auto runs it step by step)");
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
+RecurrencePath parse_recurrence_path(const std::string& s) {
+  if (s == "auto") return RecurrencePath::kAuto;
+  if (s == "steps") return RecurrencePath::kSteps;
+  if (s == "fused") return RecurrencePath::kFused;
+  throw Error("--recurrence " + s + ": expected auto, steps or fused");
+}
+
+const char* recurrence_path_name(RecurrencePath p) {
+  switch (p) {
+    case RecurrencePath::kAuto:
+      return "auto";
+    case RecurrencePath::kSteps:
+      return "steps";
+    case RecurrencePath::kFused:
+      return "fused";
+  }
+  return "?";
+}
 
 template <class T, Recurrence kMode>
 void lstm_layer_forward(Backend<T>& be, int steps, int B, int H, const T* w_hh, T* gates, T* cells, T* hs) {
   const int G4 = 4 * H;
+  if constexpr (kMode == Recurrence::kCells) {
+    if (fused_recurrence(be, B, H)) return be.lstm_recurrence_forward(steps, B, H, w_hh, gates, cells, hs);
+  }
   const std::size_t BH = static_cast<std::size_t>(B) * H, BG = static_cast<std::size_t>(B) * G4;
   for (int t = 0; t < steps; ++t) {
     T* gt = gates + t * BG;
@@ -21,6 +66,11 @@ template <class T, Recurrence kMode>
 void lstm_layer_backward(Backend<T>& be, int steps, int B, int H, const T* w_hh, const T* gates, const T* cells,
                          const T* dh, T* dc, T* dh_rec, T* dgates) {
   const int G4 = 4 * H;
+  if constexpr (kMode == Recurrence::kCells) {
+    if (fused_recurrence(be, B, H)) {
+      return be.lstm_recurrence_backward(steps, B, H, w_hh, gates, cells, dh, dc, dh_rec, dgates);
+    }
+  }
   const std::size_t BH = static_cast<std::size_t>(B) * H, BG = static_cast<std::size_t>(B) * G4;
   if constexpr (kMode == Recurrence::kCells) be.fill(BH, T(0), dc);
   for (int t = steps - 1; t >= 0; --t) {
@@ -40,5 +90,7 @@ WUXIA_INSTANTIATE(float, Recurrence::kCells)
 WUXIA_INSTANTIATE(double, Recurrence::kCells)
 WUXIA_INSTANTIATE(float, Recurrence::kGemmsOnly)
 #undef WUXIA_INSTANTIATE
+template bool fused_recurrence<float>(const Backend<float>&, int, int);
+template bool fused_recurrence<double>(const Backend<double>&, int, int);
 
 }  // namespace wuxia

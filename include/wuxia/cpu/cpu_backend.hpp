@@ -25,6 +25,11 @@ template <class T>
 void lstm_cell_backward(int b, int h, const T* gates, const T* c_prev, const T* c, const T* dh, const T* dh_rec, T* dc,
                         T* dgates);
 template <class T>
+void lstm_recurrence_forward(int steps, int b, int h, const T* w_hh, T* gates, T* cells, T* hs);
+template <class T>
+void lstm_recurrence_backward(int steps, int b, int h, const T* w_hh, const T* gates, const T* cells, const T* dh,
+                              T* dc, T* dh_rec, T* dgates);
+template <class T>
 void softmax_xent(int rows, int v, const T* logits, const int32_t* targets, T scale, T* loss, T* row_loss, T* dlogits);
 template <class T>
 void dropout(std::size_t n, double p, uint64_t seed, uint32_t purpose, uint64_t step, const T* in, T* out);
@@ -93,6 +98,16 @@ class CpuBackend final : public Backend<T> {
                           T* dc, T* dgates) override {
     cpu::lstm_cell_backward(b, h, gates, c_prev, c, dh, dh_rec, dc, dgates);
   }
+  // The step loop (src/cpu/lstm_recurrence.cpp): runs every shape, never
+  // faster than itself, so --recurrence auto keeps the steps on the CPU.
+  void lstm_recurrence_forward(int steps, int b, int h, const T* w_hh, T* gates, T* cells, T* hs) override {
+    cpu::lstm_recurrence_forward(steps, b, h, w_hh, gates, cells, hs);
+  }
+  void lstm_recurrence_backward(int steps, int b, int h, const T* w_hh, const T* gates, const T* cells, const T* dh,
+                                T* dc, T* dh_rec, T* dgates) override {
+    cpu::lstm_recurrence_backward(steps, b, h, w_hh, gates, cells, dh, dc, dh_rec, dgates);
+  }
+  typename Backend<T>::RecurrenceFit lstm_recurrence_fit(int, int) const override { return {true, false, ""}; }
   // The per-step values sit in this backend's memory, which is the host's.
   void softmax_xent(int rows, int v, const T* logits, const int32_t* targets, const T* scale, T* loss, T* row_loss,
                     T* dlogits) override {

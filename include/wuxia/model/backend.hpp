@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "wuxia/model/adamw.hpp"
+#include "wuxia/platform/error.hpp"
 
 namespace wuxia {
 
@@ -89,6 +90,10 @@ Buffer<U> buffer_from(Memory& mem, const std::vector<U>& host) {
   return b;
 }
 
+// How a layer's recurrence runs (--recurrence auto|steps|fused; see
+// Backend::set_recurrence).
+enum class RecurrencePath { kAuto, kSteps, kFused };
+
 // A sequence of ops recorded by Backend::record, replayable (a CUDA Graph).
 class Recording {
  public:
@@ -144,6 +149,54 @@ class Backend : public Memory {
   //           alias any other argument.
   virtual void lstm_cell_backward(int b, int h, const T* gates, const T* c_prev, const T* c, const T* dh,
                                   const T* dh_rec, T* dc, T* dgates) = 0;
+
+  // The whole recurrence of one LSTM layer in one op (--recurrence fused):
+  // what lstm_layer_forward/backward (include/wuxia/model/lstm_layer.hpp)
+  // do with a GEMM and a cell op per step, the same contracts and results up
+  // to rounding. A backend that keeps the recurrent weights on chip across
+  // the steps (the CUDA one, kernels/lstm_recurrence.cu) runs it in one
+  // launch per direction; the CPU's (src/cpu/lstm_recurrence.cpp) is that
+  // step loop, the reference the GPU is compared with.
+  //   w_hh:  [4h, h] in, the recurrent weights (may be weight drop's copy).
+  //   gates: [steps*b, 4h] in: each step's input projection plus both biases;
+  //          out: the gate activations.
+  //   cells, hs: [steps*b, h] out: the cell states and the outputs.
+  // No pointer may alias another.
+  virtual void lstm_recurrence_forward(int steps, int b, int h, const T* w_hh, T* gates, T* cells, T* hs) {
+    (void)steps, (void)b, (void)h, (void)w_hh, (void)gates, (void)cells, (void)hs;
+    throw Error(name() + " backend: no fused LSTM recurrence");
+  }
+  // Backward of lstm_recurrence_forward: the gate gradients of every step.
+  //   gates, cells: [steps*b, 4h], [steps*b, h] in, from forward.
+  //   dh:     [steps*b, h] in: gradient wrt hs from above.
+  //   dc, dh_rec: [b, h] out: left as the step loop leaves them (the
+  //           gradient to the initial cell state; the recurrent gradient
+  //           step 0 received, untouched when steps == 1).
+  //   dgates: [steps*b, 4h] out.   No pointer may alias another.
+  virtual void lstm_recurrence_backward(int steps, int b, int h, const T* w_hh, const T* gates, const T* cells,
+                                        const T* dh, T* dc, T* dh_rec, T* dgates) {
+    (void)steps, (void)b, (void)h, (void)w_hh, (void)gates, (void)cells, (void)dh, (void)dc, (void)dh_rec,
+        (void)dgates;
+    throw Error(name() + " backend: no fused LSTM recurrence");
+  }
+  // Whether lstm_recurrence_forward and _backward run b rows of hidden size
+  // h here (`runs`; `why_not` says why not), and whether they are expected to
+  // beat the step loop (`faster`: what --recurrence auto picks).
+  struct RecurrenceFit {
+    bool runs = false;
+    bool faster = false;
+    std::string why_not;
+  };
+  virtual RecurrenceFit lstm_recurrence_fit(int b, int h) const {
+    (void)b, (void)h;
+    return {false, false, name() + " backend has no fused LSTM recurrence"};
+  }
+  // How the model runs each layer's recurrence on this backend
+  // (--recurrence): kSteps a GEMM and a cell op per step, kFused the op
+  // above, kAuto the op where lstm_recurrence_fit says it is faster. Set it
+  // before the model issues (or records) its first step.
+  void set_recurrence(RecurrencePath p) { recurrence_ = p; }
+  RecurrencePath recurrence() const { return recurrence_; }
 
   // Masked softmax cross-entropy over rows of logits [rows, v] (in); targets
   // [rows] int32, each in [0, v) or -1 = padding (no loss, zero gradient).
@@ -226,6 +279,9 @@ class Backend : public Memory {
   }
   // Enqueues a Recording this backend made.
   virtual void replay(const Recording& r) { (void)r; }
+
+ private:
+  RecurrencePath recurrence_ = RecurrencePath::kAuto;
 };
 
 }  // namespace wuxia

@@ -8,6 +8,8 @@
 // All pointers are in the backend's memory, dense and row-major; rows are
 // time-major (step t's B rows at offset t * B). Gate blocks are PyTorch's
 // i, f, g, o along each row of 4H.
+#include <string>
+
 #include "wuxia/model/backend.hpp"
 
 namespace wuxia {
@@ -16,7 +18,9 @@ namespace wuxia {
 // benchmark's reference for what the cells cost on top of them.
 enum class Recurrence { kCells, kGemmsOnly };
 
-// Forward over steps 0..T-1.
+// Forward over steps 0..T-1. With kCells, on a backend whose
+// Backend::recurrence() picks the fused path for (B, H) (fused_recurrence
+// below), the whole loop is one lstm_recurrence_forward call instead.
 //   w_hh:  [4H, H] in, the recurrent weights.
 //   gates: [T*B, 4H] in: the input projection plus both biases of every
 //          step; out: the gate activations (what backward needs).
@@ -24,12 +28,25 @@ enum class Recurrence { kCells, kGemmsOnly };
 template <class T, Recurrence kMode = Recurrence::kCells>
 void lstm_layer_forward(Backend<T>& be, int steps, int B, int H, const T* w_hh, T* gates, T* cells, T* hs);
 
-// Backward over steps T-1..0: the gate gradients of every step.
+// Backward over steps T-1..0: the gate gradients of every step; fused as
+// forward is.
 //   gates, cells: from forward.   dh: [T*B, H] in, gradient wrt hs from above.
 //   dc, dh_rec: [B, H] scratch (dc's contents are overwritten).
 //   dgates: [T*B, 4H] out.  No argument may alias another.
 template <class T, Recurrence kMode = Recurrence::kCells>
 void lstm_layer_backward(Backend<T>& be, int steps, int B, int H, const T* w_hh, const T* gates, const T* cells,
                          const T* dh, T* dc, T* dh_rec, T* dgates);
+
+// Whether a layer of B rows and hidden size H runs the fused recurrence on
+// `be`: never with RecurrencePath::kSteps; with kAuto where the backend
+// expects it to be faster; always with kFused, which throws wuxia::Error
+// naming --recurrence when the backend cannot run that shape.
+template <class T>
+bool fused_recurrence(const Backend<T>& be, int B, int H);
+
+// --recurrence's values: "auto", "steps", "fused" (anything else throws,
+// naming the flag), and back.
+RecurrencePath parse_recurrence_path(const std::string& s);
+const char* recurrence_path_name(RecurrencePath p);
 
 }  // namespace wuxia
