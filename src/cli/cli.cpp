@@ -125,7 +125,8 @@ void add_recurrence_flag(cxxopts::Options& opts) {
   opts.add_options()
     ("recurrence", "how each LSTM layer runs its T steps: steps (a GEMM and a cell kernel per step), fused (one "
      "launch per layer and direction, the weights on chip: GPU, small hidden sizes) or auto (fused where it is "
-     "expected to be faster)", cxxopts::value<std::string>()->default_value("auto"));
+     "expected to be faster). The default is steps until a GPU has measured and checked the fused path "
+     "(docs/PERF.md, \"The fused recurrence\")", cxxopts::value<std::string>()->default_value("steps"));
   // clang-format on
 }
 

@@ -194,7 +194,8 @@ class Backend : public Memory {
   // How the model runs each layer's recurrence on this backend
   // (--recurrence): kSteps a GEMM and a cell op per step, kFused the op
   // above, kAuto the op where lstm_recurrence_fit says it is faster. Set it
-  // before the model issues (or records) its first step.
+  // before the model issues (or records) its first step. kSteps by default:
+  // the fused kernels have run only in the host emulation, never on a GPU.
   void set_recurrence(RecurrencePath p) { recurrence_ = p; }
   RecurrencePath recurrence() const { return recurrence_; }
 
@@ -281,7 +282,7 @@ class Backend : public Memory {
   virtual void replay(const Recording& r) { (void)r; }
 
  private:
-  RecurrencePath recurrence_ = RecurrencePath::kAuto;
+  RecurrencePath recurrence_ = RecurrencePath::kSteps;
 };
 
 }  // namespace wuxia
