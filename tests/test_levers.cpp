@@ -572,3 +572,62 @@ TEST(NewStylesLr, BadValuesAreRefusedNamingTheFlag) {
   const std::string e = error_of([&] { train(rest, cpu_backend(), log); });
   EXPECT_NE(e.find("--new-styles-lr 20 cannot change on --resume"), std::string::npos) << e;
 }
+
+namespace {
+// kTuneNames as two styles, 15 names and 5: --balance-styles repeats the
+// second three times an epoch.
+TrainOptions uneven_styles(const test::TempDir& dir, const std::string& out) {
+  const std::string names(kTuneNames);
+  const std::size_t cut = names.find("慕容复");
+  test::write_file(dir.file("many.txt"), names.substr(0, cut));
+  test::write_file(dir.file("few.txt"), names.substr(cut));
+  TrainOptions o = cast_run(dir, out, kTuneNames);
+  o.data = {{"many", dir.file("many.txt")}, {"few", dir.file("few.txt")}};
+  o.val_path.clear();
+  o.settings.balance_styles = true;
+  return o;
+}
+}  // namespace
+
+TEST(BalanceStyles, TheSmallStyleIsRepeatedToTheLargeOnesCount) {
+  test::TempDir dir;
+  std::ostringstream log;
+  TrainOptions o = uneven_styles(dir, "run");
+  o.quiet = false;
+  o.steps = 1;
+  TrainingRun run(o, cpu_backend(), log);
+  const Checkpoint& ck = run.checkpoint();
+  ASSERT_EQ(ck.train_names.size(), 2u);
+  const std::size_t many = ck.train_names[0].size(), few = ck.train_names[1].size();
+  ASSERT_GT(many, 2 * few) << "the split leaves the second style the smaller";
+  const std::size_t reps = (many + few / 2) / few;
+  EXPECT_NE(log.str().find("train: " + std::to_string(many + few) + " names (" + std::to_string(many + reps * few) +
+                           " with --balance-styles)"),
+            std::string::npos)
+      << log.str();
+  o.settings.balance_styles = false;
+  std::ostringstream plain_log;
+  TrainingRun plain(o, cpu_backend(), plain_log);
+  EXPECT_NE(plain_log.str().find("train: " + std::to_string(many + few) + " names, "), std::string::npos)
+      << plain_log.str();
+}
+
+TEST(BalanceStyles, ResumeIsBitForBitAndTheSettingCannotChange) {
+  test::TempDir dir;
+  std::ostringstream log;
+  TrainOptions straight = uneven_styles(dir, "straight");
+  straight.steps = 8;
+  train(straight, cpu_backend(), log);
+  TrainOptions first = uneven_styles(dir, "split");
+  first.steps = 4;
+  train(first, cpu_backend(), log);
+  train(test::resumed_run(dir, "split", 8), cpu_backend(), log);
+  const Checkpoint a = load_checkpoint(dir.file("straight/last.safetensors"));
+  const Checkpoint b = load_checkpoint(dir.file("split/last.safetensors"));
+  EXPECT_TRUE(b.settings.balance_styles);
+  EXPECT_TRUE(test::bit_equal(a.params, b.params));
+  TrainOptions off = test::resumed_run(dir, "split", 10);
+  off.given = {"balance-styles"};  // given as false
+  const std::string e = error_of([&] { train(off, cpu_backend(), log); });
+  EXPECT_NE(e.find("--balance-styles off cannot change on --resume: the checkpoint has on"), std::string::npos) << e;
+}

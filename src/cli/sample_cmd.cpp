@@ -113,15 +113,9 @@ int cmd_sample(int argc, char** argv) {
   LoadedEnsemble e = load_ensemble(r, default_checkpoint(), std::cerr);
   const Loaded& l = e.first();
   o.style = style_flag(r, l.vocab, l.ck.default_style());
-  if (!r.count("min-len")) o.min_len = default_min_len(l.ck.train_names, o.style, o.max_len);
-  if (!r.count("max-len")) {
-    o.max_len = default_max_len(l.ck.train_names, o.style, std::max(o.min_len, static_cast<int>(o.prefix.size())));
-  }
-  std::optional<Words> words;
-  if (!r.count("allow-words")) {
-    words = Words::load_bundled();
-    o.words = &words->set();
-  }
+  apply_length_defaults(o, l.ck.train_names, r.count("min-len") > 0, r.count("max-len") > 0);
+  const Words words = r.count("allow-words") ? Words() : Words::load_bundled();
+  if (!r.count("allow-words")) o.words = &words.set();
   SampleStats stats;
   const bool label = r.count("label") > 0;
   // Each name is printed as it is found, so that a stopped run keeps what it made.

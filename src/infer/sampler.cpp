@@ -45,6 +45,13 @@ int default_max_len(const std::vector<std::vector<std::u32string>>& train_names,
   return std::max(longest, at_least);
 }
 
+void apply_length_defaults(SampleOptions& o, const std::vector<std::vector<std::u32string>>& train_names,
+                           bool min_given, bool max_given) {
+  if (!min_given) o.min_len = default_min_len(train_names, o.style, o.max_len);
+  if (!max_given)
+    o.max_len = default_max_len(train_names, o.style, std::max(o.min_len, static_cast<int>(o.prefix.size())));
+}
+
 uint64_t fresh_seed() {
   static thread_local std::mt19937_64 gen{std::random_device{}()};
   return gen() >> 11;

@@ -224,12 +224,7 @@ json api_sample(Models& models, Body& body) {
 
   ServedModel& m = models.choose(checkpoint, style);
   o.style = style.empty() ? m.checkpoint().default_style() : m.vocab().style_index(style);
-  // As `wuxia sample`: the style's shortest and longest training names.
-  if (!min_len) o.min_len = default_min_len(m.checkpoint().train_names, o.style, o.max_len);
-  if (!max_len) {
-    o.max_len =
-        default_max_len(m.checkpoint().train_names, o.style, std::max(o.min_len, static_cast<int>(o.prefix.size())));
-  }
+  apply_length_defaults(o, m.checkpoint().train_names, min_len.has_value(), max_len.has_value());  // as `wuxia sample`
   o.validate(m.vocab());
   // However hard the request is to satisfy, it holds a worker (and keeps a
   // stopping server waiting) for at most this long.

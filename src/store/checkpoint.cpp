@@ -107,6 +107,7 @@ json settings_to_json(const TrainSettings& s) {
   if (s.l2sp > 0) j["l2sp"] = s.l2sp;
   if (s.base_rows_lr < 1) j["base_rows_lr"] = s.base_rows_lr;
   if (s.new_styles_lr > 1) j["new_styles_lr"] = s.new_styles_lr;
+  if (s.balance_styles) j["balance_styles"] = true;
   if (s.weight_drop > 0) j["weight_drop"] = s.weight_drop;
   if (s.locked_dropout > 0) j["locked_dropout"] = s.locked_dropout;
   if (s.embed_dropout > 0) j["embed_dropout"] = s.embed_dropout;
@@ -161,6 +162,7 @@ TrainSettings settings_from_json(const Fields& f) {
   if (f.has("l2sp")) s.l2sp = f.number("l2sp");
   if (f.has("base_rows_lr")) s.base_rows_lr = f.number("base_rows_lr");     // absent: off
   if (f.has("new_styles_lr")) s.new_styles_lr = f.number("new_styles_lr");  // absent: off
+  if (f.has("balance_styles")) s.balance_styles = f.get("balance_styles", json::value_t::boolean).get<bool>();
   // Absent: off (and before issue 29).
   for (auto [key, value] : {std::pair<const char*, double*>{"weight_drop", &s.weight_drop},
                             {"locked_dropout", &s.locked_dropout},

@@ -35,6 +35,7 @@ void apply_fine_tune_defaults(TrainOptions& o, const std::set<std::string>& give
   if (unset("eval-every")) o.eval_every = kTuneEvalEvery;
   if (unset("patience")) o.patience = kTunePatience;
   if (unset("new-styles-lr") && unset("base-rows-lr")) o.settings.new_styles_lr = kTuneNewStylesLr;
+  if (unset("balance-styles")) o.settings.balance_styles = true;
 }
 
 namespace {

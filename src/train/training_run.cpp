@@ -108,6 +108,31 @@ std::vector<Example> encode_names(const Vocab& vocab, const std::vector<std::vec
   return out;
 }
 
+std::size_t names_in(const std::vector<std::vector<std::u32string>>& lists) {
+  std::size_t n = 0;
+  for (const auto& l : lists) n += l.size();
+  return n;
+}
+
+// --balance-styles: each style's examples (encode_names keeps them in style
+// order) repeated round(largest / its count) times, at least once.
+std::vector<Example> balance_styles(std::vector<Example> examples,
+                                    const std::vector<std::vector<std::u32string>>& names) {
+  std::size_t most = 0;
+  for (const auto& l : names) most = std::max(most, l.size());
+  std::vector<Example> out;
+  std::size_t at = 0;
+  for (const auto& l : names) {
+    const std::size_t reps = l.empty() ? 0 : std::max<std::size_t>(1, (most + l.size() / 2) / l.size());
+    for (std::size_t r = 0; r < reps; ++r) {
+      out.insert(out.end(), examples.begin() + static_cast<std::ptrdiff_t>(at),
+                 examples.begin() + static_cast<std::ptrdiff_t>(at + l.size()));
+    }
+    at += l.size();
+  }
+  return out;
+}
+
 namespace {
 
 // --val whose style is none of the run's: says which, or asks for one.
@@ -153,6 +178,7 @@ void check_resume_flags(const TrainOptions& o, const Checkpoint& ck, std::ostrea
       {"l2sp", reals(g.l2sp, c.l2sp)},
       {"base-rows-lr", reals(g.base_rows_lr, c.base_rows_lr)},
       {"new-styles-lr", reals(g.new_styles_lr, c.new_styles_lr)},
+      {"balance-styles", Fixed{g.balance_styles ? "on" : "off", c.balance_styles ? "on" : "off"}},
       {"weight-drop", reals(g.weight_drop, c.weight_drop)},
       {"locked-dropout", reals(g.locked_dropout, c.locked_dropout)},
       {"embed-dropout", reals(g.embed_dropout, c.embed_dropout)},
@@ -413,6 +439,7 @@ void TrainingRun::open_model(const TrainOptions& o, std::ostream& log) {
   if (ck_.settings.batch < 1) throw Error("--batch must be at least 1");
   vocab_ = ck_.vocab();
   train_ex_ = encode_names(vocab_, ck_.train_names);
+  if (ck_.settings.balance_styles) train_ex_ = balance_styles(std::move(train_ex_), ck_.train_names);
   val_ex_ = encode_names(vocab_, ck_.val_names);
   if (train_ex_.empty()) throw Error("no training names left after the validation split");
   batcher_.emplace(train_ex_, ck_.settings.batch, ck_.settings.seed);
@@ -464,8 +491,10 @@ void TrainingRun::open_model(const TrainOptions& o, std::ostream& log) {
     log << "model: V=" << ck_.config.vocab << " E=" << ck_.config.embed << " H=" << ck_.config.hidden
         << " L=" << ck_.config.layers << " dropout=" << ck_.config.dropout << " (" << model_->layout().total()
         << " parameters) on " << be_.name() << "\n"
-        << "train: " << train_ex_.size() << " names, " << nb << " batches of " << ck_.settings.batch
-        << " per epoch; val: " << val_ex_.size() << " names; steps " << ck_.state.step << " -> " << total_ << "\n";
+        << "train: " << names_in(ck_.train_names) << " names"
+        << (ck_.settings.balance_styles ? " (" + std::to_string(train_ex_.size()) + " with --balance-styles)" : "")
+        << ", " << nb << " batches of " << ck_.settings.batch << " per epoch; val: " << val_ex_.size()
+        << " names; steps " << ck_.state.step << " -> " << total_ << "\n";
   }
 }
 

@@ -52,6 +52,11 @@ SampleOptions list_defaults();
 // longer sample is a run-on (玄寂禅师松).
 int default_max_len(const std::vector<std::vector<std::u32string>>& train_names, int style, int at_least);
 
+// Sets o.min_len and o.max_len where they were not given to the style's
+// defaults below (o.style set), as `wuxia sample` and /api/sample do.
+void apply_length_defaults(SampleOptions& o, const std::vector<std::vector<std::u32string>>& train_names,
+                           bool min_given, bool max_given);
+
 // The default --min-len of a style: the length of its shortest training name
 // (1 when it has none), never above `max_len`. The casts have no name of one
 // character, so a model of them is not asked for a bare surname (李).

@@ -45,6 +45,10 @@ struct TrainSettings {
   // (--new-styles-lr, 1 or more); 1 = off, stored only when above 1. Both
   // factors mark rows through one mask (Model::set_marked_rows): one at a time.
   double new_styles_lr = 1;
+  // Each epoch repeats every style's training names about as many times as
+  // the largest style has names (--balance-styles), so that a small cast
+  // weighs as much as a large one; off by default, stored only when on.
+  bool balance_styles = false;
   // AWD-LSTM's regularisers (issue 29): drop probabilities in [0, 1), 0 (off)
   // by default and stored only when on (StepOptions says where each applies).
   double weight_drop = 0;     // --weight-drop
