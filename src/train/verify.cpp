@@ -91,6 +91,7 @@ bool verify_backends(const VerifyOptions& v, Backend<float>& cpu, Backend<float>
   o.settings.lr = v.lr;
   o.settings.warmup = 0;
   o.settings.min_lr_ratio = 1.0;
+  o.settings.precision = v.precision;
   o.steps = v.steps;
   o.quiet = true;
   std::ostringstream quiet_log;

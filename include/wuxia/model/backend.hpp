@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "wuxia/model/adamw.hpp"
+#include "wuxia/model/bf16.hpp"
 
 namespace wuxia {
 
@@ -105,6 +106,18 @@ class Backend : public Memory {
   // [k, m] (lda >= m); likewise B. C must not alias A or B.
   virtual void gemm(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb,
                     T beta, T* c, int ldc) = 0;
+
+  // gemm with bfloat16 inputs (--precision bf16): the products and their sum
+  // in FP32 (T on the CPU), C in T. Every product of two bfloat16 values is
+  // exact in FP32, so the result is gemm's on the inputs rounded to bfloat16,
+  // up to the order of the sum. Shapes, layouts and C as in gemm; A and B
+  // are bfloat16 arrays (cast_bf16), read only.
+  virtual void gemm_bf16(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const Bf16* a, int lda,
+                         const Bf16* b, int ldb, T beta, T* c, int ldc) = 0;
+  // out[i] = in[i] rounded to bfloat16 (bf16_round_bits: to nearest, ties to
+  // even; NaN stays NaN). A T other than float is rounded to float first.
+  //   in: [n].   out: [n] out.
+  virtual void cast_bf16(std::size_t n, const T* in, Bf16* out) = 0;
 
   // out[r, :] = weight[ids[r], :].
   //   ids: [n] int32, each in [0, v).   weight: [v, e].
