@@ -1,5 +1,7 @@
 // FP32 to bfloat16, for the GEMM inputs of --precision bf16: the weights'
 // shadow copies (once a pass) and the activations and gradients fed to GEMMs.
+#include <cstring>
+
 #include "cast_bf16.cuh"
 #include "common.cuh"
 #include "wuxia/cuda/cuda_check.hpp"
@@ -16,7 +18,9 @@ template <class Index>
 __global__ void __launch_bounds__(kThreads)
     cast_bf16_kernel(Index n, const float* __restrict__ in, uint16_t* __restrict__ out) {
   for (Index i = grid_first<Index>(); i < n; i += grid_stride<Index>()) {
-    out[i] = bf16_round_bits(__float_as_uint(in[i]));
+    uint32_t u;
+    memcpy(&u, &in[i], sizeof u);  // the float's bits (one register move on the GPU)
+    out[i] = bf16_round_bits(u);
   }
 }
 
