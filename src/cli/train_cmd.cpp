@@ -132,7 +132,7 @@ int cmd_train(int argc, char** argv) {
     ("base-dir", "where the base model is made and kept", cxxopts::value<std::string>()->default_value("runs/base"))
     ("base-steps", "steps to pretrain the base when it is made", cxxopts::value<int64_t>()->default_value(std::to_string(kBaseSteps)))
     ("tf32", "GPU GEMMs on TF32 tensor cores: faster, 10-bit mantissa products (docs/PERF.md: its effect on the loss)")
-    ("precision", "GEMM inputs: fp32, or bf16 (rounded to bfloat16, FP32 sums; weights, optimizer, cell state and loss stay FP32; on the CPU emulated, slower); kept in the checkpoint", cxxopts::value<std::string>()->default_value("fp32"))
+    ("precision", "GEMM inputs: fp32, or bf16 (rounded to bfloat16, FP32 sums; weights, optimizer, cell state and loss stay FP32; on the CPU emulated, no faster); kept in the checkpoint", cxxopts::value<std::string>()->default_value("fp32"))
     ("resume", "continue from a checkpoint (its names, config, settings and state); flags it fixes may be repeated with its values", cxxopts::value<std::string>())
     ("metrics", "append metrics as JSON lines to this file", cxxopts::value<std::string>())
     ("q,quiet", "print only errors and the final line");
