@@ -76,15 +76,16 @@ int cmd_verify(int argc, char** argv) {
   const int batch_size = r["batch"].as<int>();
   const uint64_t seed = r["seed"].as<uint64_t>();
   const double lr = r["lr"].as<double>();
+  VerifyOptions v;
+  v.precision = parse_precision(r["precision"].as<std::string>(), "--precision");
+  const double rtol = r.count("rtol") ? r["rtol"].as<double>() : v.precision == Precision::kBf16 ? kBf16ModelRtol : 1e-3;
   // Whole-model tensors: each measured against its own largest |cpu| (compare.hpp says why).
-  const Precision precision = parse_precision(r["precision"].as<std::string>(), "--precision");
-  const double rtol = r.count("rtol") ? r["rtol"].as<double>() : precision == Precision::kBf16 ? kBf16ModelRtol : 1e-3;
-  const Tolerance tol{r["atol"].as<double>(), rtol, Tolerance::Scale::Tensor};
+  v.tol = Tolerance{r["atol"].as<double>(), rtol, Tolerance::Scale::Tensor};
   const bool tf32 = r.count("tf32") > 0, free_run = r.count("free-run") > 0;
   const int threads = threads_flag(r);
   if (steps < 1) throw Error("--steps must be at least 1");
   if (batch_size < 1) throw Error("--batch must be at least 1");
-  if (!(tol.atol >= 0) || !(tol.rtol >= 0)) throw Error("--atol and --rtol must be 0 or more");
+  if (!(v.tol.atol >= 0) || !(v.tol.rtol >= 0)) throw Error("--atol and --rtol must be 0 or more");
   if (!(lr > 0)) throw Error("--lr must be greater than 0");
   const std::string against = r["against"].as<std::string>();
   if (against != "cuda" && against != "cpu") throw Error("--against " + against + ": expected cuda or cpu");
@@ -95,22 +96,18 @@ int cmd_verify(int argc, char** argv) {
               << "verify compares the CUDA backend with the CPU one and needs both; nothing was compared.\n";
     return kExitNoGpu;
   }
-  VerifyOptions v;
   v.data = r.count("data") ? parse_data_spec(r["data"].as<std::string>()) : DataSpec{"jinyong", default_data_path()};
   v.model = m;
   v.batch = batch_size;
   v.seed = seed;
   v.lr = lr;
   v.steps = steps;
-  v.tol = tol;
   v.free_run = free_run;
-  v.precision = precision;
   cpu::CpuBackend<float> cpu_be(threads);
   const std::unique_ptr<Backend<float>> other = against == "cuda" ? make_backend("cuda", threads, tf32).backend
                                                                   : std::make_unique<cpu::CpuBackend<float>>(threads);
   const std::string described =
-      (against == "cuda" ? gpu_description() : "the CPU again (--against cpu)") + (tf32 ? ", TF32 GEMMs" : "") +
-      (precision == Precision::kBf16 ? ", BF16 GEMM inputs on both" : "");
+      (against == "cuda" ? gpu_description() : "the CPU again (--against cpu)") + (tf32 ? ", TF32 GEMMs" : "");
   return verify_backends(v, cpu_be, *other, described, std::cout) ? 0 : kExitMismatch;
 }
 

@@ -99,7 +99,8 @@ bool verify_backends(const VerifyOptions& v, Backend<float>& cpu, Backend<float>
   const ModelConfig m = cpu_run.checkpoint().config;
   const ParamLayout& layout = cpu_run.model().layout();
 
-  out << "wuxia verify: CPU (" << cpu::max_threads() << " threads) vs " << other_description << "\n"
+  out << "wuxia verify: CPU (" << cpu::max_threads() << " threads) vs " << other_description
+      << (v.precision == Precision::kBf16 ? ", BF16 GEMM inputs on both" : "") << "\n"
       << "data: " << o.data[0].path << ", " << cpu_run.train_examples().size() << " training names\n"
       << "model: V=" << m.vocab << " E=" << m.embed << " H=" << m.hidden << " L=" << m.layers
       << " dropout=" << m.dropout << " (" << layout.total() << " parameters); batch " << v.batch << ", seed " << v.seed
