@@ -21,7 +21,9 @@ enum class Recurrence { kCells, kGemmsOnly };
 // each step's recurrent GEMM takes bfloat16 inputs (Backend::gemm_bf16): the
 // recurrent weights rounded once, and the other operand rounded as it is
 // made, into `out`, which then holds every step's and serves the layer's
-// weight-gradient GEMMs too.
+// weight-gradient GEMMs too. Any other way of running these steps (a fused
+// recurrence op) must fill `out` alike and take bfloat16 GEMM inputs, or
+// not be taken when w_hh is given: the model's GEMMs read `out` after.
 //   w_hh: [4H, H] in, bfloat16: the recurrent weights the layer runs on.
 //   out:  forward: [T*B, H] out, hs rounded; backward: [T*B, 4H] out,
 //         dgates rounded. Must not alias any other argument.
