@@ -13,7 +13,9 @@ Rows (issue #6):
   cuDNN LSTM) alternately, ROUNDS times (default 1, what a short device lease
   affords; 2 or more where time allows), best tokens/s of each side (other
   work only ever slows a run down). FP32 both sides; the large row again with
-  TF32 on both sides. Step times and peak device memory of both.
+  TF32 on both sides, and in BF16 (`--precision bf16`: BF16 GEMM inputs,
+  FP32 accumulation) against PyTorch's AMP (torch.autocast bfloat16, cuDNN).
+  Step times and peak device memory of both.
 - the card's rates: `wuxia bench --op peak` (SGEMM 4096^3 NT, copy bandwidth),
   FP32 and TF32; each training row's floor = its GEMM FLOPs over the GEMM rate
   plus its compulsory bytes over the bandwidth (an estimate, formulas below);
@@ -25,8 +27,12 @@ Rows (issue #6):
   logits shape: time and memory allocated beyond the inputs.
 - the recurrence (GEMM + fused cell per step) against its GEMMs alone, at the
   medium and large shapes: the fraction of the GEMM library's own rate.
-- TF32's effect on the validation loss: the medium model trained for a fixed
-  number of steps in FP32 and in TF32, best validation loss of each.
+- TF32's and BF16's effect on the validation loss: the medium model trained
+  for a fixed number of steps (400) in FP32, TF32 and BF16, best validation
+  loss of each, and BF16's final one against FP32's (issue 30's goal: within
+  0.01 nats/token).
+--bf16-only runs only what BF16 adds (the large row in FP32 and BF16, the
+FP32 and BF16 loss runs), for a device call that has no room for the rest.
 - GPU idle fraction of the small row's steps, from an nsys trace when nsys is
   installed (busy = union of kernel and copy intervals over the timed span).
 Every row that fails says so in the table; the script exits 1 if any failed.
@@ -156,6 +162,8 @@ def main():
     ap.add_argument("--device", default="cuda", help="cpu only to test this script without a GPU")
     ap.add_argument("--out", default=None)
     ap.add_argument("--budget", type=float, default=None, help="seconds after which no new run starts")
+    ap.add_argument("--bf16-only", action="store_true",
+                    help="only the large row in FP32 and BF16 and the FP32/BF16 loss runs")
     a = ap.parse_args()
     global deadline
     if a.budget:
@@ -177,11 +185,13 @@ def main():
     ]
     if q:  # the script's smoke test: small shapes everywhere
         rows = [(n, d, f.replace("4096", "256").replace("1024", "64").replace("512", "128")) for n, d, f in rows]
+    if a.bf16_only:
+        rows = [r for r in rows if r[0] == "large"]
     t_start = time.time()
 
     # ---- the card's rates
     peak = {}
-    for tf32 in (False, True):
+    for tf32 in (() if a.bf16_only else (False, True)):
         size = "512" if q else "4096"
         peak[tf32] = run_json([a.wuxia, "bench", "--op", "peak", *dev, "--size", size, "--iters", "20", "--json"]
                               + (["--tf32"] if tf32 else []), log, 300, f"peak rates ({'TF32' if tf32 else 'FP32'})")
@@ -194,58 +204,70 @@ def main():
         if not os.path.exists(data):
             failures.append(f"{name}: no data file {data}")
             continue
-        variants = [False, True] if name == "large" else [False]
-        for tf32 in variants:
-            extra = ["--tf32"] if tf32 else []
+        # Precisions: the same flags on both sides (PyTorch's bf16 is autocast).
+        variants = ["FP32", "TF32", "BF16"] if name == "large" else ["FP32"]
+        if a.bf16_only:
+            variants = ["FP32", "BF16"]
+        for prec in variants:
+            extra = {"FP32": [], "TF32": ["--tf32"], "BF16": ["--precision", "bf16"]}[prec]
             w_runs, p_runs = [], []
-            label = f"{name} row {'TF32' if tf32 else 'FP32'}"
-            for _ in range(a.rounds if not tf32 else 1):
+            label = f"{name} row {prec}"
+            for _ in range(a.rounds if prec == "FP32" else 1):
                 w_runs.append(run_json([a.wuxia, "bench", *dev, "--data", data, *flags.split(), "--json", *extra], log, 600,
                                        f"{label}, wuxia"))
                 if have_torch:
                     p_runs.append(run_json([sys.executable, PEER, "train", *dev, "--data", data, *flags.split(), "--json", *extra],
                                            log, 600, f"{label}, PyTorch"))
-            results.append((name, tf32, best(w_runs, "tokens_per_sec"), best(p_runs, "tokens_per_sec")))
+            results.append((name, prec, best(w_runs, "tokens_per_sec"), best(p_runs, "tokens_per_sec")))
 
     # ---- fused xent alone, at the large row's logits shape
     xent_rows, xent_vocab = ("4096", "512") if q else ("16384", "5492")
-    xw = run_json([a.wuxia, "bench", "--op", "xent", *dev, "--rows", xent_rows, "--vocab", xent_vocab, "--json"], log, 300,
-                  "fused softmax-xent, wuxia")
-    xp = run_json([sys.executable, PEER, "xent", *dev, "--rows", xent_rows, "--vocab", xent_vocab, "--json"], log, 300,
-                  "softmax-xent, PyTorch") if have_torch else None
+    xw = xp = None
+    if a.bf16_only:
+        xw = xp = NotRun("fused softmax-xent")
+    else:
+        xw = run_json([a.wuxia, "bench", "--op", "xent", *dev, "--rows", xent_rows, "--vocab", xent_vocab, "--json"],
+                      log, 300, "fused softmax-xent, wuxia")
+        xp = run_json([sys.executable, PEER, "xent", *dev, "--rows", xent_rows, "--vocab", xent_vocab, "--json"], log,
+                      300, "softmax-xent, PyTorch") if have_torch else None
 
     # ---- recurrence vs its GEMMs alone
     rec = []
-    for B, H, T in ([(128, 128, 4)] if q else [(512, 512, 4), (4096, 1024, 4), (64, 128, 8)]):
+    for B, H, T in [] if a.bf16_only else ([(128, 128, 4)] if q else [(512, 512, 4), (4096, 1024, 4), (64, 128, 8)]):
         rec.append(run_json([a.wuxia, "bench", "--op", "recurrent", *dev, "--batch", str(B), "--hidden", str(H),
                              "--steps", str(T), "--json"], log, 300, f"recurrence B={B} H={H} T={T}"))
 
-    # ---- TF32's effect on the loss: medium model, fixed steps, both precisions
-    tf32_loss = {}
+    # ---- TF32's and BF16's effect on the loss: medium model, fixed steps, each precision
+    # loss[prec] = (best val loss, seconds, final val loss), NotRun or None (failed)
+    loss = {}
     steps = "20" if q else "400"
-    for tf32 in (False, True):
-        run_dir = os.path.join(out, f"tf32-{int(tf32)}")
+    for prec in ("FP32", "BF16") if a.bf16_only else ("FP32", "TF32", "BF16"):
+        # FP32 and TF32 keep the folder names of earlier reports.
+        tag = {"FP32": "tf32-0", "TF32": "tf32-1", "BF16": "bf16"}[prec]
+        run_dir = os.path.join(out, tag)
         shutil.rmtree(run_dir, ignore_errors=True)
-        metrics = os.path.join(out, f"tf32-{int(tf32)}.jsonl")
+        metrics = os.path.join(out, f"{tag}.jsonl")
         if os.path.exists(metrics):
             os.remove(metrics)
         cmd = [a.wuxia, "train", *dev, "--data", a.data_large, "--batch", "512", "--hidden", "512", "--embed", "128",
                "--layers", "2", "--dropout", "0.1", "--steps", steps, "--eval-every", str(int(steps) // 4),
-               "--out", run_dir, "--metrics", metrics, "--quiet"] + (["--tf32"] if tf32 else [])
+               "--out", run_dir, "--metrics", metrics, "--quiet"]
+        cmd += {"FP32": [], "TF32": ["--tf32"], "BF16": ["--precision", "bf16"]}[prec]
         t0 = time.time()
-        p = run_proc(cmd, log, 600, f"TF32 loss run ({'TF32' if tf32 else 'FP32'})")
+        p = run_proc(cmd, log, 600, f"{prec} loss run")
         if isinstance(p, NotRun):
-            tf32_loss[tf32] = p
+            loss[prec] = p
             continue
         vals = []
         if p and p.returncode == 0 and os.path.exists(metrics):
             vals = [json.loads(l)["val_loss"] for l in open(metrics) if '"val_loss"' in l]
-        tf32_loss[tf32] = (min(vals), time.time() - t0) if vals else None
+        loss[prec] = (min(vals), time.time() - t0, vals[-1]) if vals else None
         if not vals:
-            failures.append(f"TF32 loss run ({'TF32' if tf32 else 'FP32'})")
+            failures.append(f"{prec} loss run")
 
     # ---- GPU idle fraction of the small row (nsys)
-    idle = gpu_idle(a, rows[0], out, log) if a.device == "cuda" else "not measured (no GPU)"
+    idle = "not measured (--bf16-only)" if a.bf16_only else \
+        gpu_idle(a, rows[0], out, log) if a.device == "cuda" else "not measured (no GPU)"
 
     # ---- report
     print(f"GPU: {results[0][2]['gpu'] if results and results[0][2] else '?'}")
@@ -261,8 +283,7 @@ def main():
     print()
     print("| row | precision | PyTorch tok/s | wuxia tok/s | wuxia/PyTorch | wuxia step ms median (p10-p90) | PyTorch step ms median (p10-p90) | peak device MiB wuxia / PyTorch | floor ms (wuxia at % of floor speed) |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for name, tf32, w, p in results:
-        prec = "TF32" if tf32 else "FP32"
+    for name, prec, w, p in results:
         if isinstance(w, NotRun):
             print(f"| {name} | {prec} | not run (time budget spent) |")
             continue
@@ -272,8 +293,8 @@ def main():
             continue
         shape = f"{name} (B={w['batch']}, H={w['hidden']}, L={w['layers']}, V={w['vocab']})"
         T_avg = w["tokens"] / w["steps"] / w["batch"]  # valid targets per name: the mean T
-        floor = "-"
-        r = peak.get(tf32)
+        floor = "-"  # BF16: no BF16 GEMM rate measured to make one from
+        r = peak.get({"FP32": False, "TF32": True}.get(prec))
         if r:
             f_s = step_flops(w, T_avg) / (r["gemm_tflops"] * 1e12) + step_bytes(w, T_avg) / (r["copy_gbps"] * 1e9)
             # Against the mean step of the tokens/s interval (which ends in a
@@ -299,7 +320,9 @@ def main():
             print(f"| {shape} | {prec} | {why} | {w['tokens_per_sec']:,.0f} | - | {w['step_ms_median']:.3f} | - | "
                   f"{mib(w['peak_device_mib'])} / - | {floor} |")
     print()
-    if xw:
+    if a.bf16_only:
+        pass  # neither the fused softmax-xent nor the recurrence ran (--bf16-only)
+    elif xw:
         line = (f"fused softmax-xent {xw['rows']} x {xw['vocab']}: wuxia {xw['ms']:.3f} ms, "
                 f"{xw['extra_mib'] if xw['extra_mib'] is not None else '?'} MiB beyond the inputs ({xw['input_mib']:.0f} MiB)")
         if xp:
@@ -314,26 +337,36 @@ def main():
     else:
         failures.append("xent bench")
     print()
-    print("| recurrence B, H, T | GEMMs alone fwd ms (TFLOP/s) | with cells fwd ms | fwd fraction | GEMMs alone bwd ms | with cells bwd ms | bwd fraction |")
-    print("|---|---|---|---|---|---|---|")
-    for r in rec:
-        if isinstance(r, NotRun):
-            print("| not run (time budget spent) |")
+    if not a.bf16_only:
+        print("| recurrence B, H, T | GEMMs alone fwd ms (TFLOP/s) | with cells fwd ms | fwd fraction | GEMMs alone bwd ms | with cells bwd ms | bwd fraction |")
+        print("|---|---|---|---|---|---|---|")
+        for r in rec:
+            if isinstance(r, NotRun):
+                print("| not run (time budget spent) |")
+                continue
+            if not r:
+                failures.append("recurrent bench")
+                print("| failed |")
+                continue
+            print(f"| {r['batch']}, {r['hidden']}, {r['steps']} | {r['fwd_gemm_ms']:.3f} ({r['fwd_gemm_tflops']:.1f}) | "
+                  f"{r['fwd_step_ms']:.3f} | **{100 * r['fwd_fraction_of_gemm_alone']:.0f}%** | {r['bwd_gemm_ms']:.3f} | "
+                  f"{r['bwd_step_ms']:.3f} | **{100 * r['bwd_fraction_of_gemm_alone']:.0f}%** |")
+        print()
+    for prec in ("TF32", "BF16"):
+        if prec not in loss:
             continue
-        if not r:
-            failures.append("recurrent bench")
-            print("| failed |")
-            continue
-        print(f"| {r['batch']}, {r['hidden']}, {r['steps']} | {r['fwd_gemm_ms']:.3f} ({r['fwd_gemm_tflops']:.1f}) | "
-              f"{r['fwd_step_ms']:.3f} | **{100 * r['fwd_fraction_of_gemm_alone']:.0f}%** | {r['bwd_gemm_ms']:.3f} | "
-              f"{r['bwd_step_ms']:.3f} | **{100 * r['bwd_fraction_of_gemm_alone']:.0f}%** |")
-    print()
-    if tf32_loss.get(False) and tf32_loss.get(True):
-        (l0, s0), (l1, s1) = tf32_loss[False], tf32_loss[True]
-        print(f"TF32 effect (medium model, dropout 0.1, {steps} steps, ancient names): best val loss FP32 {l0:.4f} "
-              f"({s0:.0f} s) vs TF32 {l1:.4f} ({s1:.0f} s): {l1 - l0:+.4f} nats/token")
-    elif any(isinstance(v, NotRun) for v in tf32_loss.values()) or len(tf32_loss) < 2:
-        print("TF32 effect: not run (time budget spent)")
+        if loss.get("FP32") and loss.get(prec):
+            (l0, s0, f0), (l1, s1, f1) = loss["FP32"], loss[prec]
+            line = (f"{prec} effect (medium model, dropout 0.1, {steps} steps, ancient names): best val loss FP32 "
+                    f"{l0:.4f} ({s0:.0f} s) vs {prec} {l1:.4f} ({s1:.0f} s): {l1 - l0:+.4f} nats/token")
+            if prec == "BF16":
+                line += (f"; final val loss FP32 {f0:.4f} vs BF16 {f1:.4f}: {f1 - f0:+.4f} nats/token "
+                         f"({'within' if abs(f1 - f0) <= 0.01 else 'OUTSIDE'} the 0.01 goal)")
+            print(line)
+        elif isinstance(loss.get("FP32"), NotRun) or isinstance(loss.get(prec), NotRun):
+            print(f"{prec} effect: not run (time budget spent)")
+        else:
+            print(f"{prec} effect: failed (see {out}/bench_gpu.log)")
     print(f"GPU idle fraction, small row: {idle}")
     print(f"\ntotal {time.time() - t_start:.0f} s; raw output in {out}")
     for n in not_run:

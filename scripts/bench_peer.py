@@ -251,14 +251,17 @@ def summary(times):
             "step_ms_p90": 1e3 * rank(0.90), "step_ms_min": 1e3 * s[0], "step_ms_max": 1e3 * s[-1]}
 
 
-def cudnn_info(model, tok, tgt, vocab):
+def cudnn_info(model, tok, tgt, vocab, bf16=False):
     """cuDNN's version and the kernels one forward+backward of the LSTM ran,
     from torch.profiler: which RNN algorithm cuDNN used shows in their names
-    (PyTorch asks for CUDNN_RNN_ALGO_STANDARD with float32 inputs)."""
+    (PyTorch asks for CUDNN_RNN_ALGO_STANDARD with float32 inputs); under
+    autocast (bf16) as the timed steps ran."""
     from torch.profiler import ProfilerActivity, profile
     with profile(activities=[ProfilerActivity.CUDA]) as prof:
-        logits = model(tok)
-        F.cross_entropy(logits.view(-1, vocab), tgt.view(-1), ignore_index=-1).backward()
+        with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=bf16):
+            logits = model(tok)
+            loss = F.cross_entropy(logits.view(-1, vocab).float(), tgt.view(-1), ignore_index=-1)
+        loss.backward()
         torch.cuda.synchronize()
     kernels = {}
     for e in prof.events():
@@ -295,13 +298,20 @@ def cmd_train(a):
         torch.backends.cuda.matmul.allow_tf32 = a.tf32
         torch.backends.cudnn.allow_tf32 = a.tf32
 
+    # --precision bf16: PyTorch's mixed precision, as `wuxia --precision bf16`
+    # compares against: autocast runs the matmuls and cuDNN's LSTM in bfloat16
+    # (FP32 weights, optimizer and gradients; the loss in FP32, autocast's
+    # policy for cross_entropy). No GradScaler: bfloat16 has FP32's range.
+    bf16 = a.precision == "bf16"
+
     def train_step(step, tok, tgt):
         """The timed work; returns the loss as a tensor (reading it waits)."""
         for g in opt.param_groups:
             g["lr"] = learning_rate(step, lr, warm, decay)
         opt.zero_grad(set_to_none=True)
-        logits = model(tok)
-        loss = F.cross_entropy(logits.view(-1, cfg["vocab"]), tgt.view(-1), ignore_index=-1)
+        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=bf16):
+            logits = model(tok)
+            loss = F.cross_entropy(logits.view(-1, cfg["vocab"]).float(), tgt.view(-1), ignore_index=-1)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, clip)
         opt.step()
@@ -345,7 +355,8 @@ def cmd_train(a):
             times.append(now - t_prev)
             t_prev = now
     out = {"impl": "pytorch", "device": device.type, "threads": 0 if cuda else torch.get_num_threads(),
-           "runtime": torch_info(), "tf32": bool(cuda and a.tf32), "data": a.data, "names": len(seqs),
+           "runtime": torch_info(), "tf32": bool(cuda and a.tf32), "precision": a.precision, "data": a.data,
+           "names": len(seqs),
            "vocab": cfg["vocab"], "embed": a.embed, "hidden": a.hidden, "layers": a.layers, "batch": a.batch,
            "params": sum(p.numel() for p in params), "warmup": a.warmup, "steps": a.steps, "tokens": tokens,
            "seconds": seconds, "tokens_per_sec": tokens / seconds if seconds > 0 else 0.0, **summary(times),
@@ -354,7 +365,7 @@ def cmd_train(a):
            "peak_device_mib": torch.cuda.max_memory_allocated() / 2**20 if cuda else None}
     if cuda:
         try:
-            out.update(cudnn_info(model, batches[0][0], batches[0][1], cfg["vocab"]))
+            out.update(cudnn_info(model, batches[0][0], batches[0][1], cfg["vocab"], bf16))
         except Exception as e:  # logging only: never lose the measurement to it
             out.update({"cudnn_version": torch.backends.cudnn.version(), "top_kernels_us": f"profiler failed: {e}"})
     emit(out, a.json)
@@ -535,6 +546,8 @@ def main():
     t.add_argument("--warmup", type=int, default=5)
     t.add_argument("--device", default="cpu")
     t.add_argument("--tf32", action="store_true", help="TF32 matmuls and cuDNN (GPU)")
+    t.add_argument("--precision", choices=("fp32", "bf16"), default="fp32",
+                   help="bf16: torch.autocast(dtype=torch.bfloat16), as `wuxia bench --precision bf16`")
     x = sub.add_parser("xent", help="F.cross_entropy alone, as `wuxia bench --op xent`")
     x.add_argument("--rows", type=int, default=32768)
     x.add_argument("--vocab", type=int, default=4096)

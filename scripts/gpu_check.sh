@@ -7,7 +7,8 @@
 # existing build-gpu/, or runs a bundle made by scripts/make_gpu_bundle.sh),
 # runs the GPU parity tests, compute-sanitizer (memcheck, racecheck,
 # initcheck, synccheck) over the small-size GPU tests, `wuxia verify` at two
-# model sizes and on the training path, a short `wuxia train --device cuda` on
+# model sizes, on the training path and in BF16 (`--precision bf16`, issue
+# 30), a short `wuxia train --device cuda` on
 # DATA, and the GPU benchmarks against PyTorch/cuDNN (scripts/bench_gpu.py),
 # and writes a report to docs/gpu-reports/<date>-<card>[-<steps>].md.
 #
@@ -41,7 +42,9 @@
 # build-gpu; a folder made by scripts/make_gpu_bundle.sh is run without
 # building, for device images that lack this project's dependencies);
 # GPU_BENCH_ROUNDS (default 1); GPU_BENCH_ARGS (more bench_gpu.py flags; a
-# rehearsal without a GPU uses "--device cpu --quick"); when OUT names a folder (a lent device
+# rehearsal without a GPU uses "--device cpu --quick"; "--bf16-only" measures
+# only BF16's rows: the large row in FP32 and BF16 against PyTorch's AMP, and
+# BF16's validation loss against FP32's); when OUT names a folder (a lent device
 # machine), the report and a tarball of the logs are copied there. Building
 # needs the packages of scripts/setup.sh (gtest, OpenBLAS, cxxopts,
 # nlohmann-json) besides the CUDA toolkit; a bundle needs only the driver and
@@ -384,6 +387,11 @@ if ((built)); then
     run_step "wuxia verify --free-run (the training path: CUDA Graph replays), 8 steps" verify-free-run 25 \
       "$wuxia" verify --data "$data" --steps 8 --embed 64 --hidden 256 --layers 2 --batch 64 --dropout 0.1 \
       --free-run --rtol 1e-2
+    # BF16 GEMM inputs on both sides, at its own default tolerance (rtol 1e-2:
+    # include/wuxia/model/compare.hpp, kBf16ModelRtol).
+    run_step "wuxia verify --precision bf16, typical sizes (E=64 H=256 L=2 B=64)" verify-bf16 25 \
+      "$wuxia" verify --data "$data" --steps 3 --embed 64 --hidden 256 --layers 2 --batch 64 --dropout 0.1 \
+      --precision bf16
   fi
 
   if want train; then

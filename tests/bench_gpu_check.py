@@ -24,14 +24,26 @@ with tempfile.TemporaryDirectory() as tmp:
     for row in ("small", "medium", "large"):
         assert re.search(rf"^\| {row} \(B=\d+, H=\d+, L=\d, V=\d+\) \| FP32 \|", out, re.M), f"no {row} row:\n{out}"
     assert re.search(r"^\| large .* \| TF32 \|", out, re.M), out
+    assert re.search(r"^\| large .* \| BF16 \|", out, re.M), out
     assert "measured rates (FP32): SGEMM" in out, out
     assert re.search(r"^\| 128, 128, 4 \| [0-9.]+ \(", out, re.M), f"no recurrence row:\n{out}"
     assert "fused softmax-xent 4096 x 512: wuxia" in out, out
     assert "TF32 effect (medium model" in out, out
+    assert re.search(r"^BF16 effect \(medium model.*; final val loss FP32 [0-9.]+ vs BF16 [0-9.]+: [-+][0-9.]+ nats/token "
+                     r"\((within|OUTSIDE) the 0.01 goal\)", out, re.M), out
     assert "GPU idle fraction, small row: not measured" in out, out
     if have_torch:
         assert re.search(r"^\| small .* \| \*\*[0-9.]+x\*\* \|", out, re.M), f"no ratio in the small row:\n{out}"
         assert "F.cross_entropy fwd+bwd" in out, out
+    # --bf16-only: the large row in FP32 and BF16 and the two loss runs, nothing else.
+    r = subprocess.run([sys.executable, script, wuxia, "--quick", "--device", "cpu", "--bf16-only",
+                        "--data-small", data / "jinyong.txt", "--data-large", data / "gulong.txt", "--out", tmp],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, f"exit {r.returncode}\n{r.stdout}\n{r.stderr}"
+    assert re.search(r"^\| large .* \| BF16 \|", r.stdout, re.M), r.stdout
+    assert not re.search(r"^\| (small|medium) |^\| large .* \| TF32 \||softmax-xent|recurrence|TF32 effect",
+                         r.stdout, re.M), r.stdout
+    assert "BF16 effect (medium model" in r.stdout, r.stdout
     # A spent --budget: later runs are not started, the table still comes, each
     # run left out is listed as not run, and that alone is no failure (exit 0).
     r = subprocess.run([sys.executable, script, wuxia, "--quick", "--device", "cpu", "--budget", "0.01",

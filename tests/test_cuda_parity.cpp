@@ -7,6 +7,7 @@
 #if WUXIA_BUILT_WITH_CUDA
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -148,6 +149,84 @@ TEST_P(CudaOps, GemmTf32IsCloseButLooser) {
   // product, summed over k terms.
   check_gemm(*tf32, false, true, s.B * s.T, 4 * s.H, s.H, 5e-2, 1e-2, 40);
   check_gemm(*tf32, true, false, s.V, s.H, s.B * s.T, 5e-2, 1e-2, 50);
+}
+
+// ---------------------------------------------------------------- bfloat16 (--precision bf16)
+
+std::vector<Bf16> rounded(const std::vector<float>& x) {
+  std::vector<Bf16> h(x.size());
+  cpu::cast_bf16(x.size(), x.data(), h.data());
+  return h;
+}
+
+float float_of_bits(uint32_t u) {
+  float x;
+  std::memcpy(&x, &u, sizeof x);
+  return x;
+}
+
+// The GPU rounds with the CPU's function (bf16_round_bits): the same bits
+// for random values and for every special case the CPU's tests pin.
+TEST_P(CudaOps, CastBf16MatchesTheCpuBitForBit) {
+  const Size s = GetParam();
+  auto x = uniform(static_cast<std::size_t>(s.B) * s.T * 4 * s.H + 7, -4, 4, 60);
+  for (uint32_t u : {0x7fc00000u, 0xffc00000u, 0x7f800001u, 0xff800001u, 0x7f800000u, 0xff800000u, 0x7f7fffffu,
+                     0xff7fffffu, 0x3f808000u, 0x3f818000u, 0x3fffffffu, 0x00018000u, 0x00000001u, 0x807fffffu,
+                     0x80000000u, 0x00000000u}) {
+    x.push_back(float_of_bits(u));
+  }
+  const std::vector<Bf16> want = rounded(x);
+  auto dx = buffer_from(gpu(), x);
+  Buffer<Bf16> dh(gpu(), x.size());
+  gpu().cast_bf16(x.size(), dx.data(), dh.data());
+  const std::vector<Bf16> got = to_host(dh);
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (got[i].bits != want[i].bits && ++bad <= 5) {
+      ADD_FAILURE() << "[" << i << "] " << x[i] << ": gpu " << std::hex << got[i].bits << " cpu " << want[i].bits;
+    }
+  }
+  EXPECT_EQ(bad, 0u);
+}
+
+// bfloat16 A and B (the same bits on both sides), FP32 C: only the order of
+// the FP32 sums differs, so FP32's tolerance holds.
+void check_gemm_bf16(Backend<float>& be, bool ta, bool tb, int m, int n, int k, uint32_t seed) {
+  SCOPED_TRACE(::testing::Message() << "gemm_bf16 ta=" << ta << " tb=" << tb << " m=" << m << " n=" << n
+                                    << " k=" << k);
+  const int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2;
+  const int rows_a = ta ? k : m, rows_b = tb ? n : k;
+  const auto a = rounded(uniform(static_cast<std::size_t>(rows_a) * lda, -1, 1, seed));
+  const auto b = rounded(uniform(static_cast<std::size_t>(rows_b) * ldb, -1, 1, seed + 1));
+  auto c = uniform(static_cast<std::size_t>(m) * ldc, -1, 1, seed + 2);
+  auto da = buffer_from(be, a);
+  auto db = buffer_from(be, b);
+  auto dc = buffer_from(be, c);
+  be.gemm_bf16(ta, tb, m, n, k, 0.75f, da.data(), lda, db.data(), ldb, 0.5f, dc.data(), ldc);
+  cpu::gemm_bf16(ta, tb, m, n, k, 0.75f, a.data(), lda, b.data(), ldb, 0.5f, c.data(), ldc);
+  EXPECT_TRUE(all_close(to_host(dc), c, 1e-4, 1e-4));  // padding columns of C included: must be untouched
+}
+
+TEST_P(CudaOps, GemmBf16) {
+  const Size s = GetParam();
+  const int N = s.B * s.T;
+  for (bool ta : {false, true}) {
+    for (bool tb : {false, true}) {
+      check_gemm_bf16(gpu(), ta, tb, N, 4 * s.H, s.H, 70);    // recurrent / input projection
+      check_gemm_bf16(gpu(), ta, tb, s.V, s.H, N, 80);        // dW of the output layer: k = all rows
+      check_gemm_bf16(gpu(), ta, tb, s.B, s.H, 4 * s.H, 90);  // dh_rec
+    }
+  }
+}
+
+TEST_P(CudaOps, GemmBf16WithKZeroScalesC) {
+  const Size s = GetParam();
+  const int m = s.B, n = s.H, ldc = n + 1;
+  auto c = uniform(static_cast<std::size_t>(m) * ldc, -1, 1, 5);
+  auto dc = buffer_from(gpu(), c);
+  gpu().gemm_bf16(false, true, m, n, 0, 1.0f, nullptr, 1, nullptr, 1, 0.25f, dc.data(), ldc);
+  cpu::gemm_bf16<float>(false, true, m, n, 0, 1.0f, nullptr, 1, nullptr, 1, 0.25f, c.data(), ldc);
+  EXPECT_TRUE(bit_equal(to_host(dc), c));
 }
 
 // ---------------------------------------------------------------- embedding
@@ -634,6 +713,9 @@ ModelConfig config_for(const Size& s) {
 // verify"): each tensor against its own largest |cpu|, since gradients have
 // entries that cancel to ~0, whose element-relative error means nothing.
 const Tolerance kModelTol{1e-6, 1e-3, Tolerance::Scale::Tensor};
+// Both sides in BF16 (--precision bf16): compare.hpp's kBf16ModelRtol says
+// why it is wider, and docs/DESIGN.md "Backends" what it rests on.
+const Tolerance kBf16ModelTol{1e-5, kBf16ModelRtol, Tolerance::Scale::Tensor};
 
 // A scalar (a loss, a norm) as a one-element tensor under the same rule.
 ::testing::AssertionResult scalar_within(double got, double ref, const Tolerance& tol = kModelTol) {
@@ -647,10 +729,14 @@ const Tolerance kModelTol{1e-6, 1e-3, Tolerance::Scale::Tensor};
 // compared under kModelTol.
 // `regularisers` gives issue 29's drop probabilities (its other fields are
 // set here).
+// `precision`: both models' (the CPU's BF16 is the reference's emulation),
+// compared under kBf16ModelTol when BF16.
 void expect_training_step_matches(Backend<float>& gpu, const ModelConfig& cfg, const Batch& batch,
-                                  StepOptions so = {}) {
+                                  StepOptions so = {}, Precision precision = Precision::kFp32) {
   cpu::CpuBackend<float> cpu;
   Model<float> cm(cpu, cfg), gm(gpu, cfg);
+  cm.set_precision(precision);
+  gm.set_precision(precision);
   const auto init = init_params(cfg, 7);
   cm.set_params(init);
   gm.set_params(init);
@@ -676,7 +762,8 @@ void expect_training_step_matches(Backend<float>& gpu, const ModelConfig& cfg, c
   // CPU's gradients, after the GPU's own are compared), moments included.
   StepCompareOptions opts;
   opts.moments = true;
-  const StepComparison c = compare_training_step(cm, gm, batch, so, a, kModelTol, opts);
+  const StepComparison c = compare_training_step(cm, gm, batch, so, a,
+                                                 precision == Precision::kBf16 ? kBf16ModelTol : kModelTol, opts);
   for (const auto& f : c.figures) EXPECT_TRUE(f.diff.ok()) << f.what << ": " << f.diff.describe();
   EXPECT_EQ(c.loss_other, c.loss_other_first) << "the same dropout masks on a second forward";
   EXPECT_GT(c.figures.size(), 2 + 3 * cm.layout().entries().size()) << "every tensor compared";
@@ -696,6 +783,18 @@ TEST_P(CudaModel, TrainingStepWithTheRegularisersMatchesTheCpu) {
   so.locked_dropout = 0.2;
   so.embed_dropout = 0.15;
   expect_training_step_matches(*gpu_, config_for(s), random_batch(s, 12), so);
+}
+
+// --precision bf16 on both: the GPU's BF16 step (cast kernels, cublasGemmEx)
+// against the CPU's emulation of it, with and without the regularisers.
+TEST_P(CudaModel, Bf16TrainingStepMatchesTheCpuBf16) {
+  const Size s = GetParam();
+  expect_training_step_matches(*gpu_, config_for(s), random_batch(s, 11), {}, Precision::kBf16);
+  StepOptions so;
+  so.weight_drop = 0.3;
+  so.locked_dropout = 0.2;
+  so.embed_dropout = 0.15;
+  expect_training_step_matches(*gpu_, config_for(s), random_batch(s, 12), so, Precision::kBf16);
 }
 
 TEST_P(CudaModel, StepIsDeterministic) {
@@ -853,6 +952,40 @@ TEST_P(CudaModel, RecordedStepsWithTheRegularisersReplayEachStepsMasks) {
   }
   recorded.take_step_log();
   EXPECT_EQ(recorded.recorded_steps(), 1u);
+  EXPECT_TRUE(bit_equal(recorded.get_params(), direct.get_params())) << "parameters";
+  EXPECT_TRUE(bit_equal(recorded.get_moment(1), direct.get_moment(1))) << "second moment";
+}
+
+// The recorded BF16 step (a CUDA Graph holding the casts) against the same
+// ops issued one by one, over two alternating shapes: the same bits, and
+// each replay rounds that step's weights, not the recorded step's.
+TEST_P(CudaModel, Bf16RecordedStepsReplayBitForBit) {
+  const Size s = GetParam();
+  const ModelConfig cfg = config_for(s);
+  Model<float> direct(*gpu_, cfg), recorded(*gpu_, cfg);
+  direct.set_precision(Precision::kBf16);
+  recorded.set_precision(Precision::kBf16);
+  set_same_params(cfg, 19, direct, recorded);
+  Size other = s;
+  other.T = s.T + 2;
+  for (int step = 1; step <= 4; ++step) {
+    const Batch batch = random_batch(step % 2 ? s : other, 60 + step);
+    StepOptions so;
+    so.train = true;
+    so.backward = true;
+    so.seed = 5;
+    so.step = static_cast<uint64_t>(step);
+    so.weight_drop = 0.2;
+    AdamWArgs a;
+    a.lr = 1e-3 * step;
+    a.weight_decay = 0.01;
+    a.clip = 1.0;
+    a.step = step;
+    direct.forward(batch, so);
+    direct.optimizer_step(a);
+    recorded.train_step(batch, so, a);
+  }
+  EXPECT_EQ(recorded.recorded_steps(), 2u);
   EXPECT_TRUE(bit_equal(recorded.get_params(), direct.get_params())) << "parameters";
   EXPECT_TRUE(bit_equal(recorded.get_moment(1), direct.get_moment(1))) << "second moment";
 }

@@ -51,6 +51,13 @@ class TapeBackend final : public Backend<float> {
             float beta, float* c, int ldc) override {
     op([=] { cpu_.gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); });
   }
+  void gemm_bf16(bool ta, bool tb, int m, int n, int k, float alpha, const Bf16* a, int lda, const Bf16* b, int ldb,
+                 float beta, float* c, int ldc) override {
+    op([=] { cpu_.gemm_bf16(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); });
+  }
+  void cast_bf16(std::size_t n, const float* in, Bf16* out) override {
+    op([=] { cpu_.cast_bf16(n, in, out); });
+  }
   void embedding_forward(int n, int e, const int32_t* ids, const float* w, float* out) override {
     op([=] { cpu_.embedding_forward(n, e, ids, w, out); });
   }
@@ -222,6 +229,41 @@ TEST(RecordedTrainStep, RegularisersReplayEachStepsMasks) {
   }
   EXPECT_EQ(taped.recordings_made, 2) << "one recording per batch shape";
   EXPECT_EQ(taped.replays, 6);
+  const auto a = direct.take_step_log(), b = recorded.take_step_log();
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].nll, b[i].nll) << "step " << i + 1;
+  EXPECT_TRUE(test::bit_equal(direct.get_params(), recorded.get_params()));
+  EXPECT_TRUE(test::bit_equal(direct.get_moment(1), recorded.get_moment(1)));
+}
+
+// --precision bf16: the shadow of the parameters is made inside the recorded
+// step, so each replay rounds that step's weights (after the last AdamW
+// step), and the masked weights of --weight-drop likewise; setting the
+// precision drops the recordings made in FP32.
+TEST(RecordedTrainStep, Bf16ReplaysRoundEachStepsWeights) {
+  const ModelConfig cfg{11, 5, 6, 2, 0.3};
+  cpu::CpuBackend<float> plain;
+  TapeBackend taped;
+  Model<float> direct(plain, cfg), recorded(taped, cfg);
+  direct.set_params(init_params(cfg, 5));
+  recorded.set_params(init_params(cfg, 5));
+  recorded.reserve(6, 3);
+  for (int step = 1; step <= 6; ++step) {
+    if (step == 3) {  // two FP32 steps first: their recordings must not be replayed in BF16
+      direct.set_precision(Precision::kBf16);
+      recorded.set_precision(Precision::kBf16);
+      EXPECT_EQ(recorded.recorded_steps(), 0u);
+    }
+    const Batch b = batch_of(step % 2 ? std::vector<int>{3, 2, 3} : std::vector<int>{5, 1, 4}, cfg.vocab, step);
+    StepOptions so;
+    so.train = true;
+    so.seed = 3;
+    so.step = static_cast<uint64_t>(step);
+    so.weight_drop = 0.3;
+    direct.train_step(b, so, args_for(step));
+    recorded.train_step(b, so, args_for(step));
+  }
+  EXPECT_EQ(taped.recordings_made, 4) << "two shapes in FP32, then again in BF16";
   const auto a = direct.take_step_log(), b = recorded.take_step_log();
   ASSERT_EQ(a.size(), b.size());
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].nll, b[i].nll) << "step " << i + 1;

@@ -73,6 +73,7 @@ void print_json(const BenchContext& c, TrainingRun& run, const TimedSteps& t) {
                          {"device", c.cuda() ? "cuda" : "cpu"},
                          {"tf32", c.tf32 && c.cuda()},
                          {"recurrence", recurrence_path_name(c.be.backend->recurrence())},
+                         {"precision", precision_name(ck.settings.precision)},
                          {"gpu", c.cuda() ? gpu_description() : std::string()},
                          {"threads", c.threads},
                          {"runtime", c.cuda() ? std::string() : cpu::blas_info()},
@@ -115,6 +116,7 @@ void print_text(const BenchContext& c, TrainingRun& run, const TimedSteps& t) {
             << "device:    " << (c.cuda() ? "cuda" : "cpu");
   if (!c.cuda()) std::cout << ", " << c.threads << " thread(s), " << cpu::blas_info() << ", " << c.wait_policy;
   if (c.cuda()) std::cout << ", " << gpu_description() << (c.tf32 ? ", TF32 GEMMs" : "");
+  if (ck.settings.precision == Precision::kBf16) std::cout << ", BF16 GEMM inputs";
   std::cout << "\n"
             << "steps:     " << t.steps << (c.cuda() ? " (and as many waited for one by one)" : "") << " timed after "
             << t.warmup << " warm-up, " << t.tokens << " target tokens, loss " << t.first_loss << " -> " << t.last_loss
@@ -166,6 +168,7 @@ int cmd_bench(int argc, char** argv) {
     ("steps", "timed steps", cxxopts::value<int64_t>()->default_value("50"))
     ("warmup", "untimed steps first", cxxopts::value<int64_t>()->default_value("5"))
     ("tf32", "GPU GEMMs on TF32 tensor cores")
+    ("precision", "--op train: GEMM inputs fp32 or bf16 (as train's --precision)", cxxopts::value<std::string>()->default_value("fp32"))
     ("seed", "random seed (init, split, batches)", cxxopts::value<uint64_t>()->default_value("1"))
     ("json", "print one JSON object instead of text")
     ("op", "train, xent, recurrent or peak", cxxopts::value<std::string>()->default_value("train"))
@@ -187,6 +190,7 @@ int cmd_bench(int argc, char** argv) {
   read_model_flags(r, o.model);
   o.settings.batch = r["batch"].as<int>();
   o.settings.seed = r["seed"].as<uint64_t>();
+  o.settings.precision = parse_precision(r["precision"].as<std::string>(), "--precision");
   const int threads_given = threads_flag(r);
   o.quiet = true;
   const int64_t steps = r["steps"].as<int64_t>();
@@ -203,6 +207,8 @@ int cmd_bench(int argc, char** argv) {
   const std::string op = r["op"].as<std::string>();
   need(op == "train" || op == "xent" || op == "recurrent" || op == "peak",
        "--op " + op + ": expected train, xent, recurrent or peak");
+  need(op == "train" || o.settings.precision == Precision::kFp32,
+       "--precision bf16 applies to --op train only (--op " + op + " times FP32 ops)");
   BackendChoice be = make_backend(device_flag(r), threads_given, tf32);
   if (!be.note.empty()) std::cerr << be.note << "\n";
   // --op recurrent times every path itself; the others run the one asked for.

@@ -60,6 +60,7 @@ TrainRequest train_request(const cxxopts::ParseResult& r) {
   o.settings.warmup = r["warmup"].as<int64_t>();
   o.settings.decay_steps = r["decay-steps"].as<int64_t>();
   o.settings.seed = r["seed"].as<uint64_t>();
+  o.settings.precision = parse_precision(r["precision"].as<std::string>(), "--precision");
   // 0 is "not given" to TrainOptions: a given 0 is refused here.
   if (r.count("steps") && r["steps"].as<int64_t>() < 1) throw Error("--steps must be at least 1");
   if (r.count("epochs") && !(r["epochs"].as<double>() > 0)) throw Error("--epochs must be greater than 0");
@@ -96,7 +97,8 @@ TrainRequest train_request(const cxxopts::ParseResult& r) {
                         "balance-styles",
                         "weight-drop",
                         "locked-dropout",
-                        "embed-dropout"}) {
+                        "embed-dropout",
+                        "precision"}) {
     if (r.count(f)) o.given.push_back(f);
   }
   q.given.insert(o.given.begin(), o.given.end());
@@ -153,6 +155,7 @@ int cmd_train(int argc, char** argv) {
     ("base-dir", "where the base model is made and kept", cxxopts::value<std::string>()->default_value("runs/base"))
     ("base-steps", "steps to pretrain the base when it is made", cxxopts::value<int64_t>()->default_value(std::to_string(kBaseSteps)))
     ("tf32", "GPU GEMMs on TF32 tensor cores: faster, 10-bit mantissa products (docs/PERF.md: its effect on the loss)")
+    ("precision", "GEMM inputs: fp32, or bf16 (rounded to bfloat16, FP32 sums; weights, optimizer, cell state and loss stay FP32; on the CPU emulated, no faster); kept in the checkpoint", cxxopts::value<std::string>()->default_value("fp32"))
     ("resume", "continue from a checkpoint (its names, config, settings and state); flags it fixes may be repeated with its values", cxxopts::value<std::string>())
     ("metrics", "append metrics as JSON lines to this file", cxxopts::value<std::string>())
     ("q,quiet", "print only errors and the final line");

@@ -6,6 +6,7 @@
 // 3 compared, and something is above tolerance.
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include "cli.hpp"
@@ -24,6 +25,12 @@ namespace {
 
 constexpr int kExitNoGpu = 2;
 constexpr int kExitMismatch = 3;
+
+std::string rtol_text(double x) {
+  std::ostringstream o;
+  o << x;
+  return o.str();
+}
 
 }  // namespace
 
@@ -50,9 +57,10 @@ int cmd_verify(int argc, char** argv) {
     ("batch", "names per batch", cxxopts::value<int>()->default_value(std::to_string(d.batch)))
     ("seed", "random seed (init, batches, dropout)", cxxopts::value<uint64_t>()->default_value(std::to_string(d.seed)))
     ("lr", "learning rate of every step (no schedule)", cxxopts::value<double>()->default_value(std::to_string(d.lr)))
-    ("rtol", "relative tolerance, against each tensor's max|cpu|", cxxopts::value<double>()->default_value("1e-3"))
+    ("rtol", "relative tolerance, against each tensor's max|cpu| (default 1e-3; " + rtol_text(kBf16ModelRtol) + " with --precision bf16)", cxxopts::value<double>())
     ("atol", "absolute tolerance", cxxopts::value<double>()->default_value("1e-6"))
     ("tf32", "let cuBLAS use TF32 tensor cores (expect errors near 1e-3: raise --rtol)")
+    ("precision", "GEMM inputs on both sides: fp32, or bf16 (rounded to bfloat16, FP32 sums; the CPU emulates it)", cxxopts::value<std::string>()->default_value("fp32"))
     ("free-run", "do not re-align the GPU model with the CPU's each step (errors compound)")
     ("threads", "CPU threads (0 = all cores)", cxxopts::value<int>()->default_value("0"))
     ("against", "the backend checked against the CPU: cuda, or cpu (a check of verify itself: no differences)",
@@ -71,8 +79,12 @@ int cmd_verify(int argc, char** argv) {
   v.batch = r["batch"].as<int>();
   v.seed = r["seed"].as<uint64_t>();
   v.lr = r["lr"].as<double>();
+  v.precision = parse_precision(r["precision"].as<std::string>(), "--precision");
+  const double rtol = r.count("rtol")                   ? r["rtol"].as<double>()
+                      : v.precision == Precision::kBf16 ? kBf16ModelRtol
+                                                        : 1e-3;
   // Whole-model tensors: each measured against its own largest |cpu| (compare.hpp says why).
-  v.tol = Tolerance{r["atol"].as<double>(), r["rtol"].as<double>(), Tolerance::Scale::Tensor};
+  v.tol = Tolerance{r["atol"].as<double>(), rtol, Tolerance::Scale::Tensor};
   const bool tf32 = r.count("tf32") > 0;
   v.free_run = r.count("free-run") > 0;
   const int threads = threads_flag(r);

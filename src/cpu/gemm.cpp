@@ -2,6 +2,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "wuxia/cpu/cpu_backend.hpp"
 
@@ -88,8 +89,37 @@ void gemm(bool ta, bool tb, int m, int n, int k, T alpha, const T* a, int lda, c
   if (before > 1) omp_set_num_threads(before);
 }
 
+// The operands widened into buffers of this thread's (kept between calls:
+// a training step's GEMMs have the same few shapes every step), then gemm.
+// An operand stored [rows, ld] is read up to its last row's last column,
+// (rows - 1) * ld + cols elements, so a strided one is not read past its end.
+template <class T>
+void gemm_bf16(bool ta, bool tb, int m, int n, int k, T alpha, const Bf16* a, int lda, const Bf16* b, int ldb, T beta,
+               T* c, int ldc) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    gemm<T>(ta, tb, m, n, 0, alpha, nullptr, lda, nullptr, ldb, beta, c, ldc);
+    return;
+  }
+  auto extent = [](int rows, int cols, int ld) {
+    return static_cast<std::size_t>(rows - 1) * static_cast<std::size_t>(ld) + static_cast<std::size_t>(cols);
+  };
+  thread_local std::vector<T> wa, wb;
+  const std::size_t na = ta ? extent(k, m, lda) : extent(m, k, lda);
+  const std::size_t nb = tb ? extent(n, k, ldb) : extent(k, n, ldb);
+  if (wa.size() < na) wa.resize(na);
+  if (wb.size() < nb) wb.resize(nb);
+  widen_bf16(na, a, wa.data());
+  widen_bf16(nb, b, wb.data());
+  gemm<T>(ta, tb, m, n, k, alpha, wa.data(), lda, wb.data(), ldb, beta, c, ldc);
+}
+
 template void gemm<float>(bool, bool, int, int, int, float, const float*, int, const float*, int, float, float*, int);
 template void gemm<double>(bool, bool, int, int, int, double, const double*, int, const double*, int, double, double*,
                            int);
+template void gemm_bf16<float>(bool, bool, int, int, int, float, const Bf16*, int, const Bf16*, int, float, float*,
+                               int);
+template void gemm_bf16<double>(bool, bool, int, int, int, double, const Bf16*, int, const Bf16*, int, double,
+                                double*, int);
 
 }  // namespace wuxia::cpu

@@ -19,6 +19,7 @@
 
 #include "adamw.cuh"
 #include "axpby.cuh"
+#include "cast_bf16.cuh"
 #include "common.cuh"
 #include "dropout.cuh"
 #include "elementwise.cuh"
@@ -251,6 +252,24 @@ class CudaBackend final : public Backend<float> {
     const cublasOperation_t op_a = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
     CUBLAS_CHECK(cublasSgemm(blas_.get(), op_b, op_a, n, m, k, &alpha, b, ldb, a, lda, &beta, c, ldc));
   }
+
+  // --precision bf16: bfloat16 A and B, FP32 C and accumulation
+  // (CUBLAS_COMPUTE_32F), through cublasGemmEx (cuBLASLt would choose its
+  // algorithms per shape too, but the plain call keeps one path for both
+  // precisions). Row-major as in gemm above: B first, A second, m and n swapped.
+  void gemm_bf16(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const Bf16* a, int lda, const Bf16* b,
+                 int ldb, float beta, float* c, int ldc) override {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0) {
+      kern::scale_matrix(m, n, beta, c, ldc, stream_.get());
+      return;
+    }
+    const cublasOperation_t op_b = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
+    const cublasOperation_t op_a = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
+    CUBLAS_CHECK(cublasGemmEx(blas_.get(), op_b, op_a, n, m, k, &alpha, b, CUDA_R_16BF, ldb, a, CUDA_R_16BF, lda, &beta,
+                              c, CUDA_R_32F, ldc, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+  }
+  void cast_bf16(std::size_t n, const float* in, Bf16* out) override { kern::cast_bf16(n, in, out, stream_.get()); }
 
   void embedding_forward(int n, int e, const int32_t* ids, const float* weight, float* out) override {
     kern::embedding_forward(n, e, ids, weight, out, stream_.get());

@@ -36,6 +36,48 @@ Model<T>::Model(Backend<T>& backend, const ModelConfig& cfg) : be_(backend), cfg
     off_.b_hh.push_back(layout_.at("lstm.bias_hh_l" + s).offset);
   }
   layer_in_.resize(cfg_.layers);
+  layer_in_bf16_.resize(cfg_.layers);
+}
+
+template <class T>
+void Model<T>::set_precision(Precision p) {
+  if (p == precision_) return;
+  precision_ = p;
+  recordings_.clear();  // their ops change
+  if (p == Precision::kFp32) {
+    params_bf16_ = Buffer<Bf16>();
+    in_bf16_.clear();
+    hs_bf16_.clear();
+    w_hh_drop_bf16_.clear();
+    y_bf16_ = Buffer<Bf16>();
+    d_bf16_ = Buffer<Bf16>();
+  }
+}
+
+template <class T>
+void Model<T>::ensure_bf16_buffers() {
+  if (precision_ != Precision::kBf16) return;
+  bool grew = false;
+  auto need = [&](Buffer<Bf16>& b, std::size_t n) {
+    if (b.size() == n) return;
+    b = Buffer<Bf16>(be_, n);
+    grew = true;
+  };
+  const std::size_t R = cap_rows_, E = cfg_.embed, H = cfg_.hidden, V = cfg_.vocab, L = cfg_.layers;
+  need(params_bf16_, layout_.total());
+  in_bf16_.resize(L);
+  hs_bf16_.resize(L);
+  for (std::size_t l = 0; l < L; ++l) {
+    need(in_bf16_[l], R * (l == 0 ? E : H));
+    need(hs_bf16_[l], R * H);
+  }
+  need(y_bf16_, R * H);
+  need(d_bf16_, R * std::max(V, 4 * H));
+  if (!w_hh_drop_.empty()) {
+    w_hh_drop_bf16_.resize(L);
+    for (auto& b : w_hh_drop_bf16_) need(b, 4 * H * H);
+  }
+  if (grew) recordings_.clear();  // they hold the old addresses
 }
 
 template <class T>
@@ -173,6 +215,7 @@ template <class T>
 void Model<T>::reserve(int Tn, int B) {
   if (Tn < 1 || B < 1) throw Error("reserve: empty shape");
   ensure_workspace(Tn, B);
+  ensure_bf16_buffers();
 }
 
 template <class T>
@@ -180,6 +223,7 @@ void Model<T>::stage_batch(const Batch& batch, const StepOptions& opts) {
   if (batch.T < 1 || batch.B < 1) throw Error("empty batch");
   ensure_workspace(batch.T, batch.B);
   allocate_regulariser_buffers(opts);
+  ensure_bf16_buffers();
   T_ = batch.T;
   B_ = batch.B;
   const std::size_t N = static_cast<std::size_t>(batch.T) * batch.B;
@@ -222,7 +266,14 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
   auto recurrent_weights = [&](int l) -> const T* {
     return wdrop > 0 ? w_hh_drop_[l].data() : p(off_.w_hh[l]);
   };
+  // --precision bf16 (set_precision): each GEMM reads bfloat16 copies of its
+  // operands, the weights' from the shadow made here, once a pass.
+  const bool bf = precision_ == Precision::kBf16;
+  auto recurrent_weights_bf16 = [&](int l) -> const Bf16* {
+    return wdrop > 0 ? w_hh_drop_bf16_[l].data() : pb(off_.w_hh[l]);
+  };
   // ---- forward ----
+  if (bf) be_.cast_bf16(layout_.total(), params_.data(), params_bf16_.data());
   be_.embedding_forward(N, E, tokens(), p(off_.embedding), emb_.data());
   // In place: emb_ is layer 0's input, which its weight gradient reads as it was fed.
   if (edrop > 0) be_.embedding_dropout(N, E, tokens(), edrop, opts.seed, rng::kEmbedDropout, dstep, emb_.data(), emb_.data());
@@ -245,6 +296,12 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
       }
     }
     layer_in_[l] = x;
+    if (bf && l > 0 && x == hs_[l - 1].data()) {
+      layer_in_bf16_[l] = hs_bf16_[l - 1].data();  // rounded by the layer below's recurrence
+    } else if (bf) {
+      be_.cast_bf16(static_cast<std::size_t>(N) * in, x, in_bf16_[l].data());
+      layer_in_bf16_[l] = in_bf16_[l].data();
+    }
     T* G = gates_[l].data();
     T* C = cells_[l].data();
     T* Hs = hs_[l].data();
@@ -253,10 +310,16 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
                   w_hh_drop_[l].data());
     }
     const T* w_hh = recurrent_weights(l);
+    if (bf && wdrop > 0) be_.cast_bf16(static_cast<std::size_t>(G4) * H, w_hh, w_hh_drop_bf16_[l].data());
     // Input projection of all T steps in one GEMM, on top of both biases.
     be_.bias_rows(N, G4, p(off_.b_ih[l]), p(off_.b_hh[l]), G);
-    be_.gemm(false, true, N, G4, in, T(1), x, in, p(off_.w_ih[l]), in, T(1), G, G4);
-    lstm_layer_forward(be_, Tn, B, H, w_hh, G, C, Hs);
+    if (bf) {
+      be_.gemm_bf16(false, true, N, G4, in, T(1), layer_in_bf16_[l], in, pb(off_.w_ih[l]), in, T(1), G, G4);
+      lstm_layer_forward(be_, Tn, B, H, w_hh, G, C, Hs, RecurrentBf16{recurrent_weights_bf16(l), hs_bf16_[l].data()});
+    } else {
+      be_.gemm(false, true, N, G4, in, T(1), x, in, p(off_.w_ih[l]), in, T(1), G, G4);
+      lstm_layer_forward(be_, Tn, B, H, w_hh, G, C, Hs);
+    }
   }
   const T* y = hs_[L - 1].data();
   if (drop) {
@@ -267,8 +330,19 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
     be_.locked_dropout(NH, BH, locked, opts.seed, rng::kLockedDropout + L, dstep, y, y_drop_.data());
     y = y_drop_.data();
   }
+  const Bf16* yh = nullptr;  // y in bfloat16
+  if (bf && y == hs_[L - 1].data()) {
+    yh = hs_bf16_[L - 1].data();
+  } else if (bf) {
+    be_.cast_bf16(NH, y, y_bf16_.data());
+    yh = y_bf16_.data();
+  }
   be_.bias_rows(N, V, p(off_.fc_bias), nullptr, logits_.data());
-  be_.gemm(false, true, N, V, H, T(1), y, H, p(off_.fc_weight), H, T(1), logits_.data(), V);
+  if (bf) {
+    be_.gemm_bf16(false, true, N, V, H, T(1), yh, H, pb(off_.fc_weight), H, T(1), logits_.data(), V);
+  } else {
+    be_.gemm(false, true, N, V, H, T(1), y, H, p(off_.fc_weight), H, T(1), logits_.data(), V);
+  }
 
   be_.softmax_xent(N, V, logits_.data(), targets(), &scalars_.data()->xent_scale, loss_.data(),
                    want_row_loss ? row_loss_.data() : nullptr, opts.backward ? logits_.data() : nullptr);
@@ -280,11 +354,18 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
     // except the embedding's, which only gains the rows of this batch's
     // tokens: zero just that, not the whole buffer.
     be_.fill(static_cast<std::size_t>(V) * E, T(0), g(off_.embedding));
-    be_.gemm(true, false, V, H, N, T(1), dlogits, V, y, H, T(0), g(off_.fc_weight), H);
-    be_.sum_rows(N, V, dlogits, g(off_.fc_bias));
     T* dout = dh_a_.data();  // gradient wrt the current layer's outputs [N, H]
     T* dx = dh_b_.data();    // gradient wrt its inputs [N, in]
-    be_.gemm(false, false, N, H, V, T(1), dlogits, V, p(off_.fc_weight), H, T(0), dout, H);
+    Bf16* dh16 = bf ? d_bf16_.data() : nullptr;  // the d-logits, then each layer's d-gates, in bfloat16
+    if (bf) {
+      be_.cast_bf16(static_cast<std::size_t>(N) * V, dlogits, dh16);
+      be_.gemm_bf16(true, false, V, H, N, T(1), dh16, V, yh, H, T(0), g(off_.fc_weight), H);
+      be_.gemm_bf16(false, false, N, H, V, T(1), dh16, V, pb(off_.fc_weight), H, T(0), dout, H);
+    } else {
+      be_.gemm(true, false, V, H, N, T(1), dlogits, V, y, H, T(0), g(off_.fc_weight), H);
+      be_.gemm(false, false, N, H, V, T(1), dlogits, V, p(off_.fc_weight), H, T(0), dout, H);
+    }
+    be_.sum_rows(N, V, dlogits, g(off_.fc_bias));
     // The masks in the reverse of the forward's order (they commute; the order only mirrors the forward).
     if (locked > 0) be_.locked_dropout(NH, BH, locked, opts.seed, rng::kLockedDropout + L, dstep, dout, dout);
     if (drop) be_.dropout(NH, cfg_.dropout, opts.seed, rng::kDropout + L, dstep, dout, dout);
@@ -294,11 +375,21 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
       const T* C = cells_[l].data();
       const T* w_hh = recurrent_weights(l);
       T* dG = dgates_.data();
-      lstm_layer_backward(be_, Tn, B, H, w_hh, G, C, dout, dc_.data(), dh_rec_.data(), dG);
+      lstm_layer_backward(be_, Tn, B, H, w_hh, G, C, dout, dc_.data(), dh_rec_.data(), dG,
+                          bf ? RecurrentBf16{recurrent_weights_bf16(l), dh16} : RecurrentBf16{});
       // Weight gradients over all steps at once: dW_ih = dG^T x, dW_hh = dG[1:]^T h[:-1].
-      be_.gemm(true, false, G4, in, N, T(1), dG, G4, layer_in_[l], in, T(0), g(off_.w_ih[l]), in);
+      if (bf) {
+        be_.gemm_bf16(true, false, G4, in, N, T(1), dh16, G4, layer_in_bf16_[l], in, T(0), g(off_.w_ih[l]), in);
+      } else {
+        be_.gemm(true, false, G4, in, N, T(1), dG, G4, layer_in_[l], in, T(0), g(off_.w_ih[l]), in);
+      }
       if (Tn > 1) {
-        be_.gemm(true, false, G4, H, N - B, T(1), dG + BG, G4, hs_[l].data(), H, T(0), g(off_.w_hh[l]), H);
+        if (bf) {
+          be_.gemm_bf16(true, false, G4, H, N - B, T(1), dh16 + BG, G4, hs_bf16_[l].data(), H, T(0), g(off_.w_hh[l]),
+                        H);
+        } else {
+          be_.gemm(true, false, G4, H, N - B, T(1), dG + BG, G4, hs_[l].data(), H, T(0), g(off_.w_hh[l]), H);
+        }
         // That is the gradient wrt the masked weights; through the mask to weight_hh itself.
         if (wdrop > 0) {
           be_.dropout(static_cast<std::size_t>(G4) * H, wdrop, opts.seed, rng::kWeightDrop + l, dstep,
@@ -309,7 +400,11 @@ void Model<T>::issue_forward_backward(const StepOptions& opts, bool want_row_los
       }
       be_.sum_rows(N, G4, dG, g(off_.b_ih[l]));
       be_.copy(G4, g(off_.b_ih[l]), g(off_.b_hh[l]));
-      be_.gemm(false, false, N, in, G4, T(1), dG, G4, p(off_.w_ih[l]), in, T(0), dx, in);
+      if (bf) {
+        be_.gemm_bf16(false, false, N, in, G4, T(1), dh16, G4, pb(off_.w_ih[l]), in, T(0), dx, in);
+      } else {
+        be_.gemm(false, false, N, in, G4, T(1), dG, G4, p(off_.w_ih[l]), in, T(0), dx, in);
+      }
       if (l > 0) {
         if (locked > 0) be_.locked_dropout(NH, BH, locked, opts.seed, rng::kLockedDropout + l, dstep, dx, dx);
         if (drop) be_.dropout(NH, cfg_.dropout, opts.seed, rng::kDropout + l, dstep, dx, dx);

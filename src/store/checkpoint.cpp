@@ -111,6 +111,7 @@ json settings_to_json(const TrainSettings& s) {
   if (s.weight_drop > 0) j["weight_drop"] = s.weight_drop;
   if (s.locked_dropout > 0) j["locked_dropout"] = s.locked_dropout;
   if (s.embed_dropout > 0) j["embed_dropout"] = s.embed_dropout;
+  if (s.precision != Precision::kFp32) j["precision"] = precision_name(s.precision);
   return j;
 }
 }  // namespace
@@ -169,6 +170,7 @@ TrainSettings settings_from_json(const Fields& f) {
                             {"embed_dropout", &s.embed_dropout}}) {
     if (f.has(key)) *value = f.number(key);
   }
+  if (f.has("precision")) s.precision = parse_precision(f.string("precision"), f.where + ".precision");  // absent: fp32
   s.validate([&](const std::string& key) { return f.where + "." + key; });
   return s;
 }

@@ -182,6 +182,7 @@ void check_resume_flags(const TrainOptions& o, const Checkpoint& ck, std::ostrea
       {"weight-drop", reals(g.weight_drop, c.weight_drop)},
       {"locked-dropout", reals(g.locked_dropout, c.locked_dropout)},
       {"embed-dropout", reals(g.embed_dropout, c.embed_dropout)},
+      {"precision", Fixed{precision_name(g.precision), precision_name(c.precision)}},
   };
   for (const std::string& flag : o.given) {
     if (flag == "val") {
@@ -452,6 +453,7 @@ void TrainingRun::open_model(const TrainOptions& o, std::ostream& log) {
     if (ck_.settings.decay_steps <= 0) ck_.settings.decay_steps = total_;
   }
   model_ = std::make_unique<Model<float>>(be_, ck_.config);
+  model_->set_precision(ck_.settings.precision);
   // The workspace for the largest training and evaluation batch at once: a
   // workspace that grows mid-run moves, and the recorded steps go with it.
   eval_batch_ = std::max(ck_.settings.batch, 256);
@@ -490,7 +492,8 @@ void TrainingRun::open_model(const TrainOptions& o, std::ostream& log) {
   if (!o.quiet) {
     log << "model: V=" << ck_.config.vocab << " E=" << ck_.config.embed << " H=" << ck_.config.hidden
         << " L=" << ck_.config.layers << " dropout=" << ck_.config.dropout << " (" << model_->layout().total()
-        << " parameters) on " << be_.name() << "\n"
+        << " parameters) on " << be_.name() << (ck_.settings.precision == Precision::kBf16 ? ", BF16 GEMM inputs" : "")
+        << "\n"
         << "train: " << names_in(ck_.train_names) << " names"
         << (ck_.settings.balance_styles ? " (" + std::to_string(train_ex_.size()) + " with --balance-styles)" : "")
         << ", " << nb << " batches of " << ck_.settings.batch << " per epoch; val: " << val_ex_.size()

@@ -91,6 +91,7 @@ bool verify_backends(const VerifyOptions& v, Backend<float>& cpu, Backend<float>
   o.settings.lr = v.lr;
   o.settings.warmup = 0;
   o.settings.min_lr_ratio = 1.0;
+  o.settings.precision = v.precision;
   o.steps = v.steps;
   o.quiet = true;
   std::ostringstream quiet_log;
@@ -98,7 +99,8 @@ bool verify_backends(const VerifyOptions& v, Backend<float>& cpu, Backend<float>
   const ModelConfig m = cpu_run.checkpoint().config;
   const ParamLayout& layout = cpu_run.model().layout();
 
-  out << "wuxia verify: CPU (" << cpu::max_threads() << " threads) vs " << other_description << "\n"
+  out << "wuxia verify: CPU (" << cpu::max_threads() << " threads) vs " << other_description
+      << (v.precision == Precision::kBf16 ? ", BF16 GEMM inputs on both" : "") << "\n"
       << "data: " << o.data[0].path << ", " << cpu_run.train_examples().size() << " training names\n"
       << "model: V=" << m.vocab << " E=" << m.embed << " H=" << m.hidden << " L=" << m.layers
       << " dropout=" << m.dropout << " (" << layout.total() << " parameters); batch " << v.batch << ", seed " << v.seed

@@ -11,6 +11,16 @@ namespace wuxia::cpu {
 template <class T>
 void gemm(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb, T beta,
           T* c, int ldc);
+// Backend::gemm_bf16: A and B widened to T (exactly), then gemm's product,
+// so the sum runs in T and in gemm's order.
+template <class T>
+void gemm_bf16(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const Bf16* a, int lda, const Bf16* b,
+               int ldb, T beta, T* c, int ldc);
+template <class T>
+void cast_bf16(std::size_t n, const T* in, Bf16* out);
+// out[i] = in[i] as T (exact). The inverse of cast_bf16 on its results.
+template <class T>
+void widen_bf16(std::size_t n, const Bf16* in, T* out);
 template <class T>
 void embedding_forward(int n, int e, const int32_t* ids, const T* weight, T* out);
 template <class T>
@@ -81,6 +91,11 @@ class CpuBackend final : public Backend<T> {
             int ldc) override {
     cpu::gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
+  void gemm_bf16(bool ta, bool tb, int m, int n, int k, T alpha, const Bf16* a, int lda, const Bf16* b, int ldb,
+                 T beta, T* c, int ldc) override {
+    cpu::gemm_bf16(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
+  void cast_bf16(std::size_t n, const T* in, Bf16* out) override { cpu::cast_bf16(n, in, out); }
   void embedding_forward(int n, int e, const int32_t* ids, const T* w, T* out) override {
     cpu::embedding_forward(n, e, ids, w, out);
   }

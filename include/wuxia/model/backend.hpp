@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "wuxia/model/adamw.hpp"
+#include "wuxia/model/bf16.hpp"
 #include "wuxia/platform/error.hpp"
 
 namespace wuxia {
@@ -111,6 +112,18 @@ class Backend : public Memory {
   virtual void gemm(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const T* a, int lda, const T* b, int ldb,
                     T beta, T* c, int ldc) = 0;
 
+  // gemm with bfloat16 inputs (--precision bf16): the products and their sum
+  // in FP32 (T on the CPU), C in T. Every product of two bfloat16 values is
+  // exact in FP32, so the result is gemm's on the inputs rounded to bfloat16,
+  // up to the order of the sum. Shapes, layouts and C as in gemm; A and B
+  // are bfloat16 arrays (cast_bf16), read only.
+  virtual void gemm_bf16(bool trans_a, bool trans_b, int m, int n, int k, T alpha, const Bf16* a, int lda,
+                         const Bf16* b, int ldb, T beta, T* c, int ldc) = 0;
+  // out[i] = in[i] rounded to bfloat16 (bf16_round_bits: to nearest, ties to
+  // even; NaN stays NaN). A T other than float is rounded to float first.
+  //   in: [n].   out: [n] out.
+  virtual void cast_bf16(std::size_t n, const T* in, Bf16* out) = 0;
+
   // out[r, :] = weight[ids[r], :].
   //   ids: [n] int32, each in [0, v).   weight: [v, e].
   //   out: [n, e] out; must not alias weight.
@@ -175,8 +188,7 @@ class Backend : public Memory {
   //   dgates: [steps*b, 4h] out.   No pointer may alias another.
   virtual void lstm_recurrence_backward(int steps, int b, int h, const T* w_hh, const T* gates, const T* cells,
                                         const T* dh, T* dc, T* dh_rec, T* dgates) {
-    (void)steps, (void)b, (void)h, (void)w_hh, (void)gates, (void)cells, (void)dh, (void)dc, (void)dh_rec,
-        (void)dgates;
+    (void)steps, (void)b, (void)h, (void)w_hh, (void)gates, (void)cells, (void)dh, (void)dc, (void)dh_rec, (void)dgates;
     throw Error(name() + " backend: no fused LSTM recurrence");
   }
   // Whether lstm_recurrence_forward and _backward run b rows of hidden size
@@ -251,8 +263,8 @@ class Backend : public Memory {
   //   base: [n] in, or null (none): element i steps with s->decay_base and
   //         s->step_size_base where base[i] != 0 (--base-rows-lr: the rows a
   //         fine-tune's base learnt), with s->decay and s->step_size elsewhere.
-  virtual void adamw_step(std::size_t n, T* param, const T* grad, T* m, T* v, const T* norm,
-                          const AdamWScalars<T>* s, const uint8_t* base) = 0;
+  virtual void adamw_step(std::size_t n, T* param, const T* grad, T* m, T* v, const T* norm, const AdamWScalars<T>* s,
+                          const uint8_t* base) = 0;
 
   // y[i] = ab[0] * x[i] + ab[1] * y[i]: the exponential moving average of
   // the parameters (--ema) and the pull toward the base's weights (--l2sp),

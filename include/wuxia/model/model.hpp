@@ -14,6 +14,7 @@
 #include "wuxia/data/batch.hpp"
 #include "wuxia/model/backend.hpp"
 #include "wuxia/model/params.hpp"
+#include "wuxia/model/precision.hpp"
 
 namespace wuxia {
 
@@ -64,6 +65,15 @@ class Model {
   // recorded steps (their ops change).
   void set_marked_rows(const std::vector<uint8_t>& tokens);
   std::vector<T> get_average() const;
+  // The GEMMs of forward() and train_step (DESIGN "Backends"): FP32, or
+  // (kBf16) bfloat16 inputs with FP32 accumulation. Each pass rounds the
+  // parameters once into a bfloat16 shadow (so the shadow follows every
+  // optimizer step and swap_average), and each activation or gradient a GEMM
+  // reads is rounded as it is made; the parameters, gradients, AdamW moments,
+  // cell states, softmax and loss stay in T. Step-by-step inference
+  // (infer_step) stays in T. Setting it drops the recorded steps.
+  void set_precision(Precision p);
+  Precision precision() const { return precision_; }
   // Exchanges the parameters and the average (no copy; the bits are kept):
   // between two calls, forward() and inference run on the average. No
   // training step may run between them.
@@ -200,6 +210,20 @@ class Model {
   std::vector<Buffer<T>> w_hh_drop_;  // per layer [4H, H]: weight_hh with this step's --weight-drop mask
   // Makes the buffers that `opts`' regularisers need (before any recording).
   void allocate_regulariser_buffers(const StepOptions& opts);
+  // --precision bf16 (set_precision): the bfloat16 GEMM operands, empty in FP32.
+  Precision precision_ = Precision::kFp32;
+  Buffer<Bf16> params_bf16_;                 // [total] the parameters, rounded at the start of each pass
+  std::vector<Buffer<Bf16>> in_bf16_;        // per layer [N, E or H]: its input as fed to its GEMMs
+  std::vector<Buffer<Bf16>> hs_bf16_;        // per layer [N, H]: its outputs (the recurrence rounds them)
+  std::vector<Buffer<Bf16>> w_hh_drop_bf16_; // per layer [4H, H]: w_hh_drop_ rounded (--weight-drop)
+  Buffer<Bf16> y_bf16_;                      // [N, H] the output layer's input, when masked
+  Buffer<Bf16> d_bf16_;                      // [N, max(V, 4H)] the d-logits, then each layer's d-gates
+  std::vector<const Bf16*> layer_in_bf16_;   // per layer: its input in bfloat16 in the last forward
+  // Sizes the buffers above for the workspace and regularisers now in place
+  // (before any recording; growing one drops the recordings).
+  void ensure_bf16_buffers();
+  // The parameter at `offset` in the bfloat16 shadow.
+  const Bf16* pb(std::size_t offset) const { return params_bf16_.data() + offset; }
   Buffer<T> logits_;                // [N, V], then d-logits
   Buffer<T> row_loss_;              // [N]
   Buffer<T> dgates_;                // [N, 4H]

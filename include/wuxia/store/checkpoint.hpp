@@ -18,6 +18,7 @@
 #include "wuxia/data/names.hpp"
 #include "wuxia/data/vocab.hpp"
 #include "wuxia/model/params.hpp"
+#include "wuxia/model/precision.hpp"
 #include "wuxia/store/crc32.hpp"
 
 namespace wuxia {
@@ -54,6 +55,10 @@ struct TrainSettings {
   double weight_drop = 0;     // --weight-drop
   double locked_dropout = 0;  // --locked-dropout
   double embed_dropout = 0;   // --embed-dropout
+  // The GEMMs' arithmetic (--precision; Model::set_precision): FP32 by
+  // default and stored only when bf16, so resume keeps it and an FP32 run
+  // writes the bytes it wrote before. The tensors are FP32 either way.
+  Precision precision = Precision::kFp32;
 
   // Throws wuxia::Error for the first value out of range, naming the field
   // as `name(key)` spells it for the reader: a flag (--weight-decay) for the

@@ -9,6 +9,7 @@
 #include "wuxia/model/backend.hpp"
 #include "wuxia/model/compare.hpp"
 #include "wuxia/model/params.hpp"
+#include "wuxia/model/precision.hpp"
 
 namespace wuxia {
 
@@ -21,6 +22,7 @@ struct VerifyOptions {
   int steps = 3;
   Tolerance tol;          // per tensor
   bool free_run = false;  // StepCompareOptions::free_run
+  Precision precision = Precision::kFp32;  // both sides' (Model::set_precision)
 };
 
 // Trains o.steps steps on `cpu` (the reference) and `other` and prints every
