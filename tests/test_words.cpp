@@ -20,6 +20,15 @@ TEST(Words, TheBundledListHoldsCommonWordsNotTheCastsNames) {
   EXPECT_FALSE(w.contains(U"海")) << "one character: a bare surname, which --min-len keeps out";
 }
 
+TEST(Words, TheBundledSetAddsEverySurnameAlone) {
+  const Words w = Words::load_bundled();
+  EXPECT_TRUE(w.contains(U"慕容"));
+  EXPECT_TRUE(w.contains(U"欧阳"));
+  EXPECT_TRUE(w.contains(U"李")) << "one character: --min-len keeps it out of a cast's list, the set refuses it anyway";
+  EXPECT_TRUE(w.contains(U"海岛"));
+  EXPECT_FALSE(w.contains(U"欧阳锋"));
+}
+
 TEST(Words, BadRowsAreRefusedWithFileAndLine) {
   auto error = [](const std::string& text) { return test::error_of([&] { Words::parse(text, "w.tsv"); }); };
   EXPECT_NE(error("# FORMAT: x\n海岛\t313\tns\n海岛\t2\tn\n").find("w.tsv:3: word '海岛' is listed twice"),

@@ -93,4 +93,11 @@ const std::vector<std::string>* SurnameTable::reading(std::u32string_view surnam
   return it == readings_.end() ? nullptr : &it->second;
 }
 
+std::vector<std::u32string> SurnameTable::surnames() const {
+  std::vector<std::u32string> out;
+  out.reserve(readings_.size());
+  for (const auto& [s, reading] : readings_) out.push_back(s);
+  return out;
+}
+
 }  // namespace wuxia

@@ -4,6 +4,7 @@
 #include "tsv.hpp"
 #include "wuxia/data/data_files.hpp"
 #include "wuxia/data/utf8.hpp"
+#include "wuxia/naming/surnames.hpp"
 #include "wuxia/platform/error.hpp"
 #include "wuxia/store/file_io.hpp"
 
@@ -30,6 +31,10 @@ Words Words::parse(std::string_view text, const std::string& path) {
 
 Words Words::load(const std::string& path) { return parse(read_whole_file(path), path); }
 
-Words Words::load_bundled() { return load(bundled_data_file("words.tsv")); }
+Words Words::load_bundled() {
+  Words w = load(bundled_data_file("words.tsv"));
+  for (auto& s : SurnameTable::load(bundled_data_file("surnames.tsv")).surnames()) w.words_.insert(std::move(s));
+  return w;
+}
 
 }  // namespace wuxia

@@ -28,6 +28,8 @@ class SurnameTable {
   // The surname's reading, one syllable per character; nullptr when not in the table.
   const std::vector<std::string>* reading(std::u32string_view surname) const;
   std::size_t size() const { return readings_.size(); }
+  // Every surname of the table, in no particular order.
+  std::vector<std::u32string> surnames() const;
 
  private:
   std::unordered_map<std::u32string, std::vector<std::string>> readings_;

@@ -3,7 +3,8 @@
 // scripts/make_words.py from jieba's dictionary): a name the model invents
 // that is one (海岛, 东西, 乔木) is a word, not a name, and `wuxia sample`
 // and the page's wuxia list refuse it (SampleOptions::words) unless it is a
-// name of the training lists (丘处机 and 双儿 are in jieba's dictionary too).
+// name of the training lists (丘处机 and 双儿 are in jieba's dictionary too);
+// so is a bare surname (load_bundled).
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -17,7 +18,8 @@ class Words {
   // once. `path` names the file in errors ("<path>:<line>: ...").
   static Words parse(std::string_view text, const std::string& path);
   static Words load(const std::string& path);
-  // data/words.tsv where bundled_data_file() finds it.
+  // data/words.tsv where bundled_data_file() finds it, and every surname of
+  // data/surnames.tsv: a surname alone (慕容, 欧阳) is not a name either.
   static Words load_bundled();
 
   bool contains(const std::u32string& s) const { return words_.count(s) > 0; }
