@@ -150,6 +150,22 @@ void bench_training(TrainOptions o, BackendChoice& be, bool tf32, int64_t warmup
 
 }  // namespace
 
+namespace {
+// Throws wuxia::Error naming the flag of a value `wuxia bench` cannot run.
+void check_bench_flags(const std::string& op, int64_t steps, int64_t warmup, const TrainSettings& s) {
+  auto need = [](bool ok, const std::string& msg) {
+    if (!ok) throw Error(msg);
+  };
+  need(steps >= 1, "--steps must be at least 1");
+  need(warmup >= 0, "--warmup must be 0 or more");
+  need(s.batch >= 1, "--batch must be at least 1");
+  need(op == "train" || op == "xent" || op == "recurrent" || op == "peak",
+       "--op " + op + ": expected train, xent, recurrent or peak");
+  need(op == "train" || s.precision == Precision::kFp32,
+       "--precision bf16 applies to --op train only (--op " + op + " times FP32 ops)");
+}
+}  // namespace
+
 int cmd_bench(int argc, char** argv) {
   TrainOptions o;
   cxxopts::Options opts("wuxia bench",
@@ -196,19 +212,9 @@ int cmd_bench(int argc, char** argv) {
   const int64_t steps = r["steps"].as<int64_t>();
   const int64_t warmup = r["warmup"].as<int64_t>();
   const bool json = r.count("json") > 0;
-  auto need = [](bool ok, const std::string& msg) {
-    if (!ok) throw Error(msg);
-  };
-  need(steps >= 1, "--steps must be at least 1");
-  need(warmup >= 0, "--warmup must be 0 or more");
-  need(o.settings.batch >= 1, "--batch must be at least 1");
-
   const bool tf32 = r.count("tf32") > 0;
   const std::string op = r["op"].as<std::string>();
-  need(op == "train" || op == "xent" || op == "recurrent" || op == "peak",
-       "--op " + op + ": expected train, xent, recurrent or peak");
-  need(op == "train" || o.settings.precision == Precision::kFp32,
-       "--precision bf16 applies to --op train only (--op " + op + " times FP32 ops)");
+  check_bench_flags(op, steps, warmup, o.settings);
   BackendChoice be = make_backend(device_flag(r), threads_given, tf32);
   if (!be.note.empty()) std::cerr << be.note << "\n";
   // --op recurrent times every path itself; the others run the one asked for.

@@ -88,10 +88,7 @@ int cmd_verify(int argc, char** argv) {
   const bool tf32 = r.count("tf32") > 0;
   v.free_run = r.count("free-run") > 0;
   const int threads = threads_flag(r);
-  if (v.steps < 1) throw Error("--steps must be at least 1");
-  if (v.batch < 1) throw Error("--batch must be at least 1");
-  if (!(v.tol.atol >= 0) || !(v.tol.rtol >= 0)) throw Error("--atol and --rtol must be 0 or more");
-  if (!(v.lr > 0)) throw Error("--lr must be greater than 0");
+  v.validate();
   const std::string against = r["against"].as<std::string>();
   if (against != "cuda" && against != "cpu") throw Error("--against " + against + ": expected cuda or cpu");
   const RecurrencePath recurrence = recurrence_flag(r);

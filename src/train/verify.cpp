@@ -9,6 +9,7 @@
 
 #include "wuxia/cpu/cpu_backend.hpp"
 #include "wuxia/model/step_compare.hpp"
+#include "wuxia/platform/error.hpp"
 #include "wuxia/train/training_run.hpp"
 
 namespace wuxia {
@@ -78,6 +79,13 @@ void verify_step(TrainingRun& cpu_run, TrainingRun& gpu_run, const Tolerance& to
 }
 
 }  // namespace
+
+void VerifyOptions::validate() const {
+  if (steps < 1) throw Error("--steps must be at least 1");
+  if (batch < 1) throw Error("--batch must be at least 1");
+  if (!(tol.atol >= 0) || !(tol.rtol >= 0)) throw Error("--atol and --rtol must be 0 or more");
+  if (!(lr > 0)) throw Error("--lr must be greater than 0");
+}
 
 bool verify_backends(const VerifyOptions& v, Backend<float>& cpu, Backend<float>& other,
                      const std::string& other_description, std::ostream& out) {

@@ -20,9 +20,11 @@ struct VerifyOptions {
   uint64_t seed = 1;
   double lr = 3e-3;  // every step's (no schedule)
   int steps = 3;
-  Tolerance tol;          // per tensor
-  bool free_run = false;  // StepCompareOptions::free_run
+  Tolerance tol;                           // per tensor
+  bool free_run = false;                   // StepCompareOptions::free_run
   Precision precision = Precision::kFp32;  // both sides' (Model::set_precision)
+  // Throws wuxia::Error naming the flag (--steps, --batch, --atol/--rtol, --lr) of a value out of range.
+  void validate() const;
 };
 
 // Trains o.steps steps on `cpu` (the reference) and `other` and prints every
