@@ -148,9 +148,6 @@ void bench_training(TrainOptions o, BackendChoice& be, bool tf32, int64_t warmup
   }
 }
 
-}  // namespace
-
-namespace {
 // Throws wuxia::Error naming the flag of a value `wuxia bench` cannot run.
 void check_bench_flags(const std::string& op, int64_t steps, int64_t warmup, const TrainSettings& s) {
   auto need = [](bool ok, const std::string& msg) {
