@@ -617,7 +617,7 @@ TEST_P(CudaOps, AdamWStepWithBaseRows) {
   a.weight_decay = 0.01;
   a.step = 7;
   a.clip = 1.0;
-  a.base_rows_lr = 0.25;
+  a.marked_rows_lr = 0.25;
   const float norm = 7.0f;
   auto p = p0, m = m0, v = v0;
   const auto scalars = AdamWScalars<float>::from(a);
@@ -899,7 +899,7 @@ TEST_P(CudaModel, RecordedStepsWithTheLeversReplayEachStepsWeights) {
   for (auto* m : {&direct, &recorded}) {
     m->set_anchor(anchor);
     m->set_average(anchor);
-    m->set_base_rows(base_tokens);
+    m->set_marked_rows(base_tokens);
   }
   for (int step = 1; step <= 4; ++step) {
     const Batch batch = random_batch(s, 80 + step);
@@ -910,7 +910,7 @@ TEST_P(CudaModel, RecordedStepsWithTheLeversReplayEachStepsWeights) {
     a.weight_decay = 0;
     a.l2sp = 2.0 * step;
     a.ema_decay = 0.5 + 0.1 * step;
-    a.base_rows_lr = 0.2 * step;
+    a.marked_rows_lr = 0.2 * step;
     a.step = step;
     direct.forward(batch, so);
     direct.optimizer_step(a);
