@@ -78,14 +78,15 @@ TEST_F(Cli, SampleWithPrefixStartsEveryName) {
 
 // The casts have no one-character name: a model of them is not asked for a
 // bare surname (李) unless --min-len says so.
-TEST_F(Cli, SampleDefaultsToTheShortestTrainingNameLength) {
+TEST_F(Cli, SampleLengthsDefaultToTheTrainingNames) {
   auto shortest = [](const std::string& out) {
     std::size_t s = 1000;
     std::istringstream in(out);
     for (std::string line; std::getline(in, line);) s = std::min(s, wuxia::utf8::decode_or_throw(line, "").size());
     return s;
   };
-  const std::string common = "sample --checkpoint " + ckpt() + " -n 40 --temperature 3 --seed 4";
+  // --max-len 16: at this temperature many names run past the cast's longest, the default bound.
+  const std::string common = "sample --checkpoint " + ckpt() + " -n 40 --temperature 3 --seed 4 --max-len 16";
   const auto dflt = wuxia::test::run_command("{ " + std::string(WUXIA_BINARY) + " " + common + " 2>/dev/null; }");
   ASSERT_EQ(dflt.code, 0) << dflt.out;
   EXPECT_EQ(shortest(dflt.out), 2u) << dflt.out;
@@ -93,6 +94,12 @@ TEST_F(Cli, SampleDefaultsToTheShortestTrainingNameLength) {
       wuxia::test::run_command("{ " + std::string(WUXIA_BINARY) + " " + common + " --min-len 1 2>/dev/null; }");
   ASSERT_EQ(one.code, 0) << one.out;
   EXPECT_EQ(shortest(one.out), 1u) << "--min-len 1 still allows a single character\n" << one.out;
+  // And --max-len defaults to the longest training name (Jin Yong's: 5).
+  const auto bounded = wuxia::test::run_command("{ " + std::string(WUXIA_BINARY) + " sample --checkpoint " + ckpt() +
+                                                " -n 40 --seed 4 2>/dev/null; }");
+  ASSERT_EQ(bounded.code, 0) << bounded.out;
+  std::istringstream in(bounded.out);
+  for (std::string line; std::getline(in, line);) EXPECT_LE(wuxia::utf8::decode_or_throw(line, "").size(), 5u) << line;
 }
 
 // Every run a new list, unless --seed; the seed is on stderr, so that the list can be made again.
