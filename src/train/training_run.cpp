@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <map>
 #include <ostream>
@@ -108,6 +107,8 @@ std::vector<Example> encode_names(const Vocab& vocab, const std::vector<std::vec
   return out;
 }
 
+namespace {
+
 std::size_t names_in(const std::vector<std::vector<std::u32string>>& lists) {
   std::size_t n = 0;
   for (const auto& l : lists) n += l.size();
@@ -132,8 +133,6 @@ std::vector<Example> balance_styles(std::vector<Example> examples,
   }
   return out;
 }
-
-namespace {
 
 // --val whose style is none of the run's: says which, or asks for one.
 std::string val_style_error(const std::string& arg, const DataSpec& vs, bool named,
@@ -388,13 +387,12 @@ void TrainingRun::open_names(const TrainOptions& o, RunNames names, std::ostream
         "--base-rows-lr slows the rows a base model learnt: it needs --init (or the default route, which "
         "fine-tunes from the base model)");
   }
-  const bool new_rows_given =
+  const bool new_styles_given =
       std::find(o.given.begin(), o.given.end(), "new-styles-lr") != o.given.end() || o.settings.new_styles_lr != 1;
-  if (new_rows_given && o.init.empty()) {
+  if (new_styles_given && o.init.empty()) {
     throw Error(
-        "--new-styles-lr speeds up the START tokens of the styles new to a fine-tune: it needs --init (or the default "
-        "route, which "
-        "fine-tunes from the base model)");
+        "--new-styles-lr speeds up the START tokens of the styles new to a fine-tune: it needs --init (or the "
+        "default route, which fine-tunes from the base model)");
   }
   if (!o.init.empty()) {
     // Its weights and vocabulary: the moments start afresh, the names are the new data's.
