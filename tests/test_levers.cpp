@@ -519,7 +519,8 @@ TEST(NewStylesLr, OnlyTheNewStylesStartRowsStepFaster) {
   EXPECT_EQ(marked, 2u * (fast.config.embed + fast.config.hidden + 1));
   EXPECT_GT(moved_fast, 10 * moved_plain);
   // They start alike (the mean of the base's START rows).
-  const ParamInfo& emb = ParamLayout(start.config).at("embedding.weight");
+  const ParamLayout layout(start.config);
+  const ParamInfo& emb = layout.at("embedding.weight");
   const std::size_t e = static_cast<std::size_t>(start.config.embed);
   const float* first =
       start.params.data() + emb.offset + e * static_cast<std::size_t>(v.start_id(v.style_index("first")));
