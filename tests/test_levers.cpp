@@ -469,15 +469,23 @@ TEST(Levers, TheCommandLineRefusesBadValuesNamingTheFlag) {
 }
 
 namespace {
+// kTuneNames as two styles, cut before `at`: names up to it in style `a`,
+// the rest in style `b`.
+TrainOptions split_styles(const test::TempDir& dir, const std::string& out, const char* at, const std::string& a,
+                          const std::string& b) {
+  const std::string names(kTuneNames);
+  const std::size_t cut = names.find(at);
+  test::write_file(dir.file(a + ".txt"), names.substr(0, cut));
+  test::write_file(dir.file(b + ".txt"), names.substr(cut));
+  TrainOptions o = cast_run(dir, out, kTuneNames);
+  o.data = {{a, dir.file(a + ".txt")}, {b, dir.file(b + ".txt")}};
+  return o;
+}
+
 // A fine-tune of `base` on kTuneNames split into two styles new to it
 // (the default route's two casts), with --new-styles-lr `factor`.
 TrainOptions two_new_styles(const test::TempDir& dir, const std::string& out, const std::string& base, double factor) {
-  const std::string names(kTuneNames);
-  const std::size_t half = names.find("乔峰");
-  test::write_file(dir.file("first.txt"), names.substr(0, half));
-  test::write_file(dir.file("second.txt"), names.substr(half));
-  TrainOptions o = cast_run(dir, out, kTuneNames);
-  o.data = {{"first", dir.file("first.txt")}, {"second", dir.file("second.txt")}};
+  TrainOptions o = split_styles(dir, out, "乔峰", "first", "second");
   o.init = base;
   o.settings.new_styles_lr = factor;
   return o;
@@ -578,12 +586,7 @@ namespace {
 // kTuneNames as two styles, 15 names and 5: --balance-styles repeats the
 // second three times an epoch.
 TrainOptions uneven_styles(const test::TempDir& dir, const std::string& out) {
-  const std::string names(kTuneNames);
-  const std::size_t cut = names.find("慕容复");
-  test::write_file(dir.file("many.txt"), names.substr(0, cut));
-  test::write_file(dir.file("few.txt"), names.substr(cut));
-  TrainOptions o = cast_run(dir, out, kTuneNames);
-  o.data = {{"many", dir.file("many.txt")}, {"few", dir.file("few.txt")}};
+  TrainOptions o = split_styles(dir, out, "慕容复", "many", "few");
   o.val_path.clear();
   o.settings.balance_styles = true;
   return o;

@@ -233,24 +233,29 @@ class CudaBackend final : public Backend<float> {
   }
 
   // ---- ops ----
+  // Both GEMMs' shapes without a product: nothing to do when C is empty;
+  // with k = 0, C = beta * C. cuBLAS would scale C too, but rejects lda/ldb
+  // < 1 on the way; this matches the CPU reference, which multiplies (NaN *
+  // 0 stays NaN). True when it handled the call.
+  bool gemm_without_products(int m, int n, int k, float beta, float* c, int ldc) {
+    if (m <= 0 || n <= 0) return true;
+    if (k > 0) return false;
+    kern::scale_matrix(m, n, beta, c, ldc, stream_.get());
+    return true;
+  }
+  static cublasOperation_t op_of(bool transposed) { return transposed ? CUBLAS_OP_T : CUBLAS_OP_N; }
+
   void gemm(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
             int ldb, float beta, float* c, int ldc) override {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) {
-      // cuBLAS would scale C too, but rejects lda/ldb < 1 on the way; match
-      // the CPU reference, which multiplies (NaN * 0 stays NaN).
-      kern::scale_matrix(m, n, beta, c, ldc, stream_.get());
-      return;
-    }
+    if (gemm_without_products(m, n, k, beta, c, ldc)) return;
     // cuBLAS is column-major. A row-major [r, s] matrix with leading dimension
     // ld is, read column-major, its transpose [s, r] with the same ld. So the
     // row-major product C = op(A) op(B) is, in cuBLAS's view, the product
     // C^T = op(B)^T op(A)^T: pass B first and A second, swap m and n, and keep
     // each operand's own transpose flag (a stored, not-transposed B already
     // reads as B^T). Leading dimensions carry over unchanged.
-    const cublasOperation_t op_b = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
-    const cublasOperation_t op_a = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
-    CUBLAS_CHECK(cublasSgemm(blas_.get(), op_b, op_a, n, m, k, &alpha, b, ldb, a, lda, &beta, c, ldc));
+    CUBLAS_CHECK(
+        cublasSgemm(blas_.get(), op_of(trans_b), op_of(trans_a), n, m, k, &alpha, b, ldb, a, lda, &beta, c, ldc));
   }
 
   // --precision bf16: bfloat16 A and B, FP32 C and accumulation
@@ -259,15 +264,9 @@ class CudaBackend final : public Backend<float> {
   // precisions). Row-major as in gemm above: B first, A second, m and n swapped.
   void gemm_bf16(bool trans_a, bool trans_b, int m, int n, int k, float alpha, const Bf16* a, int lda, const Bf16* b,
                  int ldb, float beta, float* c, int ldc) override {
-    if (m <= 0 || n <= 0) return;
-    if (k <= 0) {
-      kern::scale_matrix(m, n, beta, c, ldc, stream_.get());
-      return;
-    }
-    const cublasOperation_t op_b = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N;
-    const cublasOperation_t op_a = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
-    CUBLAS_CHECK(cublasGemmEx(blas_.get(), op_b, op_a, n, m, k, &alpha, b, CUDA_R_16BF, ldb, a, CUDA_R_16BF, lda, &beta,
-                              c, CUDA_R_32F, ldc, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+    if (gemm_without_products(m, n, k, beta, c, ldc)) return;
+    CUBLAS_CHECK(cublasGemmEx(blas_.get(), op_of(trans_b), op_of(trans_a), n, m, k, &alpha, b, CUDA_R_16BF, ldb, a,
+                              CUDA_R_16BF, lda, &beta, c, CUDA_R_32F, ldc, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
   }
   void cast_bf16(std::size_t n, const float* in, Bf16* out) override { kern::cast_bf16(n, in, out, stream_.get()); }
 
@@ -298,13 +297,13 @@ class CudaBackend final : public Backend<float> {
   }
   void lstm_recurrence_forward(int steps, int b, int h, const float* w_hh, float* gates, float* cells,
                                float* hs) override {
-    kern::lstm_recurrence_forward(kern::plan_recurrence(b, h, recurrence_limits_), steps, b, h, w_hh, gates, cells,
-                                  hs, stream_.get());
+    kern::lstm_recurrence_forward(kern::plan_recurrence(b, h, recurrence_limits_), steps, b, h, w_hh, gates, cells, hs,
+                                  stream_.get());
   }
   void lstm_recurrence_backward(int steps, int b, int h, const float* w_hh, const float* gates, const float* cells,
                                 const float* dh, float* dc, float* dh_rec, float* dgates) override {
-    kern::lstm_recurrence_backward(kern::plan_recurrence(b, h, recurrence_limits_), steps, b, h, w_hh, gates, cells,
-                                   dh, dc, dh_rec, dgates, stream_.get());
+    kern::lstm_recurrence_backward(kern::plan_recurrence(b, h, recurrence_limits_), steps, b, h, w_hh, gates, cells, dh,
+                                   dc, dh_rec, dgates, stream_.get());
   }
   void softmax_xent(int rows, int v, const float* logits, const int32_t* targets, const float* scale, float* loss,
                     float* row_loss, float* dlogits) override {

@@ -482,8 +482,7 @@ void TrainingRun::open_model(const TrainOptions& o, std::ostream& log) {
     }
     std::vector<uint8_t> marked = ck_.base_rows;
     if (ck_.settings.new_styles_lr > 1) {  // the START tokens of the styles the base did not have
-      const Vocab v = ck_.vocab();
-      for (int t = 0; t < v.size(); ++t) marked[t] = !marked[t] && !v.is_char(t) && t != kEnd;
+      for (int t = 0; t < vocab_.size(); ++t) marked[t] = !marked[t] && !vocab_.is_char(t) && t != kEnd;
     }
     model_->set_marked_rows(marked);
   }
