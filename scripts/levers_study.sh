@@ -1,24 +1,43 @@
 #!/usr/bin/env bash
-# Issue 23's study (docs/QUALITY.md, "Levers"): the fine-tuning levers over
-# five held-out splits of each cast, ensembles of fine-tunes, wider bases, and
-# the English names with and without weight averaging and ensembles. Sized
-# for a lent GPU (2-3 minutes on an H200 with 16 cores); it runs anywhere
-# (DEVICE=cpu JOBS=2: hours on 2 cores).
+# The levers study (docs/QUALITY.md, "Levers" and "Regularisers"): fine-tuning
+# levers over five held-out splits of each cast on the default route (both
+# casts: each cast's fine-tunes learn the other cast too, as its own style),
+# ensembles of fine-tunes, wider bases, and the English names with and without
+# weight averaging, schedules and ensembles. One command:
 #
 #   scripts/levers_study.sh [OUTDIR]          (default runs/levers)
 #
+# Two sizes (PROFILE):
+#   cpu  (the default where no GPU answers): issue 29's levers (weight drop,
+#        locked and embedding dropout, EMA, a schedule ending where the best
+#        validation lies, more dropout, no balance, the checkpoint of step
+#        300 instead of the best validation's) and one more fine-tune seed
+#        for an ensemble of two, on both casts' five splits; the English
+#        recipe with averaging, to step 12,000 and with a cosine ending at
+#        4,500. The casts took 21.5 minutes on the 2-core machine (the
+#        route's base 4.7 of them); an English run at H=256 trains at about
+#        13k tokens/s a core, some minutes each.
+#   gpu  (the default where nvidia-smi lists a GPU): every arm, the wider
+#        bases and every English run (2-3 minutes of an H200 for issue 23's
+#        part; docs/gpu-reports/README.md).
+#
 # Environment:
 #   WUXIA     the binary (default build/wuxia, else gpu-bundle/wuxia)
-#   DEVICE    where models train (cuda); evaluations and samples run on the CPU
+#   DEVICE    where models train (cuda where nvidia-smi lists a GPU, else cpu);
+#             evaluations and samples run on the CPU
+#   PROFILE   cpu or gpu, as above
 #   JOBS      models at once (default: cores)
 #   DEADLINE  seconds after which every step still running is stopped (0 = none);
 #             what finished is kept and reported
-#   ARMS      fine-tune arms to run, by name (default: all in the table below;
-#             set but empty: none; a name not in the table is refused)
+#   ROUTE     both (default: each cast's fine-tunes learn the other cast too, as
+#             the default route does) or one (the cast alone)
+#   ARMS      fine-tune arms to run, by name (default: the profile's; set but
+#             empty: none; a name not in the table is refused)
 #   ENSEMBLES ensembles of arms to score, by name (default: all whose arms run)
-#   BASES     extra bases to pretrain (default: all)
-#   ENGLISH_RUNS  English-names runs, by name (default: all); ENGLISH the names
-#             file (local-data/names.txt, makemore's list; skipped when absent)
+#   BASES     extra bases to pretrain (default: the profile's)
+#   ENGLISH_RUNS  English-names runs, by name (default: the profile's); ENGLISH
+#             the names file (local-data/names.txt, makemore's list; skipped
+#             when absent)
 #   SPLITS (5), CASTS ("jinyong gulong"), QUICK (1: a smoke test of this
 #   script with tiny step counts)
 #
@@ -29,13 +48,19 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-runs/levers}
-mkdir -p "$out"
 wuxia=${WUXIA:-}
 if [[ -z $wuxia ]]; then
   if [[ -x build/wuxia ]]; then wuxia=build/wuxia; else wuxia=gpu-bundle/wuxia; fi
 fi
 [[ -x $wuxia ]] || { echo "levers_study.sh: $wuxia: no such program (build it: cmake --build build; or set WUXIA)" >&2; exit 2; }
-device=${DEVICE:-cuda}
+device=${DEVICE:-}
+if [[ -z $device ]]; then
+  if nvidia-smi -L >/dev/null 2>&1; then device=cuda; else device=cpu; fi
+fi
+profile=${PROFILE:-$([[ $device == cuda ]] && echo gpu || echo cpu)}
+[[ $profile == cpu || $profile == gpu ]] || { echo "levers_study.sh: PROFILE: '$profile' is neither cpu nor gpu" >&2; exit 2; }
+route=${ROUTE:-both}
+[[ $route == both || $route == one ]] || { echo "levers_study.sh: ROUTE: '$route' is neither both nor one" >&2; exit 2; }
 jobs=${JOBS:-$(nproc)}
 deadline=${DEADLINE:-0}
 english=${ENGLISH:-local-data/names.txt}
@@ -51,33 +76,51 @@ declare -A ARM=(
   [both]="--ema 0.98 --l2sp 10" [seed2]="--seed 2" [seed3]="--seed 3" [seed4]="--seed 4"
   [baselr03]="--base-rows-lr 0.3" [baselr01]="--base-rows-lr 0.1"
   [h512]="--init $out/bases/h512/best.safetensors" [h512-6k]="--init $out/bases/h512-6k/best.safetensors"
+  [wd03]="--weight-drop 0.3" [ld03]="--locked-dropout 0.3" [ed01]="--embed-dropout 0.1"
+  [dec120]="--decay-steps 120" [dec120ema]="--decay-steps 120 --ema 0.95" [drop65]="--dropout 0.65"
+  [nobal]="--balance-styles=false"
+  [fix200]="--steps 200 --eval-every 200" [fix300]="--eval-every 300" [fix300nb]="--eval-every 300 --balance-styles=false"
 )
-arm_order="ema90 ema98 l2sp1 l2sp10 both seed2 seed3 seed4 baselr03 baselr01 h512 h512-6k"
+all_arms="ema90 ema98 l2sp1 l2sp10 both seed2 seed3 seed4 baselr03 baselr01 h512 h512-6k
+          wd03 ld03 ed01 dec120 dec120ema drop65 nobal fix200 fix300 fix300nb"
 declare -A ENS=([ens2]="fine-tuned+seed2" [ens4]="fine-tuned+seed2+seed3+seed4")
 declare -A BASE=([h512]="--hidden 512 --steps 3000" [h512-6k]="--hidden 512 --steps 6000")
 # The English names: the recipe for a large list (E64 H256 L2, dropout 0.1,
-# 12,000 steps) and variations; ens-* rows are ensembles of runs.
+# 12,000 steps) and variations; ens-* rows are ensembles of runs. The best
+# validation comes near step 4,000 at every setting tried, so the *-dec4500
+# runs end their cosine there (--decay-steps) and stop at 6,000.
 declare -A EN=(
   [plain]="" [seed2]="--seed 2" [ema999]="--ema 0.999" [ema9995]="--ema 0.9995"
   [drop02-ema999]="--dropout 0.2 --ema 0.999" [drop03-ema999]="--dropout 0.3 --ema 0.999"
   [ema999-s2]="--ema 0.999 --seed 2" [ema999-s3]="--ema 0.999 --seed 3" [ema999-s4]="--ema 0.999 --seed 4"
   [b256-ema999]="--batch 256 --ema 0.999" [steps4k-ema999]="--steps 4000 --ema 0.999"
+  [ema999-dec4500]="--ema 0.999 --decay-steps 4500 --steps 6000"
   [h512-drop03-ema999]="--hidden 512 --dropout 0.3 --ema 0.999"
   [h512-drop03-ema999-s2]="--hidden 512 --dropout 0.3 --ema 0.999 --seed 2"
   [h512-drop03-ema999-s3]="--hidden 512 --dropout 0.3 --ema 0.999 --seed 3"
   [h512-drop03-ema999-s4]="--hidden 512 --dropout 0.3 --ema 0.999 --seed 4"
+  [h512-drop04-ema999]="--hidden 512 --dropout 0.4 --ema 0.999"
+  [h512-drop03-ema999-dec4500]="--hidden 512 --dropout 0.3 --ema 0.999 --decay-steps 4500 --steps 6000"
 )
-en_order="plain seed2 ema999 ema9995 drop02-ema999 drop03-ema999 ema999-s2 ema999-s3 ema999-s4 b256-ema999 steps4k-ema999
-          h512-drop03-ema999 h512-drop03-ema999-s2 h512-drop03-ema999-s3 h512-drop03-ema999-s4"
+all_en="plain seed2 ema999 ema9995 drop02-ema999 drop03-ema999 ema999-s2 ema999-s3 ema999-s4 b256-ema999
+        steps4k-ema999 ema999-dec4500 h512-drop03-ema999 h512-drop03-ema999-s2 h512-drop03-ema999-s3
+        h512-drop03-ema999-s4 h512-drop04-ema999 h512-drop03-ema999-dec4500"
 declare -A EN_ENS=([ens2-ema999]="ema999 ema999-s2" [ens4-ema999]="ema999 ema999-s2 ema999-s3 ema999-s4"
   [ens2-h512]="h512-drop03-ema999 h512-drop03-ema999-s2"
   [ens4-h512]="h512-drop03-ema999 h512-drop03-ema999-s2 h512-drop03-ema999-s3 h512-drop03-ema999-s4")
+if [[ $profile == gpu ]]; then
+  arm_order=$all_arms; base_order="h512 h512-6k"; en_order=$all_en
+else
+  arm_order="wd03 ld03 ed01 ema90 dec120 drop65 nobal fix300 seed2"; base_order=""
+  en_order="ema999 ema999-dec4500"
+fi
 arms_run=${ARMS-$arm_order}
-bases_run=${BASES-h512 h512-6k}
+bases_run=${BASES-$base_order}
 en_run=${ENGLISH_RUNS-$en_order}
-for n in $arms_run; do [[ -v ARM[$n] ]] || { echo "levers_study.sh: ARMS: no arm '$n' (the table: $arm_order)" >&2; exit 2; }; done
-for n in $en_run; do [[ -v EN[$n] ]] || { echo "levers_study.sh: ENGLISH_RUNS: no run '$n' (the table: $en_order)" >&2; exit 2; }; done
+for n in $arms_run; do [[ -v ARM[$n] ]] || { echo "levers_study.sh: ARMS: no arm '$n' (the table: $(echo $all_arms))" >&2; exit 2; }; done
+for n in $en_run; do [[ -v EN[$n] ]] || { echo "levers_study.sh: ENGLISH_RUNS: no run '$n' (the table: $(echo $all_en))" >&2; exit 2; }; done
 for n in $bases_run; do [[ -v BASE[$n] ]] || { echo "levers_study.sh: BASES: no base '$n' (the table: ${!BASE[*]})" >&2; exit 2; }; done
+mkdir -p "$out"
 
 steps() { if [[ $quick == 1 ]]; then echo 30; else echo "$1"; fi; }
 # What is left before DEADLINE, as a `timeout` for a step (none without one).
@@ -94,7 +137,7 @@ pack() {
   cp "$out"/*.md "$out/timeline.log" "$OUT"/ 2>/dev/null
 }
 trap pack EXIT
-log "$($wuxia --version 2>&1 | head -1); device $device; jobs $jobs; deadline ${deadline}s"
+log "$($wuxia --version 2>&1 | head -1); device $device; profile $profile; route $route; jobs $jobs; deadline ${deadline}s"
 [[ $device == cuda ]] && { nvidia-smi -L 2>&1 | tee -a "$out/timeline.log"; }
 
 # 1. The bases: the route's own (made by the route itself, as a first run
@@ -184,9 +227,13 @@ quick_flags=()
 [[ $quick == 1 ]] && quick_flags=(--train-flags "--steps 30" --tune-flags "--steps 30" --samples 50)
 n_casts=$(wc -w <<<"$casts")
 for cast in $casts; do
+  with=()
+  if [[ $route == both ]]; then  # the other bundled cast beside it, as the default route trains
+    for other in jinyong gulong; do [[ $other != "$cast" ]] && with+=(--with "$other=data/$other.txt"); done
+  fi
   $(limit) python3 scripts/quality.py --wuxia "$wuxia" --cast "$cast=data/$cast.txt" --base "$base" --splits "$splits" \
     --out "$out/quality" --device "$device" --jobs $(( jobs / n_casts > 1 ? jobs / n_casts : 1 )) \
-    "${quick_flags[@]}" "${arms[@]}" >"$out/$cast.md" 2>"$out/$cast.err" || failed "cast $cast (see $out/$cast.err)" &
+    "${with[@]}" "${quick_flags[@]}" "${arms[@]}" >"$out/$cast.md" 2>"$out/$cast.err" || failed "cast $cast (see $out/$cast.err)" &
 done
 wait
 log "levers done"
