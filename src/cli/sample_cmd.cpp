@@ -77,7 +77,7 @@ int cmd_sample(int argc, char** argv) {
     ("min-len", "shortest name, in characters (default: the style's shortest training name)", cxxopts::value<int>())
     ("max-len", "longest name, in characters (default: the style's longest training name)", cxxopts::value<int>())
     ("novel", "only names not in the training or validation data")
-    ("allow-words", "keep new names that are common words (data/words.tsv: 海岛, 东西) or a surname alone (慕容); by default they are discarded")
+    ("allow-words", "keep new names that are common words or names everyone knows (data/words.tsv: 海岛, 东西, 朱元璋) or a surname alone (慕容); by default they are discarded")
     ("label", "add a column: new, train or val")
     ("report", "after the names: new/train/val fractions, length histogram against the training names, "
                "how often the first character begins a training name")
