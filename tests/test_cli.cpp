@@ -502,3 +502,32 @@ TEST(CliSample, CommonWordsAreRefusedUnlessAllowed) {
   EXPECT_GT(count_words(allowed.out), 0) << allowed.out;
   EXPECT_EQ(count_words(refused.out), 0) << refused.out;
 }
+
+// `wuxia sample` refuses new names ending as almost no real name ends
+// (include/wuxia/naming/endings.hpp: 张小, 李自, 王赵) unless
+// --allow-rare-endings; the training names end otherwise, so none is spared.
+TEST(CliSample, NamesEndingAsNoRealNameEndsAreRefusedUnlessAllowed) {
+  wuxia::test::TempDir dir;
+  wuxia::test::write_file(dir.file("n.txt"), "张小明\n李自强\n王小龙\n赵自立\n陈小虎\n刘自成\n");
+  const auto t = run_wuxia("train --data " + dir.file("n.txt") + " --from-scratch --steps 5 --device cpu --out " +
+                           dir.file("m") + " --quiet");
+  ASSERT_EQ(t.code, 0) << t.out;
+  const std::string common = "sample --checkpoint " + dir.file("m/best.safetensors") +
+                             " -n 60 --seed 3 --temperature 3 --top-p 1 --min-len 2 --max-len 3";
+  const auto allowed = run_wuxia(common + " --allow-rare-endings");
+  const auto refused = run_wuxia(common);
+  ASSERT_EQ(allowed.code, 0) << allowed.out;
+  ASSERT_EQ(refused.code, 0) << refused.out;
+  auto count_rare = [](const std::string& out) {
+    const std::u32string rare = U"小自张李王赵陈刘";
+    std::istringstream in(out);
+    int k = 0;
+    for (std::string name; std::getline(in, name);) {
+      const std::u32string n = wuxia::utf8::decode(name).value_or(U"");
+      k += !n.empty() && rare.find(n.back()) != std::u32string::npos;
+    }
+    return k;
+  };
+  EXPECT_GT(count_rare(allowed.out), 0) << allowed.out;
+  EXPECT_EQ(count_rare(refused.out), 0) << refused.out;
+}

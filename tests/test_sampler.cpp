@@ -159,7 +159,36 @@ TEST(Sampler, WordsAreRefusedUnlessATrainingName) {
   EXPECT_FALSE(got.count(all[0].name) || got.count(all[1].name));
   EXPECT_TRUE(got.count(all[2].name)) << "a training name that is also a word is a name";
   EXPECT_GE(st.words, 2);
-  EXPECT_NE(describe_shortfall(st, 3, 40).find(std::to_string(st.words) + " words)"), std::string::npos);
+  EXPECT_NE(describe_shortfall(st, 3, 40).find(std::to_string(st.words) + " words,"), std::string::npos);
+}
+
+// A new name ending in a rare ending (张小, 文何) is refused and counted;
+// a training name ending so is let through, and one character alone has no
+// ending to judge.
+TEST(Sampler, RareEndingsAreRefusedUnlessATrainingName) {
+  Fixture f;
+  SampleOptions o;
+  o.n = 40;
+  o.max_len = 2;
+  o.max_attempts = 100000;
+  const auto all = sample_names(f.model, f.vocab, f.known, o);
+  ASSERT_GE(all.size(), 4u);
+  std::u32string ending_rarely;  // the first name of two characters
+  for (const auto& s : all) {
+    if (ending_rarely.empty() && s.name.size() == 2) ending_rarely = s.name;
+  }
+  ASSERT_FALSE(ending_rarely.empty());
+  f.known.train.insert(ending_rarely);
+  o.rare_endings = {ending_rarely.back()};
+  SampleStats st;
+  bool kept_training_name = false;
+  for (const auto& s : sample_names(f.model, f.vocab, f.known, o, &st)) {
+    if (s.origin == NameOrigin::New && s.name.size() >= 2) EXPECT_NE(s.name.back(), ending_rarely.back());
+    kept_training_name |= s.name == ending_rarely;
+  }
+  EXPECT_TRUE(kept_training_name) << "a training name that ends so is a name";
+  EXPECT_GE(st.rare_endings, 1);
+  EXPECT_NE(describe_shortfall(st, 3, 40).find(std::to_string(st.rare_endings) + " rare endings)"), std::string::npos);
 }
 
 // The list's length bounds default to the style's training names'.

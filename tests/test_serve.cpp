@@ -133,6 +133,24 @@ TEST_F(ServeApi, SampleAnswersWhatTheCommandPrintsForTheSameSeed) {
   EXPECT_EQ(lines, r.out);
 }
 
+// The list refuses what `wuxia sample` refuses by default (words, bare
+// surnames, rare endings): from a model this young, whose names those
+// filters thin, the two lists are still the same.
+TEST_F(ServeApi, SampleRefusesWhatTheCommandRefuses) {
+  const auto [status, j] =
+      post("/api/sample", R"({"n": 40, "seed": 4, "temperature": 1, "max-len": 16, "style": "jinyong"})");
+  ASSERT_EQ(status, 200) << j.dump();
+  const std::string common =
+      "sample --checkpoint " + jinyong() + " -n 40 --seed 4 --temperature 1 --max-len 16 --label";
+  const auto r = run_wuxia(common);
+  const auto unfiltered = run_wuxia(common + " --allow-words --allow-rare-endings");
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::string lines;
+  for (const auto& s : j["names"]) lines += s["name"].get<std::string>() + "\t" + s["origin"].get<std::string>() + "\n";
+  EXPECT_EQ(lines, r.out);
+  EXPECT_NE(lines, unfiltered.out) << "the filters refuse nothing at this seed: the test cannot tell";
+}
+
 // As `wuxia sample`: no name shorter than the style's shortest training name
 // (no bare surname from a cast) unless min-len says so.
 // As `wuxia sample`: the list's lengths default to those of the style's

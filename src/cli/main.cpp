@@ -18,7 +18,7 @@ const char* kUsage =
     "       wuxia --version\n"
     "\n"
     "commands:\n"
-    "  train    train a model on name lists (default: the bundled Jin Yong cast)\n"
+    "  train    train a model on name lists (default: both bundled casts, Jin Yong's and Gu Long's)\n"
     "  sample   invent names from a checkpoint\n"
     "  eval     mean NLL per character of names under a checkpoint\n"
     "  verify   train on the CPU and the GPU side by side and compare them step by step\n"

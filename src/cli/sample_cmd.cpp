@@ -12,6 +12,7 @@
 #include "wuxia/data/convert.hpp"
 #include "wuxia/data/utf8.hpp"
 #include "wuxia/infer/sampler.hpp"
+#include "wuxia/naming/endings.hpp"
 #include "wuxia/naming/words.hpp"
 #include "wuxia/platform/error.hpp"
 #include "wuxia/platform/format.hpp"
@@ -78,6 +79,7 @@ int cmd_sample(int argc, char** argv) {
     ("max-len", "longest name, in characters (default: the style's longest training name)", cxxopts::value<int>())
     ("novel", "only names not in the training or validation data")
     ("allow-words", "keep new names that are common words or names everyone knows (data/words.tsv: 海岛, 东西, 朱元璋) or a surname alone (慕容); by default they are discarded")
+    ("allow-rare-endings", "keep new names ending in a character that almost no real name ends with (张小, 杨自, 文何: cut short, or two surnames) and no name the model learnt; by default they are discarded")
     ("label", "add a column: new, train or val")
     ("report", "after the names: new/train/val fractions, length histogram against the training names, "
                "how often the first character begins a training name")
@@ -116,6 +118,7 @@ int cmd_sample(int argc, char** argv) {
   apply_length_defaults(o, l.ck.train_names, r.count("min-len") > 0, r.count("max-len") > 0);
   const Words words = r.count("allow-words") ? Words() : Words::load_bundled();
   if (!r.count("allow-words")) o.words = &words.set();
+  if (!r.count("allow-rare-endings")) o.rare_endings = Endings::load_bundled().rare(l.ck.train_names, l.ck.val_names);
   SampleStats stats;
   const bool label = r.count("label") > 0;
   // Each name is printed as it is found, so that a stopped run keeps what it made.

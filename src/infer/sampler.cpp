@@ -19,7 +19,7 @@ std::string describe_shortfall(const SampleStats& s, std::size_t got, int wanted
   return "only " + std::to_string(got) + " of " + std::to_string(wanted) + " names after " +
          std::to_string(s.attempts) + " attempts (" + std::to_string(s.too_long) + " too long, " +
          std::to_string(s.repeats) + " repeats, " + std::to_string(s.not_novel) + " not novel, " +
-         std::to_string(s.words) + " words)";
+         std::to_string(s.words) + " words, " + std::to_string(s.rare_endings) + " rare endings)";
 }
 
 int default_min_len(const std::vector<std::vector<std::u32string>>& train_names, int style, int max_len) {
@@ -284,6 +284,10 @@ std::vector<SampledName> sample_names(Ensemble& model, const Vocab& vocab, const
       }
       if (o.words && origin == NameOrigin::New && o.words->count(name)) {
         ++stats.words;
+        continue;
+      }
+      if (origin == NameOrigin::New && name.size() >= 2 && o.rare_endings.count(name.back())) {
+        ++stats.rare_endings;
         continue;
       }
       if (!seen.insert(name).second) {

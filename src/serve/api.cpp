@@ -229,7 +229,8 @@ json api_sample(Models& models, Body& body) {
   // However hard the request is to satisfy, it holds a worker (and keeps a
   // stopping server waiting) for at most this long.
   o.max_seconds = kSampleSeconds;
-  o.words = &models.words.set();  // as `wuxia sample` without --allow-words
+  o.words = &models.words.set();  // as `wuxia sample` without --allow-words or --allow-rare-endings
+  o.rare_endings = models.endings.rare(m.checkpoint().train_names, m.checkpoint().val_names);
   SampleStats stats;
   std::vector<SampledName> names;
   {

@@ -27,6 +27,10 @@ struct SampleOptions {
   // in the training or validation set; nullptr = none. Not owned: it must
   // outlive sample_names.
   const std::unordered_set<std::u32string>* words = nullptr;
+  // Last characters that cut a new name short or end it in a surname
+  // (naming/endings.hpp: 张小, 文何); a new name of two characters or more
+  // ending in one is discarded. Empty = none.
+  std::unordered_set<char32_t> rare_endings;
   uint64_t seed = 1;
   int batch = 256;           // sequences decoded together
   int64_t max_attempts = 0;  // 0 = 100 * n + 1000
@@ -78,11 +82,12 @@ struct SampleStats {
   int64_t repeats = 0;       // already sampled
   int64_t not_novel = 0;     // in train or val, with --novel
   int64_t words = 0;         // a word, not a name (SampleOptions::words)
+  int64_t rare_endings = 0;  // ends as almost no real name ends (SampleOptions::rare_endings)
   bool out_of_time = false;  // stopped at max_seconds
 };
 
 // "only 3 of 20 names after 5000 attempts (4000 too long, 900 repeats, 90
-// not novel, 7 words)": why a list fell short, as `wuxia sample` and the
+// not novel, 7 words, 2 rare endings)": why a list fell short, as `wuxia sample` and the
 // page say it.
 std::string describe_shortfall(const SampleStats& stats, std::size_t got, int wanted);
 
