@@ -472,17 +472,28 @@ TEST(NoServeBuild, ServeSaysTheBuildLeftItOut) {
 }
 #endif
 
+namespace {
+
+// A model of `names` (one a line) after 5 steps from scratch, in `dir`;
+// sampled hot, it writes most combinations of their characters.
+std::string train_briefly(const wuxia::test::TempDir& dir, const std::string& names) {
+  wuxia::test::write_file(dir.file("n.txt"), names);
+  const auto t = run_wuxia("train --data " + dir.file("n.txt") + " --from-scratch --steps 5 --device cpu --out " +
+                           dir.file("m") + " --quiet");
+  EXPECT_EQ(t.code, 0) << t.out;
+  return dir.file("m/best.safetensors");
+}
+
+}  // namespace
+
 // `wuxia sample` refuses new names that are common words (data/words.tsv)
 // unless --allow-words: the same seed's list with the flag holds some, and
 // without it none.
 TEST(CliSample, CommonWordsAreRefusedUnlessAllowed) {
   wuxia::test::TempDir dir;
-  wuxia::test::write_file(dir.file("n.txt"), "东海\n西山\n南天\n北水\n海天\n山人\n天水\n地山\n人海\n水南\n");
-  const auto t = run_wuxia("train --data " + dir.file("n.txt") + " --from-scratch --steps 5 --device cpu --out " +
-                           dir.file("m") + " --quiet");
-  ASSERT_EQ(t.code, 0) << t.out;
-  const std::string common =
-      "sample --checkpoint " + dir.file("m/best.safetensors") + " -n 60 --seed 3 --temperature 3 --top-p 1";
+  const std::string model = train_briefly(dir, "东海\n西山\n南天\n北水\n海天\n山人\n天水\n地山\n人海\n水南\n");
+  ASSERT_FALSE(HasFailure());
+  const std::string common = "sample --checkpoint " + model + " -n 60 --seed 3 --temperature 3 --top-p 1";
   std::set<std::string> words;
   const auto allowed = run_wuxia(common + " --allow-words");
   const auto refused = run_wuxia(common);
@@ -508,12 +519,10 @@ TEST(CliSample, CommonWordsAreRefusedUnlessAllowed) {
 // --allow-rare-endings; the training names end otherwise, so none is spared.
 TEST(CliSample, NamesEndingAsNoRealNameEndsAreRefusedUnlessAllowed) {
   wuxia::test::TempDir dir;
-  wuxia::test::write_file(dir.file("n.txt"), "张小明\n李自强\n王小龙\n赵自立\n陈小虎\n刘自成\n");
-  const auto t = run_wuxia("train --data " + dir.file("n.txt") + " --from-scratch --steps 5 --device cpu --out " +
-                           dir.file("m") + " --quiet");
-  ASSERT_EQ(t.code, 0) << t.out;
-  const std::string common = "sample --checkpoint " + dir.file("m/best.safetensors") +
-                             " -n 60 --seed 3 --temperature 3 --top-p 1 --min-len 2 --max-len 3";
+  const std::string model = train_briefly(dir, "张小明\n李自强\n王小龙\n赵自立\n陈小虎\n刘自成\n");
+  ASSERT_FALSE(HasFailure());
+  const std::string common =
+      "sample --checkpoint " + model + " -n 60 --seed 3 --temperature 3 --top-p 1 --min-len 2 --max-len 3";
   const auto allowed = run_wuxia(common + " --allow-rare-endings");
   const auto refused = run_wuxia(common);
   ASSERT_EQ(allowed.code, 0) << allowed.out;

@@ -36,6 +36,16 @@ struct Fixture {
   }
 };
 
+// 40 names of one or two characters: few enough that a list repeats the
+// names a test then marks as training names, words or rare endings.
+SampleOptions short_names() {
+  SampleOptions o;
+  o.n = 40;
+  o.max_len = 2;
+  o.max_attempts = 100000;
+  return o;
+}
+
 std::vector<std::string> strings(const std::vector<SampledName>& v) {
   std::vector<std::string> out;
   for (const auto& s : v) out.push_back(utf8::encode(s.name));
@@ -116,10 +126,7 @@ TEST(Sampler, PrefixStyleAndLengthLimitsAreHonoured) {
 
 TEST(Sampler, NovelExcludesTrainingAndValidationNames) {
   Fixture f;
-  SampleOptions o;
-  o.n = 40;
-  o.max_len = 2;
-  o.max_attempts = 100000;
+  SampleOptions o = short_names();
   const auto all = sample_names(f.model, f.vocab, f.known, o);
   ASSERT_GE(all.size(), 4u);
   f.known.train.insert(all[0].name);
@@ -143,10 +150,7 @@ TEST(Sampler, NovelExcludesTrainingAndValidationNames) {
 // counted; the same word as a training name (a cast's 双儿) is let through.
 TEST(Sampler, WordsAreRefusedUnlessATrainingName) {
   Fixture f;
-  SampleOptions o;
-  o.n = 40;
-  o.max_len = 2;
-  o.max_attempts = 100000;
+  SampleOptions o = short_names();
   const auto all = sample_names(f.model, f.vocab, f.known, o);
   ASSERT_GE(all.size(), 4u);
   const std::unordered_set<std::u32string> words{all[0].name, all[1].name, all[2].name};
@@ -167,10 +171,7 @@ TEST(Sampler, WordsAreRefusedUnlessATrainingName) {
 // ending to judge.
 TEST(Sampler, RareEndingsAreRefusedUnlessATrainingName) {
   Fixture f;
-  SampleOptions o;
-  o.n = 40;
-  o.max_len = 2;
-  o.max_attempts = 100000;
+  SampleOptions o = short_names();
   const auto all = sample_names(f.model, f.vocab, f.known, o);
   ASSERT_GE(all.size(), 4u);
   std::u32string ending_rarely;  // the first name of two characters
