@@ -80,9 +80,10 @@ declare -A ARM=(
   [dec120]="--decay-steps 120" [dec120ema]="--decay-steps 120 --ema 0.95" [drop65]="--dropout 0.65"
   [nobal]="--balance-styles=false"
   [fix200]="--steps 200 --eval-every 200" [fix300]="--eval-every 300" [fix300nb]="--eval-every 300 --balance-styles=false"
+  [before]="--balance-patience 0 --keep-last=false" [pat5]="--balance-patience 5"
 )
 all_arms="ema90 ema98 l2sp1 l2sp10 both seed2 seed3 seed4 baselr03 baselr01 h512 h512-6k
-          wd03 ld03 ed01 dec120 dec120ema drop65 nobal fix200 fix300 fix300nb"
+          wd03 ld03 ed01 dec120 dec120ema drop65 nobal fix200 fix300 fix300nb before pat5"
 declare -A ENS=([ens2]="fine-tuned+seed2" [ens4]="fine-tuned+seed2+seed3+seed4")
 declare -A BASE=([h512]="--hidden 512 --steps 3000" [h512-6k]="--hidden 512 --steps 6000")
 # The English names: the recipe for a large list (E64 H256 L2, dropout 0.1,
@@ -111,7 +112,7 @@ declare -A EN_ENS=([ens2-ema999]="ema999 ema999-s2" [ens4-ema999]="ema999 ema999
 if [[ $profile == gpu ]]; then
   arm_order=$all_arms; base_order="h512 h512-6k"; en_order=$all_en
 else
-  arm_order="wd03 ld03 ed01 ema90 dec120 drop65 nobal fix300 seed2"; base_order=""
+  arm_order="wd03 ld03 ed01 ema90 dec120 drop65 nobal fix300 seed2 before"; base_order=""
   en_order="ema999 ema999-dec4500"
 fi
 arms_run=${ARMS-$arm_order}

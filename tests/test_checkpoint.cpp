@@ -98,6 +98,36 @@ TEST(Checkpoint, UsesPyTorchNamesAndSafetensorsLayout) {
   EXPECT_EQ(header["embedding.weight"]["shape"], nlohmann::json({9, 4}));
 }
 
+// --balance-patience's state, a style at a time (a style not yet judged has
+// no best: null), and the two settings that go with it.
+TEST(Checkpoint, BalancePatienceStateRoundTripsAndMustCountTheStyles) {
+  test::TempDir dir;
+  Checkpoint ck = small_checkpoint();
+  ck.settings.balance_styles = true;
+  ck.settings.balance_patience = 3;
+  ck.settings.keep_last = true;
+  ck.state.styles.resize(2);
+  ck.state.styles[1] = {4.25, 2, false};
+  save_checkpoint(dir.file("a.safetensors"), ck);
+  const Checkpoint back = load_checkpoint(dir.file("a.safetensors"));
+  EXPECT_EQ(back.settings.balance_patience, 3);
+  EXPECT_TRUE(back.settings.keep_last);
+  ASSERT_EQ(back.state.styles.size(), 2u);
+  EXPECT_TRUE(std::isinf(back.state.styles[0].best_val_loss));
+  EXPECT_TRUE(back.state.styles[0].repeated);
+  EXPECT_EQ(back.state.styles[1].best_val_loss, 4.25);
+  EXPECT_EQ(back.state.styles[1].evals_since_best, 2);
+  EXPECT_FALSE(back.state.styles[1].repeated);
+  ck.state.styles.resize(3);
+  save_checkpoint(dir.file("b.safetensors"), ck);
+  EXPECT_NE(load_error(dir.file("b.safetensors")).find("state.styles has 3 entries for 2 styles"), std::string::npos);
+  Checkpoint off = small_checkpoint();
+  save_checkpoint(dir.file("c.safetensors"), off);
+  EXPECT_NE(test::read_file(dir.file("a.safetensors")).find("repeated"), std::string::npos);
+  EXPECT_EQ(test::read_file(dir.file("c.safetensors")).find("repeated"), std::string::npos)
+      << "off, the state has no styles entry: a run without the setting writes the bytes it wrote before";
+}
+
 TEST(Checkpoint, NaNInfinityBestLossRoundTripsAsNoValue) {
   test::TempDir dir;
   Checkpoint ck = small_checkpoint();

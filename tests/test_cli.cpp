@@ -436,6 +436,8 @@ TEST(CliDefaultRoute, PretrainsTheBaseOnceThenFineTunesFromIt) {
   EXPECT_FALSE(a.train_names.at(3).empty());
   EXPECT_EQ(a.settings.new_styles_lr, wuxia::kTuneNewStylesLr);
   EXPECT_TRUE(a.settings.balance_styles) << "Gu Long's 341 names weigh as much as Jin Yong's 909";
+  EXPECT_EQ(a.settings.balance_patience, wuxia::kTuneBalancePatience) << "Gu Long's repetition ends when it turns";
+  EXPECT_TRUE(a.settings.keep_last) << "Jin Yong's names gain to the run's end";
   EXPECT_EQ(a.config.hidden, wuxia::kBaseHidden);
   const wuxia::Checkpoint made = wuxia::load_checkpoint(base + "/last.safetensors");
   EXPECT_EQ(made.settings.lr, wuxia::kBaseLr) << "the base is made with its own recipe, not train's defaults";

@@ -635,3 +635,106 @@ TEST(BalanceStyles, ResumeIsBitForBitAndTheSettingCannotChange) {
   const std::string e = error_of([&] { train(off, cpu_backend(), log); });
   EXPECT_NE(e.find("--balance-styles off cannot change on --resume: the checkpoint has on"), std::string::npos) << e;
 }
+
+namespace {
+// uneven_styles with --balance-patience 1 and an evaluation every step, at a
+// rate that overfits the small style's five names within a few steps.
+TrainOptions patient_styles(const test::TempDir& dir, const std::string& out, int64_t steps) {
+  TrainOptions o = uneven_styles(dir, out);
+  o.settings.balance_patience = 1;
+  o.settings.lr = 3e-2;
+  o.eval_every = 1;
+  o.steps = steps;
+  return o;
+}
+}  // namespace
+
+// --balance-patience: the small style's names are repeated until its own
+// validation loss stops improving, then once an epoch; the large style's,
+// repeated once anyway, are not judged.
+TEST(BalancePatience, AStylesRepetitionEndsWhenItsOwnValidationTurns) {
+  test::TempDir dir;
+  std::ostringstream log;
+  TrainOptions o = patient_styles(dir, "run", 12);
+  o.quiet = false;
+  train(o, cpu_backend(), log);
+  const Checkpoint ck = load_checkpoint(dir.file("run/last.safetensors"));
+  ASSERT_EQ(ck.state.styles.size(), 2u);
+  ASSERT_FALSE(ck.val_names[1].empty()) << "the small style needs validation names of its own";
+  EXPECT_TRUE(ck.state.styles[0].repeated);
+  EXPECT_FALSE(std::isfinite(ck.state.styles[0].best_val_loss)) << "a style repeated once is not judged";
+  EXPECT_FALSE(ck.state.styles[1].repeated) << log.str();
+  EXPECT_TRUE(std::isfinite(ck.state.styles[1].best_val_loss));
+  EXPECT_NE(log.str().find("few's own validation loss has not improved for 1 evaluations: its names are no longer "
+                           "repeated (--balance-patience)"),
+            std::string::npos)
+      << log.str();
+}
+
+// A run resumed before or after a style's repetition ended draws the
+// batches the straight run drew: the state says which styles are no longer
+// repeated, and the resumed run ends a repetition as the straight one does.
+TEST(BalancePatience, ResumeIsBitForBitOnEitherSideOfTheEnd) {
+  test::TempDir dir;
+  std::ostringstream log;
+  train(patient_styles(dir, "straight", 16), cpu_backend(), log);
+  const Checkpoint a = load_checkpoint(dir.file("straight/last.safetensors"));
+  ASSERT_FALSE(a.state.styles.at(1).repeated);
+  for (int64_t at : {4, 10}) {
+    const std::string out = "split" + std::to_string(at);
+    train(patient_styles(dir, out, at), cpu_backend(), log);
+    const bool ended = !load_checkpoint(dir.file(out + "/last.safetensors")).state.styles.at(1).repeated;
+    EXPECT_EQ(ended, at == 10) << "the repetition ends at step 9: the test wants one resume on each side";
+    TrainOptions rest = test::resumed_run(dir, out, 16);
+    rest.eval_every = 1;
+    train(rest, cpu_backend(), log);
+    const Checkpoint b = load_checkpoint(dir.file(out + "/last.safetensors"));
+    EXPECT_TRUE(test::bit_equal(a.params, b.params)) << "resumed at step " << at;
+    EXPECT_EQ(b.state.styles.at(1).best_val_loss, a.state.styles.at(1).best_val_loss);
+  }
+}
+
+TEST(BalancePatience, BadValuesAreRefusedByFlag) {
+  test::TempDir dir;
+  std::ostringstream log;
+  TrainOptions o = patient_styles(dir, "run", 2);
+  o.settings.balance_patience = -1;
+  EXPECT_NE(error_of([&] { train(o, cpu_backend(), log); }).find("--balance-patience must be 0 (off) or more"),
+            std::string::npos);
+  o.settings.balance_patience = 3;
+  o.settings.balance_styles = false;
+  EXPECT_NE(error_of([&] { train(o, cpu_backend(), log); })
+                .find("--balance-patience ends the repetition of --balance-styles, which is off"),
+            std::string::npos);
+  o.settings.balance_styles = true;
+  train(o, cpu_backend(), log);
+  TrainOptions rest = test::resumed_run(dir, "run", 4);
+  rest.settings.balance_patience = 5;
+  rest.settings.balance_styles = true;
+  rest.given = {"balance-patience"};
+  const std::string e = error_of([&] { train(rest, cpu_backend(), log); });
+  EXPECT_NE(e.find("--balance-patience 5 cannot change on --resume: the checkpoint has 3"), std::string::npos) << e;
+}
+
+// --keep-last: best.safetensors is the last evaluation's weights, however
+// the validation loss went, and --patience stops nothing.
+TEST(KeepLast, BestHoldsTheLastEvaluatedWeights) {
+  test::TempDir dir;
+  std::ostringstream log;
+  TrainOptions o = cast_run(dir, "run", kTuneNames);
+  o.settings.lr = 5e-2;  // overfits, so that the best validation loss is not the last
+  o.settings.keep_last = true;
+  o.steps = 12;
+  o.patience = 1;
+  const TrainResult r = train(o, cpu_backend(), log);
+  EXPECT_EQ(r.steps, 12) << "--patience stopped the run";
+  EXPECT_EQ(r.best_step, 12);
+  const Checkpoint best = load_checkpoint(dir.file("run/best.safetensors"));
+  const Checkpoint last = load_checkpoint(dir.file("run/last.safetensors"));
+  EXPECT_TRUE(test::bit_equal(best.params, last.params));
+  EXPECT_TRUE(last.settings.keep_last);
+  o.settings.keep_last = false;
+  o.out_dir = dir.file("plain");
+  const TrainResult plain = train(o, cpu_backend(), log);
+  EXPECT_LT(plain.best_step, 12) << "at this rate the validation loss turns: without the flag the test cannot tell";
+}

@@ -54,6 +54,8 @@ TrainRequest train_request(const cxxopts::ParseResult& r) {
   o.settings.base_rows_lr = r["base-rows-lr"].as<double>();
   o.settings.new_styles_lr = r["new-styles-lr"].as<double>();
   o.settings.balance_styles = r["balance-styles"].as<bool>();
+  o.settings.balance_patience = r["balance-patience"].as<int64_t>();
+  o.settings.keep_last = r["keep-last"].as<bool>();
   o.settings.weight_drop = r["weight-drop"].as<double>();
   o.settings.locked_dropout = r["locked-dropout"].as<double>();
   o.settings.embed_dropout = r["embed-dropout"].as<double>();
@@ -95,6 +97,8 @@ TrainRequest train_request(const cxxopts::ParseResult& r) {
                         "base-rows-lr",
                         "new-styles-lr",
                         "balance-styles",
+                        "balance-patience",
+                        "keep-last",
                         "weight-drop",
                         "locked-dropout",
                         "embed-dropout",
@@ -137,6 +141,8 @@ int cmd_train(int argc, char** argv) {
     ("ema", "keep an exponential moving average of the weights with this decay (e.g. 0.999; warmed up as min(DECAY, (1+step)/(10+step))), evaluated and saved as best (0 = off)", cxxopts::value<double>()->default_value("0"))
     ("base-rows-lr", "fine-tuning: the learning rate's factor, in (0, 1], for the rows the base learnt (the embedding, output weight and bias rows of the END token, the base's styles' START tokens and its characters); a new character's or style's rows and the LSTM's weights keep the full rate (1 = off)", cxxopts::value<double>()->default_value("1"))
     ("balance-styles", "repeat each style's names in an epoch about as often as the largest style has names, so that a small cast weighs as much as a large one (--balance-styles=false: off; default off, on in the default route's fine-tune)", cxxopts::value<bool>()->default_value("false")->implicit_value("true"))
+    ("balance-patience", "with --balance-styles: stop repeating a style's names once its own validation loss has not improved for N evaluations (0 = never; default 0, 3 in the default route's fine-tune)", cxxopts::value<int64_t>()->default_value("0"))
+    ("keep-last", "best.safetensors holds the weights of the last evaluation, not of the best one, and --patience stops nothing (--keep-last=false: off; default off, on in the default route's fine-tune)", cxxopts::value<bool>()->default_value("false")->implicit_value("true"))
     ("new-styles-lr", "fine-tuning: the learning rate's factor, 1 or more, for the START tokens of the styles new to the model (each starts as the mean of the base's, so that two new styles start alike and need a faster rate to part); the rest keep the rate (1 = off; the default route's fine-tune: " + std::to_string(static_cast<int>(kTuneNewStylesLr)) + ")", cxxopts::value<double>()->default_value("1"))
     ("l2sp", "fine-tuning: pull the weights toward the ones it started from with this strength, instead of weight decay toward zero (L2-SP, decoupled as AdamW's decay; 0 = off)", cxxopts::value<double>()->default_value("0"))
     ("weight-drop", "DropConnect on the recurrent weights (weight_hh): each step drops this share of them (AWD-LSTM's weight drop; 0 = off)", cxxopts::value<double>()->default_value("0"))

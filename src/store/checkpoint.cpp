@@ -108,6 +108,8 @@ json settings_to_json(const TrainSettings& s) {
   if (s.base_rows_lr < 1) j["base_rows_lr"] = s.base_rows_lr;
   if (s.new_styles_lr > 1) j["new_styles_lr"] = s.new_styles_lr;
   if (s.balance_styles) j["balance_styles"] = true;
+  if (s.balance_patience > 0) j["balance_patience"] = s.balance_patience;
+  if (s.keep_last) j["keep_last"] = true;
   if (s.weight_drop > 0) j["weight_drop"] = s.weight_drop;
   if (s.locked_dropout > 0) j["locked_dropout"] = s.locked_dropout;
   if (s.embed_dropout > 0) j["embed_dropout"] = s.embed_dropout;
@@ -142,6 +144,10 @@ void TrainSettings::validate(const std::function<std::string(const std::string& 
   need(weight_drop >= 0 && weight_drop < 1, "weight_drop", "in [0, 1) (0 = off), e.g. 0.2");
   need(locked_dropout >= 0 && locked_dropout < 1, "locked_dropout", "in [0, 1) (0 = off), e.g. 0.2");
   need(embed_dropout >= 0 && embed_dropout < 1, "embed_dropout", "in [0, 1) (0 = off), e.g. 0.2");
+  need(balance_patience >= 0, "balance_patience", "0 (off) or more, e.g. 3");
+  if (balance_patience > 0 && !balance_styles) {
+    throw Error(name("balance_patience") + " ends the repetition of " + name("balance_styles") + ", which is off");
+  }
 }
 
 namespace {
@@ -164,6 +170,8 @@ TrainSettings settings_from_json(const Fields& f) {
   if (f.has("base_rows_lr")) s.base_rows_lr = f.number("base_rows_lr");     // absent: off
   if (f.has("new_styles_lr")) s.new_styles_lr = f.number("new_styles_lr");  // absent: off
   if (f.has("balance_styles")) s.balance_styles = f.get("balance_styles", json::value_t::boolean).get<bool>();
+  if (f.has("balance_patience")) s.balance_patience = f.integer("balance_patience");  // absent: off
+  if (f.has("keep_last")) s.keep_last = f.get("keep_last", json::value_t::boolean).get<bool>();
   // Absent: off (and before issue 29).
   for (auto [key, value] : {std::pair<const char*, double*>{"weight_drop", &s.weight_drop},
                             {"locked_dropout", &s.locked_dropout},
@@ -176,28 +184,55 @@ TrainSettings settings_from_json(const Fields& f) {
 }
 
 // ---- state ----
+json loss_to_json(double loss) { return std::isfinite(loss) ? json(loss) : json(nullptr); }
 json state_to_json(const TrainState& s) {
-  return {{"step", s.step},
-          {"epoch", s.epoch},
-          {"best_val_loss", std::isfinite(s.best_val_loss) ? json(s.best_val_loss) : json(nullptr)},
-          {"best_step", s.best_step},
-          {"evals_since_best", s.evals_since_best}};
+  json j = {{"step", s.step},
+            {"epoch", s.epoch},
+            {"best_val_loss", loss_to_json(s.best_val_loss)},
+            {"best_step", s.best_step},
+            {"evals_since_best", s.evals_since_best}};
+  if (!s.styles.empty()) {
+    json styles = json::array();
+    for (const auto& st : s.styles) {
+      styles.push_back({{"best_val_loss", loss_to_json(st.best_val_loss)},
+                        {"evals_since_best", st.evals_since_best},
+                        {"repeated", st.repeated}});
+    }
+    j["styles"] = std::move(styles);
+  }
+  return j;
+}
+// A loss field that is a number, or null for none yet (infinity).
+double loss_from_json(const Fields& f, const char* key) {
+  const auto it = f.j.find(key);
+  if (it == f.j.end()) throw Error(f.where + ": missing field '" + key + "'");
+  if (it->is_number()) return it->get<double>();
+  if (!it->is_null()) throw Error(f.where + ": field '" + key + "' has the wrong type");
+  return std::numeric_limits<double>::infinity();
 }
 TrainState state_from_json(const Fields& f) {
   TrainState s;
   s.step = f.integer("step");
   s.epoch = f.integer("epoch");
   s.best_step = f.integer("best_step");
-  const auto bit = f.j.find("best_val_loss");
-  if (bit == f.j.end()) throw Error(f.where + ": missing field 'best_val_loss'");
-  if (bit->is_number()) {
-    s.best_val_loss = bit->get<double>();
-  } else if (!bit->is_null()) {
-    throw Error(f.where + ": field 'best_val_loss' has the wrong type");
-  }
+  s.best_val_loss = loss_from_json(f, "best_val_loss");
   if (f.has("evals_since_best")) s.evals_since_best = f.integer("evals_since_best");  // absent before --patience
   if (s.step < 0) throw Error(f.where + ".step is negative");
   if (s.evals_since_best < 0) throw Error(f.where + ".evals_since_best is negative");
+  if (f.has("styles")) {  // absent: --balance-patience off
+    std::size_t i = 0;
+    for (const auto& sj : f.get("styles", json::value_t::array)) {
+      const std::string where = f.where + ".styles[" + std::to_string(i++) + "]";
+      if (!sj.is_object()) throw Error(where + " is not an object");
+      const Fields sf{sj, where};
+      TrainState::Style st;
+      st.best_val_loss = loss_from_json(sf, "best_val_loss");
+      st.evals_since_best = sf.integer("evals_since_best");
+      st.repeated = sf.get("repeated", json::value_t::boolean).get<bool>();
+      if (st.evals_since_best < 0) throw Error(where + ".evals_since_best is negative");
+      s.styles.push_back(st);
+    }
+  }
   return s;
 }
 
@@ -422,6 +457,10 @@ Checkpoint metadata_from(const safetensors::File& f, bool with_names) {
   vocab_from_json(fields("vocab", vocab), ck);
   ck.settings = settings_from_json(fields("settings", settings));
   ck.state = state_from_json(fields("state", state));
+  if (!ck.state.styles.empty() && ck.state.styles.size() != ck.styles.size()) {
+    throw Error(path + ": state.styles has " + std::to_string(ck.state.styles.size()) + " entries for " +
+                std::to_string(ck.styles.size()) + " styles");
+  }
   if (with_names) {
     const json names = entry(meta, "names", path);
     all_names_from_json(fields("names", names), ck);

@@ -93,6 +93,12 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
     } else {
       progress.refresh(f);
     }
+    for (const std::string& style : ev.repetition_ended) {
+      if (!o.quiet) {
+        log << "step " << step << ": " << style << "'s own validation loss has not improved for "
+            << run.settings().balance_patience << " evaluations: its names are no longer repeated (--balance-patience)\n";
+      }
+    }
     if (do_eval && o.patience > 0 && ev.evals_since_best >= o.patience && step < total) {
       progress.finish_line();
       res.stopped_early = true;
@@ -145,9 +151,13 @@ TrainResult train(const TrainOptions& o, Backend<float>& backend, std::ostream& 
     return res;
   }
   if (!o.quiet) {
-    log << "done: step " << res.steps << ", val loss " << std::fixed << std::setprecision(4) << res.final_val_loss
-        << ", best " << res.best_val_loss << " at step " << res.best_step << ", " << format_rate(res.tokens_per_sec)
-        << " tok/s, " << format_duration(res.seconds) << "\n"
+    log << "done: step " << res.steps << ", val loss " << std::fixed << std::setprecision(4) << res.final_val_loss;
+    if (run.settings().keep_last) {
+      log << ", best.safetensors holds step " << res.best_step << " (--keep-last)";
+    } else {
+      log << ", best " << res.best_val_loss << " at step " << res.best_step;
+    }
+    log << ", " << format_rate(res.tokens_per_sec) << " tok/s, " << format_duration(res.seconds) << "\n"
         << "checkpoints: " << (written.empty() ? "none" : written) << "\n"
         << std::defaultfloat << std::setprecision(6);  // the stream's defaults again, for whoever writes next
   }

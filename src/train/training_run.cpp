@@ -115,16 +115,26 @@ std::size_t names_in(const std::vector<std::vector<std::u32string>>& lists) {
   return n;
 }
 
-// --balance-styles: each style's examples (encode_names keeps them in style
-// order) repeated round(largest / its count) times, at least once.
-std::vector<Example> balance_styles(std::vector<Example> examples,
-                                    const std::vector<std::vector<std::u32string>>& names) {
+// --balance-styles: how often style `s`'s names are repeated in an epoch:
+// round(largest / its count), at least once.
+std::size_t balance_repeats(const std::vector<std::vector<std::u32string>>& names, std::size_t s) {
   std::size_t most = 0;
   for (const auto& l : names) most = std::max(most, l.size());
+  return names[s].empty() ? 0 : std::max<std::size_t>(1, (most + names[s].size() / 2) / names[s].size());
+}
+
+// --balance-styles: each style's examples (encode_names keeps them in style
+// order) repeated balance_repeats times, once where `styles` (the state of
+// --balance-patience, empty when off) says its repetition has ended.
+std::vector<Example> balance_styles(std::vector<Example> examples,
+                                    const std::vector<std::vector<std::u32string>>& names,
+                                    const std::vector<TrainState::Style>& styles) {
   std::vector<Example> out;
   std::size_t at = 0;
-  for (const auto& l : names) {
-    const std::size_t reps = l.empty() ? 0 : std::max<std::size_t>(1, (most + l.size() / 2) / l.size());
+  for (std::size_t s = 0; s < names.size(); ++s) {
+    const auto& l = names[s];
+    const bool ended = !styles.empty() && !styles[s].repeated;
+    const std::size_t reps = ended ? 1 : balance_repeats(names, s);
     for (std::size_t r = 0; r < reps; ++r) {
       out.insert(out.end(), examples.begin() + static_cast<std::ptrdiff_t>(at),
                  examples.begin() + static_cast<std::ptrdiff_t>(at + l.size()));
@@ -178,6 +188,8 @@ void check_resume_flags(const TrainOptions& o, const Checkpoint& ck, std::ostrea
       {"base-rows-lr", reals(g.base_rows_lr, c.base_rows_lr)},
       {"new-styles-lr", reals(g.new_styles_lr, c.new_styles_lr)},
       {"balance-styles", Fixed{g.balance_styles ? "on" : "off", c.balance_styles ? "on" : "off"}},
+      {"balance-patience", ints(g.balance_patience, c.balance_patience)},
+      {"keep-last", Fixed{g.keep_last ? "on" : "off", c.keep_last ? "on" : "off"}},
       {"weight-drop", reals(g.weight_drop, c.weight_drop)},
       {"locked-dropout", reals(g.locked_dropout, c.locked_dropout)},
       {"embed-dropout", reals(g.embed_dropout, c.embed_dropout)},
@@ -437,8 +449,8 @@ void TrainingRun::open_names(const TrainOptions& o, RunNames names, std::ostream
 void TrainingRun::open_model(const TrainOptions& o, std::ostream& log) {
   if (ck_.settings.batch < 1) throw Error("--batch must be at least 1");
   vocab_ = ck_.vocab();
-  train_ex_ = encode_names(vocab_, ck_.train_names);
-  if (ck_.settings.balance_styles) train_ex_ = balance_styles(std::move(train_ex_), ck_.train_names);
+  if (ck_.settings.balance_patience > 0 && ck_.state.styles.empty()) ck_.state.styles.resize(ck_.styles.size());
+  encode_training_names();
   val_ex_ = encode_names(vocab_, ck_.val_names);
   if (train_ex_.empty()) throw Error("no training names left after the validation split");
   batcher_.emplace(train_ex_, ck_.settings.batch, ck_.settings.seed);
@@ -498,6 +510,37 @@ void TrainingRun::open_model(const TrainOptions& o, std::ostream& log) {
   }
 }
 
+void TrainingRun::encode_training_names() {
+  train_ex_ = encode_names(vocab_, ck_.train_names);
+  if (ck_.settings.balance_styles) train_ex_ = balance_styles(std::move(train_ex_), ck_.train_names, ck_.state.styles);
+}
+
+std::vector<std::string> TrainingRun::end_repetitions() {
+  std::vector<std::string> ended;
+  std::size_t at = 0;  // val_ex_ holds each style's validation names in turn
+  for (std::size_t s = 0; s < ck_.state.styles.size(); ++s) {
+    const std::size_t n = ck_.val_names[s].size();
+    TrainState::Style& st = ck_.state.styles[s];
+    if (st.repeated && n > 0 && balance_repeats(ck_.train_names, s) > 1) {
+      const double loss = evaluate(std::vector<Example>(val_ex_.begin() + static_cast<std::ptrdiff_t>(at),
+                                                        val_ex_.begin() + static_cast<std::ptrdiff_t>(at + n)));
+      if (loss < st.best_val_loss) {
+        st.best_val_loss = loss;
+        st.evals_since_best = 0;
+      } else if (++st.evals_since_best >= ck_.settings.balance_patience) {
+        st.repeated = false;
+        ended.push_back(ck_.styles[s]);
+      }
+    }
+    at += n;
+  }
+  if (!ended.empty()) {  // the next batch is drawn from the new epoch's examples
+    encode_training_names();
+    batcher_.emplace(train_ex_, ck_.settings.batch, ck_.settings.seed);
+  }
+  return ended;
+}
+
 void TrainingRun::take_step(const Batch& b) {
   const int64_t s = ck_.state.step + 1;
   model_->train_step(b, train_step_options(ck_.settings, s), adamw_args(ck_.settings, s));
@@ -527,15 +570,17 @@ TrainingRun::Losses TrainingRun::read_losses() {
   return l;
 }
 
-double TrainingRun::evaluate() {
-  if (!model_->has_average()) return wuxia::evaluate(*model_, val_ex_, eval_batch_).loss();
+double TrainingRun::evaluate() { return evaluate(val_ex_); }
+
+double TrainingRun::evaluate(const std::vector<Example>& names) {
+  if (!model_->has_average()) return wuxia::evaluate(*model_, names, eval_batch_).loss();
   // The average in the parameters' place for the evaluation, and back even if it throws.
   struct Swapped {
     Model<float>& m;
     explicit Swapped(Model<float>& model) : m(model) { m.swap_average(); }
     ~Swapped() { m.swap_average(); }
   } swapped(*model_);
-  return wuxia::evaluate(*model_, val_ex_, eval_batch_).loss();
+  return wuxia::evaluate(*model_, names, eval_batch_).loss();
 }
 
 TrainingRun::Evaluation TrainingRun::evaluate_and_checkpoint(const std::string& best_path,
@@ -546,7 +591,8 @@ TrainingRun::Evaluation TrainingRun::evaluate_and_checkpoint(const std::string& 
     throw Error("training diverged at step " + std::to_string(ck_.state.step) +
                 ": validation loss is not finite; the checkpoints are untouched");
   }
-  ev.improved = ev.val_loss < ck_.state.best_val_loss;
+  ev.improved = ck_.settings.keep_last || ev.val_loss < ck_.state.best_val_loss;
+  if (ck_.settings.balance_patience > 0) ev.repetition_ended = end_repetitions();
   if (ev.improved) {
     ck_.state.best_val_loss = ev.val_loss;
     ck_.state.best_step = ck_.state.step;

@@ -50,6 +50,18 @@ struct TrainSettings {
   // the largest style has names (--balance-styles), so that a small cast
   // weighs as much as a large one; off by default, stored only when on.
   bool balance_styles = false;
+  // With balance_styles: a style's repetition ends once its own validation
+  // loss has not improved for this many evaluations (--balance-patience;
+  // TrainState::styles), so that a small cast repeated three times an epoch
+  // stops being learnt faster than the rest once it starts to overfit. 0 =
+  // off (repeated to the end); stored only when on.
+  int64_t balance_patience = 0;
+  // best.safetensors holds the weights of the last evaluation rather than of
+  // the one with the lowest validation loss, and no evaluation counts
+  // toward --patience (--keep-last): a fine-tune whose styles turn at
+  // different steps keeps its end (docs/QUALITY.md). Off by default; stored
+  // only when on.
+  bool keep_last = false;
   // AWD-LSTM's regularisers (issue 29): drop probabilities in [0, 1), 0 (off)
   // by default and stored only when on (StepOptions says where each applies).
   double weight_drop = 0;     // --weight-drop
@@ -64,7 +76,7 @@ struct TrainSettings {
   // as `name(key)` spells it for the reader: a flag (--weight-decay) for the
   // command line, the checkpoint's field for a file. Keys: batch, lr,
   // weight_decay, clip, warmup, decay_steps, ema, l2sp, base_rows_lr, new_styles_lr,
-  // weight_drop, locked_dropout, embed_dropout.
+  // balance_patience, weight_drop, locked_dropout, embed_dropout.
   void validate(const std::function<std::string(const std::string& key)>& name) const;
   // The flag that sets `key`: "--" and the key with '-' for '_'.
   static std::string flag(const std::string& key);
@@ -76,6 +88,15 @@ struct TrainState {
   double best_val_loss = std::numeric_limits<double>::infinity();
   int64_t best_step = 0;
   int64_t evals_since_best = 0;  // evaluations since the best one (--patience counts them)
+  // One per style with settings.balance_patience on (empty otherwise, and
+  // then not stored): its own validation loss's best, the evaluations since,
+  // and whether its names are still repeated (TrainSettings::balance_styles).
+  struct Style {
+    double best_val_loss = std::numeric_limits<double>::infinity();
+    int64_t evals_since_best = 0;
+    bool repeated = true;
+  };
+  std::vector<Style> styles;
 };
 
 // A checkpoint a model was initialised from (train --init).

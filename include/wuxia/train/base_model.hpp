@@ -29,16 +29,19 @@ inline constexpr int64_t kBaseSteps = 3000, kBaseEvalEvery = 500;
 TrainOptions base_training(const std::string& data_dir, const std::string& out_dir, int64_t steps = kBaseSteps);
 
 // A fine-tune's defaults (from docs/QUALITY.md's search): what `o` takes for
-// each of steps, lr, dropout, eval-every, patience, new-styles-lr and
-// balance-styles (on) unless `given` (flag names without "--") has it (or,
-// for new-styles-lr, base-rows-lr). A cast of a thousand names overfits a base this size within
-// a few hundred steps: evaluations every 10 steps, --patience 10, and the
-// best checkpoint. New styles start alike (the mean START row), and at the
-// fine-tune's rate two casts would still be alike when it stops; and the
-// larger cast would set the shared weights for both (docs/QUALITY.md, "Both
-// casts in one model").
+// each of steps, lr, dropout, eval-every, patience, new-styles-lr,
+// balance-styles (on), balance-patience (3, with balance-styles) and
+// keep-last (on) unless `given` (flag names without "--") has it (or, for
+// new-styles-lr, base-rows-lr). A cast of a thousand names overfits a base
+// this size within a few hundred steps: evaluations every 10 steps. New
+// styles start alike (the mean START row), and at the fine-tune's rate two
+// casts would still be alike when it stops; and the larger cast would set
+// the shared weights for both (docs/QUALITY.md, "Both casts in one model").
+// The smaller cast, repeated, turns first (about step 120, Jin Yong's common
+// names gain to step 300): its repetition ends when it turns, and the run
+// keeps its end ("Which checkpoint the fine-tune keeps").
 void apply_fine_tune_defaults(TrainOptions& o, const std::set<std::string>& given);
-inline constexpr int64_t kTuneSteps = 300, kTuneEvalEvery = 10, kTunePatience = 10;
+inline constexpr int64_t kTuneSteps = 300, kTuneEvalEvery = 10, kTunePatience = 10, kTuneBalancePatience = 3;
 inline constexpr double kTuneLr = 1e-3, kTuneDropout = 0.5, kTuneNewStylesLr = 300;
 
 // The share of the distinct characters of `names` that also occur in the

@@ -139,10 +139,15 @@ class TrainingRun {
   // it and `best_path` is written (when not empty); `last_path` always (when
   // not empty). With --ema, best's parameters are the average that was
   // evaluated (and it holds no optimizer state: resume from last). Throws, writing nothing, on a non-finite loss.
+  // With --keep-last every evaluation counts as improved (best is the
+  // last). With --balance-patience, each repeated style's own validation
+  // loss is taken too; `repetition_ended` names the styles whose repetition
+  // ended here, and the next step draws from the new epoch's examples.
   struct Evaluation {
     double val_loss = 0;
     bool improved = false;
     int64_t evals_since_best = 0;
+    std::vector<std::string> repetition_ended;
   };
   Evaluation evaluate_and_checkpoint(const std::string& best_path, const std::string& last_path);
 
@@ -156,6 +161,13 @@ class TrainingRun {
  private:
   void open_names(const TrainOptions& o, RunNames names, std::ostream& log);  // fresh or --init
   void open_model(const TrainOptions& o, std::ostream& log);
+  // train_ex_ from the training names, repeated as --balance-styles and the
+  // state of --balance-patience say.
+  void encode_training_names();
+  // --balance-patience: the repeated styles' own validation losses, counted
+  // against their best; returns the styles whose repetition ends now.
+  std::vector<std::string> end_repetitions();
+  double evaluate(const std::vector<Example>& names);  // as evaluate(), on these names
   Backend<float>& be_;
   Checkpoint ck_;
   Vocab vocab_;
