@@ -396,6 +396,9 @@ TEST(CliFineTune, InitRecordsTheBaseThatReportAndJsonShow) {
                            " --steps 20 --out " + dir.file("tuned") + small);
   ASSERT_EQ(t.code, 0) << t.out;
   EXPECT_NE(t.out.find("init: weights of"), std::string::npos) << t.out;
+  const wuxia::Checkpoint tuned = wuxia::load_checkpoint(dir.file("tuned/last.safetensors"));
+  EXPECT_FALSE(tuned.settings.keep_last) << "one list keeps its best validation; --keep-last is for several styles";
+  EXPECT_EQ(tuned.settings.balance_patience, 0);
   const wuxia::Checkpoint base = wuxia::load_checkpoint(dir.file("base/last.safetensors"));
   const auto r = run_wuxia("sample --checkpoint " + dir.file("tuned/last.safetensors") + " -n 5 --report --seed 1");
   ASSERT_EQ(r.code, 0) << r.out;

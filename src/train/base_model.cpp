@@ -36,8 +36,10 @@ void apply_fine_tune_defaults(TrainOptions& o, const std::set<std::string>& give
   if (unset("patience")) o.patience = kTunePatience;
   if (unset("new-styles-lr") && unset("base-rows-lr")) o.settings.new_styles_lr = kTuneNewStylesLr;
   if (unset("balance-styles")) o.settings.balance_styles = true;
-  if (unset("balance-patience") && o.settings.balance_styles) o.settings.balance_patience = kTuneBalancePatience;
-  if (unset("keep-last")) o.settings.keep_last = true;
+  if (o.data.size() > 1) {  // styles that turn at different steps; one style keeps its best validation
+    if (unset("balance-patience") && o.settings.balance_styles) o.settings.balance_patience = kTuneBalancePatience;
+    if (unset("keep-last")) o.settings.keep_last = true;
+  }
 }
 
 namespace {

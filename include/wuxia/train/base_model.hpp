@@ -30,8 +30,8 @@ TrainOptions base_training(const std::string& data_dir, const std::string& out_d
 
 // A fine-tune's defaults (from docs/QUALITY.md's search): what `o` takes for
 // each of steps, lr, dropout, eval-every, patience, new-styles-lr,
-// balance-styles (on), balance-patience (3, with balance-styles) and
-// keep-last (on) unless `given` (flag names without "--") has it (or, for
+// balance-styles (on), and with two styles or more in o.data,
+// balance-patience (3, with balance-styles) and keep-last (on), unless `given` (flag names without "--") has it (or, for
 // new-styles-lr, base-rows-lr). A cast of a thousand names overfits a base
 // this size within a few hundred steps: evaluations every 10 steps. New
 // styles start alike (the mean START row), and at the fine-tune's rate two
