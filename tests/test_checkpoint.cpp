@@ -121,6 +121,11 @@ TEST(Checkpoint, BalancePatienceStateRoundTripsAndMustCountTheStyles) {
   ck.state.styles.resize(3);
   save_checkpoint(dir.file("b.safetensors"), ck);
   EXPECT_NE(load_error(dir.file("b.safetensors")).find("state.styles has 3 entries for 2 styles"), std::string::npos);
+  ck.state.styles.resize(2);
+  ck.settings.balance_styles = false;
+  save_checkpoint(dir.file("d.safetensors"), ck);
+  EXPECT_NE(load_error(dir.file("d.safetensors")).find("settings.balance_patience is on without balance_styles"),
+            std::string::npos);
   Checkpoint off = small_checkpoint();
   save_checkpoint(dir.file("c.safetensors"), off);
   EXPECT_NE(test::read_file(dir.file("a.safetensors")).find("repeated"), std::string::npos);

@@ -709,8 +709,7 @@ TEST(BalancePatience, BadValuesAreRefusedByFlag) {
   o.settings.balance_styles = true;
   train(o, cpu_backend(), log);
   TrainOptions rest = test::resumed_run(dir, "run", 4);
-  rest.settings.balance_patience = 5;
-  rest.settings.balance_styles = true;
+  rest.settings.balance_patience = 5;  // --balance-styles not given: the checkpoint's
   rest.given = {"balance-patience"};
   const std::string e = error_of([&] { train(rest, cpu_backend(), log); });
   EXPECT_NE(e.find("--balance-patience 5 cannot change on --resume: the checkpoint has 3"), std::string::npos) << e;

@@ -145,9 +145,6 @@ void TrainSettings::validate(const std::function<std::string(const std::string& 
   need(locked_dropout >= 0 && locked_dropout < 1, "locked_dropout", "in [0, 1) (0 = off), e.g. 0.2");
   need(embed_dropout >= 0 && embed_dropout < 1, "embed_dropout", "in [0, 1) (0 = off), e.g. 0.2");
   need(balance_patience >= 0, "balance_patience", "0 (off) or more, e.g. 3");
-  if (balance_patience > 0 && !balance_styles) {
-    throw Error(name("balance_patience") + " ends the repetition of " + name("balance_styles") + ", which is off");
-  }
 }
 
 namespace {
@@ -172,6 +169,7 @@ TrainSettings settings_from_json(const Fields& f) {
   if (f.has("balance_styles")) s.balance_styles = f.get("balance_styles", json::value_t::boolean).get<bool>();
   if (f.has("balance_patience")) s.balance_patience = f.integer("balance_patience");  // absent: off
   if (f.has("keep_last")) s.keep_last = f.get("keep_last", json::value_t::boolean).get<bool>();
+  if (s.balance_patience > 0 && !s.balance_styles) throw Error(f.where + ".balance_patience is on without balance_styles");
   // Absent: off (and before issue 29).
   for (auto [key, value] : {std::pair<const char*, double*>{"weight_drop", &s.weight_drop},
                             {"locked_dropout", &s.locked_dropout},

@@ -387,6 +387,11 @@ TrainingRun::TrainingRun(const TrainOptions& o, RunNames names, Backend<float>& 
 
 void TrainingRun::open_names(const TrainOptions& o, RunNames names, std::ostream& log) {
   o.settings.validate(TrainSettings::flag);
+  // Here, not in validate(): on --resume the flags not given are defaults,
+  // not the run's, and check_resume_flags names a change.
+  if (o.settings.balance_patience > 0 && !o.settings.balance_styles) {
+    throw Error("--balance-patience ends the repetition of --balance-styles, which is off");
+  }
   if (o.settings.l2sp > 0 && o.init.empty()) {
     throw Error(
         "--l2sp pulls toward the weights a fine-tune starts from: it needs --init (or the default route, which "
