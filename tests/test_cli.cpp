@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -517,6 +518,27 @@ TEST(CliSample, CommonWordsAreRefusedUnlessAllowed) {
   };
   EXPECT_GT(count_words(allowed.out), 0) << allowed.out;
   EXPECT_EQ(count_words(refused.out), 0) << refused.out;
+}
+
+// `wuxia sample --style S` leaves out the names the model learnt as another
+// style's (a Jin Yong list does not offer Gu Long's 阿飞), and says how many.
+// Two lists split the six names of three characters taken two at a time;
+// with two-character names only, style a's list can hold its own three and
+// the doubles, never b's three.
+TEST(CliSample, AStylesListLeavesOutTheNamesOfAnotherStyle) {
+  wuxia::test::TempDir dir;
+  wuxia::test::write_file(dir.file("a.txt"), "云岚\n岚溪\n溪云\n");
+  wuxia::test::write_file(dir.file("b.txt"), "云溪\n岚云\n溪岚\n");
+  const auto t = run_wuxia("train --data " + dir.file("a.txt") + " --data " + dir.file("b.txt") +
+                           " --from-scratch --steps 5 --device cpu --quiet --out " + dir.file("m"));
+  ASSERT_EQ(t.code, 0) << t.out;
+  const auto r = run_wuxia("sample --checkpoint " + dir.file("m/best.safetensors") +
+                           " --style b -n 9 --seed 3 --temperature 3 --top-p 1 --min-len 2 --max-len 2 --label");
+  EXPECT_EQ(r.code, 3) << "only six names can be b's list\n" << r.out;
+  for (const std::string& a : {"云岚", "岚溪", "溪云"}) EXPECT_EQ(r.out.find(a), std::string::npos) << a << "\n" << r.out;
+  EXPECT_NE(r.out.find("云溪\ttrain"), std::string::npos) << "its own names stay\n" << r.out;
+  const std::regex other(" ([1-9][0-9]*) of another style\\)");
+  EXPECT_TRUE(std::regex_search(r.out, other)) << r.out;
 }
 
 // `wuxia sample` refuses new names ending as almost no real name ends

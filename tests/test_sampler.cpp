@@ -129,8 +129,8 @@ TEST(Sampler, NovelExcludesTrainingAndValidationNames) {
   SampleOptions o = short_names();
   const auto all = sample_names(f.model, f.vocab, f.known, o);
   ASSERT_GE(all.size(), 4u);
-  f.known.train.insert(all[0].name);
-  f.known.val.insert(all[1].name);
+  f.known.train.emplace(all[0].name, 0);
+  f.known.val.emplace(all[1].name, 0);
   const auto labelled = sample_names(f.model, f.vocab, f.known, o);
   bool saw_train = false, saw_val = false;
   for (const auto& s : labelled) {
@@ -154,7 +154,7 @@ TEST(Sampler, WordsAreRefusedUnlessATrainingName) {
   const auto all = sample_names(f.model, f.vocab, f.known, o);
   ASSERT_GE(all.size(), 4u);
   const std::unordered_set<std::u32string> words{all[0].name, all[1].name, all[2].name};
-  f.known.train.insert(all[2].name);
+  f.known.train.emplace(all[2].name, 0);
   o.words = &words;
   SampleStats st;
   const auto kept = sample_names(f.model, f.vocab, f.known, o, &st);
@@ -179,7 +179,7 @@ TEST(Sampler, RareEndingsAreRefusedUnlessATrainingName) {
     if (ending_rarely.empty() && s.name.size() == 2) ending_rarely = s.name;
   }
   ASSERT_FALSE(ending_rarely.empty());
-  f.known.train.insert(ending_rarely);
+  f.known.train.emplace(ending_rarely, 0);
   o.rare_endings = {ending_rarely.back()};
   SampleStats st;
   bool kept_training_name = false;
@@ -189,7 +189,46 @@ TEST(Sampler, RareEndingsAreRefusedUnlessATrainingName) {
   }
   EXPECT_TRUE(kept_training_name) << "a training name that ends so is a name";
   EXPECT_GE(st.rare_endings, 1);
-  EXPECT_NE(describe_shortfall(st, 3, 40).find(std::to_string(st.rare_endings) + " rare endings)"), std::string::npos);
+  EXPECT_NE(describe_shortfall(st, 3, 40).find(std::to_string(st.rare_endings) + " rare endings,"), std::string::npos);
+}
+
+// With own_style_only, a name the model learnt as another style's only is
+// refused and counted; one of this style's, or one both styles' lists hold,
+// is kept; and without it nothing is refused.
+TEST(Sampler, AnotherStylesNamesAreRefusedInAStylesList) {
+  Fixture f;
+  SampleOptions o = short_names();
+  o.style = 0;
+  const auto all = sample_names(f.model, f.vocab, f.known, o);
+  ASSERT_GE(all.size(), 4u);
+  f.known = NameSets::of({{all[1].name, all[2].name}, {all[0].name, all[2].name}}, {{}, {all[3].name}});
+  SampleStats loose;
+  o.own_style_only = false;
+  EXPECT_EQ(strings(sample_names(f.model, f.vocab, f.known, o, &loose)), strings(all));
+  EXPECT_EQ(loose.other_styles, 0);
+  o.own_style_only = true;
+  SampleStats st;
+  std::set<std::u32string> got;
+  for (const auto& s : sample_names(f.model, f.vocab, f.known, o, &st)) got.insert(s.name);
+  EXPECT_FALSE(got.count(all[0].name)) << "style 1's training name";
+  EXPECT_FALSE(got.count(all[3].name)) << "style 1's validation name";
+  EXPECT_TRUE(got.count(all[1].name)) << "the style's own name";
+  EXPECT_TRUE(got.count(all[2].name)) << "a name both styles hold";
+  EXPECT_GE(st.other_styles, 2);
+  EXPECT_NE(describe_shortfall(st, 3, 40).find(std::to_string(st.other_styles) + " of another style)"),
+            std::string::npos);
+}
+
+TEST(NameSets, ANameIsAnotherStylesOnlyWhenNoListOfTheStyleOrOfAThirdHoldsIt) {
+  const NameSets k = NameSets::of({{U"郭靖"}, {U"阿飞", U"郭靖"}, {U"燕南天"}}, {{U"黄蓉"}, {U"燕南天"}, {}});
+  EXPECT_TRUE(k.of_another_style(U"阿飞", 0));
+  EXPECT_FALSE(k.of_another_style(U"阿飞", 1));
+  EXPECT_TRUE(k.of_another_style(U"黄蓉", 1)) << "a validation name is the style's too";
+  EXPECT_FALSE(k.of_another_style(U"郭靖", 2)) << "held by two styles: no one style's";
+  EXPECT_FALSE(k.of_another_style(U"燕南天", 0)) << "two styles' lists, train and val";
+  EXPECT_FALSE(k.of_another_style(U"无名", 0)) << "a new name";
+  EXPECT_EQ(k.origin(U"黄蓉"), NameOrigin::Val);
+  EXPECT_EQ(k.origin(U"郭靖"), NameOrigin::Train);
 }
 
 // The list's length bounds default to the style's training names'.

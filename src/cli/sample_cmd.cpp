@@ -74,7 +74,7 @@ int cmd_sample(int argc, char** argv) {
     ("top-k", "sample among the k likeliest characters (0 = off, 1 = greedy)", cxxopts::value<int>()->default_value("0"))
     ("top-p", "nucleus sampling mass in (0, 1] (1 = off)", cxxopts::value<double>()->default_value(shortest(d.top_p)))
     ("prefix", "names start with these characters", cxxopts::value<std::string>()->default_value(""))
-    ("style", "style (training corpus) to sample; default the first the model was trained on", cxxopts::value<std::string>())
+    ("style", "style (training corpus) to sample; default the first the model was trained on. Names the model learnt as another style's are left out (a Jin Yong list does not offer Gu Long's 阿飞)", cxxopts::value<std::string>())
     ("min-len", "shortest name, in characters (default: the style's shortest training name)", cxxopts::value<int>())
     ("max-len", "longest name, in characters (default: the style's longest training name)", cxxopts::value<int>())
     ("novel", "only names not in the training or validation data")

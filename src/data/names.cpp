@@ -251,9 +251,30 @@ const char* origin_label(NameOrigin o) {
 NameSets NameSets::of(const std::vector<std::vector<std::u32string>>& train,
                       const std::vector<std::vector<std::u32string>>& val) {
   NameSets k;
-  for (const auto& l : train) k.train.insert(l.begin(), l.end());
-  for (const auto& l : val) k.val.insert(l.begin(), l.end());
+  const auto add = [](std::unordered_map<std::u32string, int>& to, const std::vector<std::vector<std::u32string>>& lists) {
+    for (std::size_t s = 0; s < lists.size(); ++s) {
+      for (const auto& n : lists[s]) {
+        const auto [it, fresh] = to.emplace(n, static_cast<int>(s));
+        if (!fresh && it->second != static_cast<int>(s)) it->second = kSeveralStyles;
+      }
+    }
+  };
+  add(k.train, train);
+  add(k.val, val);
   return k;
+}
+
+bool NameSets::of_another_style(const std::u32string& n, int style) const {
+  int holder = kSeveralStyles;  // none found yet
+  bool found = false;
+  for (const auto* m : {&train, &val}) {
+    const auto it = m->find(n);
+    if (it == m->end()) continue;
+    if (it->second == style || it->second == kSeveralStyles || (found && it->second != holder)) return false;
+    holder = it->second;
+    found = true;
+  }
+  return found;
 }
 
 }  // namespace wuxia

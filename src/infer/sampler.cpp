@@ -19,7 +19,8 @@ std::string describe_shortfall(const SampleStats& s, std::size_t got, int wanted
   return "only " + std::to_string(got) + " of " + std::to_string(wanted) + " names after " +
          std::to_string(s.attempts) + " attempts (" + std::to_string(s.too_long) + " too long, " +
          std::to_string(s.repeats) + " repeats, " + std::to_string(s.not_novel) + " not novel, " +
-         std::to_string(s.words) + " words, " + std::to_string(s.rare_endings) + " rare endings)";
+         std::to_string(s.words) + " words, " + std::to_string(s.rare_endings) + " rare endings, " +
+         std::to_string(s.other_styles) + " of another style)";
 }
 
 int default_min_len(const std::vector<std::vector<std::u32string>>& train_names, int style, int max_len) {
@@ -280,6 +281,10 @@ std::vector<SampledName> sample_names(Ensemble& model, const Vocab& vocab, const
       const NameOrigin origin = known.origin(name);
       if (o.novel && origin != NameOrigin::New) {
         ++stats.not_novel;
+        continue;
+      }
+      if (o.own_style_only && origin != NameOrigin::New && known.of_another_style(name, o.style)) {
+        ++stats.other_styles;
         continue;
       }
       if (o.words && origin == NameOrigin::New && o.words->count(name)) {

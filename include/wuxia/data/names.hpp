@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -65,15 +66,24 @@ std::string describe(const NameFile& f);
 enum class NameOrigin { New, Train, Val };
 const char* origin_label(NameOrigin o);  // "new", "train", "val"
 
-// Known names, to label samples and to enforce --novel.
+// Known names, to label samples, to enforce --novel and to keep a style's
+// list to its own style's names.
 struct NameSets {
-  std::unordered_set<std::u32string> train, val;
-  // From per-style lists (a checkpoint's train_names and val_names).
+  // Each name with the style whose list holds it, or kSeveralStyles when
+  // more than one style's list does.
+  static constexpr int kSeveralStyles = -1;
+  std::unordered_map<std::u32string, int> train, val;
+  // From per-style lists (a checkpoint's train_names and val_names; index =
+  // style).
   static NameSets of(const std::vector<std::vector<std::u32string>>& train,
                      const std::vector<std::vector<std::u32string>>& val);
   NameOrigin origin(const std::u32string& n) const {
     return train.count(n) ? NameOrigin::Train : val.count(n) ? NameOrigin::Val : NameOrigin::New;
   }
+  // Whether the name is in the lists (train or val) of one other style and
+  // not in `style`'s: a Gu Long list does not offer Jin Yong's 欧阳克. A name
+  // two styles' lists hold is never counted as another style's.
+  bool of_another_style(const std::u32string& n, int style) const;
 };
 
 }  // namespace wuxia

@@ -31,6 +31,11 @@ struct SampleOptions {
   // (naming/endings.hpp: 张小, 文何); a new name of two characters or more
   // ending in one is discarded. Empty = none.
   std::unordered_set<char32_t> rare_endings;
+  // Discard a name the model learnt as another style's and not as this
+  // one's (NameSets::of_another_style): a Jin Yong list does not offer Gu
+  // Long's 阿飞, though the model, trained on both, may spell it. On for
+  // every list (`wuxia sample`, the page); scores sample with no known names.
+  bool own_style_only = true;
   uint64_t seed = 1;
   int batch = 256;           // sequences decoded together
   int64_t max_attempts = 0;  // 0 = 100 * n + 1000
@@ -83,12 +88,13 @@ struct SampleStats {
   int64_t not_novel = 0;     // in train or val, with --novel
   int64_t words = 0;         // a word, not a name (SampleOptions::words)
   int64_t rare_endings = 0;  // ends as almost no real name ends (SampleOptions::rare_endings)
+  int64_t other_styles = 0;  // another style's name (SampleOptions::own_style_only)
   bool out_of_time = false;  // stopped at max_seconds
 };
 
 // "only 3 of 20 names after 5000 attempts (4000 too long, 900 repeats, 90
-// not novel, 7 words, 2 rare endings)": why a list fell short, as `wuxia sample` and the
-// page say it.
+// not novel, 7 words, 2 rare endings, 1 of another style)": why a list fell
+// short, as `wuxia sample` and the page say it.
 std::string describe_shortfall(const SampleStats& stats, std::size_t got, int wanted);
 
 // Picks a token from one row of logits [v]; `u` is uniform in [0, 1).
