@@ -523,8 +523,8 @@ TEST(CliSample, CommonWordsAreRefusedUnlessAllowed) {
 // `wuxia sample --style S` leaves out the names the model learnt as another
 // style's (a Jin Yong list does not offer Gu Long's 阿飞), and says how many.
 // Two lists split the six names of three characters taken two at a time;
-// with two-character names only, style a's list can hold its own three and
-// the doubles, never b's three.
+// with two-character names only, style b's list can hold its own three and
+// the doubles (云云 is refused as a word), never a's three.
 TEST(CliSample, AStylesListLeavesOutTheNamesOfAnotherStyle) {
   wuxia::test::TempDir dir;
   wuxia::test::write_file(dir.file("a.txt"), "云岚\n岚溪\n溪云\n");

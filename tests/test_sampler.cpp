@@ -223,7 +223,7 @@ TEST(NameSets, ANameIsAnotherStylesOnlyWhenNoListOfTheStyleOrOfAThirdHoldsIt) {
   const NameSets k = NameSets::of({{U"郭靖"}, {U"阿飞", U"郭靖"}, {U"燕南天"}}, {{U"黄蓉"}, {U"燕南天"}, {}});
   EXPECT_TRUE(k.of_another_style(U"阿飞", 0));
   EXPECT_FALSE(k.of_another_style(U"阿飞", 1));
-  EXPECT_TRUE(k.of_another_style(U"黄蓉", 1)) << "a validation name is the style's too";
+  EXPECT_TRUE(k.of_another_style(U"黄蓉", 1)) << "style 0's validation name";
   EXPECT_FALSE(k.of_another_style(U"郭靖", 2)) << "held by two styles: no one style's";
   EXPECT_FALSE(k.of_another_style(U"燕南天", 0)) << "two styles' lists, train and val";
   EXPECT_FALSE(k.of_another_style(U"无名", 0)) << "a new name";
