@@ -20,6 +20,7 @@ packages=(
   libcpp-httplib-dev      # wuxia serve (HTTP server and the API tests' client)
   chromium chromium-driver python3-selenium  # the page's real-browser test
   fonts-noto-cjk          # Chinese glyphs for headless chromium (docs/img/serve.png; without it, empty boxes)
+  time                    # /usr/bin/time: scripts/bench_naming.sh's wall, CPU and peak memory, and its test
 )
 
 missing=()
