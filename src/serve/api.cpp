@@ -230,7 +230,7 @@ json api_sample(Models& models, Body& body) {
   // stopping server waiting) for at most this long.
   o.max_seconds = kSampleSeconds;
   o.words = &models.words.set();  // as `wuxia sample` without --allow-words or --allow-rare-endings
-  o.rare_endings = models.endings.rare(m.checkpoint().train_names, m.checkpoint().val_names);
+  o.rare_endings = m.rare_endings();
   SampleStats stats;
   std::vector<SampledName> names;
   {

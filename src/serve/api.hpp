@@ -11,7 +11,6 @@
 #include "wuxia/infer/scoring.hpp"
 #include "wuxia/naming/name_request.hpp"
 #include "wuxia/naming/naming_data.hpp"
-#include "wuxia/naming/endings.hpp"
 #include "wuxia/naming/words.hpp"
 #include "wuxia/platform/error.hpp"
 #include "wuxia/serve/served_model.hpp"
@@ -67,7 +66,6 @@ class Models {
  public:
   NamingData naming;  // NamingData::load_bundled(), read once
   Words words;        // Words::load_bundled(), read once: the sample list refuses them
-  Endings endings;    // Endings::load_bundled(), read once: and names that end as no real name ends
   void add(std::unique_ptr<ServedModel> m) { list_.push_back(std::move(m)); }
   const std::vector<std::unique_ptr<ServedModel>>& list() const { return list_; }
   // The model a request asks for: `checkpoint` (a path as served; "" for

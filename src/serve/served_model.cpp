@@ -6,13 +6,14 @@
 
 namespace wuxia {
 
-ServedModel::ServedModel(const std::string& path, int max_instances)
+ServedModel::ServedModel(const std::string& path, int max_instances, const Endings& endings)
     : path_(path), max_instances_(max_instances < 1 ? 1 : static_cast<std::size_t>(max_instances)) {
   if (!std::filesystem::exists(path)) throw Error(path + ": no such checkpoint");
   // Weights and names only: the optimizer's moments are never read here.
   ck_ = load_checkpoint_for_inference(path);
   vocab_ = ck_.vocab();
   known_ = ck_.known_names();
+  rare_endings_ = endings.rare(ck_.train_names, ck_.val_names);
 }
 
 // The backend's thread count is left alone (0): a request's worker sets its

@@ -414,9 +414,9 @@ Server::Server(const ServeOptions& opts, std::ostream& log) : impl_(std::make_un
   if (opts.checkpoints.empty()) throw Error("no checkpoint to serve");
   impl_->models.naming = NamingData::load_bundled();
   impl_->models.words = Words::load_bundled();
-  impl_->models.endings = Endings::load_bundled();
+  const Endings endings = Endings::load_bundled();  // read once, for every model's list
   for (const auto& path : opts.checkpoints) {
-    impl_->models.add(std::make_unique<ServedModel>(path, opts.workers));
+    impl_->models.add(std::make_unique<ServedModel>(path, opts.workers, endings));
   }
   impl_->routes();
 }

@@ -9,20 +9,23 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "wuxia/cpu/cpu_backend.hpp"
 #include "wuxia/data/names.hpp"
 #include "wuxia/data/vocab.hpp"
 #include "wuxia/model/model.hpp"
+#include "wuxia/naming/endings.hpp"
 #include "wuxia/store/checkpoint.hpp"
 
 namespace wuxia {
 
 class ServedModel {
  public:
-  // Loads and validates `path` (wuxia::Error names what is wrong).
-  ServedModel(const std::string& path, int max_instances);
+  // Loads and validates `path` (wuxia::Error names what is wrong), and
+  // takes from `endings` the last characters its lists refuse.
+  ServedModel(const std::string& path, int max_instances, const Endings& endings);
   ServedModel(const ServedModel&) = delete;
   ServedModel& operator=(const ServedModel&) = delete;
 
@@ -30,6 +33,9 @@ class ServedModel {
   const Checkpoint& checkpoint() const { return ck_; }
   const Vocab& vocab() const { return vocab_; }
   const NameSets& known_names() const { return known_; }
+  // Endings::rare for this checkpoint's names: a per-model constant, so
+  // taken once, not per request (the base's 265k names take milliseconds).
+  const std::unordered_set<char32_t>& rare_endings() const { return rare_endings_; }
 
   // A model on a CPU backend of its own, with this checkpoint's weights.
   struct Instance {
@@ -61,6 +67,7 @@ class ServedModel {
   Checkpoint ck_;
   Vocab vocab_;
   NameSets known_;
+  std::unordered_set<char32_t> rare_endings_;
   std::size_t max_instances_;
   mutable std::mutex mu_;
   std::condition_variable returned_;
